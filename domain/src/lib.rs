@@ -1,0 +1,17 @@
+//! Ironlog's domain: plain Rust with no I/O, shared by the server, the consumer and the browser.
+
+pub mod catalog;
+pub mod cursor;
+pub mod decode;
+pub mod problem;
+pub mod rules;
+pub mod workout;
+
+pub use cursor::Cursor;
+pub use decode::decode_new_workout;
+pub use problem::Problem;
+pub use workout::{ExerciseLog, NewWorkout, SetLog, WorkoutLogged, EVENT_VERSION};
+
+/// Until accounts exist every record belongs to this user; the field is still on every record
+/// and in every query so that accounts only change where the id comes from.
+pub const DEFAULT_USER: &str = "default";

@@ -1,0 +1,95 @@
+//! The limits of a valid workout, shared by the JSON decoder (client input) and by
+//! [`crate::WorkoutLogged::problems`] (events read back from the queue), so both agree.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+pub const MAX_EXERCISES: usize = 50;
+pub const MAX_SETS: usize = 100;
+pub const MAX_WEIGHT_KG: f64 = 1000.0;
+pub const MIN_REPS: u64 = 1;
+pub const MAX_REPS: u64 = 100;
+pub const MIN_RPE: f64 = 1.0;
+pub const MAX_RPE: f64 = 10.0;
+pub const MAX_SLUG_LEN: usize = 64;
+pub const MAX_USER_ID_LEN: usize = 128;
+/// Clocks on phones drift and time zones confuse; a day of slack, no more.
+pub const MAX_FUTURE: Duration = Duration::hours(24);
+
+pub fn earliest_performed_at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+pub fn check_weight(kg: f64) -> Option<String> {
+    if !kg.is_finite() || !(0.0..=MAX_WEIGHT_KG).contains(&kg) {
+        Some(format!("must be between 0 and {MAX_WEIGHT_KG} kg"))
+    } else {
+        None
+    }
+}
+
+pub fn check_reps(reps: u64) -> Option<String> {
+    if !(MIN_REPS..=MAX_REPS).contains(&reps) {
+        Some(format!("must be between {MIN_REPS} and {MAX_REPS}"))
+    } else {
+        None
+    }
+}
+
+pub fn check_rpe(rpe: f64) -> Option<String> {
+    if !rpe.is_finite() || !(MIN_RPE..=MAX_RPE).contains(&rpe) || (rpe * 2.0).fract() != 0.0 {
+        Some(format!(
+            "must be between {MIN_RPE} and {MAX_RPE} in steps of 0.5"
+        ))
+    } else {
+        None
+    }
+}
+
+/// Exercise slugs are lowercase words joined by single hyphens: `bench-press`, `squat`.
+pub fn check_slug(slug: &str) -> Option<String> {
+    let well_formed = !slug.is_empty()
+        && slug.len() <= MAX_SLUG_LEN
+        && slug.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
+    if well_formed {
+        None
+    } else {
+        Some(format!(
+            "must be a slug of at most {MAX_SLUG_LEN} characters: lowercase letters and digits joined by single hyphens"
+        ))
+    }
+}
+
+pub fn check_performed_at(at: DateTime<Utc>, now: DateTime<Utc>) -> Option<String> {
+    if at < earliest_performed_at() {
+        Some("must not be before 2000-01-01".into())
+    } else if at > now + MAX_FUTURE {
+        Some("must not be more than 24 hours in the future".into())
+    } else {
+        None
+    }
+}
+
+pub fn check_count(len: usize, max: usize, what: &str) -> Option<String> {
+    if len == 0 {
+        Some(format!("must contain at least one {what}"))
+    } else if len > max {
+        Some(format!("must contain at most {max} {what}s"))
+    } else {
+        None
+    }
+}
+
+pub fn check_user_id(user_id: &str) -> Option<String> {
+    if user_id.is_empty() || user_id.len() > MAX_USER_ID_LEN {
+        Some(format!("must be 1 to {MAX_USER_ID_LEN} characters"))
+    } else {
+        None
+    }
+}
