@@ -1,0 +1,344 @@
+//! Starts the real parts Ironlog's tests run against — RabbitMQ, SecantusDB (a MongoDB
+//! wire-protocol server) and Ironlog's own binaries — on free loopback ports, each in its own
+//! process group, and stops them when the handle is dropped, so a failing test cleans up too.
+
+use std::fs::File;
+use std::io::Write as _;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+/// A port nobody listens on right now.
+pub fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("binding an ephemeral port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// Waits until something accepts TCP connections on the port.
+pub fn wait_for_port(port: u16, within: Duration) -> Result<()> {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200))
+            .is_ok()
+        {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("nothing listened on 127.0.0.1:{port} within {within:?}")
+}
+
+/// Where test processes write their output; kept after the run for post-mortems.
+pub fn log_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join("ironlog-testkit");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// A child process in its own process group; dropping it stops the whole group.
+pub struct Proc {
+    name: String,
+    child: Option<Child>,
+    pub log: PathBuf,
+}
+
+impl Proc {
+    pub fn spawn(name: &str, mut cmd: Command) -> Result<Self> {
+        let log = log_dir().join(format!("{name}-{}.log", std::process::id()));
+        let out = File::options().create(true).append(true).open(&log)?;
+        let err = out.try_clone()?;
+        cmd.stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .process_group(0);
+        // If the test process itself dies (a timeout's SIGKILL), take the child with it.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let child = cmd
+            .spawn()
+            .with_context(|| format!("starting {name} ({cmd:?})"))?;
+        Ok(Self {
+            name: name.to_owned(),
+            child: Some(child),
+            log,
+        })
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    fn signal_group(&self, sig: i32) {
+        if let Some(pid) = self.pid() {
+            unsafe {
+                libc::kill(-(pid as i32), sig);
+            }
+        }
+    }
+
+    /// SIGKILL, as a crash would.
+    pub fn kill9(&mut self) {
+        self.signal_group(libc::SIGKILL);
+        if let Some(mut c) = self.child.take() {
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM and wait up to `grace`, then SIGKILL. Returns whether it exited on its own.
+    pub fn terminate(&mut self, grace: Duration) -> bool {
+        let Some(mut child) = self.child.take() else {
+            return true;
+        };
+        self.signal_group(libc::SIGTERM);
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                // Leftovers in the group (helpers) go too.
+                unsafe {
+                    libc::kill(-(child.id() as i32), libc::SIGKILL);
+                }
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        unsafe {
+            libc::kill(-(child.id() as i32), libc::SIGKILL);
+        }
+        let _ = child.wait();
+        false
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// The last lines of the process's output, for failure messages.
+    pub fn tail(&self, lines: usize) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.terminate(Duration::from_secs(10));
+    }
+}
+
+/// One RabbitMQ node (Debian's package), alone in a temporary directory.
+pub struct RabbitMq {
+    node: Option<Proc>,
+    epmd_port: u16,
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+const RABBIT_SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+
+impl RabbitMq {
+    pub fn start() -> Result<Self> {
+        if !Path::new(RABBIT_SERVER).exists() {
+            bail!("{RABBIT_SERVER} is missing: install the rabbitmq-server package (the README's test command does)");
+        }
+        let dir = tempfile::tempdir()?;
+        let port = free_port()?;
+        let dist_port = free_port()?;
+        let epmd_port = free_port()?;
+        let base = dir.path();
+        let conf = base.join("rabbitmq.conf");
+        let mut f = File::create(&conf)?;
+        writeln!(f, "listeners.tcp.default = 127.0.0.1:{port}")?;
+        writeln!(f, "loopback_users = none")?;
+        writeln!(
+            f,
+            "log.console = true\nlog.console.level = warning\nlog.file = false"
+        )?;
+        std::fs::write(base.join("enabled_plugins"), "[].")?;
+        let mut cmd = Command::new(RABBIT_SERVER);
+        cmd.env("RABBITMQ_NODENAME", format!("ironlog{port}@localhost"))
+            .env("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
+            .env("RABBITMQ_NODE_PORT", port.to_string())
+            .env("RABBITMQ_DIST_PORT", dist_port.to_string())
+            .env("RABBITMQ_BASE", base)
+            .env("RABBITMQ_MNESIA_BASE", base.join("mnesia"))
+            .env("RABBITMQ_LOG_BASE", base.join("log"))
+            .env("RABBITMQ_CONFIG_FILE", &conf)
+            .env(
+                "RABBITMQ_ENABLED_PLUGINS_FILE",
+                base.join("enabled_plugins"),
+            )
+            .env("RABBITMQ_PID_FILE", base.join("rabbit.pid"))
+            .env("HOME", base)
+            .env("ERL_EPMD_ADDRESS", "127.0.0.1")
+            .env("ERL_EPMD_PORT", epmd_port.to_string());
+        let node = Proc::spawn(&format!("rabbitmq-{port}"), cmd)?;
+        let mut me = Self {
+            node: Some(node),
+            epmd_port,
+            port,
+            _dir: dir,
+        };
+        if let Err(e) = wait_for_port(port, Duration::from_secs(90)) {
+            let tail = me.node.as_ref().map(|n| n.tail(30)).unwrap_or_default();
+            me.stop();
+            bail!("RabbitMQ did not start: {e}\n{tail}");
+        }
+        Ok(me)
+    }
+
+    pub fn url(&self) -> String {
+        format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.port)
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut node) = self.node.take() {
+            node.terminate(Duration::from_secs(15));
+        }
+        // epmd is started by the node but outlives it.
+        let _ = Command::new("epmd")
+            .args(["-port", &self.epmd_port.to_string(), "-kill"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+impl Drop for RabbitMq {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// SecantusDB (PyPI), a MongoDB wire-protocol server on WiredTiger. Its storage survives
+/// [`Secantus::stop`] and [`Secantus::start_again`], as a real database's would.
+pub struct Secantus {
+    proc: Option<Proc>,
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Secantus {
+    pub fn start() -> Result<Self> {
+        let mut me = Self {
+            proc: None,
+            port: free_port()?,
+            dir: tempfile::tempdir()?,
+        };
+        me.start_again()?;
+        Ok(me)
+    }
+
+    pub fn start_again(&mut self) -> Result<()> {
+        if self.proc.is_some() {
+            return Ok(());
+        }
+        let bin = which("secantusd-py").context("secantusd-py is missing: pip install SecantusDB==0.7.0b3 (the README's test command does)")?;
+        let mut cmd = Command::new(bin);
+        cmd.args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &self.port.to_string(),
+            "--log-level",
+            "WARNING",
+            "--sync-on-commit",
+        ])
+        .arg("--storage-path")
+        .arg(self.dir.path().join("data"));
+        let proc = Proc::spawn(&format!("secantus-{}", self.port), cmd)?;
+        self.proc = Some(proc);
+        if let Err(e) = wait_for_port(self.port, Duration::from_secs(60)) {
+            let tail = self.proc.as_ref().map(|p| p.tail(30)).unwrap_or_default();
+            self.stop();
+            bail!("SecantusDB did not start: {e}\n{tail}");
+        }
+        Ok(())
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut p) = self.proc.take() {
+            p.terminate(Duration::from_secs(10));
+        }
+    }
+
+    pub fn uri(&self, db: &str) -> String {
+        format!(
+            "mongodb://127.0.0.1:{}/{db}?directConnection=true&serverSelectionTimeoutMS=2000",
+            self.port
+        )
+    }
+}
+
+impl Drop for Secantus {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// The workspace's `target/<profile>` directory holding the binary that runs this code.
+pub fn bin_dir() -> Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let mut dir = exe.parent().context("no parent dir")?.to_path_buf();
+    // Test binaries live in target/<profile>/deps.
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    Ok(dir)
+}
+
+/// An Ironlog binary built beside the running one (`cargo build --workspace --bins`).
+pub fn ironlog_bin(name: &str) -> Result<PathBuf> {
+    let path = bin_dir()?.join(name);
+    if !path.is_file() {
+        bail!(
+            "{} is not built: run `cargo build --workspace --bins` first",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// Waits until `GET http://127.0.0.1:{port}{path}` answers 200.
+pub fn wait_for_http(port: u16, path: &str, within: Duration) -> Result<()> {
+    use std::io::{Read, Write};
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if let Ok(mut s) =
+            TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200))
+        {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+            let req =
+                format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            if s.write_all(req.as_bytes()).is_ok() {
+                let mut buf = [0u8; 16];
+                if s.read(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.1 200") {
+                    return Ok(());
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("http://127.0.0.1:{port}{path} did not answer 200 within {within:?}")
+}

@@ -1,0 +1,125 @@
+//! Moves logged workouts from a queue into a store: decode, check, upsert the batch, then
+//! acknowledge. A message is acknowledged only after its write succeeded, so a crash at any
+//! point redelivers it, and the upsert by id makes the redelivery harmless.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::Utc;
+use domain::WorkoutLogged;
+use tokio_util::sync::CancellationToken;
+
+use crate::backoff::Backoff;
+use crate::queue::{Delivery, EventSource, QueueError};
+use crate::store::WorkoutStore;
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// The most messages written in one store round trip.
+    pub max_batch: usize,
+    /// Wait between attempts while the store is failing.
+    pub store_backoff: Backoff,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            max_batch: 256,
+            store_backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(2)),
+        }
+    }
+}
+
+/// Why [`run`] returned.
+#[derive(Debug)]
+pub enum Stopped {
+    /// Shutdown was requested; everything taken from the queue was persisted and acknowledged,
+    /// or left unacknowledged for redelivery.
+    Shutdown,
+    /// The queue failed; the caller reconnects and calls [`run`] again.
+    Queue(QueueError),
+}
+
+/// A message the worker can never process: it goes to the dead letters.
+fn poison(delivery: &Delivery) -> Option<String> {
+    match serde_json::from_slice::<WorkoutLogged>(&delivery.body) {
+        Err(e) => Some(format!("undecodable: {e}")),
+        Ok(event) => {
+            let problems = event.problems(Utc::now());
+            (!problems.is_empty()).then(|| {
+                let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                format!("invalid: {}", list.join("; "))
+            })
+        }
+    }
+}
+
+/// Consumes until shutdown or a queue error.
+pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized>(
+    source: &mut S,
+    store: &D,
+    config: &WorkerConfig,
+    shutdown: &CancellationToken,
+) -> Stopped {
+    let mut backoff = config.store_backoff.clone();
+    loop {
+        let batch = tokio::select! {
+            b = source.next_batch(config.max_batch) => b,
+            _ = shutdown.cancelled() => return Stopped::Shutdown,
+        };
+        let batch = match batch {
+            Ok(b) => b,
+            Err(e) => return Stopped::Queue(e),
+        };
+        metrics::histogram!("ironlog_consumer_batch_size").record(batch.len() as f64);
+        let redelivered = batch.iter().filter(|d| d.redelivered).count();
+        if redelivered > 0 {
+            metrics::counter!("ironlog_consumer_redeliveries_total").increment(redelivered as u64);
+        }
+
+        // Last write wins within a batch, as it would across batches.
+        let mut events: HashMap<uuid::Uuid, WorkoutLogged> = HashMap::with_capacity(batch.len());
+        let mut good = Vec::with_capacity(batch.len());
+        for delivery in &batch {
+            if let Some(reason) = poison(delivery) {
+                tracing::warn!(tag = delivery.tag, %reason, "dead-lettering a message that can never be stored");
+                if let Err(e) = source.reject(delivery.tag).await {
+                    return Stopped::Queue(e);
+                }
+                metrics::counter!("ironlog_consumer_dead_lettered_total").increment(1);
+                continue;
+            }
+            if let Ok(event) = serde_json::from_slice::<WorkoutLogged>(&delivery.body) {
+                events.insert(event.id, event);
+                good.push(delivery.tag);
+            }
+        }
+        if good.is_empty() {
+            continue;
+        }
+        let events: Vec<WorkoutLogged> = events.into_values().collect();
+
+        // Keep the messages unacknowledged while the store is down: they stay safe in the queue.
+        loop {
+            match store.upsert(&events).await {
+                Ok(()) => {
+                    backoff.reset();
+                    break;
+                }
+                Err(e) => {
+                    metrics::counter!("ironlog_consumer_db_errors_total").increment(1);
+                    let delay = backoff.next_delay();
+                    tracing::warn!(error = %e, retry_in = ?delay, batch = events.len(), "store write failed; will retry");
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = shutdown.cancelled() => return Stopped::Shutdown,
+                    }
+                }
+            }
+        }
+        if let Err(e) = source.ack(&good).await {
+            return Stopped::Queue(e);
+        }
+        metrics::counter!("ironlog_consumer_persisted_total").increment(good.len() as u64);
+    }
+}
