@@ -1,0 +1,45 @@
+//! Display helpers shared by server rendering and hydration, which must produce the same text.
+
+use chrono::{DateTime, Utc};
+
+/// "Mon 23 Nov 2026 · 18:30 UTC". Rendered in UTC on both sides so hydration matches.
+pub fn when(at: &DateTime<Utc>) -> String {
+    at.format("%a %-d %b %Y · %H:%M UTC").to_string()
+}
+
+/// 102.5 → "102.5", 100.0 → "100".
+pub fn kg(weight: f64) -> String {
+    let s = format!("{weight:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+pub fn thousands(n: f64) -> String {
+    let whole = n.round() as i64;
+    let digits = whole.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    if whole < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_weights_and_thousands() {
+        assert_eq!(kg(100.0), "100");
+        assert_eq!(kg(102.5), "102.5");
+        assert_eq!(kg(2.25), "2.25");
+        assert_eq!(thousands(12345.4), "12\u{202f}345");
+        assert_eq!(thousands(999.0), "999");
+    }
+}

@@ -1,0 +1,160 @@
+//! History: the user's sessions, newest first, a page at a time.
+
+use domain::WorkoutLogged;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use crate::format;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryView {
+    pub items: Vec<WorkoutLogged>,
+    /// Cursor of the next (older) page.
+    pub next: Option<String>,
+}
+
+#[server]
+pub async fn history_page(before: Option<String>) -> Result<HistoryView, ServerFnError> {
+    use crate::ssr::AppContext;
+    use domain::cursor::{Cursor, DEFAULT_PAGE};
+
+    let ctx = use_context::<AppContext>().ok_or_else(|| ServerFnError::new("server misconfigured: no store"))?;
+    let before = match before.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(
+            s.parse::<Cursor>()
+                .map_err(|e| ServerFnError::new(format!("before: {e}")))?,
+        ),
+    };
+    let page = ctx
+        .store
+        .list(ctx.user_id(), DEFAULT_PAGE, before)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "reading history failed");
+            ServerFnError::new("history is unavailable right now; try again in a moment")
+        })?;
+    Ok(HistoryView {
+        items: page.items,
+        next: page.next.map(|c| c.to_string()),
+    })
+}
+
+/// How long to keep looking for a workout that was just logged but is not stored yet.
+const PENDING_POLLS: u32 = 30;
+
+#[component]
+pub fn HistoryPage() -> impl IntoView {
+    let query = use_query_map();
+    let before = move || query.read().get("before").filter(|s| !s.is_empty());
+    let logged = move || query.read().get("logged");
+    let page = Resource::new(before, history_page);
+
+    // Logging is asynchronous: a workout answered 202 a moment ago may not be stored yet.
+    // Until it shows up, say so and look again.
+    let polls = RwSignal::new(0u32);
+    let is_pending = move |view: &HistoryView| {
+        logged().is_some_and(|id| before().is_none() && !view.items.iter().any(|w| w.id.to_string() == id))
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(view)) = page.get() {
+            if is_pending(&view) && polls.get_untracked() < PENDING_POLLS {
+                set_timeout(
+                    move || {
+                        polls.update(|n| *n += 1);
+                        page.refetch();
+                    },
+                    std::time::Duration::from_millis(500),
+                );
+            }
+        }
+    });
+
+    view! {
+        <Title text="History"/>
+        <div class="page-head">
+            <h1>"History"</h1>
+            <a class="button" href="/">"Log a workout"</a>
+        </div>
+        <Suspense fallback=|| view! { <p class="muted">"Loading your history…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(e) => view! {
+                        <p class="alert error" role="alert">{format!("Couldn't load your history: {}", clean_error(&e))}</p>
+                    }.into_any(),
+                    Ok(view) => {
+                        let pending = is_pending(&view);
+                        let empty = view.items.is_empty() && !pending;
+                        let next = view.next.clone();
+                        view! {
+                            <Show when=move || pending>
+                                <p class="alert info" role="status" data-testid="pending">
+                                    "Saving your workout… it will appear here in a moment."
+                                </p>
+                            </Show>
+                            <Show when=move || empty>
+                                <section class="card empty">
+                                    <p>"No workouts yet."</p>
+                                    <a class="button primary" href="/">"Log your first workout"</a>
+                                </section>
+                            </Show>
+                            <ol class="sessions" aria-label="Workouts, newest first">
+                                {view.items.into_iter().map(|w| view! { <WorkoutCard workout=w/> }).collect_view()}
+                            </ol>
+                            <nav class="pager" aria-label="Pages">
+                                <Show when=move || before().is_some()>
+                                    <a class="button" href="/history">"← Newest"</a>
+                                </Show>
+                                {next.map(|c| view! {
+                                    <a class="button" rel="next" href=format!("/history?before={c}")>"Older →"</a>
+                                })}
+                            </nav>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn clean_error(e: &ServerFnError) -> String {
+    match e {
+        ServerFnError::ServerError(m) => m.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[component]
+fn WorkoutCard(workout: WorkoutLogged) -> impl IntoView {
+    let when = format::when(&workout.performed_at);
+    let stamp = workout.performed_at.to_rfc3339();
+    let sets = workout.set_count();
+    let volume = format::thousands(workout.volume_kg());
+    let id = workout.id.to_string();
+    view! {
+        <li class="card session" data-id=id>
+            <header class="session-head">
+                <time datetime=stamp>{when}</time>
+                <span class="muted">{format!("{sets} sets · {volume} kg")}</span>
+            </header>
+            <ul class="exercises">
+                {workout.exercises.into_iter().map(|ex| {
+                    let name = domain::catalog::display_name(&ex.exercise).to_owned();
+                    view! {
+                        <li>
+                            <h3>{name}</h3>
+                            <ul class="sets">
+                                {ex.sets.into_iter().map(|s| {
+                                    let rpe = s.rpe.map(|r| format!(" @{}", format::kg(r))).unwrap_or_default();
+                                    view! { <li class="chip">{format!("{} kg × {}{}", format::kg(s.weight_kg), s.reps, rpe)}</li> }
+                                }).collect_view()}
+                            </ul>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </li>
+    }
+}

@@ -1,0 +1,87 @@
+//! Ironlog's pages. Server-rendered by axum, then hydrated; each page works as plain HTML
+//! before hydration as far as a form can.
+
+pub mod format;
+pub mod history;
+pub mod log;
+#[cfg(feature = "hydrate")]
+mod client;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::StaticSegment;
+
+/// The HTML document around the app, rendered once per page on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Tests (and curious users) can tell when the page became interactive.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/ironlog.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Ironlog".to_owned() } else { format!("{page} · Ironlog") }/>
+        <Meta name="description" content="Ironlog: log your lifts, see your progress. Self-hosted strength training."/>
+        <Meta name="theme-color" content="#0f172a"/>
+        <Link rel="manifest" href="/manifest.webmanifest"/>
+        <Link rel="icon" href="/icon.svg" type_="image/svg+xml"/>
+        <Router>
+            <header class="topbar">
+                <a class="brand" href="/">
+                    <span class="brand-mark" aria-hidden="true">"▮▬▮"</span>
+                    " Ironlog"
+                </a>
+                <nav aria-label="Main">
+                    <A href="/">"Log"</A>
+                    <A href="/history">"History"</A>
+                </nav>
+            </header>
+            <main id="main">
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=log::LogPage/>
+                    <Route path=StaticSegment("history") view=history::HistoryPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        resp.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found"/>
+        <section class="card">
+            <h1>"Page not found"</h1>
+            <p><a href="/">"Log a workout"</a>" or see your "<a href="/history">"history"</a>"."</p>
+        </section>
+    }
+}

@@ -1,0 +1,148 @@
+//! A workout as typed into the Log form, turned into the JSON the API takes. Shared by the
+//! browser (hydrated form) and the server (the same form posted without JavaScript), so both
+//! send the validator the same thing. Blank set rows are skipped; text that is not a number is
+//! passed through as text so the validator names the field.
+
+use serde_json::{json, Map, Value};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SetDraft {
+    pub weight_kg: String,
+    pub reps: String,
+    pub rpe: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExerciseDraft {
+    pub exercise: String,
+    pub sets: Vec<SetDraft>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkoutDraft {
+    pub id: String,
+    /// RFC 3339; the caller resolves an empty field to "now".
+    pub performed_at: String,
+    pub exercises: Vec<ExerciseDraft>,
+}
+
+impl SetDraft {
+    fn is_blank(&self) -> bool {
+        self.weight_kg.trim().is_empty() && self.reps.trim().is_empty() && self.rpe.trim().is_empty()
+    }
+}
+
+fn number(text: &str) -> Value {
+    let t = text.trim().replace(',', ".");
+    if let Ok(n) = t.parse::<u64>() {
+        return json!(n);
+    }
+    match t.parse::<f64>() {
+        Ok(f) if f.is_finite() => json!(f),
+        _ => Value::String(text.trim().to_owned()),
+    }
+}
+
+impl WorkoutDraft {
+    pub fn to_json(&self) -> Value {
+        let exercises: Vec<Value> = self
+            .exercises
+            .iter()
+            .filter_map(|ex| {
+                let sets: Vec<Value> = ex
+                    .sets
+                    .iter()
+                    .filter(|s| !s.is_blank())
+                    .map(|s| {
+                        let mut set = Map::new();
+                        // A blank weight is a bodyweight set.
+                        let weight = if s.weight_kg.trim().is_empty() { json!(0) } else { number(&s.weight_kg) };
+                        set.insert("weight_kg".into(), weight);
+                        set.insert("reps".into(), number(&s.reps));
+                        if !s.rpe.trim().is_empty() {
+                            set.insert("rpe".into(), number(&s.rpe));
+                        }
+                        Value::Object(set)
+                    })
+                    .collect();
+                (!sets.is_empty()).then(|| json!({"exercise": ex.exercise.trim(), "sets": sets}))
+            })
+            .collect();
+        json!({"id": self.id.trim(), "performed_at": self.performed_at, "exercises": exercises})
+    }
+}
+
+/// Labels a validator field path for people: `exercises[1].sets[2].reps` → "Exercise 2, set 3: reps".
+pub fn describe_field(field: &str) -> String {
+    let mut parts = Vec::new();
+    for segment in field.split('.') {
+        let (name, index) = match segment.split_once('[') {
+            Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (segment, None),
+        };
+        let label = match name {
+            "exercises" => "Exercise",
+            "sets" => "set",
+            "weight_kg" => "weight",
+            "performed_at" => "date",
+            "id" => "workout id",
+            "exercise" => "exercise",
+            other => other,
+        };
+        parts.push(match index {
+            Some(i) => format!("{label} {}", i + 1),
+            None => label.to_owned(),
+        });
+    }
+    let mut out = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(if i == parts.len() - 1 { ": " } else { ", " });
+        }
+        out.push_str(p);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(w: &str, r: &str, rpe: &str) -> SetDraft {
+        SetDraft { weight_kg: w.into(), reps: r.into(), rpe: rpe.into() }
+    }
+
+    #[test]
+    fn skips_blank_rows_and_empty_exercises() {
+        let draft = WorkoutDraft {
+            id: "x".into(),
+            performed_at: "2026-11-23T10:00:00Z".into(),
+            exercises: vec![
+                ExerciseDraft { exercise: "squat".into(), sets: vec![set("100", "5", "8.5"), set("", "", ""), set("102,5", "3", "")] },
+                ExerciseDraft { exercise: "bench-press".into(), sets: vec![set(" ", "", "")] },
+            ],
+        };
+        assert_eq!(
+            draft.to_json(),
+            json!({"id": "x", "performed_at": "2026-11-23T10:00:00Z", "exercises": [
+                {"exercise": "squat", "sets": [{"weight_kg": 100, "reps": 5, "rpe": 8.5}, {"weight_kg": 102.5, "reps": 3}]}
+            ]})
+        );
+    }
+
+    #[test]
+    fn passes_non_numbers_through_for_the_validator_to_name() {
+        let draft = WorkoutDraft {
+            exercises: vec![ExerciseDraft { exercise: "squat".into(), sets: vec![set("heavy", "", "")] }],
+            ..Default::default()
+        };
+        assert_eq!(draft.to_json()["exercises"][0]["sets"][0], json!({"weight_kg": "heavy", "reps": ""}));
+    }
+
+    #[test]
+    fn describes_fields() {
+        assert_eq!(describe_field("exercises[1].sets[2].reps"), "Exercise 2, set 3: reps");
+        assert_eq!(describe_field("performed_at"), "date");
+        assert_eq!(describe_field("exercises"), "Exercise");
+    }
+}

@@ -1,0 +1,251 @@
+//! Log: pick exercises, add sets of weight × reps (optional RPE), save.
+//!
+//! Hydrated, the form posts JSON to `POST /api/v1/workouts` with an id made on this device, so a
+//! retry after a timeout or a 503 is the same workout. Before hydration (or without
+//! JavaScript) the same form posts to `/log`, which runs the same validation and publish.
+
+pub mod draft;
+
+use domain::catalog::EXERCISES;
+use domain::Problem;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use draft::{describe_field, ExerciseDraft, SetDraft, WorkoutDraft};
+
+#[derive(Clone, Copy)]
+struct SetRow {
+    weight: RwSignal<String>,
+    reps: RwSignal<String>,
+    rpe: RwSignal<String>,
+}
+
+#[derive(Clone, Copy)]
+struct ExerciseRow {
+    key: usize,
+    exercise: RwSignal<String>,
+    sets: RwSignal<Vec<SetRow>>,
+}
+
+/// What the form says to the person after a submit. Only the browser submits, so the server
+/// build never leaves `Idle`.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[derive(Clone, Debug, PartialEq)]
+enum Status {
+    Idle,
+    Saving,
+    Retrying(u32),
+    Invalid(Vec<Problem>),
+    Failed(String),
+}
+
+const ROWS_PER_NEW_EXERCISE: usize = 3;
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+#[component]
+pub fn LogPage() -> impl IntoView {
+    let keys = StoredValue::new(0usize);
+    let next_key = move || {
+        keys.update_value(|k| *k += 1);
+        keys.get_value()
+    };
+    let new_set = move || SetRow {
+        weight: RwSignal::new(String::new()),
+        reps: RwSignal::new(String::new()),
+        rpe: RwSignal::new(String::new()),
+    };
+    let new_exercise = move |slug: &str| ExerciseRow {
+        key: next_key(),
+        exercise: RwSignal::new(slug.to_owned()),
+        sets: RwSignal::new((0..ROWS_PER_NEW_EXERCISE).map(|_| new_set()).collect()),
+    };
+
+    let id = RwSignal::new(new_id());
+    let performed_at = RwSignal::new(String::new());
+    let exercises = RwSignal::new(vec![new_exercise(EXERCISES[0].slug)]);
+    let status = RwSignal::new(Status::Idle);
+
+    let draft = move || WorkoutDraft {
+        id: id.get_untracked(),
+        performed_at: performed_at.get_untracked(),
+        exercises: exercises
+            .get_untracked()
+            .iter()
+            .map(|ex| ExerciseDraft {
+                exercise: ex.exercise.get_untracked(),
+                sets: ex
+                    .sets
+                    .get_untracked()
+                    .iter()
+                    .map(|s| SetDraft {
+                        weight_kg: s.weight.get_untracked(),
+                        reps: s.reps.get_untracked(),
+                        rpe: s.rpe.get_untracked(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if matches!(status.get_untracked(), Status::Saving | Status::Retrying(_)) {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            let navigate = leptos_router::hooks::use_navigate();
+            let draft = draft();
+            status.set(Status::Saving);
+            leptos::task::spawn_local(async move {
+                match crate::client::submit_workout(draft, |attempt| status.set(Status::Retrying(attempt))).await {
+                    Ok(saved) => {
+                        status.set(Status::Idle);
+                        id.set(new_id());
+                        navigate(&format!("/history?logged={saved}"), Default::default());
+                    }
+                    Err(crate::client::SubmitError::Invalid(problems)) => status.set(Status::Invalid(problems)),
+                    Err(crate::client::SubmitError::Failed(message)) => status.set(Status::Failed(message)),
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = draft;
+    };
+
+    let add_exercise = move |_| {
+        let used: Vec<String> = exercises.get_untracked().iter().map(|e| e.exercise.get_untracked()).collect();
+        let slug = EXERCISES
+            .iter()
+            .map(|e| e.slug)
+            .find(|s| !used.iter().any(|u| u == s))
+            .unwrap_or(EXERCISES[0].slug);
+        exercises.update(|list| list.push(new_exercise(slug)));
+    };
+
+    view! {
+        <Title text="Log"/>
+        <div class="page-head">
+            <h1>"Log a workout"</h1>
+        </div>
+        <form class="log-form" method="post" action="/log" on:submit=on_submit novalidate>
+            <input type="hidden" name="id" prop:value=move || id.get()/>
+            <section class="card when">
+                <label for="performed_at">"When"</label>
+                <input
+                    id="performed_at"
+                    type="datetime-local"
+                    name="performed_at"
+                    prop:value=move || performed_at.get()
+                    on:input=move |ev| performed_at.set(event_target_value(&ev))
+                />
+                <p class="hint">"Leave empty for now."</p>
+            </section>
+            {move || {
+                let list = exercises.get();
+                let count = list.len();
+                list.into_iter()
+                    .enumerate()
+                    .map(|(i, ex)| view! { <ExerciseBlock index=i row=ex count exercises new_set=Callback::new(move |_| new_set())/> })
+                    .collect_view()
+            }}
+            <button type="button" class="button ghost wide" on:click=add_exercise>"+ Add exercise"</button>
+            <StatusMessage status/>
+            <div class="actions">
+                <button
+                    type="submit"
+                    class="button primary wide"
+                    data-testid="save"
+                    disabled=move || matches!(status.get(), Status::Saving | Status::Retrying(_))
+                >
+                    {move || match status.get() {
+                        Status::Saving => "Saving…".to_owned(),
+                        Status::Retrying(n) => format!("Retrying ({n})…"),
+                        _ => "Save workout".to_owned(),
+                    }}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn StatusMessage(status: RwSignal<Status>) -> impl IntoView {
+    move || match status.get() {
+        Status::Invalid(problems) => view! {
+            <div class="alert error" role="alert" data-testid="problems">
+                <p>"Please fix:"</p>
+                <ul>
+                    {problems.into_iter().map(|p| view! {
+                        <li>{format!("{} {}", describe_field(&p.field), p.message)}</li>
+                    }).collect_view()}
+                </ul>
+            </div>
+        }.into_any(),
+        Status::Failed(message) => view! {
+            <div class="alert error" role="alert">{message}</div>
+        }.into_any(),
+        Status::Retrying(_) => view! {
+            <div class="alert info" role="status">"The server is busy; retrying. Your workout is kept."</div>
+        }.into_any(),
+        Status::Idle | Status::Saving => ().into_any(),
+    }
+}
+
+#[component]
+fn ExerciseBlock(
+    index: usize,
+    row: ExerciseRow,
+    count: usize,
+    exercises: RwSignal<Vec<ExerciseRow>>,
+    new_set: Callback<(), SetRow>,
+) -> impl IntoView {
+    let field = move |rest: &str| format!("exercises[{index}][{rest}]");
+    let remove = move |_| exercises.update(|list| list.retain(|e| e.key != row.key));
+    let add_set = move |_| row.sets.update(|sets| sets.push(new_set.run(())));
+    view! {
+        <fieldset class="card exercise" data-testid="exercise">
+            <legend class="sr-only">{format!("Exercise {}", index + 1)}</legend>
+            <div class="exercise-head">
+                <select
+                    name=field("exercise")
+                    aria-label=format!("Exercise {}", index + 1)
+                    on:change=move |ev| row.exercise.set(event_target_value(&ev))
+                    prop:value=move || row.exercise.get()
+                >
+                    {EXERCISES.iter().map(|e| view! {
+                        <option value=e.slug selected=move || row.exercise.get() == e.slug>{e.name}</option>
+                    }).collect_view()}
+                </select>
+                <Show when=move || { count > 1 }>
+                    <button type="button" class="button ghost small" on:click=remove aria-label=format!("Remove exercise {}", index + 1)>"Remove"</button>
+                </Show>
+            </div>
+            <div class="set-grid" role="group" aria-label="Sets">
+                <span class="col-label">"Set"</span>
+                <span class="col-label">"kg"</span>
+                <span class="col-label">"Reps"</span>
+                <span class="col-label">"RPE"</span>
+                {move || row.sets.get().into_iter().enumerate().map(|(j, s)| {
+                    let name = move |k: &str| format!("exercises[{index}][sets][{j}][{k}]");
+                    view! {
+                        <span class="set-no">{j + 1}</span>
+                        <input type="text" inputmode="decimal" name=name("weight_kg") placeholder="0"
+                            aria-label=format!("Set {} weight in kg", j + 1)
+                            prop:value=move || s.weight.get() on:input=move |ev| s.weight.set(event_target_value(&ev))/>
+                        <input type="text" inputmode="numeric" name=name("reps") placeholder="—"
+                            aria-label=format!("Set {} reps", j + 1)
+                            prop:value=move || s.reps.get() on:input=move |ev| s.reps.set(event_target_value(&ev))/>
+                        <input type="text" inputmode="decimal" name=name("rpe") placeholder="opt."
+                            aria-label=format!("Set {} RPE (optional)", j + 1)
+                            prop:value=move || s.rpe.get() on:input=move |ev| s.rpe.set(event_target_value(&ev))/>
+                    }
+                }).collect_view()}
+            </div>
+            <button type="button" class="button ghost small" on:click=add_set>"+ Add set"</button>
+        </fieldset>
+    }
+}

@@ -1,0 +1,56 @@
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use domain::Problem;
+use serde_json::json;
+
+/// Every API failure, answered as `{"error": code, "message": text, "problems": [...]}`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the body is not valid JSON: {0}")]
+    MalformedJson(String),
+    #[error("the body is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("send the body as application/json")]
+    UnsupportedMediaType,
+    #[error("the request has {} problem(s)", .0.len())]
+    Invalid(Vec<Problem>),
+    #[error("the query has {} problem(s)", .0.len())]
+    InvalidQuery(Vec<Problem>),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}; try again shortly")]
+    Unavailable(&'static str),
+}
+
+impl ApiError {
+    fn parts(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_workout"),
+            ApiError::InvalidQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.parts();
+        let problems = match &self {
+            ApiError::Invalid(p) | ApiError::InvalidQuery(p) => p.clone(),
+            _ => Vec::new(),
+        };
+        let body = json!({"error": code, "message": self.to_string(), "problems": problems});
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}

@@ -1,0 +1,133 @@
+//! `POST /api/v1/workouts`, `GET /api/v1/workouts`, `GET /api/v1/workouts/{id}`.
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use domain::cursor::{Cursor, DEFAULT_PAGE, MAX_PAGE};
+use domain::{Problem, WorkoutLogged};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{ApiError, MAX_BODY};
+use crate::ingest;
+use crate::router::AppState;
+
+/// Reads at most `MAX_BODY` bytes; a longer body is refused without reading the rest.
+pub async fn read_body(body: Body) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| ApiError::TooLarge(MAX_BODY))
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+}
+
+pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<impl IntoResponse, ApiError> {
+    if !is_json(&headers) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let bytes = read_body(body).await?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let id = ingest::accept(&state, state.user_id(), &value).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({"id": id}))))
+}
+
+#[derive(Serialize)]
+pub struct ListResponse {
+    pub items: Vec<WorkoutLogged>,
+    pub next: Option<String>,
+}
+
+/// `limit` (1..=100, default 20) and `before` (a cursor from `next`); nothing else.
+fn parse_list_query(raw: Option<&str>) -> Result<(usize, Option<Cursor>), Vec<Problem>> {
+    let mut limit = DEFAULT_PAGE;
+    let mut before = None;
+    let mut problems = Vec::new();
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        match key.as_ref() {
+            "limit" => match value.parse::<usize>() {
+                Ok(n) if (1..=MAX_PAGE).contains(&n) => limit = n,
+                _ => problems.push(Problem::new("limit", format!("must be a whole number from 1 to {MAX_PAGE}"))),
+            },
+            "before" => match value.parse::<Cursor>() {
+                Ok(c) => before = Some(c),
+                Err(e) => problems.push(Problem::new("before", e.to_string())),
+            },
+            other => problems.push(Problem::new(other, "unknown query parameter")),
+        }
+    }
+    if problems.is_empty() {
+        Ok((limit, before))
+    } else {
+        Err(problems)
+    }
+}
+
+pub async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<ListResponse>, ApiError> {
+    let (limit, before) = parse_list_query(query.as_deref()).map_err(ApiError::InvalidQuery)?;
+    let page = state
+        .store
+        .list(state.user_id(), limit, before)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "history read failed");
+            ApiError::Unavailable("the history store is unavailable")
+        })?;
+    Ok(Json(ListResponse {
+        items: page.items,
+        next: page.next.map(|c| c.to_string()),
+    }))
+}
+
+pub async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<WorkoutLogged>, ApiError> {
+    let id = Uuid::try_parse(&id).map_err(|_| ApiError::NotFound)?;
+    let found = state.store.get(state.user_id(), id).await.map_err(|e| {
+        tracing::warn!(error = %e, "workout read failed");
+        ApiError::Unavailable("the history store is unavailable")
+    })?;
+    found.map(Json).ok_or(ApiError::NotFound)
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_query_defaults_and_reports_every_problem() {
+        assert_eq!(parse_list_query(None), Ok((DEFAULT_PAGE, None)));
+        assert_eq!(parse_list_query(Some("limit=5")), Ok((5, None)));
+        let problems = parse_list_query(Some("limit=0&before=zz&page=2")).unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, vec!["limit", "before", "page"]);
+    }
+
+    #[test]
+    fn accepts_json_content_types_only() {
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::CONTENT_TYPE, v.parse().unwrap());
+            is_json(&h)
+        };
+        assert!(with("application/json"));
+        assert!(with("application/json; charset=utf-8"));
+        assert!(with("application/merge+json"));
+        assert!(!with("text/plain"));
+        assert!(!is_json(&HeaderMap::new()));
+    }
+}

@@ -1,0 +1,76 @@
+//! Configuration from the environment (12-factor). Secrets such as passwords inside URIs are
+//! never printed: see [`Mode::describe`].
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("set both MONGODB_URI and AMQP_URL for the distributed mode, or neither for the embedded one (only {0} is set)")]
+    HalfDistributed(&'static str),
+    #[error("{name} must be {expected}, got {got:?}")]
+    Invalid {
+        name: &'static str,
+        expected: &'static str,
+        got: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum Mode {
+    /// No services: redb store and queue under `data_dir`, worker in-process.
+    Embedded { data_dir: PathBuf },
+    /// RabbitMQ for writes, MongoDB for reads; a separate consumer persists.
+    Distributed { amqp_url: String, mongodb_uri: String },
+}
+
+impl Mode {
+    /// A one-line description safe for logs.
+    pub fn describe(&self) -> String {
+        match self {
+            Mode::Embedded { data_dir } => format!("embedded (data in {})", data_dir.display()),
+            Mode::Distributed { amqp_url, .. } => {
+                let nodes = amqp_url.split(',').filter(|s| !s.trim().is_empty()).count();
+                format!("distributed ({nodes} broker address(es), MongoDB)")
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub mode: Mode,
+    /// How long a publish may wait for the broker's confirm before the API answers 503.
+    pub publish_timeout: Duration,
+}
+
+fn non_empty(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let mode = match (non_empty("MONGODB_URI"), non_empty("AMQP_URL")) {
+            (None, None) => Mode::Embedded {
+                data_dir: non_empty("IRONLOG_DATA_DIR").unwrap_or_else(|| "./data".into()).into(),
+            },
+            (Some(mongodb_uri), Some(amqp_url)) => Mode::Distributed { amqp_url, mongodb_uri },
+            (Some(_), None) => return Err(ConfigError::HalfDistributed("MONGODB_URI")),
+            (None, Some(_)) => return Err(ConfigError::HalfDistributed("AMQP_URL")),
+        };
+        let publish_timeout = match non_empty("IRONLOG_PUBLISH_TIMEOUT_MS") {
+            None => Duration::from_millis(1000),
+            Some(v) => match v.parse::<u64>() {
+                Ok(ms) if (1..=60_000).contains(&ms) => Duration::from_millis(ms),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "IRONLOG_PUBLISH_TIMEOUT_MS",
+                        expected: "a whole number of milliseconds from 1 to 60000",
+                        got: v,
+                    })
+                }
+            },
+        };
+        Ok(Self { mode, publish_timeout })
+    }
+}

@@ -1,0 +1,152 @@
+//! `POST /log`: the Log form submitted without JavaScript (before hydration, or with scripts
+//! off). It builds the same JSON the browser would and goes through the same validation and
+//! publish, then redirects to History; errors come back as a plain page.
+
+use std::collections::BTreeMap;
+
+use app::log::draft::{describe_field, ExerciseDraft, SetDraft, WorkoutDraft};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::Utc;
+use domain::rules::{MAX_EXERCISES, MAX_SETS};
+
+use crate::api::workouts::read_body;
+use crate::api::ApiError;
+use crate::ingest;
+use crate::router::AppState;
+
+/// `exercises[3][sets][1][reps]` → (3, Some((1, "reps"))); `exercises[3][exercise]` → (3, None).
+fn parse_key(key: &str) -> Option<(usize, Option<(usize, &str)>, &str)> {
+    let rest = key.strip_prefix("exercises[")?;
+    let (i, rest) = rest.split_once("][")?;
+    let i: usize = i.parse().ok()?;
+    if let Some(rest) = rest.strip_prefix("sets][") {
+        let (j, rest) = rest.split_once("][")?;
+        let field = rest.strip_suffix(']')?;
+        Some((i, Some((j.parse().ok()?, field)), field))
+    } else {
+        let field = rest.strip_suffix(']')?;
+        Some((i, None, field))
+    }
+}
+
+/// Indices past the limits are dropped here; the limits themselves are the validator's job,
+/// and these bounds only stop a hostile form from making us allocate.
+pub fn draft_from_form(body: &[u8]) -> WorkoutDraft {
+    let mut draft = WorkoutDraft::default();
+    let mut exercises: BTreeMap<usize, (String, BTreeMap<usize, SetDraft>)> = BTreeMap::new();
+    for (key, value) in form_urlencoded::parse(body) {
+        match key.as_ref() {
+            "id" => draft.id = value.into_owned(),
+            "performed_at" => draft.performed_at = value.into_owned(),
+            other => {
+                let Some((i, set, field)) = parse_key(other) else { continue };
+                if i > MAX_EXERCISES || set.is_some_and(|(j, _)| j > MAX_SETS) {
+                    continue;
+                }
+                let entry = exercises.entry(i).or_default();
+                match set {
+                    None if field == "exercise" => entry.0 = value.into_owned(),
+                    None => {}
+                    Some((j, _)) => {
+                        let s = entry.1.entry(j).or_default();
+                        match field {
+                            "weight_kg" => s.weight_kg = value.into_owned(),
+                            "reps" => s.reps = value.into_owned(),
+                            "rpe" => s.rpe = value.into_owned(),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+    draft.exercises = exercises
+        .into_values()
+        .map(|(exercise, sets)| ExerciseDraft {
+            exercise,
+            sets: sets.into_values().collect(),
+        })
+        .collect();
+    draft
+}
+
+/// Without JavaScript the browser sends `datetime-local` text with no zone: read it as UTC.
+fn resolve_performed_at(text: &str) -> String {
+    let t = text.trim();
+    if t.is_empty() {
+        Utc::now().to_rfc3339()
+    } else if t.len() == 16 {
+        format!("{t}:00Z")
+    } else if t.len() == 19 {
+        format!("{t}Z")
+    } else {
+        t.to_owned()
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · Ironlog</title><link rel=\"stylesheet\" href=\"/pkg/ironlog.css\"></head>\
+         <body><main id=\"main\"><section class=\"card\"><h1>{title}</h1>{body}\
+         <p><a class=\"button\" href=\"/\">Back to the Log form</a></p></section></main></body></html>"
+    );
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+pub async fn submit(State(state): State<AppState>, body: Body) -> Response {
+    let bytes = match read_body(body).await {
+        Ok(b) => b,
+        Err(e) => return page(StatusCode::PAYLOAD_TOO_LARGE, "Too much data", &format!("<p>{}</p>", escape(&e.to_string()))),
+    };
+    let mut draft = draft_from_form(&bytes);
+    draft.performed_at = resolve_performed_at(&draft.performed_at);
+    match ingest::accept(&state, state.user_id(), &draft.to_json()).await {
+        Ok(id) => Redirect::to(&format!("/history?logged={id}")).into_response(),
+        Err(ApiError::Invalid(problems)) => {
+            let items: String = problems
+                .iter()
+                .map(|p| format!("<li>{} {}</li>", escape(&describe_field(&p.field)), escape(&p.message)))
+                .collect();
+            page(StatusCode::UNPROCESSABLE_ENTITY, "Please fix your workout", &format!("<ul>{items}</ul>"))
+        }
+        Err(e) => page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Not saved yet",
+            &format!("<p>{}. Go back and submit again: saving twice is safe.</p>", escape(&e.to_string())),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_a_draft_from_bracketed_names() {
+        let body = "id=abc&performed_at=&exercises%5B1%5D%5Bexercise%5D=bench-press\
+            &exercises%5B0%5D%5Bexercise%5D=squat&exercises%5B0%5D%5Bsets%5D%5B0%5D%5Bweight_kg%5D=100\
+            &exercises%5B0%5D%5Bsets%5D%5B0%5D%5Breps%5D=5&exercises%5B0%5D%5Bsets%5D%5B0%5D%5Brpe%5D=\
+            &exercises%5B1%5D%5Bsets%5D%5B0%5D%5Breps%5D=8&exercises%5B99999999999%5D%5Bexercise%5D=x";
+        let d = draft_from_form(body.as_bytes());
+        assert_eq!(d.id, "abc");
+        assert_eq!(d.exercises.len(), 2);
+        assert_eq!(d.exercises[0].exercise, "squat");
+        assert_eq!(d.exercises[0].sets[0], SetDraft { weight_kg: "100".into(), reps: "5".into(), rpe: String::new() });
+        assert_eq!(d.exercises[1].sets[0].reps, "8");
+    }
+
+    #[test]
+    fn reads_zone_less_times_as_utc() {
+        assert_eq!(resolve_performed_at("2026-11-23T18:30"), "2026-11-23T18:30:00Z");
+        assert_eq!(resolve_performed_at("2026-11-23T18:30:00+01:00"), "2026-11-23T18:30:00+01:00");
+        assert!(resolve_performed_at("").ends_with("+00:00"));
+    }
+}

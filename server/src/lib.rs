@@ -1,0 +1,12 @@
+//! Ironlog's server: the pages (SSR + hydration), the thin JSON API, health and metrics, and
+//! the write path's publisher. In embedded mode it also runs the consumer's worker in-process.
+
+pub mod api;
+pub mod backend;
+pub mod config;
+pub mod form;
+pub mod ingest;
+pub mod ops;
+pub mod router;
+
+pub use router::{router, AppState};

@@ -1,0 +1,89 @@
+//! `ironlog-server`. With neither `MONGODB_URI` nor `AMQP_URL` set it runs everything
+//! in-process on an embedded store under `IRONLOG_DATA_DIR` (default `./data`). Listens on
+//! `LEPTOS_SITE_ADDR` (default 127.0.0.1:3000).
+
+use std::time::Duration;
+
+use anyhow::Context;
+use leptos::prelude::get_configuration;
+use metrics_exporter_prometheus::PrometheusBuilder;
+use server::backend::Backend;
+use server::config::Config;
+use server::{router, AppState};
+use tokio_util::sync::CancellationToken;
+
+/// Seconds, for the latency histograms: fine below 10 ms where the targets are.
+const BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,lapin=warn,tower_http=warn".into()),
+        )
+        .init();
+    let config = Config::from_env()?;
+    let mut leptos_options = get_configuration(None)
+        .context("reading the LEPTOS_* configuration")?
+        .leptos_options;
+    if leptos_options.output_name.is_empty() {
+        // Built without cargo-leptos (e.g. by `cargo test`): use the site's name.
+        leptos_options.output_name = "ironlog".into();
+    }
+    let metrics = PrometheusBuilder::new()
+        .set_buckets(BUCKETS)
+        .context("histogram buckets")?
+        .install_recorder()
+        .context("installing the metrics recorder")?;
+
+    let shutdown = CancellationToken::new();
+    let backend = Backend::start(&config, shutdown.child_token()).await?;
+    let addr = leptos_options.site_addr;
+    let state = AppState {
+        leptos_options,
+        publisher: backend.publisher.clone(),
+        store: backend.store.clone(),
+        metrics,
+    };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    tracing::info!(mode = %config.mode.describe(), "Ironlog listening on http://{addr}");
+
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down: finishing requests in flight");
+        stop.cancel();
+    });
+    let serving = shutdown.clone();
+    axum::serve(listener, router(state).into_make_service())
+        .with_graceful_shutdown(async move { serving.cancelled().await })
+        .await
+        .context("serving HTTP")?;
+    // Requests are done; let the in-process worker finish its batch.
+    if let Some(worker) = backend.worker {
+        let _ = tokio::time::timeout(Duration::from_secs(10), worker).await;
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
