@@ -137,7 +137,7 @@ fn WorkoutCard(workout: WorkoutLogged) -> impl IntoView {
         <li class="card session" data-id=id>
             <header class="session-head">
                 <time datetime=stamp>{when}</time>
-                <span class="muted">{format!("{sets} sets · {volume} kg")}</span>
+                <span class="muted">{format!("{sets} set{} · {volume} kg", if sets == 1 { "" } else { "s" })}</span>
             </header>
             <ul class="exercises">
                 {workout.exercises.into_iter().map(|ex| {

@@ -12,7 +12,7 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::StaticSegment;
+use leptos_router::{SsrMode, StaticSegment};
 
 /// The HTML document around the app, rendered once per page on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -64,7 +64,8 @@ pub fn App() -> impl IntoView {
             <main id="main">
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=log::LogPage/>
-                    <Route path=StaticSegment("history") view=history::HistoryPage/>
+                    // Rendered whole before sending, so History is complete without JavaScript.
+                    <Route path=StaticSegment("history") view=history::HistoryPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -342,3 +342,61 @@ pub fn wait_for_http(port: u16, path: &str, within: Duration) -> Result<()> {
     }
     bail!("http://127.0.0.1:{port}{path} did not answer 200 within {within:?}")
 }
+
+/// An `ironlog-server` process on a free port.
+pub struct Server {
+    pub proc: Proc,
+    pub port: u16,
+    bin: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl Server {
+    /// Starts the server with `env` (e.g. `AMQP_URL`, `MONGODB_URI` or `IRONLOG_DATA_DIR`) and
+    /// waits for `/healthz`.
+    pub fn start(bin: &Path, env: &[(&str, String)]) -> Result<Self> {
+        let port = free_port()?;
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+        let proc = Self::spawn(bin, port, &env)?;
+        Ok(Self {
+            proc,
+            port,
+            bin: bin.to_path_buf(),
+            env,
+        })
+    }
+
+    fn spawn(bin: &Path, port: u16, env: &[(String, String)]) -> Result<Proc> {
+        let mut cmd = Command::new(bin);
+        cmd.env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info,lapin=warn".into()));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let proc = Proc::spawn(&format!("ironlog-server-{port}"), cmd)?;
+        if let Err(e) = wait_for_http(port, "/healthz", Duration::from_secs(30)) {
+            bail!("ironlog-server did not start: {e}\n{}", proc.tail(30));
+        }
+        Ok(proc)
+    }
+
+    /// Stops the process gracefully (SIGTERM) and starts it again on the same port.
+    pub fn restart(&mut self) -> Result<()> {
+        self.proc.terminate(Duration::from_secs(10));
+        self.proc = Self::spawn(&self.bin, self.port, &self.env)?;
+        Ok(())
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+/// An `ironlog-consumer` process.
+pub fn start_consumer(bin: &Path, amqp_url: &str, mongodb_uri: &str) -> Result<Proc> {
+    let mut cmd = Command::new(bin);
+    cmd.env("AMQP_URL", amqp_url)
+        .env("MONGODB_URI", mongodb_uri)
+        .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info,lapin=warn".into()));
+    Proc::spawn("ironlog-consumer", cmd)
+}

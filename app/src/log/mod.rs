@@ -47,25 +47,36 @@ fn new_id() -> String {
 
 #[component]
 pub fn LogPage() -> impl IntoView {
+    // Rows are added from click handlers deep in the list, and the list re-renders: create
+    // their signals under this page's owner, or a re-render would dispose of them.
+    let owner = Owner::current().unwrap_or_default();
     let keys = StoredValue::new(0usize);
     let next_key = move || {
         keys.update_value(|k| *k += 1);
         keys.get_value()
     };
-    let new_set = move || SetRow {
-        weight: RwSignal::new(String::new()),
-        reps: RwSignal::new(String::new()),
-        rpe: RwSignal::new(String::new()),
-    };
-    let new_exercise = move |slug: &str| ExerciseRow {
-        key: next_key(),
-        exercise: RwSignal::new(slug.to_owned()),
-        sets: RwSignal::new((0..ROWS_PER_NEW_EXERCISE).map(|_| new_set()).collect()),
-    };
+    let new_set = Callback::new({
+        let owner = owner.clone();
+        move |()| {
+            owner.with(|| SetRow {
+                weight: RwSignal::new(String::new()),
+                reps: RwSignal::new(String::new()),
+                rpe: RwSignal::new(String::new()),
+            })
+        }
+    });
+    let new_exercise = Callback::new(move |slug: &'static str| {
+        let sets = (0..ROWS_PER_NEW_EXERCISE).map(|_| new_set.run(())).collect();
+        owner.with(|| ExerciseRow {
+            key: next_key(),
+            exercise: RwSignal::new(slug.to_owned()),
+            sets: RwSignal::new(sets),
+        })
+    });
 
     let id = RwSignal::new(new_id());
     let performed_at = RwSignal::new(String::new());
-    let exercises = RwSignal::new(vec![new_exercise(EXERCISES[0].slug)]);
+    let exercises = RwSignal::new(vec![new_exercise.run(EXERCISES[0].slug)]);
     let status = RwSignal::new(Status::Idle);
 
     let draft = move || WorkoutDraft {
@@ -123,7 +134,7 @@ pub fn LogPage() -> impl IntoView {
             .map(|e| e.slug)
             .find(|s| !used.iter().any(|u| u == s))
             .unwrap_or(EXERCISES[0].slug);
-        exercises.update(|list| list.push(new_exercise(slug)));
+        exercises.update(|list| list.push(new_exercise.run(slug)));
     };
 
     view! {
@@ -132,7 +143,7 @@ pub fn LogPage() -> impl IntoView {
             <h1>"Log a workout"</h1>
         </div>
         <form class="log-form" method="post" action="/log" on:submit=on_submit novalidate>
-            <input type="hidden" name="id" prop:value=move || id.get()/>
+            <input type="hidden" name="id" value=move || id.get()/>
             <section class="card when">
                 <label for="performed_at">"When"</label>
                 <input
@@ -149,7 +160,7 @@ pub fn LogPage() -> impl IntoView {
                 let count = list.len();
                 list.into_iter()
                     .enumerate()
-                    .map(|(i, ex)| view! { <ExerciseBlock index=i row=ex count exercises new_set=Callback::new(move |_| new_set())/> })
+                    .map(|(i, ex)| view! { <ExerciseBlock index=i row=ex count exercises new_set/> })
                     .collect_view()
             }}
             <button type="button" class="button ghost wide" on:click=add_exercise>"+ Add exercise"</button>

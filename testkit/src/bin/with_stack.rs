@@ -1,1 +1,112 @@
-fn main() {}
+//! `with-stack [--mode embedded|distributed] [--release|--debug] -- COMMAND...`
+//!
+//! Starts Ironlog on free loopback ports — alone on a temporary embedded store, or with
+//! RabbitMQ, SecantusDB and a consumer — runs COMMAND with `BASE_URL` set to the server, stops
+//! everything, and exits with COMMAND's status. The browser tests run under it in both modes.
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+use anyhow::{bail, Context, Result};
+use testkit::{start_consumer, RabbitMq, Secantus, Server};
+
+struct Args {
+    distributed: bool,
+    profile: String,
+    command: Vec<String>,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut args = std::env::args().skip(1);
+    let mut out = Args {
+        distributed: false,
+        profile: "release".into(),
+        command: Vec::new(),
+    };
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--mode" => match args.next().as_deref() {
+                Some("embedded") => out.distributed = false,
+                Some("distributed") => out.distributed = true,
+                other => bail!("--mode takes embedded or distributed, got {other:?}"),
+            },
+            "--debug" => out.profile = "debug".into(),
+            "--release" => out.profile = "release".into(),
+            "--" => {
+                out.command = args.collect();
+                break;
+            }
+            other => bail!("unknown argument {other:?}; usage: with-stack [--mode embedded|distributed] [--release|--debug] -- COMMAND..."),
+        }
+    }
+    if out.command.is_empty() {
+        bail!("no command given; usage: with-stack [--mode embedded|distributed] -- COMMAND...");
+    }
+    Ok(out)
+}
+
+fn bin(profile: &str, name: &str) -> Result<PathBuf> {
+    let path = PathBuf::from("target").join(profile).join(name);
+    if !path.is_file() {
+        bail!("{} is missing: build it first (the README's test command does)", path.display());
+    }
+    Ok(path)
+}
+
+fn run() -> Result<ExitCode> {
+    let args = parse_args()?;
+    let site_root = PathBuf::from("target/site");
+    if !site_root.join("pkg/ironlog.wasm").is_file() {
+        bail!("target/site has no built site: run `cargo leptos build --release` first");
+    }
+    let server_bin = bin(&args.profile, "ironlog-server")?;
+    let data = tempfile::tempdir()?;
+    let mut env = vec![("LEPTOS_SITE_ROOT", site_root.display().to_string()), ("LEPTOS_OUTPUT_NAME", "ironlog".into())];
+
+    // Held until the command finishes; dropping them stops the services.
+    let mut services: (Option<RabbitMq>, Option<Secantus>, Option<testkit::Proc>) = (None, None, None);
+    if args.distributed {
+        eprintln!("with-stack: starting RabbitMQ and SecantusDB…");
+        let broker = RabbitMq::start()?;
+        let mongo = Secantus::start()?;
+        let uri = mongo.uri("ironlog");
+        services.2 = Some(start_consumer(&bin(&args.profile, "ironlog-consumer")?, &broker.url(), &uri)?);
+        env.push(("AMQP_URL", broker.url()));
+        env.push(("MONGODB_URI", uri));
+        services.0 = Some(broker);
+        services.1 = Some(mongo);
+    } else {
+        env.push(("IRONLOG_DATA_DIR", data.path().display().to_string()));
+    }
+    let server = Server::start(&server_bin, &env)?;
+    testkit::wait_for_http(server.port, "/readyz", std::time::Duration::from_secs(30))
+        .with_context(|| format!("server not ready\n{}", server.proc.tail(20)))?;
+    eprintln!(
+        "with-stack: Ironlog ({}) at {}; running {:?}",
+        if args.distributed { "distributed" } else { "embedded" },
+        server.base_url(),
+        args.command
+    );
+    let status = Command::new(&args.command[0])
+        .args(&args.command[1..])
+        .env("BASE_URL", server.base_url())
+        .env("IRONLOG_MODE", if args.distributed { "distributed" } else { "embedded" })
+        .status()
+        .with_context(|| format!("running {:?}", args.command))?;
+    if !status.success() {
+        eprintln!("with-stack: command failed; server log tail:\n{}", server.proc.tail(40));
+    }
+    drop(server);
+    drop(services);
+    Ok(ExitCode::from(status.code().unwrap_or(1).clamp(0, 255) as u8))
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("with-stack: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

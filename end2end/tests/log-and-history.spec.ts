@@ -1,0 +1,89 @@
+import { test, expect, Page } from "@playwright/test";
+
+// Run twice by the README's test command: against the embedded server and against the
+// distributed stack (RabbitMQ + SecantusDB + consumer). IRONLOG_MODE says which.
+
+async function hydrated(page: Page, path: string) {
+  await page.goto(path);
+  // The app sets this once Wasm has taken over the server-rendered page.
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+test("log a workout through the form and see it in History", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await hydrated(page, "/");
+
+  const first = page.getByTestId("exercise").first();
+  await first.getByRole("combobox").selectOption("deadlift");
+  await first.getByLabel("Set 1 weight in kg").fill("182.5");
+  await first.getByLabel("Set 1 reps").fill("3");
+  await first.getByLabel("Set 1 RPE (optional)").fill("8.5");
+  await first.getByLabel("Set 2 weight in kg").fill("160");
+  await first.getByLabel("Set 2 reps").fill("5");
+  // Rows can be added after hydration; an untouched row is ignored.
+  await first.getByRole("button", { name: "+ Add set" }).click();
+  await expect(first.getByLabel("Set 4 reps")).toBeVisible();
+
+  await page.getByRole("button", { name: "+ Add exercise" }).click();
+  const second = page.getByTestId("exercise").nth(1);
+  await second.getByRole("combobox").selectOption("pull-up");
+  await second.getByLabel("Set 1 reps").fill("12");
+
+  await page.getByTestId("save").click();
+  await expect(page).toHaveURL(/\/history\?logged=[0-9a-f-]{36}$/);
+  const id = new URL(page.url()).searchParams.get("logged")!;
+
+  const card = page.locator(`li.session[data-id="${id}"]`);
+  await expect(card).toBeVisible();
+  await expect(card).toContainText("Deadlift");
+  await expect(card).toContainText("182.5 kg × 3 @8.5");
+  await expect(card).toContainText("160 kg × 5");
+  await expect(card).toContainText("Pull-up");
+  await expect(card).toContainText("0 kg × 12");
+  await expect(card).toContainText("3 sets");
+  await expect(page.getByTestId("pending")).toHaveCount(0);
+
+  // And it is really stored: a fresh load of History shows it, newest first.
+  await hydrated(page, "/history");
+  await expect(page.locator("li.session").first()).toHaveAttribute("data-id", id);
+  expect(errors).toEqual([]);
+});
+
+test("invalid input is explained next to the form and nothing is saved", async ({ page, request }) => {
+  await hydrated(page, "/");
+  const before = (await (await request.get("/api/v1/workouts?limit=100")).json()).items.length;
+  const first = page.getByTestId("exercise").first();
+  await first.getByLabel("Set 1 weight in kg").fill("-5");
+  await first.getByLabel("Set 1 reps").fill("0");
+  await page.getByTestId("save").click();
+  const problems = page.getByTestId("problems");
+  await expect(problems).toContainText("Exercise 1, set 1: weight must be between 0 and 1000 kg");
+  await expect(problems).toContainText("Exercise 1, set 1: reps must be between 1 and 100");
+  await expect(page).toHaveURL(/\/$/);
+  const after = (await (await request.get("/api/v1/workouts?limit=100")).json()).items.length;
+  expect(after).toBe(before);
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the plain HTML form logs a workout and History lists it", async ({ page }) => {
+    await page.goto("/");
+    const first = page.getByTestId("exercise").first();
+    await first.getByRole("combobox").selectOption("bench-press");
+    await first.getByLabel("Set 1 weight in kg").fill("80");
+    await first.getByLabel("Set 1 reps").fill("8");
+    await page.getByTestId("save").click();
+    await expect(page).toHaveURL(/\/history\?logged=[0-9a-f-]{36}$/);
+    const id = new URL(page.url()).searchParams.get("logged")!;
+    // Without scripts the page cannot poll; reload until the consumer has stored it.
+    const card = page.locator(`li.session[data-id="${id}"]`);
+    await expect(async () => {
+      await page.reload();
+      await expect(card).toBeVisible({ timeout: 500 });
+    }).toPass({ timeout: 15_000 });
+    await expect(card).toContainText("Bench press");
+    await expect(card).toContainText("80 kg × 8");
+  });
+});
