@@ -30,7 +30,10 @@ struct Accepted {
 const ATTEMPTS: u32 = 5;
 
 /// Posts the workout, retrying with backoff on 503 or network failure. Returns the saved id.
-pub async fn submit_workout(mut draft: WorkoutDraft, on_retry: impl Fn(u32)) -> Result<String, SubmitError> {
+pub async fn submit_workout(
+    mut draft: WorkoutDraft,
+    on_retry: impl Fn(u32),
+) -> Result<String, SubmitError> {
     draft.performed_at = to_rfc3339(&draft.performed_at);
     let body = draft.to_json().to_string();
     let mut delay_ms = 500;
@@ -39,7 +42,9 @@ pub async fn submit_workout(mut draft: WorkoutDraft, on_retry: impl Fn(u32)) -> 
             Ok((202, text)) => {
                 return serde_json::from_str::<Accepted>(&text)
                     .map(|a| a.id)
-                    .map_err(|_| SubmitError::Failed("The server answered oddly; please try again.".into()));
+                    .map_err(|_| {
+                        SubmitError::Failed("The server answered oddly; please try again.".into())
+                    });
             }
             Ok((status, text)) if (400..500).contains(&status) => {
                 let err: ErrorBody = serde_json::from_str(&text).unwrap_or(ErrorBody {
@@ -87,8 +92,13 @@ async fn post_json(url: &str, body: &str) -> Result<(u16, String), JsValue> {
     let request = Request::new_with_str_and_init(url, &init)?;
     request.headers().set("Content-Type", "application/json")?;
     let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request)).await?.dyn_into()?;
-    let text = JsFuture::from(response.text()?).await?.as_string().unwrap_or_default();
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await?
+        .dyn_into()?;
+    let text = JsFuture::from(response.text()?)
+        .await?
+        .as_string()
+        .unwrap_or_default();
     Ok((response.status(), text))
 }
 

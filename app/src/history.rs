@@ -20,7 +20,8 @@ pub async fn history_page(before: Option<String>) -> Result<HistoryView, ServerF
     use crate::ssr::AppContext;
     use domain::cursor::{Cursor, DEFAULT_PAGE};
 
-    let ctx = use_context::<AppContext>().ok_or_else(|| ServerFnError::new("server misconfigured: no store"))?;
+    let ctx = use_context::<AppContext>()
+        .ok_or_else(|| ServerFnError::new("server misconfigured: no store"))?;
     let before = match before.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(
@@ -56,7 +57,9 @@ pub fn HistoryPage() -> impl IntoView {
     // Until it shows up, say so and look again.
     let polls = RwSignal::new(0u32);
     let is_pending = move |view: &HistoryView| {
-        logged().is_some_and(|id| before().is_none() && !view.items.iter().any(|w| w.id.to_string() == id))
+        logged().is_some_and(|id| {
+            before().is_none() && !view.items.iter().any(|w| w.id.to_string() == id)
+        })
     };
     Effect::new(move |_| {
         if let Some(Ok(view)) = page.get() {

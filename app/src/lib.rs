@@ -1,11 +1,11 @@
 //! Ironlog's pages. Server-rendered by axum, then hydrated; each page works as plain HTML
 //! before hydration as far as a form can.
 
+#[cfg(feature = "hydrate")]
+mod client;
 pub mod format;
 pub mod history;
 pub mod log;
-#[cfg(feature = "hydrate")]
-mod client;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

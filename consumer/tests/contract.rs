@@ -66,11 +66,11 @@ async fn store_contract(store: &dyn WorkoutStore) {
     assert_eq!(store.get("alice", Uuid::now_v7()).await.unwrap(), None);
 
     // Upserting again, even with changed content, leaves one record with the latest content.
-    store.upsert(&[a.clone()]).await.unwrap();
+    store.upsert(std::slice::from_ref(&a)).await.unwrap();
     let mut moved = a.clone();
     moved.performed_at = day(2);
     moved.exercises[0].sets[0].reps = 3;
-    store.upsert(&[moved.clone()]).await.unwrap();
+    store.upsert(std::slice::from_ref(&moved)).await.unwrap();
     let page = store.list("alice", 100, None).await.unwrap();
     assert_eq!(page.items, vec![moved.clone()]);
     assert_eq!(page.next, None);

@@ -48,10 +48,15 @@ impl Backend {
                     worker: Some(worker),
                 })
             }
-            Mode::Distributed { amqp_url, mongodb_uri } => {
+            Mode::Distributed {
+                amqp_url,
+                mongodb_uri,
+            } => {
                 let addrs = BrokerAddrs::parse(amqp_url).context("AMQP_URL")?;
                 let publisher = RabbitPublisher::start(addrs, config.publish_timeout, shutdown);
-                let store = MongoStore::connect(mongodb_uri).await.context("MONGODB_URI")?;
+                let store = MongoStore::connect(mongodb_uri)
+                    .await
+                    .context("MONGODB_URI")?;
                 // MongoDB may be down at start: writes do not need it, so create indexes
                 // in the background until it answers.
                 let indexes = store.clone();

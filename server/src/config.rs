@@ -21,7 +21,10 @@ pub enum Mode {
     /// No services: redb store and queue under `data_dir`, worker in-process.
     Embedded { data_dir: PathBuf },
     /// RabbitMQ for writes, MongoDB for reads; a separate consumer persists.
-    Distributed { amqp_url: String, mongodb_uri: String },
+    Distributed {
+        amqp_url: String,
+        mongodb_uri: String,
+    },
 }
 
 impl Mode {
@@ -52,9 +55,14 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         let mode = match (non_empty("MONGODB_URI"), non_empty("AMQP_URL")) {
             (None, None) => Mode::Embedded {
-                data_dir: non_empty("IRONLOG_DATA_DIR").unwrap_or_else(|| "./data".into()).into(),
+                data_dir: non_empty("IRONLOG_DATA_DIR")
+                    .unwrap_or_else(|| "./data".into())
+                    .into(),
             },
-            (Some(mongodb_uri), Some(amqp_url)) => Mode::Distributed { amqp_url, mongodb_uri },
+            (Some(mongodb_uri), Some(amqp_url)) => Mode::Distributed {
+                amqp_url,
+                mongodb_uri,
+            },
             (Some(_), None) => return Err(ConfigError::HalfDistributed("MONGODB_URI")),
             (None, Some(_)) => return Err(ConfigError::HalfDistributed("AMQP_URL")),
         };
@@ -71,6 +79,9 @@ impl Config {
                 }
             },
         };
-        Ok(Self { mode, publish_timeout })
+        Ok(Self {
+            mode,
+            publish_timeout,
+        })
     }
 }

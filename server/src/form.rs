@@ -17,18 +17,31 @@ use crate::api::ApiError;
 use crate::ingest;
 use crate::router::AppState;
 
-/// `exercises[3][sets][1][reps]` → (3, Some((1, "reps"))); `exercises[3][exercise]` → (3, None).
-fn parse_key(key: &str) -> Option<(usize, Option<(usize, &str)>, &str)> {
+/// A bracketed form field name, e.g. `exercises[3][exercise]` or `exercises[3][sets][1][reps]`.
+#[derive(Debug, PartialEq)]
+enum Field<'a> {
+    Exercise(usize),
+    Set {
+        exercise: usize,
+        set: usize,
+        name: &'a str,
+    },
+}
+
+fn parse_key(key: &str) -> Option<Field<'_>> {
     let rest = key.strip_prefix("exercises[")?;
     let (i, rest) = rest.split_once("][")?;
-    let i: usize = i.parse().ok()?;
-    if let Some(rest) = rest.strip_prefix("sets][") {
-        let (j, rest) = rest.split_once("][")?;
-        let field = rest.strip_suffix(']')?;
-        Some((i, Some((j.parse().ok()?, field)), field))
-    } else {
-        let field = rest.strip_suffix(']')?;
-        Some((i, None, field))
+    let exercise: usize = i.parse().ok()?;
+    match rest.strip_prefix("sets][") {
+        Some(rest) => {
+            let (j, rest) = rest.split_once("][")?;
+            Some(Field::Set {
+                exercise,
+                set: j.parse().ok()?,
+                name: rest.strip_suffix(']')?,
+            })
+        }
+        None => (rest == "exercise]").then_some(Field::Exercise(exercise)),
     }
 }
 
@@ -41,26 +54,30 @@ pub fn draft_from_form(body: &[u8]) -> WorkoutDraft {
         match key.as_ref() {
             "id" => draft.id = value.into_owned(),
             "performed_at" => draft.performed_at = value.into_owned(),
-            other => {
-                let Some((i, set, field)) = parse_key(other) else { continue };
-                if i > MAX_EXERCISES || set.is_some_and(|(j, _)| j > MAX_SETS) {
-                    continue;
+            other => match parse_key(other) {
+                Some(Field::Exercise(i)) if i <= MAX_EXERCISES => {
+                    exercises.entry(i).or_default().0 = value.into_owned();
                 }
-                let entry = exercises.entry(i).or_default();
-                match set {
-                    None if field == "exercise" => entry.0 = value.into_owned(),
-                    None => {}
-                    Some((j, _)) => {
-                        let s = entry.1.entry(j).or_default();
-                        match field {
-                            "weight_kg" => s.weight_kg = value.into_owned(),
-                            "reps" => s.reps = value.into_owned(),
-                            "rpe" => s.rpe = value.into_owned(),
-                            _ => {}
-                        }
+                Some(Field::Set {
+                    exercise,
+                    set,
+                    name,
+                }) if exercise <= MAX_EXERCISES && set <= MAX_SETS => {
+                    let s = exercises
+                        .entry(exercise)
+                        .or_default()
+                        .1
+                        .entry(set)
+                        .or_default();
+                    match name {
+                        "weight_kg" => s.weight_kg = value.into_owned(),
+                        "reps" => s.reps = value.into_owned(),
+                        "rpe" => s.rpe = value.into_owned(),
+                        _ => {}
                     }
                 }
-            }
+                _ => {}
+            },
         }
     }
     draft.exercises = exercises
@@ -88,7 +105,10 @@ fn resolve_performed_at(text: &str) -> String {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
@@ -104,7 +124,13 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
 pub async fn submit(State(state): State<AppState>, body: Body) -> Response {
     let bytes = match read_body(body).await {
         Ok(b) => b,
-        Err(e) => return page(StatusCode::PAYLOAD_TOO_LARGE, "Too much data", &format!("<p>{}</p>", escape(&e.to_string()))),
+        Err(e) => {
+            return page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too much data",
+                &format!("<p>{}</p>", escape(&e.to_string())),
+            )
+        }
     };
     let mut draft = draft_from_form(&bytes);
     draft.performed_at = resolve_performed_at(&draft.performed_at);
@@ -113,14 +139,27 @@ pub async fn submit(State(state): State<AppState>, body: Body) -> Response {
         Err(ApiError::Invalid(problems)) => {
             let items: String = problems
                 .iter()
-                .map(|p| format!("<li>{} {}</li>", escape(&describe_field(&p.field)), escape(&p.message)))
+                .map(|p| {
+                    format!(
+                        "<li>{} {}</li>",
+                        escape(&describe_field(&p.field)),
+                        escape(&p.message)
+                    )
+                })
                 .collect();
-            page(StatusCode::UNPROCESSABLE_ENTITY, "Please fix your workout", &format!("<ul>{items}</ul>"))
+            page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Please fix your workout",
+                &format!("<ul>{items}</ul>"),
+            )
         }
         Err(e) => page(
             StatusCode::SERVICE_UNAVAILABLE,
             "Not saved yet",
-            &format!("<p>{}. Go back and submit again: saving twice is safe.</p>", escape(&e.to_string())),
+            &format!(
+                "<p>{}. Go back and submit again: saving twice is safe.</p>",
+                escape(&e.to_string())
+            ),
         ),
     }
 }
@@ -139,14 +178,51 @@ mod tests {
         assert_eq!(d.id, "abc");
         assert_eq!(d.exercises.len(), 2);
         assert_eq!(d.exercises[0].exercise, "squat");
-        assert_eq!(d.exercises[0].sets[0], SetDraft { weight_kg: "100".into(), reps: "5".into(), rpe: String::new() });
+        assert_eq!(
+            d.exercises[0].sets[0],
+            SetDraft {
+                weight_kg: "100".into(),
+                reps: "5".into(),
+                rpe: String::new()
+            }
+        );
         assert_eq!(d.exercises[1].sets[0].reps, "8");
     }
 
     #[test]
+    fn parses_field_names() {
+        assert_eq!(
+            parse_key("exercises[2][exercise]"),
+            Some(Field::Exercise(2))
+        );
+        assert_eq!(
+            parse_key("exercises[0][sets][4][rpe]"),
+            Some(Field::Set {
+                exercise: 0,
+                set: 4,
+                name: "rpe"
+            })
+        );
+        for bad in [
+            "exercises",
+            "exercises[x][exercise]",
+            "exercises[1][other]",
+            "exercises[1][sets][y][reps]",
+        ] {
+            assert_eq!(parse_key(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn reads_zone_less_times_as_utc() {
-        assert_eq!(resolve_performed_at("2026-11-23T18:30"), "2026-11-23T18:30:00Z");
-        assert_eq!(resolve_performed_at("2026-11-23T18:30:00+01:00"), "2026-11-23T18:30:00+01:00");
+        assert_eq!(
+            resolve_performed_at("2026-11-23T18:30"),
+            "2026-11-23T18:30:00Z"
+        );
+        assert_eq!(
+            resolve_performed_at("2026-11-23T18:30:00+01:00"),
+            "2026-11-23T18:30:00+01:00"
+        );
         assert!(resolve_performed_at("").ends_with("+00:00"));
     }
 }

@@ -23,7 +23,11 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         tokio::time::timeout(Duration::from_millis(500), state.store.ping()).await,
         Ok(Ok(()))
     );
-    let status = if queue { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if queue {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (
         status,
         Json(json!({

@@ -66,7 +66,10 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
     Router::new()
-        .route("/api/v1/workouts", post(api::workouts::create).get(api::workouts::list))
+        .route(
+            "/api/v1/workouts",
+            post(api::workouts::create).get(api::workouts::list),
+        )
         .route("/api/v1/workouts/{id}", get(api::workouts::get_one))
         .route("/api/v1/{*rest}", any(api::workouts::not_found))
         .route("/log", post(form::submit))
@@ -81,7 +84,10 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .route_layer(middleware::from_fn(record_latency))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

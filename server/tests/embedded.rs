@@ -15,7 +15,11 @@ use uuid::Uuid;
 async fn embedded_server_keeps_every_accepted_workout_across_a_crash() {
     let data = tempfile::tempdir().unwrap();
     let bin = Path::new(env!("CARGO_BIN_EXE_ironlog-server"));
-    let mut server = Server::start(bin, &[("IRONLOG_DATA_DIR", data.path().display().to_string())]).unwrap();
+    let mut server = Server::start(
+        bin,
+        &[("IRONLOG_DATA_DIR", data.path().display().to_string())],
+    )
+    .unwrap();
     let base = server.base_url();
     let client = client();
 
@@ -30,7 +34,10 @@ async fn embedded_server_keeps_every_accepted_workout_across_a_crash() {
     .buffer_unordered(32)
     .collect()
     .await;
-    assert!(results.iter().all(|s| *s == 202), "every post accepted: {results:?}");
+    assert!(
+        results.iter().all(|s| *s == 202),
+        "every post accepted: {results:?}"
+    );
 
     // Crash right after the last 202: whatever was accepted must survive.
     server.proc.kill9();

@@ -36,20 +36,38 @@ impl Stack {
         let consumer_bin = testkit::ironlog_bin("ironlog-consumer").expect("consumer binary");
         let consumer = start_consumer(&consumer_bin, &broker.url(), &uri).expect("consumer");
         let server_bin = Path::new(env!("CARGO_BIN_EXE_ironlog-server"));
-        let server = Server::start(server_bin, &[("AMQP_URL", broker.url()), ("MONGODB_URI", uri.clone())]).expect("server");
+        let server = Server::start(
+            server_bin,
+            &[("AMQP_URL", broker.url()), ("MONGODB_URI", uri.clone())],
+        )
+        .expect("server");
         wait_for_http(server.port, "/readyz", Duration::from_secs(30)).expect("server ready");
-        Stack { broker, mongo, consumer, server, consumer_bin, uri }
+        Stack {
+            broker,
+            mongo,
+            consumer,
+            server,
+            consumer_bin,
+            uri,
+        }
     }
 
     fn restart_consumer(&mut self) {
-        self.consumer = start_consumer(&self.consumer_bin, &self.broker.url(), &self.uri).expect("consumer");
+        self.consumer =
+            start_consumer(&self.consumer_bin, &self.broker.url(), &self.uri).expect("consumer");
     }
 
     async fn dead_letters(&self) -> Vec<Vec<u8>> {
-        let conn = lapin::Connection::connect(&self.broker.url(), Default::default()).await.unwrap();
+        let conn = lapin::Connection::connect(&self.broker.url(), Default::default())
+            .await
+            .unwrap();
         let ch = conn.create_channel().await.unwrap();
         let mut out = Vec::new();
-        while let Some(m) = ch.basic_get(DEAD_QUEUE, BasicGetOptions { no_ack: false }).await.unwrap() {
+        while let Some(m) = ch
+            .basic_get(DEAD_QUEUE, BasicGetOptions { no_ack: false })
+            .await
+            .unwrap()
+        {
             out.push(m.delivery.data);
         }
         // Not acknowledged: closing returns them to the dead-letter queue for later checks.
@@ -59,7 +77,13 @@ impl Stack {
 }
 
 /// Posts every body with `concurrency` in flight; all must be accepted.
-async fn post_all(client: &reqwest::Client, base: &str, bodies: Vec<serde_json::Value>, concurrency: usize, accepted: Arc<AtomicUsize>) {
+async fn post_all(
+    client: &reqwest::Client,
+    base: &str,
+    bodies: Vec<serde_json::Value>,
+    concurrency: usize,
+    accepted: Arc<AtomicUsize>,
+) {
     let statuses: Vec<u16> = futures::stream::iter(bodies.into_iter().map(|body| {
         let (client, base, accepted) = (client.clone(), base.to_owned(), accepted.clone());
         async move {
@@ -74,7 +98,11 @@ async fn post_all(client: &reqwest::Client, base: &str, bodies: Vec<serde_json::
     .collect()
     .await;
     let refused: Vec<&u16> = statuses.iter().filter(|s| **s != 202).collect();
-    assert!(refused.is_empty(), "{} posts not accepted: {refused:?}", refused.len());
+    assert!(
+        refused.is_empty(),
+        "{} posts not accepted: {refused:?}",
+        refused.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,7 +123,11 @@ async fn the_pipeline_stores_each_workout_exactly_once_through_failures() {
     expected.extend(ids.iter().map(Uuid::to_string));
     await_exactly(&client, &base, &expected, Duration::from_secs(120)).await;
     let store = MongoStore::connect(&stack.uri).await.unwrap();
-    assert_eq!(store.all_ids().await.unwrap().len(), 1000, "one document per id in MongoDB");
+    assert_eq!(
+        store.all_ids().await.unwrap().len(),
+        1000,
+        "one document per id in MongoDB"
+    );
     eprintln!("phase 1: 1,100 posts (100 repeats) → 1,000 records");
 
     // 2. The consumer is SIGKILLed mid-stream and restarted: still exactly once.
@@ -116,14 +148,29 @@ async fn the_pipeline_stores_each_workout_exactly_once_through_failures() {
     expected.extend(ids.iter().map(Uuid::to_string));
     await_exactly(&client, &base, &expected, Duration::from_secs(120)).await;
     assert_eq!(store.all_ids().await.unwrap().len(), 2000);
-    eprintln!("phase 2: consumer killed with {} of 2,000 persisted → 2,000 records", persisted_at_kill);
+    eprintln!(
+        "phase 2: consumer killed with {} of 2,000 persisted → 2,000 records",
+        persisted_at_kill
+    );
 
     // 3. The database is stopped for 10 s under load: every post is still answered 202 fast,
     //    and everything is persisted once it is back.
-    let latencies: Arc<Mutex<Vec<(Instant, u16, Duration, Uuid)>>> = Arc::default();
+    #[derive(Clone)]
+    struct Sample {
+        started: Instant,
+        status: u16,
+        took: Duration,
+        id: Uuid,
+    }
+    let latencies: Arc<Mutex<Vec<Sample>>> = Arc::default();
     let stop_load = tokio_util::sync::CancellationToken::new();
     let load = {
-        let (client, base, latencies, stop) = (client.clone(), base.clone(), latencies.clone(), stop_load.clone());
+        let (client, base, latencies, stop) = (
+            client.clone(),
+            base.clone(),
+            latencies.clone(),
+            stop_load.clone(),
+        );
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_millis(20));
             let mut inflight = Vec::new();
@@ -134,7 +181,12 @@ async fn the_pipeline_stores_each_workout_exactly_once_through_failures() {
                     let id = Uuid::now_v7();
                     let started = Instant::now();
                     let (status, _, took) = post(&client, &base, &workout(id, 7)).await;
-                    latencies.lock().unwrap().push((started, status, took, id));
+                    latencies.lock().unwrap().push(Sample {
+                        started,
+                        status,
+                        took,
+                        id,
+                    });
                 }));
             }
             for t in inflight {
@@ -152,9 +204,11 @@ async fn the_pipeline_stores_each_workout_exactly_once_through_failures() {
     stop_load.cancel();
     load.await.unwrap();
     let results = latencies.lock().unwrap().clone();
-    let during: Vec<&(Instant, u16, Duration, Uuid)> =
-        results.iter().filter(|(at, ..)| *at >= outage_start && *at <= outage_end).collect();
-    let mut lat: Vec<Duration> = during.iter().map(|r| r.2).collect();
+    let during: Vec<&Sample> = results
+        .iter()
+        .filter(|r| r.started >= outage_start && r.started <= outage_end)
+        .collect();
+    let mut lat: Vec<Duration> = during.iter().map(|r| r.took).collect();
     lat.sort();
     eprintln!(
         "phase 3: {} posts during the 10 s outage: p50 {:?}, p99 {:?}, max {:?}",
@@ -163,36 +217,69 @@ async fn the_pipeline_stores_each_workout_exactly_once_through_failures() {
         percentile(&lat, 0.99),
         lat.last().copied().unwrap_or_default()
     );
-    assert!(during.len() > 300, "load ran through the outage ({} posts)", during.len());
-    assert!(results.iter().all(|r| r.1 == 202), "every post answered 202");
-    let slow: Vec<Duration> = lat.iter().copied().filter(|d| *d >= Duration::from_millis(100)).collect();
-    assert!(slow.is_empty(), "posts during the outage slower than 100 ms: {slow:?}");
-    expected.extend(results.iter().map(|r| r.3.to_string()));
+    assert!(
+        during.len() > 300,
+        "load ran through the outage ({} posts)",
+        during.len()
+    );
+    assert!(
+        results.iter().all(|r| r.status == 202),
+        "every post answered 202"
+    );
+    let slow: Vec<String> = during
+        .iter()
+        .filter(|r| r.took >= Duration::from_millis(100))
+        .map(|r| format!("{:?} at +{:?}", r.took, r.started - outage_start))
+        .collect();
+    assert!(
+        slow.is_empty(),
+        "posts during the outage slower than 100 ms: {slow:?}"
+    );
+    expected.extend(results.iter().map(|r| r.id.to_string()));
     await_exactly(&client, &base, &expected, Duration::from_secs(120)).await;
-    eprintln!("phase 3: all {} records persisted after the database came back", expected.len());
+    eprintln!(
+        "phase 3: all {} records persisted after the database came back",
+        expected.len()
+    );
 
     // 4. A poison message is dead-lettered and does not block the queue.
-    let conn = lapin::Connection::connect(&stack.broker.url(), Default::default()).await.unwrap();
+    let conn = lapin::Connection::connect(&stack.broker.url(), Default::default())
+        .await
+        .unwrap();
     let ch = conn.create_channel().await.unwrap();
-    ch.confirm_select(ConfirmSelectOptions::default()).await.unwrap();
+    ch.confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
     let mut invalid = workout(Uuid::now_v7(), 0);
     invalid["v"] = 1.into();
     invalid["user_id"] = "default".into();
     invalid["received_at"] = "2026-11-20T17:30:00Z".into();
-    let poisons: Vec<Vec<u8>> = vec![b"\x00not json at all".to_vec(), serde_json::to_vec(&invalid).unwrap()];
+    let poisons: Vec<Vec<u8>> = vec![
+        b"\x00not json at all".to_vec(),
+        serde_json::to_vec(&invalid).unwrap(),
+    ];
     for body in &poisons {
-        ch.basic_publish(EXCHANGE, ROUTING_KEY, BasicPublishOptions::default(), body, BasicProperties::default().with_delivery_mode(2))
-            .await
-            .unwrap()
-            .await
-            .unwrap();
+        ch.basic_publish(
+            EXCHANGE,
+            ROUTING_KEY,
+            BasicPublishOptions::default(),
+            body,
+            BasicProperties::default().with_delivery_mode(2),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
     }
     let after = Uuid::now_v7();
     assert_eq!(post(&client, &base, &workout(after, 5)).await.0, 202);
     expected.insert(after.to_string());
     await_exactly(&client, &base, &expected, Duration::from_secs(60)).await;
     let dead = stack.dead_letters().await;
-    assert_eq!(dead, poisons, "both poison messages are in the dead letters");
+    assert_eq!(
+        dead, poisons,
+        "both poison messages are in the dead letters"
+    );
     let _ = conn.close(200, "done").await;
 
     // 5. Bad input is answered 4xx and nothing is published: no new records, no dead letters.

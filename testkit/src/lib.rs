@@ -143,7 +143,8 @@ impl Drop for Proc {
 /// One RabbitMQ node (Debian's package), alone in a temporary directory.
 pub struct RabbitMq {
     node: Option<Proc>,
-    epmd_port: u16,
+    /// Our own epmd, in the foreground: the one a node would start daemonizes and outlives it.
+    epmd: Option<Proc>,
     pub port: u16,
     _dir: tempfile::TempDir,
 }
@@ -186,10 +187,14 @@ impl RabbitMq {
             .env("HOME", base)
             .env("ERL_EPMD_ADDRESS", "127.0.0.1")
             .env("ERL_EPMD_PORT", epmd_port.to_string());
+        let mut epmd_cmd = Command::new(epmd_binary()?);
+        epmd_cmd.args(["-port", &epmd_port.to_string(), "-address", "127.0.0.1"]);
+        let epmd = Proc::spawn(&format!("epmd-{epmd_port}"), epmd_cmd)?;
+        wait_for_port(epmd_port, Duration::from_secs(10))?;
         let node = Proc::spawn(&format!("rabbitmq-{port}"), cmd)?;
         let mut me = Self {
             node: Some(node),
-            epmd_port,
+            epmd: Some(epmd),
             port,
             _dir: dir,
         };
@@ -209,12 +214,9 @@ impl RabbitMq {
         if let Some(mut node) = self.node.take() {
             node.terminate(Duration::from_secs(15));
         }
-        // epmd is started by the node but outlives it.
-        let _ = Command::new("epmd")
-            .args(["-port", &self.epmd_port.to_string(), "-kill"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        if let Some(mut epmd) = self.epmd.take() {
+            epmd.terminate(Duration::from_secs(5));
+        }
     }
 }
 
@@ -290,6 +292,19 @@ impl Drop for Secantus {
     }
 }
 
+/// Debian installs epmd inside the Erlang runtime, off the PATH.
+fn epmd_binary() -> Result<PathBuf> {
+    if let Some(p) = which("epmd") {
+        return Ok(p);
+    }
+    let erts = std::fs::read_dir("/usr/lib/erlang")
+        .context("Erlang is not installed (/usr/lib/erlang): install rabbitmq-server")?;
+    erts.filter_map(|e| e.ok())
+        .map(|e| e.path().join("bin/epmd"))
+        .find(|p| p.is_file())
+        .context("no epmd under /usr/lib/erlang/erts-*/bin")
+}
+
 pub fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
@@ -356,7 +371,10 @@ impl Server {
     /// waits for `/healthz`.
     pub fn start(bin: &Path, env: &[(&str, String)]) -> Result<Self> {
         let port = free_port()?;
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
         let proc = Self::spawn(bin, port, &env)?;
         Ok(Self {
             proc,
@@ -369,7 +387,10 @@ impl Server {
     fn spawn(bin: &Path, port: u16, env: &[(String, String)]) -> Result<Proc> {
         let mut cmd = Command::new(bin);
         cmd.env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info,lapin=warn".into()));
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "info,lapin=warn".into()),
+            );
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -397,6 +418,9 @@ pub fn start_consumer(bin: &Path, amqp_url: &str, mongodb_uri: &str) -> Result<P
     let mut cmd = Command::new(bin);
     cmd.env("AMQP_URL", amqp_url)
         .env("MONGODB_URI", mongodb_uri)
-        .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "info,lapin=warn".into()));
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "info,lapin=warn".into()),
+        );
     Proc::spawn("ironlog-consumer", cmd)
 }

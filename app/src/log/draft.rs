@@ -28,7 +28,9 @@ pub struct WorkoutDraft {
 
 impl SetDraft {
     fn is_blank(&self) -> bool {
-        self.weight_kg.trim().is_empty() && self.reps.trim().is_empty() && self.rpe.trim().is_empty()
+        self.weight_kg.trim().is_empty()
+            && self.reps.trim().is_empty()
+            && self.rpe.trim().is_empty()
     }
 }
 
@@ -56,7 +58,11 @@ impl WorkoutDraft {
                     .map(|s| {
                         let mut set = Map::new();
                         // A blank weight is a bodyweight set.
-                        let weight = if s.weight_kg.trim().is_empty() { json!(0) } else { number(&s.weight_kg) };
+                        let weight = if s.weight_kg.trim().is_empty() {
+                            json!(0)
+                        } else {
+                            number(&s.weight_kg)
+                        };
                         set.insert("weight_kg".into(), weight);
                         set.insert("reps".into(), number(&s.reps));
                         if !s.rpe.trim().is_empty() {
@@ -109,7 +115,11 @@ mod tests {
     use super::*;
 
     fn set(w: &str, r: &str, rpe: &str) -> SetDraft {
-        SetDraft { weight_kg: w.into(), reps: r.into(), rpe: rpe.into() }
+        SetDraft {
+            weight_kg: w.into(),
+            reps: r.into(),
+            rpe: rpe.into(),
+        }
     }
 
     #[test]
@@ -118,8 +128,18 @@ mod tests {
             id: "x".into(),
             performed_at: "2026-11-23T10:00:00Z".into(),
             exercises: vec![
-                ExerciseDraft { exercise: "squat".into(), sets: vec![set("100", "5", "8.5"), set("", "", ""), set("102,5", "3", "")] },
-                ExerciseDraft { exercise: "bench-press".into(), sets: vec![set(" ", "", "")] },
+                ExerciseDraft {
+                    exercise: "squat".into(),
+                    sets: vec![
+                        set("100", "5", "8.5"),
+                        set("", "", ""),
+                        set("102,5", "3", ""),
+                    ],
+                },
+                ExerciseDraft {
+                    exercise: "bench-press".into(),
+                    sets: vec![set(" ", "", "")],
+                },
             ],
         };
         assert_eq!(
@@ -133,15 +153,24 @@ mod tests {
     #[test]
     fn passes_non_numbers_through_for_the_validator_to_name() {
         let draft = WorkoutDraft {
-            exercises: vec![ExerciseDraft { exercise: "squat".into(), sets: vec![set("heavy", "", "")] }],
+            exercises: vec![ExerciseDraft {
+                exercise: "squat".into(),
+                sets: vec![set("heavy", "", "")],
+            }],
             ..Default::default()
         };
-        assert_eq!(draft.to_json()["exercises"][0]["sets"][0], json!({"weight_kg": "heavy", "reps": ""}));
+        assert_eq!(
+            draft.to_json()["exercises"][0]["sets"][0],
+            json!({"weight_kg": "heavy", "reps": ""})
+        );
     }
 
     #[test]
     fn describes_fields() {
-        assert_eq!(describe_field("exercises[1].sets[2].reps"), "Exercise 2, set 3: reps");
+        assert_eq!(
+            describe_field("exercises[1].sets[2].reps"),
+            "Exercise 2, set 3: reps"
+        );
         assert_eq!(describe_field("performed_at"), "date");
         assert_eq!(describe_field("exercises"), "Exercise");
     }

@@ -66,7 +66,9 @@ pub fn LogPage() -> impl IntoView {
         }
     });
     let new_exercise = Callback::new(move |slug: &'static str| {
-        let sets = (0..ROWS_PER_NEW_EXERCISE).map(|_| new_set.run(())).collect();
+        let sets = (0..ROWS_PER_NEW_EXERCISE)
+            .map(|_| new_set.run(()))
+            .collect();
         owner.with(|| ExerciseRow {
             key: next_key(),
             exercise: RwSignal::new(slug.to_owned()),
@@ -112,14 +114,22 @@ pub fn LogPage() -> impl IntoView {
             let draft = draft();
             status.set(Status::Saving);
             leptos::task::spawn_local(async move {
-                match crate::client::submit_workout(draft, |attempt| status.set(Status::Retrying(attempt))).await {
+                match crate::client::submit_workout(draft, |attempt| {
+                    status.set(Status::Retrying(attempt))
+                })
+                .await
+                {
                     Ok(saved) => {
                         status.set(Status::Idle);
                         id.set(new_id());
                         navigate(&format!("/history?logged={saved}"), Default::default());
                     }
-                    Err(crate::client::SubmitError::Invalid(problems)) => status.set(Status::Invalid(problems)),
-                    Err(crate::client::SubmitError::Failed(message)) => status.set(Status::Failed(message)),
+                    Err(crate::client::SubmitError::Invalid(problems)) => {
+                        status.set(Status::Invalid(problems))
+                    }
+                    Err(crate::client::SubmitError::Failed(message)) => {
+                        status.set(Status::Failed(message))
+                    }
                 }
             });
         }
@@ -128,7 +138,11 @@ pub fn LogPage() -> impl IntoView {
     };
 
     let add_exercise = move |_| {
-        let used: Vec<String> = exercises.get_untracked().iter().map(|e| e.exercise.get_untracked()).collect();
+        let used: Vec<String> = exercises
+            .get_untracked()
+            .iter()
+            .map(|e| e.exercise.get_untracked())
+            .collect();
         let slug = EXERCISES
             .iter()
             .map(|e| e.slug)
@@ -185,7 +199,8 @@ pub fn LogPage() -> impl IntoView {
 
 #[component]
 fn StatusMessage(status: RwSignal<Status>) -> impl IntoView {
-    move || match status.get() {
+    move || {
+        match status.get() {
         Status::Invalid(problems) => view! {
             <div class="alert error" role="alert" data-testid="problems">
                 <p>"Please fix:"</p>
@@ -203,6 +218,7 @@ fn StatusMessage(status: RwSignal<Status>) -> impl IntoView {
             <div class="alert info" role="status">"The server is busy; retrying. Your workout is kept."</div>
         }.into_any(),
         Status::Idle | Status::Saving => ().into_any(),
+    }
     }
 }
 

@@ -29,11 +29,16 @@ fn is_json(headers: &HeaderMap) -> bool {
         .and_then(|v| v.split(';').next())
         .is_some_and(|mime| {
             let mime = mime.trim().to_ascii_lowercase();
-            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
         })
 }
 
-pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<impl IntoResponse, ApiError> {
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<impl IntoResponse, ApiError> {
     if !is_json(&headers) {
         return Err(ApiError::UnsupportedMediaType);
     }
@@ -59,7 +64,10 @@ fn parse_list_query(raw: Option<&str>) -> Result<(usize, Option<Cursor>), Vec<Pr
         match key.as_ref() {
             "limit" => match value.parse::<usize>() {
                 Ok(n) if (1..=MAX_PAGE).contains(&n) => limit = n,
-                _ => problems.push(Problem::new("limit", format!("must be a whole number from 1 to {MAX_PAGE}"))),
+                _ => problems.push(Problem::new(
+                    "limit",
+                    format!("must be a whole number from 1 to {MAX_PAGE}"),
+                )),
             },
             "before" => match value.parse::<Cursor>() {
                 Ok(c) => before = Some(c),
@@ -75,7 +83,10 @@ fn parse_list_query(raw: Option<&str>) -> Result<(usize, Option<Cursor>), Vec<Pr
     }
 }
 
-pub async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<ListResponse>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<ListResponse>, ApiError> {
     let (limit, before) = parse_list_query(query.as_deref()).map_err(ApiError::InvalidQuery)?;
     let page = state
         .store
@@ -91,7 +102,10 @@ pub async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
     }))
 }
 
-pub async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<WorkoutLogged>, ApiError> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<WorkoutLogged>, ApiError> {
     let id = Uuid::try_parse(&id).map_err(|_| ApiError::NotFound)?;
     let found = state.store.get(state.user_id(), id).await.map_err(|e| {
         tracing::warn!(error = %e, "workout read failed");

@@ -27,7 +27,11 @@ pub fn workout(id: Uuid, reps: u32) -> Value {
 }
 
 /// Posts a workout; returns the status, the Retry-After header and how long the answer took.
-pub async fn post(client: &reqwest::Client, base: &str, body: &Value) -> (u16, Option<String>, Duration) {
+pub async fn post(
+    client: &reqwest::Client,
+    base: &str,
+    body: &Value,
+) -> (u16, Option<String>, Duration) {
     let started = Instant::now();
     let result = client
         .post(format!("{base}/api/v1/workouts"))
@@ -37,7 +41,11 @@ pub async fn post(client: &reqwest::Client, base: &str, body: &Value) -> (u16, O
     let took = started.elapsed();
     match result {
         Ok(r) => {
-            let retry = r.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let retry = r
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
             (r.status().as_u16(), retry, took)
         }
         Err(_) => (0, None, took),
@@ -49,7 +57,14 @@ pub async fn listed_ids(client: &reqwest::Client, base: &str) -> Vec<String> {
     let mut ids = Vec::new();
     let mut url = format!("{base}/api/v1/workouts?limit=100");
     loop {
-        let page: Value = client.get(&url).send().await.expect("list").json().await.expect("json");
+        let page: Value = client
+            .get(&url)
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("json");
         for item in page["items"].as_array().expect("items") {
             ids.push(item["id"].as_str().expect("id").to_owned());
         }
@@ -61,12 +76,18 @@ pub async fn listed_ids(client: &reqwest::Client, base: &str) -> Vec<String> {
 }
 
 /// Waits until the API lists exactly `expected`, then checks no duplicates appear.
-pub async fn await_exactly(client: &reqwest::Client, base: &str, expected: &HashSet<String>, within: Duration) {
+pub async fn await_exactly(
+    client: &reqwest::Client,
+    base: &str,
+    expected: &HashSet<String>,
+    within: Duration,
+) {
     let deadline = Instant::now() + within;
     let mut last = Vec::new();
     while Instant::now() < deadline {
         last = listed_ids(client, base).await;
-        if last.len() == expected.len() && last.iter().cloned().collect::<HashSet<_>>() == *expected {
+        if last.len() == expected.len() && last.iter().cloned().collect::<HashSet<_>>() == *expected
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
@@ -93,35 +114,102 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
 pub async fn assert_bad_inputs_rejected(client: &reqwest::Client, base: &str) {
     let url = format!("{base}/api/v1/workouts");
     let raw = |body: &'static str| body.as_bytes().to_vec();
-    let cases: Vec<(&str, Vec<u8>, &str, u16, Vec<&str>)> = vec![
-        ("malformed JSON", raw("{\"id\": "), "application/json", 400, vec![]),
-        ("not JSON at all", raw("hello"), "application/json", 400, vec![]),
-        ("wrong content type", raw("{}"), "text/plain", 415, vec![]),
-        (
+    struct Case {
+        name: &'static str,
+        body: Vec<u8>,
+        content_type: &'static str,
+        status: u16,
+        fields: Vec<&'static str>,
+    }
+    let case = |name, body, content_type, status, fields| Case {
+        name,
+        body,
+        content_type,
+        status,
+        fields,
+    };
+    let cases: Vec<Case> = vec![
+        case(
+            "malformed JSON",
+            raw("{\"id\": "),
+            "application/json",
+            400,
+            vec![],
+        ),
+        case(
+            "not JSON at all",
+            raw("hello"),
+            "application/json",
+            400,
+            vec![],
+        ),
+        case("wrong content type", raw("{}"), "text/plain", 415, vec![]),
+        case(
             "wrong types",
-            raw(r#"{"id": 5, "performed_at": true, "exercises": [{"exercise": 1, "sets": [{"weight_kg": "heavy", "reps": "five", "rpe": []}]}]}"#),
+            raw(
+                r#"{"id": 5, "performed_at": true, "exercises": [{"exercise": 1, "sets": [{"weight_kg": "heavy", "reps": "five", "rpe": []}]}]}"#,
+            ),
             "application/json",
             422,
-            vec!["id", "performed_at", "exercises[0].exercise", "exercises[0].sets[0].weight_kg", "exercises[0].sets[0].reps", "exercises[0].sets[0].rpe"],
+            vec![
+                "id",
+                "performed_at",
+                "exercises[0].exercise",
+                "exercises[0].sets[0].weight_kg",
+                "exercises[0].sets[0].reps",
+                "exercises[0].sets[0].rpe",
+            ],
         ),
-        (
+        case(
             "out of range",
-            raw(r#"{"id": "0192e4a0-7b1c-7cc0-a5b2-3f0c1d2e4f5a", "performed_at": "1970-01-01T00:00:00Z", "exercises": [{"exercise": "squat", "sets": [{"weight_kg": 5000, "reps": 0, "rpe": 12}]}]}"#),
+            raw(
+                r#"{"id": "0192e4a0-7b1c-7cc0-a5b2-3f0c1d2e4f5a", "performed_at": "1970-01-01T00:00:00Z", "exercises": [{"exercise": "squat", "sets": [{"weight_kg": 5000, "reps": 0, "rpe": 12}]}]}"#,
+            ),
             "application/json",
             422,
-            vec!["performed_at", "exercises[0].sets[0].weight_kg", "exercises[0].sets[0].reps", "exercises[0].sets[0].rpe"],
+            vec![
+                "performed_at",
+                "exercises[0].sets[0].weight_kg",
+                "exercises[0].sets[0].reps",
+                "exercises[0].sets[0].rpe",
+            ],
         ),
-        (
+        case(
             "unknown fields",
-            raw(r#"{"id": "0192e4a0-7b1c-7cc0-a5b2-3f0c1d2e4f5a", "performed_at": "2026-11-20T17:30:00Z", "user_id": "mallory", "exercises": [{"exercise": "squat", "notes": "x", "sets": [{"weight_kg": 100, "reps": 5, "tempo": 1}]}]}"#),
+            raw(
+                r#"{"id": "0192e4a0-7b1c-7cc0-a5b2-3f0c1d2e4f5a", "performed_at": "2026-11-20T17:30:00Z", "user_id": "mallory", "exercises": [{"exercise": "squat", "notes": "x", "sets": [{"weight_kg": 100, "reps": 5, "tempo": 1}]}]}"#,
+            ),
             "application/json",
             422,
-            vec!["user_id", "exercises[0].notes", "exercises[0].sets[0].tempo"],
+            vec![
+                "user_id",
+                "exercises[0].notes",
+                "exercises[0].sets[0].tempo",
+            ],
         ),
-        ("empty object", raw("{}"), "application/json", 422, vec!["id", "performed_at", "exercises"]),
-        ("too large", vec![b' '; 64 * 1024 + 1], "application/json", 413, vec![]),
+        case(
+            "empty object",
+            raw("{}"),
+            "application/json",
+            422,
+            vec!["id", "performed_at", "exercises"],
+        ),
+        case(
+            "too large",
+            vec![b' '; 64 * 1024 + 1],
+            "application/json",
+            413,
+            vec![],
+        ),
     ];
-    for (name, body, content_type, status, fields) in cases {
+    for Case {
+        name,
+        body,
+        content_type,
+        status,
+        fields,
+    } in cases
+    {
         let response = client
             .post(&url)
             .header("content-type", content_type)
@@ -130,8 +218,14 @@ pub async fn assert_bad_inputs_rejected(client: &reqwest::Client, base: &str) {
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(response.status().as_u16(), status, "{name}");
-        let json: Value = response.json().await.unwrap_or_else(|e| panic!("{name}: error body is not JSON: {e}"));
-        assert!(json["error"].is_string() && json["message"].is_string(), "{name}: {json}");
+        let json: Value = response
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{name}: error body is not JSON: {e}"));
+        assert!(
+            json["error"].is_string() && json["message"].is_string(),
+            "{name}: {json}"
+        );
         let mut got: Vec<&str> = json["problems"]
             .as_array()
             .expect("problems")
@@ -144,10 +238,18 @@ pub async fn assert_bad_inputs_rejected(client: &reqwest::Client, base: &str) {
         assert_eq!(got, want, "{name}: {json}");
     }
     // Query problems are named too.
-    let r = client.get(format!("{url}?limit=1000&before=nope&x=1")).send().await.expect("list");
+    let r = client
+        .get(format!("{url}?limit=1000&before=nope&x=1"))
+        .send()
+        .await
+        .expect("list");
     assert_eq!(r.status().as_u16(), 400);
     let json: Value = r.json().await.expect("json");
     assert_eq!(json["problems"].as_array().map(Vec::len), Some(3), "{json}");
-    let r = client.get(format!("{url}/{}", Uuid::now_v7())).send().await.expect("get");
+    let r = client
+        .get(format!("{url}/{}", Uuid::now_v7()))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(r.status().as_u16(), 404);
 }

@@ -45,12 +45,19 @@ fn parse_args() -> Result<Args> {
     Ok(out)
 }
 
+/// The binary built with `profile`, or with the other profile if only that one exists (the
+/// consumer is usually built by `cargo test`, in debug).
 fn bin(profile: &str, name: &str) -> Result<PathBuf> {
-    let path = PathBuf::from("target").join(profile).join(name);
-    if !path.is_file() {
-        bail!("{} is missing: build it first (the README's test command does)", path.display());
-    }
-    Ok(path)
+    let other = if profile == "release" {
+        "debug"
+    } else {
+        "release"
+    };
+    [profile, other]
+        .iter()
+        .map(|p| PathBuf::from("target").join(p).join(name))
+        .find(|p| p.is_file())
+        .with_context(|| format!("target/{profile}/{name} is missing: build it first (the README's test command does)"))
 }
 
 fn run() -> Result<ExitCode> {
@@ -61,16 +68,24 @@ fn run() -> Result<ExitCode> {
     }
     let server_bin = bin(&args.profile, "ironlog-server")?;
     let data = tempfile::tempdir()?;
-    let mut env = vec![("LEPTOS_SITE_ROOT", site_root.display().to_string()), ("LEPTOS_OUTPUT_NAME", "ironlog".into())];
+    let mut env = vec![
+        ("LEPTOS_SITE_ROOT", site_root.display().to_string()),
+        ("LEPTOS_OUTPUT_NAME", "ironlog".into()),
+    ];
 
     // Held until the command finishes; dropping them stops the services.
-    let mut services: (Option<RabbitMq>, Option<Secantus>, Option<testkit::Proc>) = (None, None, None);
+    let mut services: (Option<RabbitMq>, Option<Secantus>, Option<testkit::Proc>) =
+        (None, None, None);
     if args.distributed {
         eprintln!("with-stack: starting RabbitMQ and SecantusDB…");
         let broker = RabbitMq::start()?;
         let mongo = Secantus::start()?;
         let uri = mongo.uri("ironlog");
-        services.2 = Some(start_consumer(&bin(&args.profile, "ironlog-consumer")?, &broker.url(), &uri)?);
+        services.2 = Some(start_consumer(
+            &bin(&args.profile, "ironlog-consumer")?,
+            &broker.url(),
+            &uri,
+        )?);
         env.push(("AMQP_URL", broker.url()));
         env.push(("MONGODB_URI", uri));
         services.0 = Some(broker);
@@ -83,22 +98,38 @@ fn run() -> Result<ExitCode> {
         .with_context(|| format!("server not ready\n{}", server.proc.tail(20)))?;
     eprintln!(
         "with-stack: Ironlog ({}) at {}; running {:?}",
-        if args.distributed { "distributed" } else { "embedded" },
+        if args.distributed {
+            "distributed"
+        } else {
+            "embedded"
+        },
         server.base_url(),
         args.command
     );
     let status = Command::new(&args.command[0])
         .args(&args.command[1..])
         .env("BASE_URL", server.base_url())
-        .env("IRONLOG_MODE", if args.distributed { "distributed" } else { "embedded" })
+        .env(
+            "IRONLOG_MODE",
+            if args.distributed {
+                "distributed"
+            } else {
+                "embedded"
+            },
+        )
         .status()
         .with_context(|| format!("running {:?}", args.command))?;
     if !status.success() {
-        eprintln!("with-stack: command failed; server log tail:\n{}", server.proc.tail(40));
+        eprintln!(
+            "with-stack: command failed; server log tail:\n{}",
+            server.proc.tail(40)
+        );
     }
     drop(server);
     drop(services);
-    Ok(ExitCode::from(status.code().unwrap_or(1).clamp(0, 255) as u8))
+    Ok(ExitCode::from(
+        status.code().unwrap_or(1).clamp(0, 255) as u8
+    ))
 }
 
 fn main() -> ExitCode {

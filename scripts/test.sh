@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Sets up what is missing, then runs every check and test: formatting, clippy, unit and
+# property tests, the contract suite against both stores and both queues, the integration
+# tests against real RabbitMQ + SecantusDB + the binaries, and the browser tests in Chromium
+# against the embedded and the distributed stack. Services are started on free loopback ports
+# by the tests themselves and stopped afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+scripts/setup.sh test
+source scripts/env.sh
+step() { printf '\n==> %s (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+step "cargo leptos build --release (site + server for the browser tests)"
+cargo leptos build --release
+step "cargo test --workspace (unit, property, contract and integration tests)"
+cargo test --workspace --no-fail-fast
+step "Playwright in Chromium against the embedded server"
+cargo run --quiet -p testkit --bin with-stack -- --mode embedded -- sh -c "cd end2end && npx playwright test"
+step "Playwright in Chromium against the distributed stack"
+cargo run --quiet -p testkit --bin with-stack -- --mode distributed -- sh -c "cd end2end && npx playwright test"
+step "all tests passed"
