@@ -35,7 +35,8 @@ pub async fn submit_workout(
     on_retry: impl Fn(u32),
 ) -> Result<String, SubmitError> {
     draft.performed_at = to_rfc3339(&draft.performed_at);
-    let body = draft.to_json().to_string();
+    let (body, positions) = draft.to_json();
+    let body = body.to_string();
     let mut delay_ms = 500;
     for attempt in 1..=ATTEMPTS {
         match post_json("/api/v1/workouts", &body).await {
@@ -54,7 +55,13 @@ pub async fn submit_workout(
                 return Err(if err.problems.is_empty() {
                     SubmitError::Failed(err.message)
                 } else {
-                    SubmitError::Invalid(err.problems)
+                    // Name the rows the person sees, not the JSON's positions.
+                    let problems = err
+                        .problems
+                        .into_iter()
+                        .map(|p| Problem::new(positions.to_form_field(&p.field), p.message))
+                        .collect();
+                    SubmitError::Invalid(problems)
                 });
             }
             // 503, other 5xx, or no answer at all: keep the id and try again.

@@ -3,6 +3,14 @@
 
 #[cfg(feature = "hydrate")]
 mod client;
+// Both at once happens when one cargo invocation builds `frontend` and `server` together
+// (e.g. `--workspace`): features unify and the server would panic at start-up.
+#[cfg(all(feature = "ssr", feature = "hydrate"))]
+compile_error!(
+    "app's `ssr` and `hydrate` features are both on: build native targets without `frontend` \
+     (`cargo test`, not `cargo test --workspace`) and let cargo-leptos build the Wasm"
+);
+
 pub mod format;
 pub mod history;
 pub mod log;

@@ -54,12 +54,19 @@ test("invalid input is explained next to the form and nothing is saved", async (
   await hydrated(page, "/");
   const before = (await (await request.get("/api/v1/workouts?limit=100")).json()).items.length;
   const first = page.getByTestId("exercise").first();
-  await first.getByLabel("Set 1 weight in kg").fill("-5");
-  await first.getByLabel("Set 1 reps").fill("0");
+  // Row 1 stays blank (skipped), so the problems are in the JSON's first set but the form's second row.
+  await first.getByLabel("Set 2 weight in kg").fill("-5");
+  await first.getByLabel("Set 2 reps").fill("0");
+  await first.getByLabel("Set 3 weight in kg").fill("100");
+  await first.getByLabel("Set 3 reps").fill("5");
   await page.getByTestId("save").click();
   const problems = page.getByTestId("problems");
-  await expect(problems).toContainText("Exercise 1, set 1: weight must be between 0 and 1000 kg");
-  await expect(problems).toContainText("Exercise 1, set 1: reps must be between 1 and 100");
+  await expect(problems).toContainText("Exercise 1, set 2: weight must be between 0 and 1000 kg");
+  await expect(problems).toContainText("Exercise 1, set 2: reps must be between 1 and 100");
+  await expect(problems).toBeInViewport();
+  await expect(first.getByLabel("Set 2 weight in kg")).toHaveAttribute("aria-invalid", "true");
+  await expect(first.getByLabel("Set 2 reps")).toHaveAttribute("aria-invalid", "true");
+  await expect(first.getByLabel("Set 3 reps")).toHaveAttribute("aria-invalid", "false");
   await expect(page).toHaveURL(/\/$/);
   const after = (await (await request.get("/api/v1/workouts?limit=100")).json()).items.length;
   expect(after).toBe(before);

@@ -134,17 +134,16 @@ pub async fn submit(State(state): State<AppState>, body: Body) -> Response {
     };
     let mut draft = draft_from_form(&bytes);
     draft.performed_at = resolve_performed_at(&draft.performed_at);
-    match ingest::accept(&state, state.user_id(), &draft.to_json()).await {
+    let (body, positions) = draft.to_json();
+    match ingest::accept(&state, state.user_id(), &body).await {
         Ok(id) => Redirect::to(&format!("/history?logged={id}")).into_response(),
         Err(ApiError::Invalid(problems)) => {
             let items: String = problems
                 .iter()
                 .map(|p| {
-                    format!(
-                        "<li>{} {}</li>",
-                        escape(&describe_field(&p.field)),
-                        escape(&p.message)
-                    )
+                    // Name the form's rows, not the JSON's positions (blank rows are skipped).
+                    let field = describe_field(&positions.to_form_field(&p.field));
+                    format!("<li>{} {}</li>", escape(&field), escape(&p.message))
                 })
                 .collect();
             page(

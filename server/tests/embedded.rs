@@ -53,6 +53,20 @@ async fn embedded_server_keeps_every_accepted_workout_across_a_crash() {
         .unwrap();
     assert_eq!(one.status().as_u16(), 200);
     let record: serde_json::Value = one.json().await.unwrap();
+    // Responses are compressed for clients that accept it.
+    let listed = client
+        .get(format!("{base}/api/v1/workouts?limit=50"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.as_bytes()),
+        Some(&b"br"[..])
+    );
     assert_eq!(record["user_id"], "default");
     assert_eq!(record["exercises"][0]["sets"][0]["rpe"], 8.0);
 }

@@ -288,7 +288,41 @@ async fn the_pipeline_stores_each_workout_exactly_once_through_failures() {
     await_exactly(&client, &base, &expected, Duration::from_secs(10)).await;
     assert_eq!(stack.dead_letters().await.len(), 2);
 
-    // 6. With the broker gone, writes are refused fast with 503 and Retry-After, never hang.
+    // 6. A broker that takes messages but never confirms them (a memory alarm blocks
+    //    publishers): the API answers 503 once the confirm timeout passes, and recovers.
+    stack
+        .broker
+        .ctl(&["set_vm_memory_high_watermark", "0.000001"])
+        .expect("raise the alarm");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let blocked = post(&client, &base, &workout(Uuid::now_v7(), 5)).await;
+    assert_eq!(blocked.0, 503, "no confirm → 503");
+    assert_eq!(blocked.1.as_deref(), Some("1"));
+    assert!(
+        blocked.2 < Duration::from_secs(3),
+        "503 after the 1 s confirm timeout, took {:?}",
+        blocked.2
+    );
+    stack
+        .broker
+        .ctl(&["set_vm_memory_high_watermark", "0.4"])
+        .expect("clear the alarm");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut recovered = false;
+    while Instant::now() < deadline && !recovered {
+        recovered = post(&client, &base, &workout(Uuid::now_v7(), 5)).await.0 == 202;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        recovered,
+        "writes are accepted again once the broker confirms"
+    );
+    eprintln!(
+        "phase 6: blocked broker → 503 in {:?}, then recovered",
+        blocked.2
+    );
+
+    // 7. With the broker gone, writes are refused fast with 503 and Retry-After, never hang.
     stack.broker.stop();
     let mut answers = Vec::new();
     for _ in 0..20 {
@@ -302,5 +336,5 @@ async fn the_pipeline_stores_each_workout_exactly_once_through_failures() {
     let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
     assert_eq!(ready.status().as_u16(), 503, "not ready without the broker");
     let max = answers.iter().map(|a| a.2).max().unwrap_or_default();
-    eprintln!("phase 6: broker down → 20 × 503, slowest {max:?}");
+    eprintln!("phase 7: broker down → 20 × 503, slowest {max:?}");
 }

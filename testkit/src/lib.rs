@@ -146,10 +146,13 @@ pub struct RabbitMq {
     /// Our own epmd, in the foreground: the one a node would start daemonizes and outlives it.
     epmd: Option<Proc>,
     pub port: u16,
+    /// What `rabbitmqctl` needs to find this node: its name, cookie (HOME) and epmd.
+    ctl_env: Vec<(&'static str, String)>,
     _dir: tempfile::TempDir,
 }
 
 const RABBIT_SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+const RABBIT_CTL: &str = "/usr/lib/rabbitmq/bin/rabbitmqctl";
 
 impl RabbitMq {
     pub fn start() -> Result<Self> {
@@ -170,6 +173,12 @@ impl RabbitMq {
             "log.console = true\nlog.console.level = warning\nlog.file = false"
         )?;
         std::fs::write(base.join("enabled_plugins"), "[].")?;
+        let ctl_env = vec![
+            ("RABBITMQ_NODENAME", format!("ironlog{port}@localhost")),
+            ("HOME", base.display().to_string()),
+            ("ERL_EPMD_PORT", epmd_port.to_string()),
+            ("ERL_EPMD_ADDRESS", "127.0.0.1".to_owned()),
+        ];
         let mut cmd = Command::new(RABBIT_SERVER);
         cmd.env("RABBITMQ_NODENAME", format!("ironlog{port}@localhost"))
             .env("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
@@ -196,6 +205,7 @@ impl RabbitMq {
             node: Some(node),
             epmd: Some(epmd),
             port,
+            ctl_env,
             _dir: dir,
         };
         if let Err(e) = wait_for_port(port, Duration::from_secs(90)) {
@@ -208,6 +218,22 @@ impl RabbitMq {
 
     pub fn url(&self) -> String {
         format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.port)
+    }
+
+    /// Runs `rabbitmqctl` against this node and returns its output.
+    pub fn ctl(&self, args: &[&str]) -> Result<String> {
+        let out = Command::new(RABBIT_CTL)
+            .args(args)
+            .envs(self.ctl_env.iter().map(|(k, v)| (*k, v.as_str())))
+            .output()
+            .context("running rabbitmqctl")?;
+        if !out.status.success() {
+            bail!(
+                "rabbitmqctl {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     pub fn stop(&mut self) {
@@ -323,12 +349,12 @@ pub fn bin_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// An Ironlog binary built beside the running one (`cargo build --workspace --bins`).
+/// An Ironlog binary built beside the running one (`cargo build --bins`).
 pub fn ironlog_bin(name: &str) -> Result<PathBuf> {
     let path = bin_dir()?.join(name);
     if !path.is_file() {
         bail!(
-            "{} is not built: run `cargo build --workspace --bins` first",
+            "{} is not built: run `cargo build --bins` first",
             path.display()
         );
     }
@@ -401,11 +427,12 @@ impl Server {
         Ok(proc)
     }
 
-    /// Stops the process gracefully (SIGTERM) and starts it again on the same port.
-    pub fn restart(&mut self) -> Result<()> {
-        self.proc.terminate(Duration::from_secs(10));
+    /// Stops the process gracefully (SIGTERM) and starts it again on the same port. Returns
+    /// whether the old process exited on its own within the grace period.
+    pub fn restart(&mut self) -> Result<bool> {
+        let graceful = self.proc.terminate(Duration::from_secs(10));
         self.proc = Self::spawn(&self.bin, self.port, &self.env)?;
-        Ok(())
+        Ok(graceful)
     }
 
     pub fn base_url(&self) -> String {

@@ -45,17 +45,57 @@ fn number(text: &str) -> Value {
     }
 }
 
+/// Where each exercise and set of the JSON came from in the form: blank rows are skipped, so
+/// `exercises[0].sets[1]` in a problem may be the form's third row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FormPositions {
+    exercises: Vec<(usize, Vec<usize>)>,
+}
+
+/// Splits `name[3]rest` into (3, rest).
+fn indexed<'a>(field: &'a str, name: &str) -> Option<(usize, &'a str)> {
+    let rest = field.strip_prefix(name)?.strip_prefix('[')?;
+    let (i, rest) = rest.split_once(']')?;
+    Some((i.parse().ok()?, rest))
+}
+
+impl FormPositions {
+    /// Rewrites a problem's field path from JSON positions to the form's rows.
+    pub fn to_form_field(&self, field: &str) -> String {
+        let Some((i, rest)) = indexed(field, "exercises") else {
+            return field.to_owned();
+        };
+        let Some((form_i, sets)) = self.exercises.get(i) else {
+            return field.to_owned();
+        };
+        match rest.strip_prefix(".").and_then(|r| indexed(r, "sets")) {
+            Some((j, tail)) => {
+                let form_j = sets.get(j).copied().unwrap_or(j);
+                format!("exercises[{form_i}].sets[{form_j}]{tail}")
+            }
+            None => format!("exercises[{form_i}]{rest}"),
+        }
+    }
+}
+
 impl WorkoutDraft {
-    pub fn to_json(&self) -> Value {
+    /// The API body, and where its parts came from in the form.
+    pub fn to_json(&self) -> (Value, FormPositions) {
+        let mut positions = FormPositions::default();
         let exercises: Vec<Value> = self
             .exercises
             .iter()
-            .filter_map(|ex| {
-                let sets: Vec<Value> = ex
+            .enumerate()
+            .filter_map(|(form_i, ex)| {
+                let kept: Vec<(usize, &SetDraft)> = ex
                     .sets
                     .iter()
-                    .filter(|s| !s.is_blank())
-                    .map(|s| {
+                    .enumerate()
+                    .filter(|(_, s)| !s.is_blank())
+                    .collect();
+                let sets: Vec<Value> = kept
+                    .iter()
+                    .map(|(_, s)| {
                         let mut set = Map::new();
                         // A blank weight is a bodyweight set.
                         let weight = if s.weight_kg.trim().is_empty() {
@@ -71,10 +111,17 @@ impl WorkoutDraft {
                         Value::Object(set)
                     })
                     .collect();
-                (!sets.is_empty()).then(|| json!({"exercise": ex.exercise.trim(), "sets": sets}))
+                if sets.is_empty() {
+                    return None;
+                }
+                positions
+                    .exercises
+                    .push((form_i, kept.iter().map(|(j, _)| *j).collect()));
+                Some(json!({"exercise": ex.exercise.trim(), "sets": sets}))
             })
             .collect();
-        json!({"id": self.id.trim(), "performed_at": self.performed_at, "exercises": exercises})
+        let body = json!({"id": self.id.trim(), "performed_at": self.performed_at, "exercises": exercises});
+        (body, positions)
     }
 }
 
@@ -142,11 +189,48 @@ mod tests {
                 },
             ],
         };
+        let (body, positions) = draft.to_json();
         assert_eq!(
-            draft.to_json(),
+            body,
             json!({"id": "x", "performed_at": "2026-11-23T10:00:00Z", "exercises": [
                 {"exercise": "squat", "sets": [{"weight_kg": 100, "reps": 5, "rpe": 8.5}, {"weight_kg": 102.5, "reps": 3}]}
             ]})
+        );
+        // The second JSON set is the form's third row.
+        assert_eq!(
+            positions.to_form_field("exercises[0].sets[1].reps"),
+            "exercises[0].sets[2].reps"
+        );
+        assert_eq!(
+            positions.to_form_field("exercises[0].exercise"),
+            "exercises[0].exercise"
+        );
+        assert_eq!(positions.to_form_field("performed_at"), "performed_at");
+    }
+
+    #[test]
+    fn maps_positions_past_skipped_exercises() {
+        let draft = WorkoutDraft {
+            exercises: vec![
+                ExerciseDraft {
+                    exercise: "squat".into(),
+                    sets: vec![set("", "", "")],
+                },
+                ExerciseDraft {
+                    exercise: "dip".into(),
+                    sets: vec![set("", "", ""), set("0", "0", "")],
+                },
+            ],
+            ..Default::default()
+        };
+        let (_, positions) = draft.to_json();
+        assert_eq!(
+            positions.to_form_field("exercises[0].sets[0].reps"),
+            "exercises[1].sets[1].reps"
+        );
+        assert_eq!(
+            positions.to_form_field("exercises[7].sets[0].reps"),
+            "exercises[7].sets[0].reps"
         );
     }
 
@@ -160,7 +244,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            draft.to_json()["exercises"][0]["sets"][0],
+            draft.to_json().0["exercises"][0]["sets"][0],
             json!({"weight_kg": "heavy", "reps": ""})
         );
     }

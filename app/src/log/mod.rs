@@ -41,6 +41,13 @@ enum Status {
 
 const ROWS_PER_NEW_EXERCISE: usize = 3;
 
+/// Whether the last submit found a problem with the form field at `path` (form positions).
+fn has_problem(status: RwSignal<Status>, path: &str) -> bool {
+    status.with(
+        |s| matches!(s, Status::Invalid(problems) if problems.iter().any(|p| p.field == path)),
+    )
+}
+
 fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
@@ -164,6 +171,7 @@ pub fn LogPage() -> impl IntoView {
                     id="performed_at"
                     type="datetime-local"
                     name="performed_at"
+                    aria-invalid=move || has_problem(status, "performed_at").to_string()
                     prop:value=move || performed_at.get()
                     on:input=move |ev| performed_at.set(event_target_value(&ev))
                 />
@@ -174,7 +182,7 @@ pub fn LogPage() -> impl IntoView {
                 let count = list.len();
                 list.into_iter()
                     .enumerate()
-                    .map(|(i, ex)| view! { <ExerciseBlock index=i row=ex count exercises new_set/> })
+                    .map(|(i, ex)| view! { <ExerciseBlock index=i row=ex count exercises new_set status/> })
                     .collect_view()
             }}
             <button type="button" class="button ghost wide" on:click=add_exercise>"+ Add exercise"</button>
@@ -199,10 +207,20 @@ pub fn LogPage() -> impl IntoView {
 
 #[component]
 fn StatusMessage(status: RwSignal<Status>) -> impl IntoView {
+    // The message sits by the Save button; on a long form, bring it into view.
+    let alert = NodeRef::<leptos::html::Div>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if matches!(status.get(), Status::Invalid(_) | Status::Failed(_)) {
+            if let Some(el) = alert.get() {
+                el.scroll_into_view_with_bool(false);
+            }
+        }
+    });
     move || {
         match status.get() {
         Status::Invalid(problems) => view! {
-            <div class="alert error" role="alert" data-testid="problems">
+            <div class="alert error" role="alert" data-testid="problems" node_ref=alert>
                 <p>"Please fix:"</p>
                 <ul>
                     {problems.into_iter().map(|p| view! {
@@ -210,13 +228,16 @@ fn StatusMessage(status: RwSignal<Status>) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             </div>
-        }.into_any(),
+        }
+        .into_any(),
         Status::Failed(message) => view! {
-            <div class="alert error" role="alert">{message}</div>
-        }.into_any(),
+            <div class="alert error" role="alert" node_ref=alert>{message}</div>
+        }
+        .into_any(),
         Status::Retrying(_) => view! {
             <div class="alert info" role="status">"The server is busy; retrying. Your workout is kept."</div>
-        }.into_any(),
+        }
+        .into_any(),
         Status::Idle | Status::Saving => ().into_any(),
     }
     }
@@ -229,6 +250,7 @@ fn ExerciseBlock(
     count: usize,
     exercises: RwSignal<Vec<ExerciseRow>>,
     new_set: Callback<(), SetRow>,
+    status: RwSignal<Status>,
 ) -> impl IntoView {
     let field = move |rest: &str| format!("exercises[{index}][{rest}]");
     let remove = move |_| exercises.update(|list| list.retain(|e| e.key != row.key));
@@ -240,6 +262,7 @@ fn ExerciseBlock(
                 <select
                     name=field("exercise")
                     aria-label=format!("Exercise {}", index + 1)
+                    aria-invalid=move || has_problem(status, &format!("exercises[{index}].exercise")).to_string()
                     on:change=move |ev| row.exercise.set(event_target_value(&ev))
                     prop:value=move || row.exercise.get()
                 >
@@ -258,16 +281,20 @@ fn ExerciseBlock(
                 <span class="col-label">"RPE"</span>
                 {move || row.sets.get().into_iter().enumerate().map(|(j, s)| {
                     let name = move |k: &str| format!("exercises[{index}][sets][{j}][{k}]");
+                    let invalid = move |k: &str| {
+                        let path = format!("exercises[{index}].sets[{j}].{k}");
+                        move || has_problem(status, &path).to_string()
+                    };
                     view! {
                         <span class="set-no">{j + 1}</span>
                         <input type="text" inputmode="decimal" name=name("weight_kg") placeholder="0"
-                            aria-label=format!("Set {} weight in kg", j + 1)
+                            aria-label=format!("Set {} weight in kg", j + 1) aria-invalid=invalid("weight_kg")
                             prop:value=move || s.weight.get() on:input=move |ev| s.weight.set(event_target_value(&ev))/>
                         <input type="text" inputmode="numeric" name=name("reps") placeholder="—"
-                            aria-label=format!("Set {} reps", j + 1)
+                            aria-label=format!("Set {} reps", j + 1) aria-invalid=invalid("reps")
                             prop:value=move || s.reps.get() on:input=move |ev| s.reps.set(event_target_value(&ev))/>
                         <input type="text" inputmode="decimal" name=name("rpe") placeholder="opt."
-                            aria-label=format!("Set {} RPE (optional)", j + 1)
+                            aria-label=format!("Set {} RPE (optional)", j + 1) aria-invalid=invalid("rpe")
                             prop:value=move || s.rpe.get() on:input=move |ev| s.rpe.set(event_target_value(&ev))/>
                     }
                 }).collect_view()}
