@@ -40,17 +40,17 @@ pub enum Stopped {
     Queue(QueueError),
 }
 
-/// A message the worker can never process: it goes to the dead letters.
-fn poison(delivery: &Delivery) -> Option<String> {
-    match serde_json::from_slice::<WorkoutLogged>(&delivery.body) {
-        Err(e) => Some(format!("undecodable: {e}")),
-        Ok(event) => {
-            let problems = event.problems(Utc::now());
-            (!problems.is_empty()).then(|| {
-                let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-                format!("invalid: {}", list.join("; "))
-            })
-        }
+/// The event in a message, or why the message can never be processed (it then goes to the
+/// dead letters).
+fn decode(delivery: &Delivery) -> Result<WorkoutLogged, String> {
+    let event: WorkoutLogged =
+        serde_json::from_slice(&delivery.body).map_err(|e| format!("undecodable: {e}"))?;
+    let problems = event.problems(Utc::now());
+    if problems.is_empty() {
+        Ok(event)
+    } else {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        Err(format!("invalid: {}", list.join("; ")))
     }
 }
 
@@ -81,17 +81,18 @@ pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized>(
         let mut events: HashMap<uuid::Uuid, WorkoutLogged> = HashMap::with_capacity(batch.len());
         let mut good = Vec::with_capacity(batch.len());
         for delivery in &batch {
-            if let Some(reason) = poison(delivery) {
-                tracing::warn!(tag = delivery.tag, %reason, "dead-lettering a message that can never be stored");
-                if let Err(e) = source.reject(delivery.tag).await {
-                    return Stopped::Queue(e);
+            match decode(delivery) {
+                Ok(event) => {
+                    events.insert(event.id, event);
+                    good.push(delivery.tag);
                 }
-                metrics::counter!("ironlog_consumer_dead_lettered_total").increment(1);
-                continue;
-            }
-            if let Ok(event) = serde_json::from_slice::<WorkoutLogged>(&delivery.body) {
-                events.insert(event.id, event);
-                good.push(delivery.tag);
+                Err(reason) => {
+                    tracing::warn!(tag = delivery.tag, %reason, "dead-lettering a message that can never be stored");
+                    if let Err(e) = source.reject(delivery.tag).await {
+                        return Stopped::Queue(e);
+                    }
+                    metrics::counter!("ironlog_consumer_dead_lettered_total").increment(1);
+                }
             }
         }
         if good.is_empty() {
