@@ -51,11 +51,18 @@ async fn record_latency(req: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let response = next.run(req).await;
+    let elapsed = started.elapsed();
     let status = response.status().as_u16().to_string();
+    if elapsed >= SLOW_REQUEST {
+        tracing::warn!(%method, %route, %status, ?elapsed, "slow request");
+    }
     metrics::histogram!("ironlog_http_request_seconds", "method" => method, "route" => route, "status" => status)
-        .record(started.elapsed().as_secs_f64());
+        .record(elapsed.as_secs_f64());
     response
 }
+
+/// Requests slower than this are logged: the write path promises answers within 100 ms.
+const SLOW_REQUEST: Duration = Duration::from_millis(100);
 
 /// No request may hold a connection longer than this.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);

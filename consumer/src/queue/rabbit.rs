@@ -304,8 +304,11 @@ impl Publisher for RabbitPublisher {
                 .await
         })
         .await;
-        metrics::histogram!("ironlog_publish_confirm_seconds")
-            .record(started.elapsed().as_secs_f64());
+        let waited = started.elapsed();
+        metrics::histogram!("ironlog_publish_confirm_seconds").record(waited.as_secs_f64());
+        if waited >= Duration::from_millis(50) {
+            tracing::warn!(?waited, "slow publisher confirm");
+        }
         match confirmed {
             Err(_) => Err(PublishError::Timeout(self.confirm_timeout)),
             Ok(Err(e)) => Err(PublishError::Broker(e.to_string())),
