@@ -5,6 +5,7 @@
 pub mod backoff;
 pub mod embedded;
 pub mod queue;
+pub mod signal;
 pub mod store;
 pub mod worker;
 

@@ -10,7 +10,6 @@ use consumer::backoff::Backoff;
 use consumer::queue::rabbit::{BrokerAddrs, RabbitSource};
 use consumer::store::mongo::MongoStore;
 use consumer::worker::{self, Stopped, WorkerConfig};
-use consumer::WorkoutStore;
 use tokio_util::sync::CancellationToken;
 
 fn env_required(name: &str) -> anyhow::Result<String> {
@@ -51,14 +50,7 @@ async fn main() -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
 
-    let indexes = store.clone();
-    tokio::spawn(async move {
-        let mut backoff = Backoff::default();
-        while let Err(e) = indexes.ensure_indexes().await {
-            tracing::warn!(error = %e, "cannot create indexes yet");
-            tokio::time::sleep(backoff.next_delay()).await;
-        }
-    });
+    consumer::store::spawn_ensure_indexes(store.clone());
 
     let mut node = 0;
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
@@ -97,17 +89,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn stop_on_signal(shutdown: CancellationToken) {
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot listen for SIGTERM");
-            return;
-        }
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
+    consumer::signal::terminated().await;
     tracing::info!("shutting down");
     shutdown.cancel();
 }

@@ -59,14 +59,7 @@ impl Backend {
                     .context("MONGODB_URI")?;
                 // MongoDB may be down at start: writes do not need it, so create indexes
                 // in the background until it answers.
-                let indexes = store.clone();
-                tokio::spawn(async move {
-                    let mut backoff = consumer::backoff::Backoff::default();
-                    while let Err(e) = indexes.ensure_indexes().await {
-                        tracing::warn!(error = %e, "cannot create indexes yet");
-                        tokio::time::sleep(backoff.next_delay()).await;
-                    }
-                });
+                consumer::store::spawn_ensure_indexes(store.clone());
                 Ok(Self {
                     publisher: Arc::new(publisher),
                     store: Arc::new(store),

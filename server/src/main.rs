@@ -55,7 +55,7 @@ async fn main() -> anyhow::Result<()> {
 
     let stop = shutdown.clone();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        consumer::signal::terminated().await;
         tracing::info!("shutting down: finishing requests in flight");
         stop.cancel();
     });
@@ -70,20 +70,4 @@ async fn main() -> anyhow::Result<()> {
     }
     tracing::info!("stopped");
     Ok(())
-}
-
-async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the server");
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
 }

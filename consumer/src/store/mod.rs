@@ -45,6 +45,18 @@ pub trait WorkoutStore: Send + Sync + 'static {
     async fn ping(&self) -> Result<(), StoreError>;
 }
 
+/// Creates the store's indexes in the background, retrying with backoff until the store
+/// answers: the database may be down at start-up, and nothing else has to wait for it.
+pub fn spawn_ensure_indexes<S: WorkoutStore + Clone>(store: S) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut backoff = crate::backoff::Backoff::default();
+        while let Err(e) = store.ensure_indexes().await {
+            tracing::warn!(error = %e, "cannot create indexes yet");
+            tokio::time::sleep(backoff.next_delay()).await;
+        }
+    })
+}
+
 /// Splits a fetched `limit + 1` rows into a page and the cursor of its last item.
 pub(crate) fn paginate(mut items: Vec<WorkoutLogged>, limit: usize) -> Page {
     let next = if items.len() > limit {
