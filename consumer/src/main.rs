@@ -1,7 +1,8 @@
 //! `ironlog-consumer`: persists logged workouts from RabbitMQ into MongoDB.
 //!
 //! Configuration (environment): `AMQP_URL` (one or more comma-separated `amqp://`/`amqps://`
-//! addresses), `MONGODB_URI`, `IRONLOG_PREFETCH` (default 256), `RUST_LOG`.
+//! addresses), `MONGODB_URI`, `IRONLOG_PREFETCH` (default 256), `IRONLOG_METRICS_ADDR` (where
+//! Prometheus metrics are served at `/metrics`, default 127.0.0.1:9187), `RUST_LOG`.
 
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use consumer::backoff::Backoff;
 use consumer::queue::rabbit::{BrokerAddrs, RabbitSource};
 use consumer::store::mongo::MongoStore;
 use consumer::worker::{self, Stopped, WorkerConfig};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use tokio_util::sync::CancellationToken;
 
 fn env_required(name: &str) -> anyhow::Result<String> {
@@ -42,6 +44,7 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("MONGODB_URI")?;
     let prefetch = prefetch()?;
+    serve_metrics()?;
     let config = WorkerConfig {
         max_batch: usize::from(prefetch),
         ..WorkerConfig::default()
@@ -85,6 +88,26 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     tracing::info!("consumer stopped");
+    Ok(())
+}
+
+/// Serves `/metrics` in the background. Batch sizes get count buckets; the rest are counters
+/// and gauges.
+fn serve_metrics() -> anyhow::Result<()> {
+    let addr = std::env::var("IRONLOG_METRICS_ADDR").unwrap_or_else(|_| "127.0.0.1:9187".into());
+    let addr: std::net::SocketAddr = addr
+        .parse()
+        .with_context(|| format!("IRONLOG_METRICS_ADDR must be host:port, got {addr:?}"))?;
+    PrometheusBuilder::new()
+        .with_http_listener(addr)
+        .set_buckets_for_metric(
+            Matcher::Suffix("batch_size".into()),
+            worker::BATCH_SIZE_BUCKETS,
+        )
+        .context("histogram buckets")?
+        .install()
+        .with_context(|| format!("serving metrics on {addr}"))?;
+    tracing::info!("metrics on http://{addr}/metrics");
     Ok(())
 }
 

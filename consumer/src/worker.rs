@@ -13,6 +13,10 @@ use crate::backoff::Backoff;
 use crate::queue::{Delivery, EventSource, QueueError};
 use crate::store::WorkoutStore;
 
+/// Histogram buckets for `ironlog_consumer_batch_size` (messages per batch).
+pub const BATCH_SIZE_BUCKETS: &[f64] =
+    &[1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0];
+
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
     /// The most messages written in one store round trip.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use leptos::prelude::get_configuration;
-use metrics_exporter_prometheus::PrometheusBuilder;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use server::backend::Backend;
 use server::config::Config;
 use server::{router, AppState};
@@ -35,6 +35,11 @@ async fn main() -> anyhow::Result<()> {
     }
     let metrics = PrometheusBuilder::new()
         .set_buckets(BUCKETS)
+        .context("histogram buckets")?
+        .set_buckets_for_metric(
+            Matcher::Suffix("batch_size".into()),
+            consumer::worker::BATCH_SIZE_BUCKETS,
+        )
         .context("histogram buckets")?
         .install_recorder()
         .context("installing the metrics recorder")?;

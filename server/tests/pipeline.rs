@@ -16,45 +16,36 @@ use futures::StreamExt;
 use lapin::options::{BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions};
 use lapin::BasicProperties;
 use support::*;
-use testkit::{start_consumer, wait_for_http, RabbitMq, Secantus, Server};
+use testkit::StackConfig;
 use uuid::Uuid;
 
+/// The distributed stack with one broker node, one consumer and one server.
 struct Stack {
-    broker: RabbitMq,
-    mongo: Secantus,
-    consumer: testkit::Proc,
-    server: Server,
-    consumer_bin: std::path::PathBuf,
-    uri: String,
+    inner: testkit::Stack,
+}
+
+impl std::ops::Deref for Stack {
+    type Target = testkit::Stack;
+    fn deref(&self) -> &testkit::Stack {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Stack {
+    fn deref_mut(&mut self) -> &mut testkit::Stack {
+        &mut self.inner
+    }
 }
 
 impl Stack {
     fn start() -> Stack {
-        let broker = RabbitMq::start().expect("RabbitMQ");
-        let mongo = Secantus::start().expect("SecantusDB");
-        let uri = mongo.uri("ironlog");
-        let consumer_bin = testkit::ironlog_bin("ironlog-consumer").expect("consumer binary");
-        let consumer = start_consumer(&consumer_bin, &broker.url(), &uri).expect("consumer");
-        let server_bin = Path::new(env!("CARGO_BIN_EXE_ironlog-server"));
-        let server = Server::start(
-            server_bin,
-            &[("AMQP_URL", broker.url()), ("MONGODB_URI", uri.clone())],
-        )
-        .expect("server");
-        wait_for_http(server.port, "/readyz", Duration::from_secs(30)).expect("server ready");
+        let config = StackConfig::new(
+            Path::new(env!("CARGO_BIN_EXE_ironlog-server")).to_path_buf(),
+            testkit::ironlog_bin("ironlog-consumer").expect("consumer binary"),
+        );
         Stack {
-            broker,
-            mongo,
-            consumer,
-            server,
-            consumer_bin,
-            uri,
+            inner: testkit::Stack::start(&config).expect("the stack starts"),
         }
-    }
-
-    fn restart_consumer(&mut self) {
-        self.consumer =
-            start_consumer(&self.consumer_bin, &self.broker.url(), &self.uri).expect("consumer");
     }
 
     async fn dead_letters(&self) -> Vec<Vec<u8>> {
@@ -108,7 +99,7 @@ async fn post_all(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pipeline_stores_each_workout_exactly_once_through_failures() {
     let mut stack = Stack::start();
-    let base = stack.server.base_url();
+    let base = stack.servers[0].base_url();
     let client = client();
     let mut expected: HashSet<String> = HashSet::new();
 
@@ -141,10 +132,10 @@ async fn the_pipeline_stores_each_workout_exactly_once_through_failures() {
     while accepted.load(Ordering::Relaxed) < 300 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    stack.consumer.kill9();
+    stack.consumers[0].kill9();
     let persisted_at_kill = store.all_ids().await.unwrap().len();
     load.await.expect("load task");
-    stack.restart_consumer();
+    stack.consumers[0].start_again().expect("consumer restarts");
     expected.extend(ids.iter().map(Uuid::to_string));
     await_exactly(&client, &base, &expected, Duration::from_secs(120)).await;
     assert_eq!(store.all_ids().await.unwrap().len(), 2000);
@@ -234,7 +225,7 @@ async fn the_pipeline_stores_each_workout_exactly_once_through_failures() {
     assert!(
         slow.is_empty(),
         "posts during the outage slower than 100 ms: {slow:?}\nserver log:\n{}",
-        stack.server.proc.tail(40)
+        stack.servers[0].proc.tail(40)
     );
     expected.extend(results.iter().map(|r| r.id.to_string()));
     await_exactly(&client, &base, &expected, Duration::from_secs(120)).await;

@@ -8,6 +8,7 @@
 //!                               ironlog.workouts.dlx (fanout) --> ironlog.workouts.dead (quorum)
 //! ```
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -336,6 +337,8 @@ pub struct RabbitSource {
     conn: Connection,
     channel: Channel,
     consumer: lapin::Consumer,
+    /// Delivered and not yet acknowledged or rejected, so acks can be cumulative when safe.
+    outstanding: BTreeSet<u64>,
 }
 
 impl RabbitSource {
@@ -360,10 +363,12 @@ impl RabbitSource {
             )
             .await
             .map_err(broker)?;
+        tokio::spawn(report_depth(conn.create_channel().await.map_err(broker)?));
         Ok(Self {
             conn,
             channel,
             consumer,
+            outstanding: BTreeSet::new(),
         })
     }
 
@@ -372,6 +377,29 @@ impl RabbitSource {
         let _ = self.conn.close(200, "bye").await;
     }
 }
+
+/// Publishes the queue's depth (messages ready for delivery) as the consumer sees it, until
+/// the connection closes.
+async fn report_depth(channel: Channel) {
+    let passive = QueueDeclareOptions {
+        passive: true,
+        ..Default::default()
+    };
+    loop {
+        match channel
+            .queue_declare(QUEUE, passive, FieldTable::default())
+            .await
+        {
+            Ok(q) => {
+                metrics::gauge!("ironlog_consumer_queue_depth").set(f64::from(q.message_count()))
+            }
+            Err(_) => return,
+        }
+        tokio::time::sleep(DEPTH_INTERVAL).await;
+    }
+}
+
+const DEPTH_INTERVAL: Duration = Duration::from_secs(1);
 
 fn to_delivery(d: lapin::message::Delivery) -> Delivery {
     Delivery {
@@ -398,20 +426,41 @@ impl EventSource for RabbitSource {
                 Some(None) | None => break,
             }
         }
+        self.outstanding.extend(batch.iter().map(|d| d.tag));
         Ok(batch)
     }
 
     async fn ack(&mut self, tags: &[u64]) -> Result<(), QueueError> {
-        for &tag in tags {
+        let Some(&highest) = tags.iter().max() else {
+            return Ok(());
+        };
+        for tag in tags {
+            self.outstanding.remove(tag);
+        }
+        let lost = |e: lapin::Error| QueueError::Disconnected(e.to_string());
+        // One cumulative ack when nothing older is still in flight, else one per message.
+        if self
+            .outstanding
+            .first()
+            .is_none_or(|&oldest| oldest > highest)
+        {
             self.channel
-                .basic_ack(tag, BasicAckOptions::default())
+                .basic_ack(highest, BasicAckOptions { multiple: true })
                 .await
-                .map_err(|e| QueueError::Disconnected(e.to_string()))?;
+                .map_err(lost)?;
+        } else {
+            for &tag in tags {
+                self.channel
+                    .basic_ack(tag, BasicAckOptions::default())
+                    .await
+                    .map_err(lost)?;
+            }
         }
         Ok(())
     }
 
     async fn reject(&mut self, tag: u64) -> Result<(), QueueError> {
+        self.outstanding.remove(&tag);
         self.channel
             .basic_reject(tag, BasicRejectOptions { requeue: false })
             .await

@@ -68,6 +68,7 @@ fn db_err(e: mongodb::error::Error) -> StoreError {
 #[derive(Clone)]
 pub struct MongoStore {
     client: Client,
+    db: mongodb::Database,
     workouts: Collection<WorkoutDoc>,
 }
 
@@ -94,7 +95,12 @@ impl MongoStore {
                 .write_concern(majority)
                 .build(),
         );
-        Ok(Self { client, workouts })
+        let db = client.database(&db_name);
+        Ok(Self {
+            client,
+            db,
+            workouts,
+        })
     }
 
     pub fn client(&self) -> &Client {
@@ -119,6 +125,71 @@ impl MongoStore {
     }
 }
 
+/// Statements per `update` command: well under the server's 100,000 and, with the byte bound,
+/// its 16 MiB command size.
+const MAX_STATEMENTS: usize = 1000;
+const MAX_CHUNK_BYTES: usize = 8 * 1024 * 1024;
+
+/// One upsert statement per event (`{q: {_id}, u: doc, upsert: true}`), split into chunks that
+/// each fit one command.
+fn update_chunks(events: &[WorkoutLogged]) -> Result<Vec<Vec<Document>>, StoreError> {
+    let mut chunks = Vec::new();
+    let mut chunk = Vec::new();
+    let mut bytes = 0;
+    for event in events {
+        let doc = WorkoutDoc::from(event);
+        let id = doc.id.clone();
+        let body = bson::to_document(&doc).map_err(|e| StoreError::Database(e.to_string()))?;
+        let size = bson::to_vec(&body).map(|v| v.len()).unwrap_or(0);
+        if !chunk.is_empty() && (chunk.len() == MAX_STATEMENTS || bytes + size > MAX_CHUNK_BYTES) {
+            chunks.push(std::mem::take(&mut chunk));
+            bytes = 0;
+        }
+        bytes += size;
+        chunk.push(doc! {"q": {"_id": id}, "u": body, "upsert": true});
+    }
+    if !chunk.is_empty() {
+        chunks.push(chunk);
+    }
+    Ok(chunks)
+}
+
+/// The driver reports a command's own failure as an error, but per-statement and write-concern
+/// failures come back inside a successful reply.
+fn check_write_reply(reply: &Document) -> Result<(), StoreError> {
+    if let Ok(errors) = reply.get_array("writeErrors") {
+        if !errors.is_empty() {
+            return Err(StoreError::Database(format!(
+                "{} of the batch's upserts failed, first: {:?}",
+                errors.len(),
+                errors[0]
+            )));
+        }
+    }
+    if let Ok(wc) = reply.get_document("writeConcernError") {
+        return Err(StoreError::Database(format!("write concern not met: {wc}")));
+    }
+    Ok(())
+}
+
+impl MongoStore {
+    /// Upserts a chunk in one round trip: one `update` command with a statement per event,
+    /// unordered, majority-acknowledged and journaled.
+    async fn update_batch(&self, updates: Vec<Document>) -> Result<(), StoreError> {
+        let reply = self
+            .db
+            .run_command(doc! {
+                "update": COLLECTION,
+                "updates": updates,
+                "ordered": false,
+                "writeConcern": {"w": "majority", "j": true},
+            })
+            .await
+            .map_err(db_err)?;
+        check_write_reply(&reply)
+    }
+}
+
 #[async_trait]
 impl WorkoutStore for MongoStore {
     async fn ensure_indexes(&self) -> Result<(), StoreError> {
@@ -135,18 +206,9 @@ impl WorkoutStore for MongoStore {
     }
 
     async fn upsert(&self, events: &[WorkoutLogged]) -> Result<(), StoreError> {
-        let writes = events.iter().map(|event| {
-            let doc = WorkoutDoc::from(event);
-            async move {
-                self.workouts
-                    .replace_one(doc! {"_id": &doc.id}, &doc)
-                    .upsert(true)
-                    .await
-            }
-        });
-        futures::future::try_join_all(writes)
-            .await
-            .map_err(db_err)?;
+        for chunk in update_chunks(events)? {
+            self.update_batch(chunk).await?;
+        }
         Ok(())
     }
 

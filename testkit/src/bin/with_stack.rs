@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
 use anyhow::{bail, Context, Result};
-use testkit::{start_consumer, RabbitMq, Secantus, Server};
+use testkit::{Server, Stack, StackConfig};
 
 struct Args {
     distributed: bool,
@@ -68,34 +68,35 @@ fn run() -> Result<ExitCode> {
     }
     let server_bin = bin(&args.profile, "ironlog-server")?;
     let data = tempfile::tempdir()?;
-    let mut env = vec![
-        ("LEPTOS_SITE_ROOT", site_root.display().to_string()),
-        ("LEPTOS_OUTPUT_NAME", "ironlog".into()),
+    let site = vec![
+        (
+            "LEPTOS_SITE_ROOT".to_owned(),
+            site_root.display().to_string(),
+        ),
+        ("LEPTOS_OUTPUT_NAME".to_owned(), "ironlog".to_owned()),
     ];
 
     // Held until the command finishes; dropping them stops the services.
-    let mut services: (Option<RabbitMq>, Option<Secantus>, Option<testkit::Proc>) =
-        (None, None, None);
-    if args.distributed {
-        eprintln!("with-stack: starting RabbitMQ and SecantusDB…");
-        let broker = RabbitMq::start()?;
-        let mongo = Secantus::start()?;
-        let uri = mongo.uri("ironlog");
-        services.2 = Some(start_consumer(
-            &bin(&args.profile, "ironlog-consumer")?,
-            &broker.url(),
-            &uri,
-        )?);
-        env.push(("AMQP_URL", broker.url()));
-        env.push(("MONGODB_URI", uri));
-        services.0 = Some(broker);
-        services.1 = Some(mongo);
+    let (stack, embedded) = if args.distributed {
+        eprintln!("with-stack: starting RabbitMQ, SecantusDB, the consumer and the server…");
+        let mut config = StackConfig::new(server_bin, bin(&args.profile, "ironlog-consumer")?);
+        config.server_env = site;
+        (Some(Stack::start(&config)?), None)
     } else {
+        let mut env: Vec<(&str, String)> =
+            site.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         env.push(("IRONLOG_DATA_DIR", data.path().display().to_string()));
-    }
-    let server = Server::start(&server_bin, &env)?;
-    testkit::wait_for_http(server.port, "/readyz", std::time::Duration::from_secs(30))
-        .with_context(|| format!("server not ready\n{}", server.proc.tail(20)))?;
+        let server = Server::start(&server_bin, &env)?;
+        testkit::wait_for_http(server.port, "/readyz", std::time::Duration::from_secs(30))
+            .with_context(|| format!("server not ready\n{}", server.proc.tail(20)))?;
+        (None, Some(server))
+    };
+    let server = match &stack {
+        Some(stack) => &stack.servers[0],
+        None => embedded
+            .as_ref()
+            .context("the embedded server did not start")?,
+    };
     eprintln!(
         "with-stack: Ironlog ({}) at {}; running {:?}",
         if args.distributed {
@@ -125,8 +126,8 @@ fn run() -> Result<ExitCode> {
             server.proc.tail(40)
         );
     }
-    drop(server);
-    drop(services);
+    drop(embedded);
+    drop(stack);
     Ok(ExitCode::from(
         status.code().unwrap_or(1).clamp(0, 255) as u8
     ))

@@ -1,0 +1,83 @@
+//! `ironlog-drill [--short] [--rate N] [--duration SECS] [--db-outage SECS] [--bin-dir DIR]
+//! [--site-root DIR]`
+//!
+//! The failover drill (see `loadtest::drill`). Exits 0 when every check held, 1 when one
+//! failed, 2 when the drill could not run.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use loadtest::drill::{self, DrillConfig};
+
+const USAGE: &str = "usage: ironlog-drill [--short] [--rate N] [--duration SECS] [--db-outage SECS] [--bin-dir DIR] [--site-root DIR]";
+
+fn parse() -> Result<DrillConfig> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let bin_dir = PathBuf::from("target/release");
+    let site_root = PathBuf::from("target/site");
+    let mut config = if args.iter().any(|a| a == "--short") {
+        DrillConfig::short(bin_dir, site_root)
+    } else {
+        DrillConfig::full(bin_dir, site_root)
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .with_context(|| format!("{name} needs a value; {USAGE}"))
+        };
+        let positive = |name: &str, v: String| -> Result<f64> {
+            match v.parse::<f64>() {
+                Ok(n) if n > 0.0 && n.is_finite() => Ok(n),
+                _ => bail!("{name} must be a positive number, got {v:?}"),
+            }
+        };
+        match arg.as_str() {
+            "--short" => {}
+            "--rate" => config.rate = positive("--rate", value("--rate")?)?,
+            "--duration" => {
+                config.duration =
+                    Duration::from_secs_f64(positive("--duration", value("--duration")?)?)
+            }
+            "--db-outage" => {
+                config.db_outage =
+                    Duration::from_secs_f64(positive("--db-outage", value("--db-outage")?)?)
+            }
+            "--bin-dir" => config.bin_dir = PathBuf::from(value("--bin-dir")?),
+            "--site-root" => config.site_root = PathBuf::from(value("--site-root")?),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => bail!("unknown argument {other:?}; {USAGE}"),
+        }
+    }
+    for bin in ["ironlog-server", "ironlog-consumer"] {
+        if !config.bin_dir.join(bin).is_file() {
+            bail!(
+                "{} is missing: build it first (cargo leptos build --release; cargo build --release -p consumer)",
+                config.bin_dir.join(bin).display()
+            );
+        }
+    }
+    Ok(config)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let result = match parse() {
+        Ok(config) => drill::run(&config).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("ironlog-drill: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! An open-loop load generator: requests start on a fixed schedule whatever the answers, so a
+//! slow server cannot slow the load down and hide its own latency (no coordinated omission).
+//! Each request behaves like the browser client: on 503 or a network error it retries the same
+//! workout id with backoff, on the next server, as a load balancer would route it.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+use uuid::Uuid;
+
+use crate::workload;
+
+#[derive(Debug, Clone)]
+pub struct LoadConfig {
+    /// Requests started per second.
+    pub rate: f64,
+    pub duration: Duration,
+    /// Base URLs of the servers; request `i` goes first to server `i % len`.
+    pub servers: Vec<String>,
+    /// Attempts per request before it counts as unanswered.
+    pub max_attempts: u32,
+    /// The longest wait for one answer.
+    pub attempt_timeout: Duration,
+    /// Print a progress line this often (None: silent).
+    pub progress: Option<Duration>,
+}
+
+/// One HTTP attempt: when it started (since the load began), how long it took, and the status
+/// (None when no answer came: refused connection, reset, or timeout).
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub at: Duration,
+    pub took: Duration,
+    pub status: Option<u16>,
+    pub timed_out: bool,
+}
+
+/// One logical request: a workout id and every attempt to log it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub id: Uuid,
+    pub scheduled: Duration,
+    pub attempts: Vec<Attempt>,
+}
+
+impl Request {
+    pub fn accepted(&self) -> bool {
+        self.attempts.last().and_then(|a| a.status) == Some(202)
+    }
+
+    /// From the scheduled start to the final answer, retries included.
+    pub fn corrected_latency(&self) -> Duration {
+        self.attempts
+            .last()
+            .map(|a| (a.at + a.took).saturating_sub(self.scheduled))
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Default)]
+struct Progress {
+    started: AtomicU64,
+    accepted: AtomicU64,
+    unavailable: AtomicU64,
+    failed: AtomicU64,
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(512)
+        .tcp_nodelay(true)
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+}
+
+/// Runs the load to completion (every request answered or given up) and returns each request.
+pub async fn run(config: &LoadConfig, client: &reqwest::Client) -> Vec<Request> {
+    let start = Instant::now();
+    let total = (config.rate * config.duration.as_secs_f64()).round() as u64;
+    let progress = Arc::new(Progress::default());
+    let reporter = config.progress.map(|every| {
+        let progress = progress.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                eprintln!(
+                    "  t={:>5.1}s started {:>6}  202 {:>6}  503 {:>5}  no answer {:>4}",
+                    start.elapsed().as_secs_f64(),
+                    progress.started.load(Ordering::Relaxed),
+                    progress.accepted.load(Ordering::Relaxed),
+                    progress.unavailable.load(Ordering::Relaxed),
+                    progress.failed.load(Ordering::Relaxed),
+                );
+            }
+        })
+    });
+    let mut tasks = Vec::with_capacity(total as usize);
+    for i in 0..total {
+        let scheduled = Duration::from_secs_f64(i as f64 / config.rate);
+        tokio::time::sleep_until(start + scheduled).await;
+        progress.started.fetch_add(1, Ordering::Relaxed);
+        let (client, config, progress) = (client.clone(), config.clone(), progress.clone());
+        tasks.push(tokio::spawn(async move {
+            one_request(&client, &config, i as usize, start, scheduled, &progress).await
+        }));
+    }
+    let mut out = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        if let Ok(request) = task.await {
+            out.push(request);
+        }
+    }
+    if let Some(r) = reporter {
+        r.abort();
+    }
+    out
+}
+
+async fn one_request(
+    client: &reqwest::Client,
+    config: &LoadConfig,
+    index: usize,
+    start: Instant,
+    scheduled: Duration,
+    progress: &Progress,
+) -> Request {
+    let id = Uuid::now_v7();
+    let body = serde_json::to_vec(&workload::workout(id)).unwrap_or_default();
+    let mut attempts = Vec::new();
+    let mut delay = Duration::from_millis(100);
+    for attempt in 0..config.max_attempts {
+        let server = &config.servers[(index + attempt as usize) % config.servers.len()];
+        let began = Instant::now();
+        let sent = client
+            .post(format!("{server}/api/v1/workouts"))
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .timeout(config.attempt_timeout)
+            .send()
+            .await;
+        let took = began.elapsed();
+        let (status, timed_out) = match &sent {
+            Ok(r) => (Some(r.status().as_u16()), false),
+            Err(e) => (None, e.is_timeout()),
+        };
+        attempts.push(Attempt {
+            at: began - start,
+            took,
+            status,
+            timed_out,
+        });
+        match status {
+            Some(202) => {
+                progress.accepted.fetch_add(1, Ordering::Relaxed);
+                break;
+            }
+            Some(503) => progress.unavailable.fetch_add(1, Ordering::Relaxed),
+            None => progress.failed.fetch_add(1, Ordering::Relaxed),
+            // Anything else is final: the request was refused for a reason retrying won't fix.
+            Some(_) => break,
+        };
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(2));
+    }
+    Request {
+        id,
+        scheduled,
+        attempts,
+    }
+}

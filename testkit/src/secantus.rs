@@ -1,0 +1,98 @@
+//! SecantusDB, the MongoDB wire-protocol server the tests use.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+
+use crate::{free_port, wait_for_port, which, Proc};
+
+/// SecantusDB (PyPI), a MongoDB wire-protocol server on WiredTiger. Its storage survives
+/// [`Secantus::stop`], [`Secantus::crash`] and [`Secantus::start_again`], as a real
+/// database's would.
+///
+/// Its files live on tmpfs (`/dev/shm`) where there is one. In production the database has
+/// its own machine and disk; on one test machine, the writeback of a killed database's dirty
+/// pages stalls RabbitMQ's fsyncs for 100-200 ms (measured: slow publisher confirms about 2 s
+/// after the kill), which would test the shared disk rather than Ironlog.
+pub struct Secantus {
+    proc: Option<Proc>,
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Secantus {
+    pub fn start() -> Result<Self> {
+        let shm = Path::new("/dev/shm");
+        let dir = if shm.is_dir() {
+            tempfile::Builder::new()
+                .prefix("ironlog-secantus")
+                .tempdir_in(shm)?
+        } else {
+            tempfile::tempdir()?
+        };
+        let mut me = Self {
+            proc: None,
+            port: free_port()?,
+            dir,
+        };
+        me.start_again()?;
+        Ok(me)
+    }
+
+    pub fn start_again(&mut self) -> Result<()> {
+        if self.proc.is_some() {
+            return Ok(());
+        }
+        let bin = which("secantusd-py").context("secantusd-py is missing: pip install SecantusDB==0.7.0b3 (the README's test command does)")?;
+        let mut cmd = Command::new(bin);
+        cmd.args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &self.port.to_string(),
+            "--log-level",
+            "WARNING",
+            "--sync-on-commit",
+        ])
+        .arg("--storage-path")
+        .arg(self.dir.path().join("data"));
+        let proc = Proc::spawn(&format!("secantus-{}", self.port), cmd)?;
+        self.proc = Some(proc);
+        if let Err(e) = wait_for_port(self.port, Duration::from_secs(60)) {
+            let tail = self.proc.as_ref().map(|p| p.tail(30)).unwrap_or_default();
+            self.stop();
+            bail!("SecantusDB did not start: {e}\n{tail}");
+        }
+        Ok(())
+    }
+
+    /// Stops the server cleanly (SIGINT, as Ctrl-C would), SIGKILL if it has not exited in
+    /// 10 s.
+    pub fn stop(&mut self) {
+        if let Some(mut p) = self.proc.take() {
+            p.stop_with(libc::SIGINT, Duration::from_secs(10));
+        }
+    }
+
+    /// Kills the server at once, as a crash or a lost machine would.
+    pub fn crash(&mut self) {
+        if let Some(mut p) = self.proc.take() {
+            p.kill9();
+        }
+    }
+
+    pub fn uri(&self, db: &str) -> String {
+        format!(
+            "mongodb://127.0.0.1:{}/{db}?directConnection=true&serverSelectionTimeoutMS=2000",
+            self.port
+        )
+    }
+}
+
+impl Drop for Secantus {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
