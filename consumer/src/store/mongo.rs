@@ -125,6 +125,12 @@ impl MongoStore {
     }
 }
 
+/// The document stored for `event`; public so the benchmark's baseline inserts exactly what
+/// the consumer writes.
+pub fn to_document(event: &WorkoutLogged) -> Result<Document, StoreError> {
+    bson::to_document(&WorkoutDoc::from(event)).map_err(|e| StoreError::Database(e.to_string()))
+}
+
 /// Statements per `update` command: well under the server's 100,000 and, with the byte bound,
 /// its 16 MiB command size.
 const MAX_STATEMENTS: usize = 1000;
@@ -137,9 +143,8 @@ fn update_chunks(events: &[WorkoutLogged]) -> Result<Vec<Vec<Document>>, StoreEr
     let mut chunk = Vec::new();
     let mut bytes = 0;
     for event in events {
-        let doc = WorkoutDoc::from(event);
-        let id = doc.id.clone();
-        let body = bson::to_document(&doc).map_err(|e| StoreError::Database(e.to_string()))?;
+        let id = event.id.to_string();
+        let body = to_document(event)?;
         let size = bson::to_vec(&body).map(|v| v.len()).unwrap_or(0);
         if !chunk.is_empty() && (chunk.len() == MAX_STATEMENTS || bytes + size > MAX_CHUNK_BYTES) {
             chunks.push(std::mem::take(&mut chunk));

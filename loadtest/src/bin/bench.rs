@@ -1,1 +1,76 @@
-fn main() {}
+//! `ironlog-bench [--quick] [--run-for SECS] [--backlog N] [--bin-dir DIR] [--site-root DIR]`
+//!
+//! Prints one table of benchmark figures, each beside a baseline measured in the same run
+//! (see `loadtest::bench`). `--quick` shortens every run, for checking the harness itself.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use loadtest::bench::{self, BenchConfig};
+
+const USAGE: &str = "usage: ironlog-bench [--quick] [--run-for SECS] [--backlog N] [--bin-dir DIR] [--site-root DIR]";
+
+fn parse() -> Result<BenchConfig> {
+    let mut config = BenchConfig {
+        bin_dir: PathBuf::from("target/release"),
+        site_root: PathBuf::from("target/site"),
+        end2end_dir: PathBuf::from("end2end"),
+        run_for: Duration::from_secs(10),
+        backlog: 100_000,
+        history: 800,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .with_context(|| format!("{name} needs a value; {USAGE}"))
+        };
+        match arg.as_str() {
+            "--quick" => {
+                config.run_for = Duration::from_secs(2);
+                config.backlog = 5_000;
+            }
+            "--run-for" => {
+                let v = value("--run-for")?;
+                match v.parse::<f64>() {
+                    Ok(s) if s > 0.0 && s.is_finite() => {
+                        config.run_for = Duration::from_secs_f64(s)
+                    }
+                    _ => bail!("--run-for must be a positive number of seconds, got {v:?}"),
+                }
+            }
+            "--backlog" => {
+                let v = value("--backlog")?;
+                match v.parse::<usize>() {
+                    Ok(n) if n > 0 => config.backlog = n,
+                    _ => bail!("--backlog must be a positive whole number, got {v:?}"),
+                }
+            }
+            "--bin-dir" => config.bin_dir = PathBuf::from(value("--bin-dir")?),
+            "--site-root" => config.site_root = PathBuf::from(value("--site-root")?),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => bail!("unknown argument {other:?}; {USAGE}"),
+        }
+    }
+    Ok(config)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let result = match parse() {
+        Ok(config) => bench::run(&config).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ironlog-bench: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

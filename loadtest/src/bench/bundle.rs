@@ -1,0 +1,45 @@
+//! The first-load bundle: what a browser downloads before the page is interactive.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+pub struct Sizes {
+    pub name: String,
+    pub raw: usize,
+    pub gzip: usize,
+    pub brotli: usize,
+}
+
+fn compress(bytes: &[u8]) -> Result<(usize, usize)> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes)?;
+    let gzip = gz.finish()?.len();
+    let mut br = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
+        w.write_all(bytes)?;
+    }
+    Ok((gzip, br.len()))
+}
+
+/// The wasm, js and css of the built site, raw and compressed at the best levels.
+pub fn measure(site_root: &Path) -> Result<Vec<Sizes>> {
+    let pkg = site_root.join("pkg");
+    ["ironlog.wasm", "ironlog.js", "ironlog.css"]
+        .iter()
+        .map(|name| {
+            let path = pkg.join(name);
+            let bytes = std::fs::read(&path)
+                .with_context(|| format!("reading {} (build the site first)", path.display()))?;
+            let (gzip, brotli) = compress(&bytes)?;
+            Ok(Sizes {
+                name: (*name).to_owned(),
+                raw: bytes.len(),
+                gzip,
+                brotli,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,158 @@
+//! The benchmark harness: each figure of Ironlog beside a baseline measured in the same run on
+//! the same parts, printed as one table. Nothing here asserts: the figures are for reading.
+
+mod amqp;
+mod browser;
+mod bundle;
+mod drain;
+mod events;
+mod rate;
+mod read;
+mod write;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use testkit::{Stack, StackConfig};
+
+use crate::stats::{ms, table};
+
+#[derive(Debug, Clone)]
+pub struct BenchConfig {
+    pub bin_dir: PathBuf,
+    pub site_root: PathBuf,
+    /// The end2end directory with Playwright installed, for time to interactive.
+    pub end2end_dir: PathBuf,
+    /// Length of each fixed-rate or saturating run.
+    pub run_for: Duration,
+    /// Events pre-filled for the consumer benchmark.
+    pub backlog: usize,
+    /// Sessions of the read benchmark's user.
+    pub history: usize,
+}
+
+/// One line of the result table.
+pub struct Figure {
+    pub what: String,
+    pub ironlog: String,
+    pub baseline: String,
+    pub ratio: String,
+    pub target: String,
+}
+
+impl Figure {
+    fn new(what: &str, ironlog: String, baseline: String, ratio: String, target: &str) -> Self {
+        Self {
+            what: what.to_owned(),
+            ironlog,
+            baseline,
+            ratio,
+            target: target.to_owned(),
+        }
+    }
+}
+
+fn ratio(a: f64, b: f64) -> String {
+    if b > 0.0 {
+        format!("{:.2}", a / b)
+    } else {
+        "-".into()
+    }
+}
+
+fn p50_p99(l: &rate::Latencies) -> String {
+    format!(
+        "{} / {} ms",
+        ms(crate::stats::percentile(&l.sorted, 0.5)),
+        ms(crate::stats::percentile(&l.sorted, 0.99))
+    )
+}
+
+/// Peak resident memory of a process (VmHWM), in MiB.
+fn peak_rss_mib(pid: Option<u32>) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pid?)).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+pub async fn run(config: &BenchConfig) -> Result<()> {
+    let mut figures = Vec::new();
+
+    eprintln!("bench: bundle sizes…");
+    let sizes = bundle::measure(&config.site_root)?;
+    let mut total_br = 0;
+    for s in &sizes {
+        total_br += s.brotli;
+        figures.push(Figure::new(
+            &format!("bundle: {}", s.name),
+            format!("{} / {} / {} B", s.raw, s.gzip, s.brotli),
+            "-".into(),
+            "-".into(),
+            "raw / gzip / brotli",
+        ));
+    }
+    figures.push(Figure::new(
+        "bundle: first load, brotli",
+        format!("{:.1} KB", total_br as f64 / 1000.0),
+        "-".into(),
+        "-".into(),
+        "< 180 KB",
+    ));
+
+    let mut stack_config = StackConfig::new(
+        config.bin_dir.join("ironlog-server"),
+        config.bin_dir.join("ironlog-consumer"),
+    );
+    stack_config.server_env = vec![
+        (
+            "LEPTOS_SITE_ROOT".into(),
+            config.site_root.display().to_string(),
+        ),
+        ("LEPTOS_OUTPUT_NAME".into(), "ironlog".into()),
+        ("RUST_LOG".into(), "warn".into()),
+    ];
+    stack_config.consumer_env = vec![("RUST_LOG".into(), "warn".into())];
+    eprintln!("bench: starting RabbitMQ, SecantusDB, a consumer and a server…");
+    let mut stack = tokio::task::spawn_blocking(move || Stack::start(&stack_config))
+        .await
+        .context("starting the stack")??;
+
+    figures.extend(read::run(&stack, config).await?);
+    figures.push(browser::time_to_interactive(&stack.servers[0].base_url(), config).await?);
+    figures.extend(write::run(&stack, config).await?);
+    let server_rss = peak_rss_mib(stack.servers[0].proc.pid());
+    let consumer_rss = peak_rss_mib(stack.consumers[0].proc.pid());
+    figures.push(Figure::new(
+        "memory: peak RSS during the write benchmark",
+        format!(
+            "server {:.0} MiB, consumer {:.0} MiB",
+            server_rss.unwrap_or(0.0),
+            consumer_rss.unwrap_or(0.0)
+        ),
+        "-".into(),
+        "-".into(),
+        "-",
+    ));
+    figures.extend(drain::run(&mut stack, config).await?);
+    drop(stack);
+
+    let rows: Vec<Vec<String>> = figures
+        .into_iter()
+        .map(|f| vec![f.what, f.ironlog, f.baseline, f.ratio, f.target])
+        .collect();
+    println!(
+        "\n{}",
+        table(
+            &["benchmark", "Ironlog", "baseline", "ratio", "target"],
+            &rows
+        )
+    );
+    Ok(())
+}
