@@ -2,7 +2,7 @@
 # Sets up what is missing, then runs every check and test: formatting, clippy, unit and
 # property tests, the contract suite against both stores and both queues, the integration
 # tests against real RabbitMQ + SecantusDB + the binaries, and the browser tests in Chromium
-# against the embedded and the distributed stack. Services are started on free loopback ports
+# against the embedded and the distributed stack; last, the shortened failover drill. Services are started on free loopback ports
 # by the tests themselves and stopped afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,10 +22,14 @@ step "cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings"
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 step "cargo leptos build --release (site + server for the browser tests)"
 cargo leptos build --release
+step "cargo build --release -p consumer (the consumer the failover drill runs)"
+cargo build --release -p consumer
 step "cargo test (unit, property, contract and integration tests)"
 cargo test --no-fail-fast
 step "Playwright in Chromium against the embedded server"
 cargo run --quiet -p testkit --bin with-stack -- --mode embedded -- sh -c "cd end2end && npx playwright test"
 step "Playwright in Chromium against the distributed stack"
 cargo run --quiet -p testkit --bin with-stack -- --mode distributed -- sh -c "cd end2end && npx playwright test"
+step "the shortened failover drill (3-node RabbitMQ cluster, 2 consumers, 2 servers, 4 faults)"
+cargo run --quiet -p loadtest --bin ironlog-drill -- --short
 step "all tests passed"

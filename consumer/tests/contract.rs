@@ -75,6 +75,17 @@ async fn store_contract(store: &dyn WorkoutStore) {
     assert_eq!(page.items, vec![moved.clone()]);
     assert_eq!(page.next, None);
 
+    // A batch mixing a stored id with a new one: both land, the stored one replaced.
+    let fresh = event("alice", day(3), 4);
+    store.upsert(&[fresh.clone(), a.clone()]).await.unwrap();
+    let page = store.list("alice", 100, None).await.unwrap();
+    assert_eq!(page.items.len(), 2);
+    assert_eq!(store.get("alice", a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(
+        store.get("alice", fresh.id).await.unwrap(),
+        Some(fresh.clone())
+    );
+
     // Pagination: newest first, ties on performed_at broken by id, nothing lost or repeated.
     let mut all: Vec<WorkoutLogged> = (0..25).map(|i| event("carol", day(i), 5)).collect();
     all.extend((0..4).map(|_| event("carol", day(10), 6)));

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use consumer::queue::rabbit::{declare_topology, EXCHANGE, ROUTING_KEY};
-use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use consumer::queue::rabbit::{declare_topology, EXCHANGE, QUEUE, ROUTING_KEY};
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueuePurgeOptions};
 use lapin::publisher_confirm::Confirmation;
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
 
@@ -30,6 +30,14 @@ impl BarePublisher {
             _conn: conn,
             channel,
         }))
+    }
+
+    /// Empties Ironlog's persist queue; returns how many messages it dropped.
+    pub async fn purge(&self) -> Result<u32> {
+        Ok(self
+            .channel
+            .queue_purge(QUEUE, QueuePurgeOptions::default())
+            .await?)
     }
 
     /// Publishes persistently and waits for the broker's confirm; true when acknowledged.

@@ -82,6 +82,17 @@ fn peak_rss_mib(pid: Option<u32>) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// Keeps `new` and prints it at once, so a long run shows its figures as they come.
+fn report(figures: &mut Vec<Figure>, new: Vec<Figure>) {
+    for f in &new {
+        eprintln!(
+            "  = {}: {} | baseline {} | ratio {}",
+            f.what, f.ironlog, f.baseline, f.ratio
+        );
+    }
+    figures.extend(new);
+}
+
 pub async fn run(config: &BenchConfig) -> Result<()> {
     let mut figures = Vec::new();
 
@@ -124,12 +135,15 @@ pub async fn run(config: &BenchConfig) -> Result<()> {
         .await
         .context("starting the stack")??;
 
-    figures.extend(read::run(&stack, config).await?);
-    figures.push(browser::time_to_interactive(&stack.servers[0].base_url(), config).await?);
-    figures.extend(write::run(&stack, config).await?);
+    report(&mut figures, read::run(&stack, config).await?);
+    report(
+        &mut figures,
+        vec![browser::time_to_interactive(&stack.servers[0].base_url(), config).await?],
+    );
+    report(&mut figures, write::run(&stack, config).await?);
     let server_rss = peak_rss_mib(stack.servers[0].proc.pid());
     let consumer_rss = peak_rss_mib(stack.consumers[0].proc.pid());
-    figures.push(Figure::new(
+    let memory = Figure::new(
         "memory: peak RSS during the write benchmark",
         format!(
             "server {:.0} MiB, consumer {:.0} MiB",
@@ -139,8 +153,9 @@ pub async fn run(config: &BenchConfig) -> Result<()> {
         "-".into(),
         "-".into(),
         "-",
-    ));
-    figures.extend(drain::run(&mut stack, config).await?);
+    );
+    report(&mut figures, vec![memory]);
+    report(&mut figures, drain::run(&mut stack, config).await?);
     drop(stack);
 
     let rows: Vec<Vec<String>> = figures
