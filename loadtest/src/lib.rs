@@ -2,6 +2,7 @@
 //! and drive them over loopback HTTP; neither is a test (nothing here is timed in the suite).
 
 pub mod bench;
+pub mod cli;
 pub mod drill;
 pub mod load;
 pub mod stats;

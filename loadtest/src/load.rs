@@ -75,10 +75,37 @@ pub fn client() -> reqwest::Client {
         .unwrap_or_else(|_| reqwest::Client::new())
 }
 
+/// Calls `op(i, scheduled)` at `start + scheduled` for `rate × duration` operations, whatever
+/// the earlier ones are doing, runs each as its own task, and waits for all. Returns their
+/// results in order; `None` for one that panicked.
+pub async fn open_loop<T, F, Fut>(
+    start: Instant,
+    rate: f64,
+    duration: Duration,
+    mut op: F,
+) -> Vec<Option<T>>
+where
+    F: FnMut(u64, Duration) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let total = (rate * duration.as_secs_f64()).round() as u64;
+    let mut tasks = Vec::with_capacity(total as usize);
+    for i in 0..total {
+        let scheduled = Duration::from_secs_f64(i as f64 / rate);
+        tokio::time::sleep_until(start + scheduled).await;
+        tasks.push(tokio::spawn(op(i, scheduled)));
+    }
+    let mut out = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        out.push(task.await.ok());
+    }
+    out
+}
+
 /// Runs the load to completion (every request answered or given up) and returns each request.
 pub async fn run(config: &LoadConfig, client: &reqwest::Client) -> Vec<Request> {
     let start = Instant::now();
-    let total = (config.rate * config.duration.as_secs_f64()).round() as u64;
     let progress = Arc::new(Progress::default());
     let reporter = config.progress.map(|every| {
         let progress = progress.clone();
@@ -96,22 +123,13 @@ pub async fn run(config: &LoadConfig, client: &reqwest::Client) -> Vec<Request> 
             }
         })
     });
-    let mut tasks = Vec::with_capacity(total as usize);
-    for i in 0..total {
-        let scheduled = Duration::from_secs_f64(i as f64 / config.rate);
-        tokio::time::sleep_until(start + scheduled).await;
+    let requests = open_loop(start, config.rate, config.duration, |i, scheduled| {
         progress.started.fetch_add(1, Ordering::Relaxed);
         let (client, config, progress) = (client.clone(), config.clone(), progress.clone());
-        tasks.push(tokio::spawn(async move {
-            one_request(&client, &config, i as usize, start, scheduled, &progress).await
-        }));
-    }
-    let mut out = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        if let Ok(request) = task.await {
-            out.push(request);
-        }
-    }
+        async move { one_request(&client, &config, i as usize, start, scheduled, &progress).await }
+    })
+    .await;
+    let out: Vec<Request> = requests.into_iter().flatten().collect();
     if let Some(r) = reporter {
         r.abort();
     }

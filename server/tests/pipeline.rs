@@ -16,55 +16,35 @@ use futures::StreamExt;
 use lapin::options::{BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions};
 use lapin::BasicProperties;
 use support::*;
-use testkit::StackConfig;
+use testkit::{Stack, StackConfig};
 use uuid::Uuid;
 
 /// The distributed stack with one broker node, one consumer and one server.
-struct Stack {
-    inner: testkit::Stack,
+fn start_stack() -> Stack {
+    let config = StackConfig::new(
+        Path::new(env!("CARGO_BIN_EXE_ironlog-server")).to_path_buf(),
+        testkit::ironlog_bin("ironlog-consumer").expect("consumer binary"),
+    );
+    Stack::start(&config).expect("the stack starts")
 }
 
-impl std::ops::Deref for Stack {
-    type Target = testkit::Stack;
-    fn deref(&self) -> &testkit::Stack {
-        &self.inner
+/// The dead letters' bodies, left in their queue for later checks.
+async fn dead_letters(stack: &Stack) -> Vec<Vec<u8>> {
+    let conn = lapin::Connection::connect(&stack.broker.url(), Default::default())
+        .await
+        .unwrap();
+    let ch = conn.create_channel().await.unwrap();
+    let mut out = Vec::new();
+    while let Some(m) = ch
+        .basic_get(DEAD_QUEUE, BasicGetOptions { no_ack: false })
+        .await
+        .unwrap()
+    {
+        out.push(m.delivery.data);
     }
-}
-
-impl std::ops::DerefMut for Stack {
-    fn deref_mut(&mut self) -> &mut testkit::Stack {
-        &mut self.inner
-    }
-}
-
-impl Stack {
-    fn start() -> Stack {
-        let config = StackConfig::new(
-            Path::new(env!("CARGO_BIN_EXE_ironlog-server")).to_path_buf(),
-            testkit::ironlog_bin("ironlog-consumer").expect("consumer binary"),
-        );
-        Stack {
-            inner: testkit::Stack::start(&config).expect("the stack starts"),
-        }
-    }
-
-    async fn dead_letters(&self) -> Vec<Vec<u8>> {
-        let conn = lapin::Connection::connect(&self.broker.url(), Default::default())
-            .await
-            .unwrap();
-        let ch = conn.create_channel().await.unwrap();
-        let mut out = Vec::new();
-        while let Some(m) = ch
-            .basic_get(DEAD_QUEUE, BasicGetOptions { no_ack: false })
-            .await
-            .unwrap()
-        {
-            out.push(m.delivery.data);
-        }
-        // Not acknowledged: closing returns them to the dead-letter queue for later checks.
-        let _ = conn.close(200, "done").await;
-        out
-    }
+    // Not acknowledged: closing returns them to the dead-letter queue.
+    let _ = conn.close(200, "done").await;
+    out
 }
 
 /// Posts every body with `concurrency` in flight; all must be accepted.
@@ -98,7 +78,7 @@ async fn post_all(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pipeline_stores_each_workout_exactly_once_through_failures() {
-    let mut stack = Stack::start();
+    let mut stack = start_stack();
     let base = stack.servers[0].base_url();
     let client = client();
     let mut expected: HashSet<String> = HashSet::new();
@@ -267,7 +247,7 @@ async fn the_pipeline_stores_each_workout_exactly_once_through_failures() {
     assert_eq!(post(&client, &base, &workout(after, 5)).await.0, 202);
     expected.insert(after.to_string());
     await_exactly(&client, &base, &expected, Duration::from_secs(60)).await;
-    let dead = stack.dead_letters().await;
+    let dead = dead_letters(&stack).await;
     assert_eq!(
         dead, poisons,
         "both poison messages are in the dead letters"
@@ -278,7 +258,7 @@ async fn the_pipeline_stores_each_workout_exactly_once_through_failures() {
     assert_bad_inputs_rejected(&client, &base).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     await_exactly(&client, &base, &expected, Duration::from_secs(10)).await;
-    assert_eq!(stack.dead_letters().await.len(), 2);
+    assert_eq!(dead_letters(&stack).await.len(), 2);
 
     // 6. A broker that takes messages but never confirms them (a memory alarm blocks
     //    publishers): the API answers 503 once the confirm timeout passes, and recovers.

@@ -31,6 +31,23 @@ pub fn ironlog_bin(name: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// An Ironlog binary with the caller's `RUST_LOG` (or a quiet default) and `env` on top.
+fn command(bin: &Path, env: &[(String, String)]) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.env(
+        "RUST_LOG",
+        std::env::var("RUST_LOG").unwrap_or_else(|_| "info,lapin=warn".into()),
+    );
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    cmd
+}
+
+fn owned(env: &[(&str, String)]) -> Vec<(String, String)> {
+    env.iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
+}
+
 /// An `ironlog-server` process on a free port.
 pub struct Server {
     pub proc: Proc,
@@ -44,10 +61,7 @@ impl Server {
     /// waits for `/healthz`.
     pub fn start(bin: &Path, env: &[(&str, String)]) -> Result<Self> {
         let port = free_port()?;
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect();
+        let env = owned(env);
         let proc = Self::spawn(bin, port, &env)?;
         Ok(Self {
             proc,
@@ -58,15 +72,8 @@ impl Server {
     }
 
     fn spawn(bin: &Path, port: u16, env: &[(String, String)]) -> Result<Proc> {
-        let mut cmd = Command::new(bin);
-        cmd.env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env(
-                "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or_else(|_| "info,lapin=warn".into()),
-            );
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
+        let mut cmd = command(bin, env);
+        cmd.env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"));
         let proc = Proc::spawn(&format!("ironlog-server-{port}"), cmd)?;
         if let Err(e) = wait_for_http(port, "/healthz", Duration::from_secs(30)) {
             bail!("ironlog-server did not start: {e}\n{}", proc.tail(30));
@@ -99,10 +106,7 @@ impl Consumer {
     /// Starts the consumer with `env` (`AMQP_URL`, `MONGODB_URI`, ...); `name` tells its log
     /// apart from other consumers'.
     pub fn start(bin: &Path, name: &str, env: &[(&str, String)]) -> Result<Self> {
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect();
+        let env = owned(env);
         let proc = Self::spawn(bin, name, &env)?;
         Ok(Self {
             proc,
@@ -113,15 +117,7 @@ impl Consumer {
     }
 
     fn spawn(bin: &Path, name: &str, env: &[(String, String)]) -> Result<Proc> {
-        let mut cmd = Command::new(bin);
-        cmd.env(
-            "RUST_LOG",
-            std::env::var("RUST_LOG").unwrap_or_else(|_| "info,lapin=warn".into()),
-        );
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        Proc::spawn(name, cmd)
+        Proc::spawn(name, command(bin, env))
     }
 
     /// SIGKILL, as a crash would.

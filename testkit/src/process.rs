@@ -16,6 +16,20 @@ pub fn log_dir() -> PathBuf {
     dir
 }
 
+/// A temporary directory on tmpfs (`/dev/shm`) where there is one, else in the usual place.
+///
+/// Services keep their files there: in production each has its own disk, but on one test
+/// machine their fsyncs queue behind every other writer's writeback (see [`crate::Secantus`]
+/// and [`crate::RabbitMq`] for what was measured).
+pub fn tmpfs_tempdir(prefix: &str) -> Result<tempfile::TempDir> {
+    let shm = std::path::Path::new("/dev/shm");
+    Ok(if shm.is_dir() {
+        tempfile::Builder::new().prefix(prefix).tempdir_in(shm)?
+    } else {
+        tempfile::tempdir()?
+    })
+}
+
 /// Spawns `cmd` from one thread that lives as long as the process. `PR_SET_PDEATHSIG` fires
 /// when the *thread* that forked the child exits, so a child spawned from a short-lived thread
 /// (tokio's blocking pool, a fault-injection thread) would be killed with it.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::{free_port, wait_for_port, which, Proc};
+use crate::{free_port, tmpfs_tempdir, wait_for_port, which, Proc};
 
 const RABBIT_SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 const RABBIT_CTL: &str = "/usr/lib/rabbitmq/bin/rabbitmqctl";
@@ -48,18 +48,10 @@ impl RabbitMq {
         if size == 0 {
             bail!("a RabbitMQ cluster needs at least one node");
         }
-        // On tmpfs where there is one, for the reason given on [`crate::Secantus`]: measured
-        // here, publisher confirms stalled 55-180 ms while the machine wrote back the test
-        // binaries the build had just linked, since the broker's fsyncs queue behind that
-        // writeback on the one shared disk. In production the broker has its own disk.
-        let shm = Path::new("/dev/shm");
-        let dir = if shm.is_dir() {
-            tempfile::Builder::new()
-                .prefix("ironlog-rabbitmq")
-                .tempdir_in(shm)?
-        } else {
-            tempfile::tempdir()?
-        };
+        // On tmpfs: measured here, publisher confirms stalled 55-180 ms while the machine
+        // wrote back the test binaries the build had just linked, since the broker's fsyncs
+        // queue behind that writeback on the one shared disk.
+        let dir = tmpfs_tempdir("ironlog-rabbitmq")?;
         let home = dir.path().join("home");
         std::fs::create_dir_all(&home)?;
         let cookie = home.join(".erlang.cookie");
@@ -241,31 +233,34 @@ impl RabbitMq {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// One `rabbitmqctl list_queues` column for `queue`: the rest of its line after the name.
+    pub fn queue_info(&self, queue: &str, column: &str) -> Result<String> {
+        let out = self.ctl(&["list_queues", "name", column, "-q", "--no-table-headers"])?;
+        out.lines()
+            .find_map(|l| {
+                let (name, rest) = l.trim().split_once(char::is_whitespace)?;
+                (name == queue).then(|| rest.trim().to_owned())
+            })
+            .with_context(|| format!("queue {queue} is not listed: {out}"))
+    }
+
     /// The index of the node leading quorum queue `queue`.
     pub fn leader_of(&self, queue: &str) -> Result<usize> {
-        let out = self.ctl(&["list_queues", "name", "leader", "-q", "--no-table-headers"])?;
-        let leader = out
-            .lines()
-            .filter_map(|l| {
-                let mut cols = l.split_whitespace();
-                (cols.next() == Some(queue)).then(|| cols.next().map(str::to_owned))?
-            })
-            .next()
-            .with_context(|| format!("queue {queue} is not listed: {out}"))?;
+        let leader = self.queue_info(queue, "leader")?;
         self.nodes
             .iter()
             .position(|n| n.name == leader)
             .with_context(|| format!("queue {queue} is led by {leader}, not one of ours"))
     }
 
-    /// The members of quorum queue `queue` (node names).
+    /// How many of our nodes hold a member of quorum queue `queue`.
     pub fn members_of(&self, queue: &str) -> Result<usize> {
-        let out = self.ctl(&["list_queues", "name", "members", "-q", "--no-table-headers"])?;
-        let line = out
-            .lines()
-            .find(|l| l.split_whitespace().next() == Some(queue))
-            .with_context(|| format!("queue {queue} is not listed: {out}"))?;
-        Ok(self.nodes.iter().filter(|n| line.contains(&n.name)).count())
+        let members = self.queue_info(queue, "members")?;
+        Ok(self
+            .nodes
+            .iter()
+            .filter(|n| members.contains(&n.name))
+            .count())
     }
 
     pub fn stop(&mut self) {

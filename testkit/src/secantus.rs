@@ -1,12 +1,11 @@
 //! SecantusDB, the MongoDB wire-protocol server the tests use.
 
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
-use crate::{free_port, wait_for_port, which, Proc};
+use crate::{free_port, tmpfs_tempdir, wait_for_port, which, Proc};
 
 /// SecantusDB (PyPI), a MongoDB wire-protocol server on WiredTiger. Its storage survives
 /// [`Secantus::stop`], [`Secantus::crash`] and [`Secantus::start_again`], as a real
@@ -24,14 +23,7 @@ pub struct Secantus {
 
 impl Secantus {
     pub fn start() -> Result<Self> {
-        let shm = Path::new("/dev/shm");
-        let dir = if shm.is_dir() {
-            tempfile::Builder::new()
-                .prefix("ironlog-secantus")
-                .tempdir_in(shm)?
-        } else {
-            tempfile::tempdir()?
-        };
+        let dir = tmpfs_tempdir("ironlog-secantus")?;
         let mut me = Self {
             proc: None,
             port: free_port()?,

@@ -104,20 +104,8 @@ impl Stack {
 
     /// Messages ready or unacknowledged in `queue`, as the broker counts them.
     pub fn queue_messages(&self, queue: &str) -> Result<u64> {
-        let out = self.broker.ctl(&[
-            "list_queues",
-            "name",
-            "messages",
-            "-q",
-            "--no-table-headers",
-        ])?;
-        out.lines()
-            .filter_map(|l| {
-                let mut cols = l.split_whitespace();
-                (cols.next() == Some(queue)).then(|| cols.next())?
-            })
-            .next()
-            .with_context(|| format!("queue {queue} is not listed: {out}"))?
+        self.broker
+            .queue_info(queue, "messages")?
             .parse()
             .with_context(|| format!("message count of {queue}"))
     }

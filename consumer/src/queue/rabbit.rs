@@ -285,18 +285,25 @@ async fn keep_connected(
     }
 }
 
+/// How every logged workout is published: persistent JSON tagged with its id, and mandatory,
+/// so a message no queue would take is returned rather than dropped.
+pub fn publish_settings(message_id: &str) -> (BasicPublishOptions, BasicProperties) {
+    let options = BasicPublishOptions {
+        mandatory: true,
+        ..Default::default()
+    };
+    let props = BasicProperties::default()
+        .with_delivery_mode(2)
+        .with_content_type("application/json".into())
+        .with_message_id(message_id.into());
+    (options, props)
+}
+
 #[async_trait]
 impl Publisher for RabbitPublisher {
     async fn publish_bytes(&self, message_id: &str, body: Vec<u8>) -> Result<(), PublishError> {
         let channel = self.current().ok_or(PublishError::Unavailable)?;
-        let props = BasicProperties::default()
-            .with_delivery_mode(2)
-            .with_content_type("application/json".into())
-            .with_message_id(message_id.into());
-        let options = BasicPublishOptions {
-            mandatory: true,
-            ..Default::default()
-        };
+        let (options, props) = publish_settings(message_id);
         let started = std::time::Instant::now();
         let confirmed = tokio::time::timeout(self.confirm_timeout, async {
             channel

@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use consumer::queue::rabbit::{declare_topology, EXCHANGE, QUEUE, ROUTING_KEY};
-use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueuePurgeOptions};
+use consumer::queue::rabbit::{declare_topology, publish_settings, EXCHANGE, QUEUE, ROUTING_KEY};
+use lapin::options::{ConfirmSelectOptions, QueueDeclareOptions, QueuePurgeOptions};
 use lapin::publisher_confirm::Confirmation;
-use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
+use lapin::types::FieldTable;
+use lapin::{Channel, Connection, ConnectionProperties};
 
 pub struct BarePublisher {
     _conn: Connection,
@@ -40,16 +41,22 @@ impl BarePublisher {
             .await?)
     }
 
-    /// Publishes persistently and waits for the broker's confirm; true when acknowledged.
-    pub async fn publish(&self, id: &str, body: &[u8]) -> bool {
-        let props = BasicProperties::default()
-            .with_delivery_mode(2)
-            .with_content_type("application/json".into())
-            .with_message_id(id.into());
-        let options = BasicPublishOptions {
-            mandatory: true,
+    /// Messages waiting in Ironlog's persist queue (ready, not yet delivered).
+    pub async fn ready(&self) -> Result<u32> {
+        let passive = QueueDeclareOptions {
+            passive: true,
             ..Default::default()
         };
+        let queue = self
+            .channel
+            .queue_declare(QUEUE, passive, FieldTable::default())
+            .await?;
+        Ok(queue.message_count())
+    }
+
+    /// Publishes as the server does and waits for the broker's confirm; true when acknowledged.
+    pub async fn publish(&self, id: &str, body: &[u8]) -> bool {
+        let (options, props) = publish_settings(id);
         match self
             .channel
             .basic_publish(EXCHANGE, ROUTING_KEY, options, body, props)

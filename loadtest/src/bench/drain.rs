@@ -4,35 +4,14 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use consumer::queue::rabbit::QUEUE;
 use consumer::store::mongo::{to_document, MongoStore};
 use futures::StreamExt;
-use lapin::options::QueueDeclareOptions;
-use lapin::types::FieldTable;
 use mongodb::bson::doc;
 use mongodb::options::{Acknowledgment, WriteConcern};
 use testkit::Stack;
 
 use super::amqp::BarePublisher;
 use super::{events, ratio, BenchConfig, Figure};
-
-/// Messages waiting in the persist queue (ready, not yet delivered).
-async fn ready(url: &str) -> Result<u32> {
-    let conn = lapin::Connection::connect(url, Default::default()).await?;
-    let ch = conn.create_channel().await?;
-    let q = ch
-        .queue_declare(
-            QUEUE,
-            QueueDeclareOptions {
-                passive: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
-    let _ = conn.close(200, "done").await;
-    Ok(q.message_count())
-}
 
 pub async fn run(stack: &mut Stack, config: &BenchConfig) -> Result<Vec<Figure>> {
     let n = config.backlog;
@@ -59,13 +38,13 @@ pub async fn run(stack: &mut Stack, config: &BenchConfig) -> Result<Vec<Figure>>
     if published != n {
         bail!("only {published} of {n} events were confirmed while pre-filling");
     }
-    let backlog = ready(&url).await?;
+    let backlog = bare.ready().await?;
 
     eprintln!("bench: consumer: draining {backlog} queued events…");
     let started = Instant::now();
     stack.consumers[0].start_again()?;
     loop {
-        if ready(&url).await? == 0 {
+        if bare.ready().await? == 0 {
             break;
         }
         if started.elapsed() > Duration::from_secs(1800) {

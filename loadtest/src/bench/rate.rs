@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::load::open_loop;
+
 /// Latencies of the successful operations, sorted, and the number that failed.
 pub struct Latencies {
     pub sorted: Vec<Duration>,
@@ -21,22 +23,19 @@ where
     Fut: Future<Output = bool> + Send + 'static,
 {
     let start = Instant::now();
-    let total = (rate * duration.as_secs_f64()).round() as u64;
-    let mut tasks = Vec::with_capacity(total as usize);
-    for i in 0..total {
-        let due = start + Duration::from_secs_f64(i as f64 / rate);
-        tokio::time::sleep_until(due).await;
+    let results = open_loop(start, rate, duration, |i, scheduled| {
         let fut = op(i);
-        tasks.push(tokio::spawn(async move {
+        async move {
             let ok = fut.await;
-            (ok, due.elapsed())
-        }));
-    }
-    let mut sorted = Vec::with_capacity(tasks.len());
+            (ok, (start + scheduled).elapsed())
+        }
+    })
+    .await;
+    let mut sorted = Vec::with_capacity(results.len());
     let mut failed = 0;
-    for t in tasks {
-        match t.await {
-            Ok((true, took)) => sorted.push(took),
+    for result in results {
+        match result {
+            Some((true, took)) => sorted.push(took),
             _ => failed += 1,
         }
     }

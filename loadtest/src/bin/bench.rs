@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use loadtest::bench::{self, BenchConfig};
+use loadtest::cli;
 
 const USAGE: &str = "usage: ironlog-bench [--quick] [--run-for SECS] [--backlog N] [--bin-dir DIR] [--site-root DIR]";
 
@@ -32,15 +33,7 @@ fn parse() -> Result<BenchConfig> {
                 config.run_for = Duration::from_secs(2);
                 config.backlog = 5_000;
             }
-            "--run-for" => {
-                let v = value("--run-for")?;
-                match v.parse::<f64>() {
-                    Ok(s) if s > 0.0 && s.is_finite() => {
-                        config.run_for = Duration::from_secs_f64(s)
-                    }
-                    _ => bail!("--run-for must be a positive number of seconds, got {v:?}"),
-                }
-            }
+            "--run-for" => config.run_for = cli::seconds("--run-for", &value("--run-for")?)?,
             "--backlog" => {
                 let v = value("--backlog")?;
                 match v.parse::<usize>() {
@@ -57,6 +50,7 @@ fn parse() -> Result<BenchConfig> {
             other => bail!("unknown argument {other:?}; {USAGE}"),
         }
     }
+    cli::require_binaries(&config.bin_dir)?;
     Ok(config)
 }
 

@@ -6,9 +6,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use loadtest::cli;
 use loadtest::drill::{self, DrillConfig};
 
 const USAGE: &str = "usage: ironlog-drill [--short] [--rate N] [--duration SECS] [--db-outage SECS] [--bin-dir DIR] [--site-root DIR]";
@@ -29,22 +29,12 @@ fn parse() -> Result<DrillConfig> {
                 .cloned()
                 .with_context(|| format!("{name} needs a value; {USAGE}"))
         };
-        let positive = |name: &str, v: String| -> Result<f64> {
-            match v.parse::<f64>() {
-                Ok(n) if n > 0.0 && n.is_finite() => Ok(n),
-                _ => bail!("{name} must be a positive number, got {v:?}"),
-            }
-        };
         match arg.as_str() {
             "--short" => {}
-            "--rate" => config.rate = positive("--rate", value("--rate")?)?,
-            "--duration" => {
-                config.duration =
-                    Duration::from_secs_f64(positive("--duration", value("--duration")?)?)
-            }
+            "--rate" => config.rate = cli::positive("--rate", &value("--rate")?)?,
+            "--duration" => config.duration = cli::seconds("--duration", &value("--duration")?)?,
             "--db-outage" => {
-                config.db_outage =
-                    Duration::from_secs_f64(positive("--db-outage", value("--db-outage")?)?)
+                config.db_outage = cli::seconds("--db-outage", &value("--db-outage")?)?
             }
             "--bin-dir" => config.bin_dir = PathBuf::from(value("--bin-dir")?),
             "--site-root" => config.site_root = PathBuf::from(value("--site-root")?),
@@ -55,14 +45,7 @@ fn parse() -> Result<DrillConfig> {
             other => bail!("unknown argument {other:?}; {USAGE}"),
         }
     }
-    for bin in ["ironlog-server", "ironlog-consumer"] {
-        if !config.bin_dir.join(bin).is_file() {
-            bail!(
-                "{} is missing: build it first (cargo leptos build --release; cargo build --release -p consumer)",
-                config.bin_dir.join(bin).display()
-            );
-        }
-    }
+    cli::require_binaries(&config.bin_dir)?;
     Ok(config)
 }
 
