@@ -1,8 +1,11 @@
 //! `ironlog-consumer`: persists logged workouts from RabbitMQ into MongoDB.
 //!
 //! Configuration (environment): `AMQP_URL` (one or more comma-separated `amqp://`/`amqps://`
-//! addresses), `MONGODB_URI`, `IRONLOG_PREFETCH` (default 256), `IRONLOG_METRICS_ADDR` (where
-//! Prometheus metrics are served at `/metrics`, default 127.0.0.1:9187), `RUST_LOG`.
+//! addresses), `MONGODB_URI`, `IRONLOG_BATCH` (the most messages written per database round
+//! trip, default 256), `IRONLOG_PREFETCH` (unacknowledged messages the broker may push ahead,
+//! default four batches, per worker), `IRONLOG_CONSUMER_WORKERS` (concurrent batch loops, each
+//! with its own broker connection, default 2), `IRONLOG_METRICS_ADDR` (where Prometheus metrics are served at
+//! `/metrics`, default 127.0.0.1:9187), `RUST_LOG`.
 
 use std::time::Duration;
 
@@ -21,12 +24,13 @@ fn env_required(name: &str) -> anyhow::Result<String> {
     }
 }
 
-fn prefetch() -> anyhow::Result<u16> {
-    match std::env::var("IRONLOG_PREFETCH") {
-        Err(_) => Ok(256),
-        Ok(v) => match v.parse::<u16>() {
-            Ok(n) if n > 0 => Ok(n),
-            _ => bail!("IRONLOG_PREFETCH must be a whole number from 1 to 65535, got {v:?}"),
+/// A whole number from 1 to `max` read from `name`, or `default` when unset.
+fn env_count(name: &str, default: u16, max: u16) -> anyhow::Result<u16> {
+    match std::env::var(name) {
+        Err(_) => Ok(default),
+        Ok(v) => match v.trim().parse::<u16>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => bail!("{name} must be a whole number from 1 to {max}, got {v:?}"),
         },
     }
 }
@@ -43,10 +47,14 @@ async fn main() -> anyhow::Result<()> {
     let store = MongoStore::connect(&env_required("MONGODB_URI")?)
         .await
         .context("MONGODB_URI")?;
-    let prefetch = prefetch()?;
+    let batch = env_count("IRONLOG_BATCH", 256, 1000)?;
+    // More credit than one batch, so the next batch is already here while one is written:
+    // with prefetch equal to the batch, each batch waited for the previous ack's round trip.
+    let prefetch = env_count("IRONLOG_PREFETCH", batch.saturating_mul(4), u16::MAX)?;
+    let workers = usize::from(env_count("IRONLOG_CONSUMER_WORKERS", 2, 64)?);
     serve_metrics()?;
     let config = WorkerConfig {
-        max_batch: usize::from(prefetch),
+        max_batch: usize::from(batch),
         ..WorkerConfig::default()
     };
 
@@ -55,18 +63,51 @@ async fn main() -> anyhow::Result<()> {
 
     consumer::store::spawn_ensure_indexes(store.clone());
 
-    let mut node = 0;
+    tracing::info!(workers, batch, prefetch, "consuming");
+    let loops: Vec<_> = (0..workers)
+        .map(|i| {
+            let (addrs, store, config, shutdown) = (
+                addrs.clone(),
+                store.clone(),
+                config.clone(),
+                shutdown.clone(),
+            );
+            tokio::spawn(async move {
+                consume(i, &addrs, &store, &config, prefetch, &shutdown).await;
+            })
+        })
+        .collect();
+    for l in loops {
+        l.await.context("a consumer loop panicked")?;
+    }
+    tracing::info!("consumer stopped");
+    Ok(())
+}
+
+/// One worker: its own broker connection and channel, reconnecting until shutdown. Several
+/// keep the database busy while each decodes its next batch; they write concurrently, as
+/// consumer replicas do, which the idempotent write makes safe.
+async fn consume(
+    worker: usize,
+    addrs: &BrokerAddrs,
+    store: &MongoStore,
+    config: &WorkerConfig,
+    prefetch: u16,
+    shutdown: &CancellationToken,
+) {
+    // Workers start on different nodes, so one node's loss stalls only some of them.
+    let mut node = worker;
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
     while !shutdown.is_cancelled() {
         let connected = tokio::select! {
-            c = RabbitSource::connect(&addrs, &mut node, prefetch) => c,
+            c = RabbitSource::connect(addrs, &mut node, prefetch) => c,
             _ = shutdown.cancelled() => break,
         };
         let mut source = match connected {
             Ok(s) => s,
             Err(e) => {
                 let delay = backoff.next_delay();
-                tracing::warn!(error = %e, retry_in = ?delay, "cannot consume from the broker");
+                tracing::warn!(worker, error = %e, retry_in = ?delay, "cannot consume from the broker");
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
                     _ = shutdown.cancelled() => break,
@@ -74,21 +115,18 @@ async fn main() -> anyhow::Result<()> {
                 continue;
             }
         };
-        tracing::info!(prefetch, "consuming");
         backoff.reset();
-        match worker::run(&mut source, &store, &config, &shutdown).await {
+        match worker::run(&mut source, store, config, shutdown).await {
             Stopped::Shutdown => {
                 source.close().await;
                 break;
             }
             Stopped::Queue(e) => {
-                tracing::warn!(error = %e, "lost the broker; reconnecting");
+                tracing::warn!(worker, error = %e, "lost the broker; reconnecting");
                 metrics::counter!("ironlog_consumer_reconnects_total").increment(1);
             }
         }
     }
-    tracing::info!("consumer stopped");
-    Ok(())
 }
 
 /// Serves `/metrics` in the background. Batch sizes get count buckets; the rest are counters

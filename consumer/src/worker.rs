@@ -81,13 +81,21 @@ pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized>(
             metrics::counter!("ironlog_consumer_redeliveries_total").increment(redelivered as u64);
         }
 
-        // Last write wins within a batch, as it would across batches.
-        let mut events: HashMap<uuid::Uuid, WorkoutLogged> = HashMap::with_capacity(batch.len());
+        // Last write wins within a batch, as it would across batches. Queue order is kept:
+        // ids are time-ordered, so the database appends to its indexes instead of scattering.
+        let mut events: Vec<WorkoutLogged> = Vec::with_capacity(batch.len());
+        let mut position: HashMap<uuid::Uuid, usize> = HashMap::with_capacity(batch.len());
         let mut good = Vec::with_capacity(batch.len());
         for delivery in &batch {
             match decode(delivery) {
                 Ok(event) => {
-                    events.insert(event.id, event);
+                    match position.get(&event.id) {
+                        Some(&i) => events[i] = event,
+                        None => {
+                            position.insert(event.id, events.len());
+                            events.push(event);
+                        }
+                    }
                     good.push(delivery.tag);
                 }
                 Err(reason) => {
@@ -102,7 +110,6 @@ pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized>(
         if good.is_empty() {
             continue;
         }
-        let events: Vec<WorkoutLogged> = events.into_values().collect();
 
         // Keep the messages unacknowledged while the store is down: they stay safe in the queue.
         loop {

@@ -448,32 +448,8 @@ async fn scrape(client: &reqwest::Client, urls: &[String]) -> String {
         "ironlog_consumer_db_errors_total",
         "ironlog_consumer_reconnects_total",
     ];
-    let mut totals: HashMap<&str, f64> = HashMap::new();
-    for url in urls {
-        let Ok(resp) = client.get(url).send().await else {
-            continue;
-        };
-        let text = resp.text().await.unwrap_or_default();
-        for line in text.lines() {
-            let mut parts = line.split_whitespace();
-            let (Some(name), Some(value)) = (parts.next(), parts.next()) else {
-                continue;
-            };
-            if let (Some(key), Ok(v)) = (WATCHED.iter().find(|w| **w == name), value.parse::<f64>())
-            {
-                *totals.entry(key).or_default() += v;
-            }
-        }
-    }
-    let get = |k: &str| totals.get(k).copied().unwrap_or(0.0);
-    let mean = |sum: &str, count: &str| {
-        let c = get(count);
-        if c > 0.0 {
-            get(sum) / c
-        } else {
-            0.0
-        }
-    };
+    let t = crate::metrics::totals(client, urls, WATCHED).await;
+    let (get, mean) = (|k: &str| t.get(k), |s: &str, c: &str| t.mean(s, c));
     format!(
         "metrics (since each process last started): accepted {}, 503s {}, confirm mean {:.2} ms, publisher reconnects {}, persisted {}, mean batch {:.1}, redeliveries {}, dead-lettered {}, database errors {}, consumer reconnects {}",
         get("ironlog_workouts_accepted_total"),

@@ -5,5 +5,6 @@ pub mod bench;
 pub mod cli;
 pub mod drill;
 pub mod load;
+pub mod metrics;
 pub mod stats;
 pub mod workload;

@@ -12,7 +12,7 @@ pub mod stack;
 
 pub use ironlog::{bin_dir, ironlog_bin, start_consumer, Consumer, Server};
 pub use net::{free_port, wait_for_http, wait_for_port, which};
-pub use process::{log_dir, tmpfs_tempdir, Proc};
+pub use process::{group_cpu_seconds, log_dir, own_cpu_seconds, tmpfs_tempdir, Proc};
 pub use rabbit::RabbitMq;
 pub use secantus::Secantus;
 pub use stack::{Stack, StackConfig};

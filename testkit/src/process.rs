@@ -166,3 +166,76 @@ impl Drop for Proc {
         self.terminate(Duration::from_secs(10));
     }
 }
+
+/// CPU time (user + system, in seconds) used so far by the live processes of process group
+/// `pgid`: every process testkit starts leads its own group, so this covers what it spawned
+/// (RabbitMQ's beam.smp under its start script, for instance).
+pub fn group_cpu_seconds(pgid: u32) -> f64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+        })
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter_map(|stat| {
+            let (pgrp, ticks) = parse_stat(&stat)?;
+            (pgrp == pgid).then_some(ticks)
+        })
+        .sum::<f64>()
+        / clock_ticks()
+}
+
+/// CPU time (user + system, in seconds) used so far by this process, all threads.
+pub fn own_cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| parse_stat(&s))
+        .map_or(0.0, |(_, ticks)| ticks / clock_ticks())
+}
+
+/// The process group and utime + stime (clock ticks) of a `/proc/<pid>/stat` line. The
+/// command name is in parentheses and may hold spaces, so fields are counted after the last `)`.
+fn parse_stat(stat: &str) -> Option<(u32, f64)> {
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let pgrp = fields.get(2)?.parse().ok()?;
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((pgrp, utime + stime))
+}
+
+fn clock_ticks() -> f64 {
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if ticks > 0 {
+        ticks as f64
+    } else {
+        100.0
+    }
+}
+
+#[cfg(test)]
+mod cpu_tests {
+    use super::*;
+
+    #[test]
+    fn stat_fields_are_counted_after_the_command_name() {
+        let line = "42 (a (b) c) S 1 42 42 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0";
+        assert_eq!(parse_stat(line), Some((42, 300.0)));
+    }
+
+    #[test]
+    fn busy_work_shows_up_in_own_cpu_time() {
+        let before = own_cpu_seconds();
+        let mut x = 0u64;
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_millis(300) {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        }
+        assert!(own_cpu_seconds() - before >= 0.1, "{x}");
+    }
+}

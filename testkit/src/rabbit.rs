@@ -175,6 +175,14 @@ impl RabbitMq {
         }
     }
 
+    /// The process ids of the running nodes (each leads its own process group).
+    pub fn node_pids(&self) -> Vec<u32> {
+        self.nodes
+            .iter()
+            .filter_map(|n| n.proc.as_ref().and_then(Proc::pid))
+            .collect()
+    }
+
     pub fn is_running(&mut self, i: usize) -> bool {
         self.nodes[i].proc.as_mut().is_some_and(Proc::is_running)
     }

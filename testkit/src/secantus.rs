@@ -75,6 +75,11 @@ impl Secantus {
         }
     }
 
+    /// The database server's process id while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.proc.as_ref().and_then(Proc::pid)
+    }
+
     pub fn uri(&self, db: &str) -> String {
         format!(
             "mongodb://127.0.0.1:{}/{db}?directConnection=true&serverSelectionTimeoutMS=2000",

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use domain::{Cursor, ExerciseLog, WorkoutLogged};
 use futures::TryStreamExt;
 use mongodb::bson::{self, doc, Document};
+use mongodb::error::ErrorKind;
 use mongodb::options::{Acknowledgment, ClientOptions, IndexOptions, WriteConcern};
 use mongodb::{Client, Collection, IndexModel};
 use serde::{Deserialize, Serialize};
@@ -189,26 +190,48 @@ fn duplicates_in_reply(reply: &Document) -> Result<Vec<usize>, StoreError> {
     Ok(duplicates)
 }
 
+/// The positions of the documents `insert_many` refused only because their `_id` exists; any
+/// other failure, or an unmet write concern, is an error.
+fn duplicates_in_error(error: mongodb::error::Error) -> Result<Vec<usize>, StoreError> {
+    let ErrorKind::InsertMany(failure) = *error.kind else {
+        return Err(db_err(error));
+    };
+    if let Some(wc) = failure.write_concern_error {
+        return Err(StoreError::Database(format!(
+            "write concern not met: {}",
+            wc.message
+        )));
+    }
+    let errors = failure.write_errors.unwrap_or_default();
+    if let Some(other) = errors.iter().find(|e| e.code != DUPLICATE_KEY) {
+        return Err(StoreError::Database(format!(
+            "{} of the batch's writes failed, e.g. code {}: {}",
+            errors.len(),
+            other.code,
+            other.message
+        )));
+    }
+    Ok(errors.iter().map(|e| e.index).collect())
+}
+
 impl MongoStore {
     /// Writes a chunk durably in one round trip when its ids are new, which is nearly always:
-    /// an unordered `insert`. Ids already stored (a redelivery, a client's retry) are then
+    /// an unordered `insert_many`. Ids already stored (a redelivery, a client's retry) are then
     /// replaced in a second command, so the last write wins as with a plain upsert. Inserting
-    /// first is about 2.5 times faster than upserting every document (measured on SecantusDB).
+    /// first is about 2.5 times faster than upserting every document, and the driver's
+    /// `insert_many` (documents sent as an OP_MSG sequence) cost SecantusDB about half the CPU
+    /// of the same documents inside an `insert` command (measured with `ironlog-bench`).
     async fn write_chunk(&self, docs: Vec<Document>) -> Result<(), StoreError> {
-        let reply = self
-            .db
-            .run_command(doc! {
-                "insert": COLLECTION,
-                "documents": &docs,
-                "ordered": false,
-                "writeConcern": {"w": "majority", "j": true},
-            })
+        let duplicates = match self
+            .workouts
+            .clone_with_type::<Document>()
+            .insert_many(&docs)
+            .ordered(false)
             .await
-            .map_err(db_err)?;
-        let duplicates = duplicates_in_reply(&reply)?;
-        if duplicates.is_empty() {
-            return Ok(());
-        }
+        {
+            Ok(_) => return Ok(()),
+            Err(e) => duplicates_in_error(e)?,
+        };
         let mut updates = Vec::with_capacity(duplicates.len());
         for i in duplicates {
             let doc = docs.get(i).ok_or_else(|| {
@@ -236,18 +259,26 @@ impl MongoStore {
     }
 }
 
+/// The index behind the history query (a user's workouts, newest first); every insert pays
+/// for it.
+fn history_index() -> IndexModel {
+    IndexModel::builder()
+        .keys(doc! {"user_id": 1, "performed_at": -1, "_id": -1})
+        .options(
+            IndexOptions::builder()
+                .name(HISTORY_INDEX.to_owned())
+                .build(),
+        )
+        .build()
+}
+
 #[async_trait]
 impl WorkoutStore for MongoStore {
     async fn ensure_indexes(&self) -> Result<(), StoreError> {
-        let index = IndexModel::builder()
-            .keys(doc! {"user_id": 1, "performed_at": -1, "_id": -1})
-            .options(
-                IndexOptions::builder()
-                    .name(HISTORY_INDEX.to_owned())
-                    .build(),
-            )
-            .build();
-        self.workouts.create_index(index).await.map_err(db_err)?;
+        self.workouts
+            .create_index(history_index())
+            .await
+            .map_err(db_err)?;
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 mod amqp;
 mod browser;
 mod bundle;
+mod cpu;
 mod drain;
 mod events;
 mod rate;
@@ -30,6 +31,17 @@ pub struct BenchConfig {
     pub backlog: usize,
     /// Sessions of the read benchmark's user.
     pub history: usize,
+    /// The sections to run (see [`SECTIONS`]); all when empty.
+    pub only: Vec<String>,
+}
+
+/// The parts of the benchmark, in the order they run.
+pub const SECTIONS: &[&str] = &["bundle", "read", "tti", "write", "consumer"];
+
+impl BenchConfig {
+    fn wants(&self, section: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|s| s == section)
+    }
 }
 
 /// One line of the result table.
@@ -96,6 +108,52 @@ fn report(figures: &mut Vec<Figure>, new: Vec<Figure>) {
 pub async fn run(config: &BenchConfig) -> Result<()> {
     let mut figures = Vec::new();
 
+    if config.wants("bundle") {
+        bundle_figures(config, &mut figures)?;
+    }
+    if !SECTIONS[1..].iter().any(|s| config.wants(s)) {
+        return print_table(figures);
+    }
+
+    let mut stack_config = StackConfig::new(
+        config.bin_dir.join("ironlog-server"),
+        config.bin_dir.join("ironlog-consumer"),
+    );
+    stack_config.server_env = vec![
+        (
+            "LEPTOS_SITE_ROOT".into(),
+            config.site_root.display().to_string(),
+        ),
+        ("LEPTOS_OUTPUT_NAME".into(), "ironlog".into()),
+        ("RUST_LOG".into(), "warn".into()),
+    ];
+    stack_config.consumer_env = vec![("RUST_LOG".into(), "warn".into())];
+    eprintln!("bench: starting RabbitMQ, SecantusDB, a consumer and a server…");
+    let mut stack = tokio::task::spawn_blocking(move || Stack::start(&stack_config))
+        .await
+        .context("starting the stack")??;
+
+    if config.wants("read") {
+        report(&mut figures, read::run(&stack, config).await?);
+    }
+    if config.wants("tti") {
+        report(
+            &mut figures,
+            vec![browser::time_to_interactive(&stack.servers[0].base_url(), config).await?],
+        );
+    }
+    if config.wants("write") {
+        report(&mut figures, write::run(&mut stack, config).await?);
+    }
+    if config.wants("consumer") {
+        report(&mut figures, drain::run(&mut stack, config).await?);
+    }
+    report(&mut figures, vec![memory(&stack)]);
+    drop(stack);
+    print_table(figures)
+}
+
+fn bundle_figures(config: &BenchConfig, figures: &mut Vec<Figure>) -> Result<()> {
     eprintln!("bench: bundle sizes…");
     let sizes = bundle::measure(&config.site_root)?;
     let mut total_br = 0;
@@ -116,35 +174,14 @@ pub async fn run(config: &BenchConfig) -> Result<()> {
         "-".into(),
         "< 180 KB",
     ));
+    Ok(())
+}
 
-    let mut stack_config = StackConfig::new(
-        config.bin_dir.join("ironlog-server"),
-        config.bin_dir.join("ironlog-consumer"),
-    );
-    stack_config.server_env = vec![
-        (
-            "LEPTOS_SITE_ROOT".into(),
-            config.site_root.display().to_string(),
-        ),
-        ("LEPTOS_OUTPUT_NAME".into(), "ironlog".into()),
-        ("RUST_LOG".into(), "warn".into()),
-    ];
-    stack_config.consumer_env = vec![("RUST_LOG".into(), "warn".into())];
-    eprintln!("bench: starting RabbitMQ, SecantusDB, a consumer and a server…");
-    let mut stack = tokio::task::spawn_blocking(move || Stack::start(&stack_config))
-        .await
-        .context("starting the stack")??;
-
-    report(&mut figures, read::run(&stack, config).await?);
-    report(
-        &mut figures,
-        vec![browser::time_to_interactive(&stack.servers[0].base_url(), config).await?],
-    );
-    report(&mut figures, write::run(&stack, config).await?);
+fn memory(stack: &Stack) -> Figure {
     let server_rss = peak_rss_mib(stack.servers[0].proc.pid());
     let consumer_rss = peak_rss_mib(stack.consumers[0].proc.pid());
-    let memory = Figure::new(
-        "memory: peak RSS during the write benchmark",
+    Figure::new(
+        "memory: peak RSS (server: whole run; consumer: since its last start)",
         format!(
             "server {:.0} MiB, consumer {:.0} MiB",
             server_rss.unwrap_or(0.0),
@@ -153,11 +190,10 @@ pub async fn run(config: &BenchConfig) -> Result<()> {
         "-".into(),
         "-".into(),
         "-",
-    );
-    report(&mut figures, vec![memory]);
-    report(&mut figures, drain::run(&mut stack, config).await?);
-    drop(stack);
+    )
+}
 
+fn print_table(figures: Vec<Figure>) -> Result<()> {
     let rows: Vec<Vec<String>> = figures
         .into_iter()
         .map(|f| vec![f.what, f.ironlog, f.baseline, f.ratio, f.target])

@@ -1,7 +1,8 @@
-//! `ironlog-bench [--quick] [--run-for SECS] [--backlog N] [--bin-dir DIR] [--site-root DIR]`
+//! `ironlog-bench [--quick] [--only SECTIONS] [--run-for SECS] [--backlog N] [--bin-dir DIR] [--site-root DIR]`
 //!
 //! Prints one table of benchmark figures, each beside a baseline measured in the same run
-//! (see `loadtest::bench`). `--quick` shortens every run, for checking the harness itself.
+//! (see `loadtest::bench`). `--quick` shortens every run, for checking the harness itself;
+//! `--only write,consumer` runs some sections (bundle, read, tti, write, consumer).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,7 +12,7 @@ use anyhow::{bail, Context, Result};
 use loadtest::bench::{self, BenchConfig};
 use loadtest::cli;
 
-const USAGE: &str = "usage: ironlog-bench [--quick] [--run-for SECS] [--backlog N] [--bin-dir DIR] [--site-root DIR]";
+const USAGE: &str = "usage: ironlog-bench [--quick] [--only bundle,read,tti,write,consumer] [--run-for SECS] [--backlog N] [--bin-dir DIR] [--site-root DIR]";
 
 fn parse() -> Result<BenchConfig> {
     let mut config = BenchConfig {
@@ -21,6 +22,7 @@ fn parse() -> Result<BenchConfig> {
         run_for: Duration::from_secs(10),
         backlog: 100_000,
         history: 800,
+        only: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -39,6 +41,17 @@ fn parse() -> Result<BenchConfig> {
                 match v.parse::<usize>() {
                     Ok(n) if n > 0 => config.backlog = n,
                     _ => bail!("--backlog must be a positive whole number, got {v:?}"),
+                }
+            }
+            "--only" => {
+                for section in value("--only")?.split(',').map(str::trim) {
+                    if !bench::SECTIONS.contains(&section) {
+                        bail!(
+                            "--only takes sections from {}, got {section:?}",
+                            bench::SECTIONS.join(", ")
+                        );
+                    }
+                    config.only.push(section.to_owned());
                 }
             }
             "--bin-dir" => config.bin_dir = PathBuf::from(value("--bin-dir")?),
