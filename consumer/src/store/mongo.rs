@@ -260,8 +260,8 @@ impl MongoStore {
 }
 
 /// The index behind the history query (a user's workouts, newest first); every insert pays
-/// for it.
-fn history_index() -> IndexModel {
+/// for it, so the benchmark's bare-insert baseline builds it too.
+pub fn history_index() -> IndexModel {
     IndexModel::builder()
         .keys(doc! {"user_id": 1, "performed_at": -1, "_id": -1})
         .options(

@@ -76,6 +76,17 @@ impl CpuUse {
         )
     }
 
+    /// The mean of two measurements of the same parts.
+    pub fn mean_with(&self, other: &Self) -> Self {
+        Self(
+            self.0
+                .iter()
+                .zip(&other.0)
+                .map(|(&(part, a), &(_, b))| (part, (a + b) / 2.0))
+                .collect(),
+        )
+    }
+
     pub fn total(&self) -> f64 {
         self.0.iter().map(|(_, v)| v).sum()
     }
