@@ -31,7 +31,7 @@ pub async fn history_page(before: Option<String>) -> Result<HistoryView, ServerF
     };
     let page = ctx
         .store
-        .list(ctx.user_id(), DEFAULT_PAGE, before)
+        .list(&ctx.user_id()?, DEFAULT_PAGE, before)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "reading history failed");

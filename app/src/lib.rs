@@ -11,6 +11,7 @@ compile_error!(
      (`cargo test`, not `cargo test --workspace`) and let cargo-leptos build the Wasm"
 );
 
+pub mod account;
 pub mod format;
 pub mod history;
 pub mod log;
@@ -20,6 +21,7 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::hooks::use_location;
 use leptos_router::{SsrMode, StaticSegment};
 
 /// The HTML document around the app, rendered once per page on the server.
@@ -64,19 +66,43 @@ pub fn App() -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"▮▬▮"</span>
                     " Ironlog"
                 </a>
-                <nav aria-label="Main">
-                    <A href="/">"Log"</A>
-                    <A href="/history">"History"</A>
-                </nav>
+                <Nav/>
             </header>
             <main id="main">
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=log::LogPage/>
                     // Rendered whole before sending, so History is complete without JavaScript.
                     <Route path=StaticSegment("history") view=history::HistoryPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("login") view=account::LoginPage/>
+                    <Route path=StaticSegment("signup") view=account::SignupPage/>
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// The main navigation; signed-in pages also offer signing out (a form: it works without
+/// JavaScript and is a POST, so no link can sign anyone out).
+#[component]
+fn Nav() -> impl IntoView {
+    let location = use_location();
+    let on_account_page = move || matches!(location.pathname.get().as_str(), "/login" | "/signup");
+    view! {
+        <nav aria-label="Main">
+            <Show
+                when=on_account_page
+                fallback=|| view! {
+                    <A href="/">"Log"</A>
+                    <A href="/history">"History"</A>
+                    <form class="signout" method="post" action="/logout">
+                        <button type="submit" class="linklike">"Sign out"</button>
+                    </form>
+                }
+            >
+                <A href="/login">"Log in"</A>
+                <A href="/signup">"Sign up"</A>
+            </Show>
+        </nav>
     }
 }
 

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use consumer::WorkoutStore;
+use leptos::prelude::*;
 
 /// Provided as Leptos context for every server-rendered page and server function.
 #[derive(Clone)]
@@ -10,9 +11,19 @@ pub struct AppContext {
     pub store: Arc<dyn WorkoutStore>,
 }
 
+/// The signed-in user of a request, put in the request's extensions by the server's
+/// authentication middleware.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CurrentUser {
+    pub id: String,
+}
+
 impl AppContext {
-    /// The user the request acts for. Accounts replace this; every query already takes it.
-    pub fn user_id(&self) -> &str {
-        domain::DEFAULT_USER
+    /// The user the request acts for; every query is scoped to it.
+    pub fn user_id(&self) -> Result<String, ServerFnError> {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<CurrentUser>().cloned())
+            .map(|user| user.id)
+            .ok_or_else(|| ServerFnError::new("sign in first"))
     }
 }

@@ -13,6 +13,7 @@ use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use crate::accounts::embedded::{self as accounts_tables, EmbeddedAccounts};
 use crate::queue::{Delivery, EventSource, PublishError, Publisher, QueueError};
 use crate::store::{paginate, Page, StoreError, WorkoutStore};
 
@@ -76,6 +77,14 @@ impl EmbeddedDb {
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
             txn.open_table(META)
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+            txn.open_table(accounts_tables::ACCOUNTS)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+            txn.open_table(accounts_tables::EMAILS)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+            txn.open_table(accounts_tables::SESSIONS)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+            txn.open_table(accounts_tables::SESSIONS_BY_USER)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
         }
         txn.commit().map_err(|e| EmbeddedError::Db(db_err(e)))?;
         Ok(Self {
@@ -86,6 +95,12 @@ impl EmbeddedDb {
 
     pub fn store(&self) -> EmbeddedStore {
         EmbeddedStore {
+            db: self.db.clone(),
+        }
+    }
+
+    pub fn accounts(&self) -> EmbeddedAccounts {
+        EmbeddedAccounts {
             db: self.db.clone(),
         }
     }

@@ -2,6 +2,7 @@
 //! (RabbitMQ, embedded redb), behind traits that one contract test suite exercises, and the
 //! worker that moves logged workouts from a queue into a store exactly once in effect.
 
+pub mod accounts;
 pub mod backoff;
 pub mod embedded;
 pub mod queue;

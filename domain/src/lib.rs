@@ -1,5 +1,6 @@
 //! Ironlog's domain: plain Rust with no I/O, shared by the server, the consumer and the browser.
 
+pub mod account;
 pub mod catalog;
 pub mod cursor;
 pub mod decode;
@@ -11,7 +12,3 @@ pub use cursor::Cursor;
 pub use decode::decode_new_workout;
 pub use problem::Problem;
 pub use workout::{ExerciseLog, NewWorkout, SetLog, WorkoutLogged, EVENT_VERSION};
-
-/// Until accounts exist every record belongs to this user; the field is still on every record
-/// and in every query so that accounts only change where the id comes from.
-pub const DEFAULT_USER: &str = "default";

@@ -1,6 +1,7 @@
 // Time to interactive: navigation start to hydrated (the app sets body[data-hydrated]), in
 // headless Chromium, each load in a fresh context (cold cache). Prints {"loads_ms": [...]}.
-// Usage: node bench/tti.mjs BASE_URL [LOADS]
+// Usage: node bench/tti.mjs BASE_URL [LOADS]; IRONLOG_COOKIE="name=value" signs each load in
+// (the Log page is for signed-in users).
 import { chromium } from "@playwright/test";
 
 const base = process.argv[2];
@@ -21,6 +22,11 @@ const times = [];
 try {
   for (let i = 0; i < loads; i++) {
     const context = await browser.newContext();
+    const cookie = process.env.IRONLOG_COOKIE;
+    if (cookie) {
+      const [name, ...value] = cookie.split("=");
+      await context.addCookies([{ name, value: value.join("="), url: base }]);
+    }
     const page = await context.newPage();
     // Runs before any page script: note the moment the hydration marker appears.
     await page.addInitScript(() => {

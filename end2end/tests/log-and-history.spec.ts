@@ -1,4 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
+import { signUp, watchCsp } from "./account";
 
 // Run twice by the README's test command: against the embedded server and against the
 // distributed stack (RabbitMQ + SecantusDB + consumer). IRONLOG_MODE says which.
@@ -12,6 +13,8 @@ async function hydrated(page: Page, path: string) {
 test("log a workout through the form and see it in History", async ({ page }) => {
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  const csp = watchCsp(page);
+  await signUp(page);
   await hydrated(page, "/");
 
   const first = page.getByTestId("exercise").first();
@@ -48,9 +51,12 @@ test("log a workout through the form and see it in History", async ({ page }) =>
   await hydrated(page, "/history");
   await expect(page.locator("li.session").first()).toHaveAttribute("data-id", id);
   expect(errors).toEqual([]);
+  expect(csp).toEqual([]);
 });
 
-test("invalid input is explained next to the form and nothing is saved", async ({ page, request }) => {
+test("invalid input is explained next to the form and nothing is saved", async ({ page }) => {
+  const request = page.request;
+  await signUp(page);
   await hydrated(page, "/");
   const before = (await (await request.get("/api/v1/workouts?limit=100")).json()).items.length;
   const first = page.getByTestId("exercise").first();
@@ -76,6 +82,7 @@ test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 
   test("the plain HTML form logs a workout and History lists it", async ({ page }) => {
+    await signUp(page);
     await page.goto("/");
     const first = page.getByTestId("exercise").first();
     await first.getByRole("combobox").selectOption("bench-press");

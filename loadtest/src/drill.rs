@@ -199,6 +199,9 @@ impl Row {
 }
 
 /// Runs the drill and prints its table; Ok(true) when every check held.
+/// Accounts the load acts as: at 300 req/s, 5 requests a second each.
+const USERS: usize = 60;
+
 pub async fn run(config: &DrillConfig) -> Result<bool> {
     let mut stack_config = StackConfig::new(
         config.bin_dir.join("ironlog-server"),
@@ -244,7 +247,16 @@ pub async fn run(config: &DrillConfig) -> Result<bool> {
         max_attempts: 12,
         attempt_timeout: Duration::from_secs(5),
         progress: Some(Duration::from_secs(5)),
+        sessions: Vec::new(),
     };
+    let client = load::client();
+    eprintln!("drill: signing up {USERS} accounts and showing each session to every server…");
+    let mut load_config = load_config;
+    load_config.sessions = crate::accounts::sign_up(&client, &load_config.servers, USERS)
+        .await?
+        .into_iter()
+        .map(|s| s.cookie)
+        .collect();
     eprintln!(
         "drill: {} req/s for {:?}; faults: database down {:?}, consumer kill, queue leader kill, server restart",
         config.rate, config.duration, config.db_outage
@@ -255,7 +267,6 @@ pub async fn run(config: &DrillConfig) -> Result<bool> {
         let (timeline, config) = (timeline.clone(), config.clone());
         std::thread::spawn(move || inject_faults(stack, &config, start, &timeline))
     };
-    let client = load::client();
     let requests = load::run(&load_config, &client).await;
     let load_end = start.elapsed();
     let (stack, faults_result) = tokio::task::spawn_blocking(move || faults.join())

@@ -25,6 +25,8 @@ pub struct LoadConfig {
     pub attempt_timeout: Duration,
     /// Print a progress line this often (None: silent).
     pub progress: Option<Duration>,
+    /// `Cookie` headers of signed-in accounts; request `i` acts as account `i % len`.
+    pub sessions: Vec<String>,
 }
 
 /// One HTTP attempt: when it started (since the load began), how long it took, and the status
@@ -68,9 +70,15 @@ struct Progress {
 }
 
 pub fn client() -> reqwest::Client {
+    client_with(reqwest::header::HeaderMap::new())
+}
+
+/// A client that sends `headers` (a session cookie, say) with every request.
+pub fn client_with(headers: reqwest::header::HeaderMap) -> reqwest::Client {
     reqwest::Client::builder()
         .pool_max_idle_per_host(512)
         .tcp_nodelay(true)
+        .default_headers(headers)
         .build()
         .unwrap_or_else(|_| reqwest::Client::new())
 }
@@ -154,6 +162,13 @@ async fn one_request(
         let sent = client
             .post(format!("{server}/api/v1/workouts"))
             .header("content-type", "application/json")
+            .header(
+                "cookie",
+                config
+                    .sessions
+                    .get(index % config.sessions.len().max(1))
+                    .map_or("", String::as_str),
+            )
             .body(body.clone())
             .timeout(config.attempt_timeout)
             .send()

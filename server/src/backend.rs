@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use consumer::accounts::AccountStore;
 use consumer::embedded::EmbeddedDb;
 use consumer::queue::rabbit::{BrokerAddrs, RabbitPublisher};
 use consumer::store::mongo::MongoStore;
@@ -17,6 +18,7 @@ use crate::config::{Config, Mode};
 pub struct Backend {
     pub publisher: Arc<dyn Publisher>,
     pub store: Arc<dyn WorkoutStore>,
+    pub accounts: Arc<dyn AccountStore>,
     /// The in-process worker (embedded mode); awaited on shutdown so its batch finishes.
     pub worker: Option<JoinHandle<()>>,
 }
@@ -44,6 +46,7 @@ impl Backend {
                 });
                 Ok(Self {
                     publisher: Arc::new(db.publisher()),
+                    accounts: Arc::new(db.accounts()),
                     store: Arc::new(store),
                     worker: Some(worker),
                 })
@@ -60,12 +63,25 @@ impl Backend {
                 // MongoDB may be down at start: writes do not need it, so create indexes
                 // in the background until it answers.
                 consumer::store::spawn_ensure_indexes(store.clone());
+                spawn_account_indexes(store.clone());
                 Ok(Self {
                     publisher: Arc::new(publisher),
+                    accounts: Arc::new(store.clone()),
                     store: Arc::new(store),
                     worker: None,
                 })
             }
         }
     }
+}
+
+/// Creates the account indexes once MongoDB answers (it may be down at start-up).
+fn spawn_account_indexes(store: MongoStore) {
+    tokio::spawn(async move {
+        let mut backoff = consumer::backoff::Backoff::default();
+        while let Err(e) = store.ensure_account_indexes().await {
+            tracing::warn!(error = %e, "cannot create account indexes yet");
+            tokio::time::sleep(backoff.next_delay()).await;
+        }
+    });
 }

@@ -45,6 +45,19 @@ pub struct Config {
     pub mode: Mode,
     /// How long a publish may wait for the broker's confirm before the API answers 503.
     pub publish_timeout: Duration,
+    /// `IRONLOG_PUBLIC_URL` reduced to `scheme://host[:port]`: where browsers reach Ironlog.
+    /// `https://` turns on `Secure` cookies and HSTS.
+    pub public_origin: Option<String>,
+}
+
+/// `scheme://host[:port]` of an http(s) URL with no path beyond `/`.
+fn parse_public_url(v: &str) -> Option<String> {
+    let uri: axum::http::Uri = v.trim().parse().ok()?;
+    let scheme = uri.scheme_str()?.to_ascii_lowercase();
+    let authority = uri.authority()?.as_str().to_ascii_lowercase();
+    let bare_path = matches!(uri.path(), "" | "/") && uri.query().is_none();
+    ((scheme == "http" || scheme == "https") && bare_path && !authority.contains('@'))
+        .then(|| format!("{scheme}://{authority}"))
 }
 
 fn non_empty(name: &str) -> Option<String> {
@@ -79,9 +92,18 @@ impl Config {
                 }
             },
         };
+        let public_origin = match non_empty("IRONLOG_PUBLIC_URL") {
+            None => None,
+            Some(v) => Some(parse_public_url(&v).ok_or(ConfigError::Invalid {
+                name: "IRONLOG_PUBLIC_URL",
+                expected: "an http:// or https:// URL with no path, like https://ironlog.example",
+                got: v,
+            })?),
+        };
         Ok(Self {
             mode,
             publish_timeout,
+            public_origin,
         })
     }
 }

@@ -5,10 +5,12 @@
 use std::collections::BTreeMap;
 
 use app::log::draft::{describe_field, ExerciseDraft, SetDraft, WorkoutDraft};
+use app::ssr::CurrentUser;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Extension;
 use chrono::Utc;
 use domain::rules::{MAX_EXERCISES, MAX_SETS};
 
@@ -121,7 +123,14 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
     (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }
 
-pub async fn submit(State(state): State<AppState>, body: Body) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    body: Body,
+) -> Response {
+    let Some(Extension(user)) = user else {
+        return Redirect::to("/login?next=%2F").into_response();
+    };
     let bytes = match read_body(body).await {
         Ok(b) => b,
         Err(e) => {
@@ -135,7 +144,7 @@ pub async fn submit(State(state): State<AppState>, body: Body) -> Response {
     let mut draft = draft_from_form(&bytes);
     draft.performed_at = resolve_performed_at(&draft.performed_at);
     let (body, positions) = draft.to_json();
-    match ingest::accept(&state, state.user_id(), &body).await {
+    match ingest::accept(&state, &user.id, &body).await {
         Ok(id) => Redirect::to(&format!("/history?logged={id}")).into_response(),
         Err(ApiError::Invalid(problems)) => {
             let items: String = problems

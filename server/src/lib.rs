@@ -2,11 +2,13 @@
 //! the write path's publisher. In embedded mode it also runs the consumer's worker in-process.
 
 pub mod api;
+pub mod auth;
 pub mod backend;
 pub mod config;
 pub mod form;
 pub mod ingest;
 pub mod ops;
 pub mod router;
+pub mod security;
 
 pub use router::{router, AppState};

@@ -7,6 +7,12 @@ use std::time::Duration;
 use anyhow::Context;
 use leptos::prelude::get_configuration;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+use std::sync::Arc;
+
+use server::auth::cookie::CookiePolicy;
+use server::auth::password::Hasher;
+use server::auth::session::{SessionConfig, Sessions};
+use server::auth::Auth;
 use server::backend::Backend;
 use server::config::Config;
 use server::{router, AppState};
@@ -52,6 +58,22 @@ async fn main() -> anyhow::Result<()> {
         publisher: backend.publisher.clone(),
         store: backend.store.clone(),
         metrics,
+        auth: Auth {
+            accounts: backend.accounts.clone(),
+            sessions: Arc::new(Sessions::new(
+                backend.accounts.clone(),
+                SessionConfig::default(),
+            )),
+            // One hash per core at a time; the rest wait their turn.
+            hasher: Hasher::new(std::thread::available_parallelism().map_or(1, |n| n.get())),
+            cookie: CookiePolicy {
+                secure: config
+                    .public_origin
+                    .as_deref()
+                    .is_some_and(|o| o.starts_with("https://")),
+            },
+        },
+        public_origin: config.public_origin.clone(),
     };
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -19,7 +19,8 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::{api, form, ops};
+use crate::auth::{self, Auth};
+use crate::{api, form, ops, security};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -27,13 +28,10 @@ pub struct AppState {
     pub publisher: Arc<dyn Publisher>,
     pub store: Arc<dyn WorkoutStore>,
     pub metrics: PrometheusHandle,
-}
-
-impl AppState {
-    /// The user a request acts for; accounts will derive it from the session.
-    pub fn user_id(&self) -> &str {
-        domain::DEFAULT_USER
-    }
+    pub auth: Auth,
+    /// `scheme://host[:port]` the site is served at, when configured: cross-site checks
+    /// compare against it instead of the request's Host.
+    pub public_origin: Option<String>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -79,19 +77,48 @@ pub fn router(state: AppState) -> Router {
             post(api::workouts::create).get(api::workouts::list),
         )
         .route("/api/v1/workouts/{id}", get(api::workouts::get_one))
+        .route("/api/v1/auth/signup", post(auth::api::signup))
+        .route("/api/v1/auth/login", post(auth::api::login))
+        .route("/api/v1/auth/logout", post(auth::api::logout))
+        .route("/api/v1/auth/password", post(auth::api::change_password))
+        .route("/api/v1/auth/me", get(auth::api::me))
         .route("/api/v1/{*rest}", any(api::workouts::not_found))
         .route("/log", post(form::submit))
+        .route("/login", post(auth::forms::login))
+        .route("/signup", post(auth::forms::signup))
+        .route("/logout", post(auth::forms::logout))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context.clone()),
+            move || {
+                provide_context(context.clone());
+                // The nonce in the response's CSP header, for the hydration scripts.
+                if let Some(nonce) = use_context::<http::request::Parts>()
+                    .and_then(|p| p.extensions.get::<leptos::nonce::Nonce>().cloned())
+                {
+                    provide_context(nonce);
+                }
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .route_layer(middleware::from_fn(record_latency))
+        .layer(middleware::from_fn(auth::forms::require_login))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::csrf,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         // Wasm, JS, CSS and HTML travel brotli- or gzip-compressed when the client accepts it.
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(

@@ -21,7 +21,7 @@ async fn embedded_server_keeps_every_accepted_workout_across_a_crash() {
     )
     .unwrap();
     let base = server.base_url();
-    let client = client();
+    let client = signed_in_client(&base).await;
 
     assert_bad_inputs_rejected(&client, &base).await;
 
@@ -67,6 +67,17 @@ async fn embedded_server_keeps_every_accepted_workout_across_a_crash() {
             .map(|v| v.as_bytes()),
         Some(&b"br"[..])
     );
-    assert_eq!(record["user_id"], "default");
+    let me: serde_json::Value = client
+        .get(format!("{base}/api/v1/auth/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        record["user_id"], me["user_id"],
+        "stored under the signed-in user"
+    );
     assert_eq!(record["exercises"][0]["sets"][0]["rpe"], 8.0);
 }

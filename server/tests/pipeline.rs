@@ -80,7 +80,7 @@ async fn post_all(
 async fn the_pipeline_stores_each_workout_exactly_once_through_failures() {
     let mut stack = start_stack();
     let base = stack.servers[0].base_url();
-    let client = client();
+    let client = signed_in_client(&base).await;
     let mut expected: HashSet<String> = HashSet::new();
 
     // 1. 1,000 distinct workouts posted concurrently, plus 100 posts repeating earlier ids.

@@ -62,14 +62,14 @@ impl TryFrom<WorkoutDoc> for WorkoutLogged {
     }
 }
 
-fn db_err(e: mongodb::error::Error) -> StoreError {
+pub(crate) fn db_err(e: mongodb::error::Error) -> StoreError {
     StoreError::Database(e.to_string())
 }
 
 #[derive(Clone)]
 pub struct MongoStore {
     client: Client,
-    db: mongodb::Database,
+    pub(crate) db: mongodb::Database,
     workouts: Collection<WorkoutDoc>,
 }
 

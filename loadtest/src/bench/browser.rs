@@ -8,10 +8,12 @@ use super::{BenchConfig, Figure};
 
 pub async fn time_to_interactive(base_url: &str, config: &BenchConfig) -> Result<Figure> {
     eprintln!("bench: time to interactive, 20 cold loads in Chromium…");
+    let account = crate::accounts::one(base_url).await?;
     let (base, dir) = (base_url.to_owned(), config.end2end_dir.clone());
     let out = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .current_dir(&dir)
+            .env("IRONLOG_COOKIE", &account.cookie)
             .args(["bench/tti.mjs", &base, "20"])
             .output()
     })

@@ -7,7 +7,6 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use consumer::store::mongo::MongoStore;
 use consumer::store::WorkoutStore;
-use domain::DEFAULT_USER;
 use testkit::Stack;
 
 use super::rate::{fixed_rate, saturate};
@@ -21,18 +20,20 @@ pub async fn run(stack: &Stack, config: &BenchConfig) -> Result<Vec<Figure>> {
         "bench: seeding {} sessions (5 years) for one user…",
         config.history
     );
+    let base = stack.servers[0].base_url();
+    let account = crate::accounts::one(&base).await?;
+    let user = account.user_id.clone();
     let store = Arc::new(MongoStore::connect(&stack.uri).await?);
     store.ensure_indexes().await.context("creating indexes")?;
     let span_days = 5 * 365;
     let history: Vec<_> = (0..config.history)
-        .map(|i| events::event(DEFAULT_USER, (i * span_days / config.history.max(1)) as i64))
+        .map(|i| events::event(&user, (i * span_days / config.history.max(1)) as i64))
         .collect::<Result<_>>()?;
     for chunk in history.chunks(500) {
         store.upsert(chunk).await.context("seeding history")?;
     }
 
-    let client = crate::load::client();
-    let base = stack.servers[0].base_url();
+    let client = account.client()?;
     let warm = |url: String| {
         let client = client.clone();
         async move {
@@ -45,12 +46,12 @@ pub async fn run(stack: &Stack, config: &BenchConfig) -> Result<Vec<Figure>> {
     warm(format!("{base}/history")).await;
 
     let query = {
-        let store = store.clone();
+        let (store, user) = (store.clone(), user.clone());
         move |_| {
-            let store = store.clone();
+            let (store, user) = (store.clone(), user.clone());
             async move {
                 store
-                    .list(DEFAULT_USER, 20, None)
+                    .list(&user, 20, None)
                     .await
                     .is_ok_and(|p| p.items.len() == 20)
             }

@@ -26,7 +26,8 @@ pub async fn run(stack: &mut Stack, config: &BenchConfig) -> Result<Vec<Figure>>
     stack.consumers[0]
         .proc
         .terminate(std::time::Duration::from_secs(10));
-    let event = events::event(domain::DEFAULT_USER, 0)?;
+    let account = crate::accounts::one(&stack.servers[0].base_url()).await?;
+    let event = events::event(&account.user_id, 0)?;
     let bytes: Arc<Vec<u8>> = Arc::new(events::bytes(&event));
     let id = event.id.to_string();
 
@@ -37,7 +38,7 @@ pub async fn run(stack: &mut Stack, config: &BenchConfig) -> Result<Vec<Figure>>
             async move { bare.publish(&id, &bytes).await }
         }
     };
-    let client = crate::load::client();
+    let client = account.client()?;
     let url = format!("{}/api/v1/workouts", stack.servers[0].base_url());
     let post = {
         let (client, url) = (client.clone(), url.clone());

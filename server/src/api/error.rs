@@ -15,12 +15,22 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the request has {} problem(s)", .0.len())]
     Invalid(Vec<Problem>),
+    #[error("the request has {} problem(s)", .0.len())]
+    InvalidInput(Vec<Problem>),
     #[error("the query has {} problem(s)", .0.len())]
     InvalidQuery(Vec<Problem>),
     #[error("not found")]
     NotFound,
     #[error("{0}; try again shortly")]
     Unavailable(&'static str),
+    #[error("sign in first")]
+    Unauthorized,
+    #[error("email or password is incorrect")]
+    BadCredentials,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Forbidden(&'static str),
 }
 
 impl ApiError {
@@ -32,9 +42,14 @@ impl ApiError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_workout"),
+            ApiError::InvalidInput(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
             ApiError::InvalidQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
         }
     }
 }
@@ -43,7 +58,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.parts();
         let problems = match &self {
-            ApiError::Invalid(p) | ApiError::InvalidQuery(p) => p.clone(),
+            ApiError::Invalid(p) | ApiError::InvalidInput(p) | ApiError::InvalidQuery(p) => {
+                p.clone()
+            }
             _ => Vec::new(),
         };
         let body = json!({"error": code, "message": self.to_string(), "problems": problems});

@@ -12,6 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{ApiError, MAX_BODY};
+use crate::auth::User;
 use crate::ingest;
 use crate::router::AppState;
 
@@ -22,7 +23,7 @@ pub async fn read_body(body: Body) -> Result<axum::body::Bytes, ApiError> {
         .map_err(|_| ApiError::TooLarge(MAX_BODY))
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
+pub fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -36,6 +37,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 pub async fn create(
     State(state): State<AppState>,
+    User(user): User,
     headers: HeaderMap,
     body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -45,7 +47,7 @@ pub async fn create(
     let bytes = read_body(body).await?;
     let value: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
-    let id = ingest::accept(&state, state.user_id(), &value).await?;
+    let id = ingest::accept(&state, &user, &value).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"id": id}))))
 }
 
@@ -85,17 +87,14 @@ fn parse_list_query(raw: Option<&str>) -> Result<(usize, Option<Cursor>), Vec<Pr
 
 pub async fn list(
     State(state): State<AppState>,
+    User(user): User,
     RawQuery(query): RawQuery,
 ) -> Result<Json<ListResponse>, ApiError> {
     let (limit, before) = parse_list_query(query.as_deref()).map_err(ApiError::InvalidQuery)?;
-    let page = state
-        .store
-        .list(state.user_id(), limit, before)
-        .await
-        .map_err(|e| {
-            tracing::warn!(error = %e, "history read failed");
-            ApiError::Unavailable("the history store is unavailable")
-        })?;
+    let page = state.store.list(&user, limit, before).await.map_err(|e| {
+        tracing::warn!(error = %e, "history read failed");
+        ApiError::Unavailable("the history store is unavailable")
+    })?;
     Ok(Json(ListResponse {
         items: page.items,
         next: page.next.map(|c| c.to_string()),
@@ -104,10 +103,11 @@ pub async fn list(
 
 pub async fn get_one(
     State(state): State<AppState>,
+    User(user): User,
     Path(id): Path<String>,
 ) -> Result<Json<WorkoutLogged>, ApiError> {
     let id = Uuid::try_parse(&id).map_err(|_| ApiError::NotFound)?;
-    let found = state.store.get(state.user_id(), id).await.map_err(|e| {
+    let found = state.store.get(&user, id).await.map_err(|e| {
         tracing::warn!(error = %e, "workout read failed");
         ApiError::Unavailable("the history store is unavailable")
     })?;

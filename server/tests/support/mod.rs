@@ -15,6 +15,55 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
+pub const PASSWORD: &str = "correct horse battery";
+
+/// The `name=value` of the session cookie in a response, if it sets one.
+pub fn session_cookie(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("ironlog_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+/// A client that sends `cookie` with every request.
+pub fn client_with_cookie(cookie: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::COOKIE,
+        cookie.parse().expect("a header-safe cookie"),
+    );
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .pool_max_idle_per_host(256)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
+/// Signs up a fresh account; returns its email and session cookie.
+pub async fn sign_up(base: &str) -> (String, String) {
+    let email = format!("lifter-{}@example.com", Uuid::now_v7());
+    let resp = client()
+        .post(format!("{base}/api/v1/auth/signup"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("sign-up answers");
+    assert_eq!(resp.status(), 201, "sign-up");
+    let cookie = session_cookie(&resp).expect("sign-up sets a session cookie");
+    (email, cookie)
+}
+
+/// Signs up a fresh account and returns a client that acts as it.
+pub async fn signed_in_client(base: &str) -> reqwest::Client {
+    let (_, cookie) = sign_up(base).await;
+    client_with_cookie(&cookie)
+}
+
 pub fn workout(id: Uuid, reps: u32) -> Value {
     json!({
         "id": id,

@@ -1,0 +1,186 @@
+//! Protections on every response and every state-changing request: security headers with a
+//! per-request CSP nonce for the hydration script, and a same-origin check (CSRF).
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Uri};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use leptos::nonce::Nonce;
+
+use crate::api::ApiError;
+use crate::router::AppState;
+
+/// The Content-Security-Policy for a response whose inline scripts carry `nonce`: scripts only
+/// from this origin or with the nonce (no `unsafe-inline`), Wasm compilation allowed, no
+/// plugins, no framing, forms only to this origin.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+         manifest-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// HSTS for one year, sent only when Ironlog is served over HTTPS.
+pub const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+/// Adds the security headers; the nonce travels to the page renderer in the request.
+pub async fn headers(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let nonce = Nonce::new();
+    let csp = content_security_policy(nonce.as_inner());
+    req.extensions_mut().insert(nonce);
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    if state.auth.cookie.secure {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
+    }
+    response
+}
+
+/// scheme://host[:port] of an absolute URL.
+fn origin_of(url: &str) -> Option<String> {
+    let uri: Uri = url.parse().ok()?;
+    Some(format!("{}://{}", uri.scheme_str()?, uri.authority()?).to_ascii_lowercase())
+}
+
+/// True when the request may change state: a safe method, or an Origin (or, lacking it, a
+/// Referer) naming this site. A request with neither comes from a client that is not a
+/// browser (browsers send Origin with every cross-site POST, and SameSite=Lax keeps the
+/// session cookie off those anyway).
+fn same_origin(method: &Method, headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+    if matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    ) {
+        return true;
+    }
+    let sent = match headers.get(header::ORIGIN) {
+        Some(origin) => Some(origin.to_str().ok().and_then(origin_of)),
+        None => headers
+            .get(header::REFERER)
+            .map(|r| r.to_str().ok().and_then(origin_of)),
+    };
+    let Some(sent) = sent else {
+        return true;
+    };
+    let Some(sent) = sent else {
+        // "null", or not a URL: never this site.
+        return false;
+    };
+    match public_origin {
+        Some(expected) => sent == expected,
+        None => headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(|host| {
+                sent.split_once("://")
+                    .is_some_and(|(_, authority)| authority == host.to_ascii_lowercase())
+            }),
+    }
+}
+
+/// Refuses cross-site state-changing requests with 403.
+pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if same_origin(req.method(), req.headers(), state.public_origin.as_deref()) {
+        next.run(req).await
+    } else {
+        tracing::warn!(path = %req.uri().path(), "refused a cross-site request");
+        ApiError::Forbidden("cross-site requests are refused").into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn cross_site_posts_are_refused_and_same_site_ones_pass() {
+        let post = Method::POST;
+        let host = ("host", "ironlog.test:8080");
+        assert!(same_origin(
+            &post,
+            &headers(&[host, ("origin", "http://ironlog.test:8080")]),
+            None
+        ));
+        assert!(!same_origin(
+            &post,
+            &headers(&[host, ("origin", "http://evil.test")]),
+            None
+        ));
+        assert!(!same_origin(
+            &post,
+            &headers(&[host, ("origin", "null")]),
+            None
+        ));
+        assert!(!same_origin(
+            &post,
+            &headers(&[host, ("referer", "http://evil.test/x")]),
+            None
+        ));
+        assert!(same_origin(
+            &post,
+            &headers(&[host, ("referer", "http://ironlog.test:8080/log")]),
+            None
+        ));
+        assert!(
+            same_origin(&post, &headers(&[host]), None),
+            "no browser headers: not a browser"
+        );
+        assert!(same_origin(
+            &Method::GET,
+            &headers(&[host, ("origin", "http://evil.test")]),
+            None
+        ));
+        let public = Some("https://ironlog.example");
+        assert!(same_origin(
+            &post,
+            &headers(&[("origin", "https://ironlog.example")]),
+            public
+        ));
+        assert!(!same_origin(
+            &post,
+            &headers(&[("origin", "http://ironlog.example")]),
+            public
+        ));
+    }
+
+    #[test]
+    fn the_policy_never_allows_inline_script_without_the_nonce() {
+        let csp = content_security_policy("abc");
+        assert!(csp.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'"));
+        assert!(!csp.contains("unsafe-inline"));
+        assert!(csp.contains("frame-ancestors 'none'"));
+    }
+}
