@@ -15,6 +15,7 @@ fn error_text(code: &str) -> &'static str {
         "password" => "Choose a password of at least 10 characters.",
         "taken" => "An account with this email already exists. Log in instead?",
         "unavailable" => "Accounts are unavailable for a moment. Please try again.",
+        "rate" => "Too many attempts. Wait a minute, then try again.",
         _ => "Something went wrong. Please try again.",
     }
 }

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod backoff;
 pub mod embedded;
 pub mod queue;
+pub mod secrets;
 pub mod signal;
 pub mod store;
 pub mod worker;

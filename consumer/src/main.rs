@@ -1,7 +1,7 @@
 //! `ironlog-consumer`: persists logged workouts from RabbitMQ into MongoDB.
 //!
 //! Configuration (environment): `AMQP_URL` (one or more comma-separated `amqp://`/`amqps://`
-//! addresses), `MONGODB_URI`, `IRONLOG_BATCH` (the most messages written per database round
+//! addresses), `MONGODB_URI` (each also from a file named by `AMQP_URL_FILE`/`MONGODB_URI_FILE`), `IRONLOG_BATCH` (the most messages written per database round
 //! trip, default 256), `IRONLOG_PREFETCH` (unacknowledged messages the broker may push ahead,
 //! default four batches, per worker), `IRONLOG_CONSUMER_WORKERS` (concurrent batch loops, each
 //! with its own broker connection, default 2), `IRONLOG_METRICS_ADDR` (where Prometheus metrics are served at
@@ -17,10 +17,11 @@ use consumer::worker::{self, Stopped, WorkerConfig};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use tokio_util::sync::CancellationToken;
 
+/// A required secret setting, from `name` or the file `<name>_FILE` names.
 fn env_required(name: &str) -> anyhow::Result<String> {
-    match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => Ok(v),
-        _ => bail!("{name} must be set"),
+    match consumer::secrets::secret(name)? {
+        Some(v) => Ok(v),
+        None => bail!("{name} (or {name}_FILE) must be set"),
     }
 }
 

@@ -1,13 +1,18 @@
 //! Configuration from the environment (12-factor). Secrets such as passwords inside URIs are
 //! never printed: see [`Mode::describe`].
 
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
+
+use crate::limits::LimitConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("set both MONGODB_URI and AMQP_URL for the distributed mode, or neither for the embedded one (only {0} is set)")]
     HalfDistributed(&'static str),
+    #[error(transparent)]
+    Secret(consumer::secrets::SecretError),
     #[error("{name} must be {expected}, got {got:?}")]
     Invalid {
         name: &'static str,
@@ -48,6 +53,38 @@ pub struct Config {
     /// `IRONLOG_PUBLIC_URL` reduced to `scheme://host[:port]`: where browsers reach Ironlog.
     /// `https://` turns on `Secure` cookies and HSTS.
     pub public_origin: Option<String>,
+    pub limits: LimitConfig,
+}
+
+/// A whole number from 1 to 1,000,000 from `name`, or `default` when unset.
+fn count(name: &'static str, default: NonZeroU32) -> Result<NonZeroU32, ConfigError> {
+    match non_empty(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n <= 1_000_000)
+            .and_then(NonZeroU32::new)
+            .ok_or(ConfigError::Invalid {
+                name,
+                expected: "a whole number from 1 to 1000000",
+                got: v,
+            }),
+    }
+}
+
+fn limits_from_env() -> Result<LimitConfig, ConfigError> {
+    let d = LimitConfig::default();
+    Ok(LimitConfig {
+        auth_per_ip_per_minute: count("IRONLOG_AUTH_PER_IP_PER_MINUTE", d.auth_per_ip_per_minute)?,
+        login_per_account_per_minute: count(
+            "IRONLOG_LOGIN_PER_ACCOUNT_PER_MINUTE",
+            d.login_per_account_per_minute,
+        )?,
+        writes_per_second: count("IRONLOG_WRITES_PER_SECOND", d.writes_per_second)?,
+        write_burst: count("IRONLOG_WRITE_BURST", d.write_burst)?,
+    })
 }
 
 /// `scheme://host[:port]` of an http(s) URL with no path beyond `/`.
@@ -66,7 +103,8 @@ fn non_empty(name: &str) -> Option<String> {
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
-        let mode = match (non_empty("MONGODB_URI"), non_empty("AMQP_URL")) {
+        let secret = |name| consumer::secrets::secret(name).map_err(ConfigError::Secret);
+        let mode = match (secret("MONGODB_URI")?, secret("AMQP_URL")?) {
             (None, None) => Mode::Embedded {
                 data_dir: non_empty("IRONLOG_DATA_DIR")
                     .unwrap_or_else(|| "./data".into())
@@ -104,6 +142,7 @@ impl Config {
             mode,
             publish_timeout,
             public_origin,
+            limits: limits_from_env()?,
         })
     }
 }

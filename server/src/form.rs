@@ -17,6 +17,7 @@ use domain::rules::{MAX_EXERCISES, MAX_SETS};
 use crate::api::workouts::read_body;
 use crate::api::ApiError;
 use crate::ingest;
+use crate::limits::RetryAfter;
 use crate::router::AppState;
 
 /// A bracketed form field name, e.g. `exercises[3][exercise]` or `exercises[3][sets][1][reps]`.
@@ -131,6 +132,15 @@ pub async fn submit(
     let Some(Extension(user)) = user else {
         return Redirect::to("/login?next=%2F").into_response();
     };
+    if let Err(RetryAfter(secs)) = state.limits.write(&user.id) {
+        return page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Slow down",
+            &format!(
+                "<p>Too many workouts at once. Try again in {secs} s: saving twice is safe.</p>"
+            ),
+        );
+    }
     let bytes = match read_body(body).await {
         Ok(b) => b,
         Err(e) => {

@@ -7,6 +7,7 @@ pub mod backend;
 pub mod config;
 pub mod form;
 pub mod ingest;
+pub mod limits;
 pub mod ops;
 pub mod router;
 pub mod security;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use leptos::prelude::get_configuration;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use server::auth::cookie::CookiePolicy;
@@ -15,6 +16,7 @@ use server::auth::session::{SessionConfig, Sessions};
 use server::auth::Auth;
 use server::backend::Backend;
 use server::config::Config;
+use server::limits::Limits;
 use server::{router, AppState};
 use tokio_util::sync::CancellationToken;
 
@@ -74,7 +76,9 @@ async fn main() -> anyhow::Result<()> {
             },
         },
         public_origin: config.public_origin.clone(),
+        limits: Arc::new(Limits::new(config.limits)),
     };
+    state.limits.spawn_cleanup(Duration::from_secs(60));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
@@ -87,10 +91,13 @@ async fn main() -> anyhow::Result<()> {
         stop.cancel();
     });
     let serving = shutdown.clone();
-    axum::serve(listener, router(state).into_make_service())
-        .with_graceful_shutdown(async move { serving.cancelled().await })
-        .await
-        .context("serving HTTP")?;
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { serving.cancelled().await })
+    .await
+    .context("serving HTTP")?;
     // Requests are done; let the in-process worker finish its batch.
     if let Some(worker) = backend.worker {
         let _ = tokio::time::timeout(Duration::from_secs(10), worker).await;

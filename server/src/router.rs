@@ -19,8 +19,13 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::api::doc::ApiDoc;
 use crate::auth::{self, Auth};
+use crate::limits::Limits;
 use crate::{api, form, ops, security};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -29,6 +34,7 @@ pub struct AppState {
     pub store: Arc<dyn WorkoutStore>,
     pub metrics: PrometheusHandle,
     pub auth: Auth,
+    pub limits: Arc<Limits>,
     /// `scheme://host[:port]` the site is served at, when configured: cross-site checks
     /// compare against it instead of the request's Host.
     pub public_origin: Option<String>,
@@ -71,17 +77,26 @@ pub fn router(state: AppState) -> Router {
     };
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
+    // The JSON API: each route registered with its OpenAPI description.
+    let (api_routes, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(api::workouts::create, api::workouts::list))
+        .routes(routes!(api::workouts::get_one))
+        .routes(routes!(auth::api::signup))
+        .routes(routes!(auth::api::login))
+        .routes(routes!(auth::api::logout))
+        .routes(routes!(auth::api::change_password))
+        .routes(routes!(auth::api::me))
+        .split_for_parts();
+    let openapi = Arc::new(openapi);
     Router::new()
+        .merge(api_routes)
         .route(
-            "/api/v1/workouts",
-            post(api::workouts::create).get(api::workouts::list),
+            "/api/openapi.json",
+            get(move || {
+                let openapi = openapi.clone();
+                async move { axum::Json(openapi.as_ref().clone()) }
+            }),
         )
-        .route("/api/v1/workouts/{id}", get(api::workouts::get_one))
-        .route("/api/v1/auth/signup", post(auth::api::signup))
-        .route("/api/v1/auth/login", post(auth::api::login))
-        .route("/api/v1/auth/logout", post(auth::api::logout))
-        .route("/api/v1/auth/password", post(auth::api::change_password))
-        .route("/api/v1/auth/me", get(auth::api::me))
         .route("/api/v1/{*rest}", any(api::workouts::not_found))
         .route("/log", post(form::submit))
         .route("/login", post(auth::forms::login))

@@ -51,7 +51,8 @@ async fn log_in(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounts_sessions_and_protections() {
-    let (server, _data) = start(&[]);
+    // Everything logged, so the scan at the end covers every log line a request can cause.
+    let (server, _data) = start(&[("RUST_LOG", "debug".into())]);
     let base = server.base_url();
     let anon = anonymous();
     let id = Uuid::now_v7();
@@ -272,6 +273,20 @@ async fn accounts_sessions_and_protections() {
         .unwrap()
         .contains("Max-Age=0"));
     assert_eq!(me(&a, &base).await, 401);
+
+    // No password and no session token ever reaches the log.
+    let log = std::fs::read_to_string(&server.proc.log).unwrap();
+    assert!(log.contains("Ironlog listening"), "the log is the server's");
+    let token = |cookie: &str| cookie.split_once('=').unwrap().1.to_owned();
+    for secret in [
+        PASSWORD.to_owned(),
+        new_password.to_owned(),
+        token(&first),
+        token(&second),
+        token(&third),
+    ] {
+        assert!(!log.contains(&secret), "the log holds a secret: {secret}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -304,4 +319,70 @@ async fn over_https_cookies_are_secure_and_hsts_is_sent() {
     };
     assert_eq!(status_of(post("https://ironlog.example")).await, 200);
     assert_eq!(status_of(post("http://ironlog.example")).await, 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_answer_429_with_retry_after() {
+    let (server, _data) = start(&[
+        ("IRONLOG_AUTH_PER_IP_PER_MINUTE", "6".into()),
+        ("IRONLOG_LOGIN_PER_ACCOUNT_PER_MINUTE", "3".into()),
+        ("IRONLOG_WRITES_PER_SECOND", "1".into()),
+        ("IRONLOG_WRITE_BURST", "3".into()),
+    ]);
+    let base = server.base_url();
+    let (email, a) = sign_up(&base).await;
+    let (_, b) = sign_up(&base).await;
+    let retry_after = |r: &reqwest::Response| -> u64 {
+        r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+
+    // Log-in per account: three wrong guesses, then the account is refused for a while.
+    for _ in 0..3 {
+        assert_eq!(
+            log_in(&base, &email, "a wrong guess", None).await.status(),
+            401
+        );
+    }
+    let refused = log_in(&base, &email, PASSWORD, None).await;
+    assert_eq!(refused.status(), 429, "even the right password waits");
+    assert!((1..=60).contains(&retry_after(&refused)));
+
+    // Per address: six attempts in a minute (2 sign-ups + 4 log-ins so far), then none.
+    let resp = anonymous()
+        .post(format!("{base}/api/v1/auth/signup"))
+        .json(&json!({"email": "late@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429);
+    assert!(retry_after(&resp) >= 1);
+
+    // Writes per user: a burst of three, then 429; another user has their own allowance.
+    let a = client_with_cookie(&a);
+    let url = format!("{base}/api/v1/workouts");
+    for _ in 0..3 {
+        assert_eq!(
+            status_of(a.post(&url).json(&workout(Uuid::now_v7(), 5))).await,
+            202
+        );
+    }
+    let resp = a
+        .post(&url)
+        .json(&workout(Uuid::now_v7(), 5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429);
+    assert_eq!(retry_after(&resp), 1);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "too_many_requests");
+    let b = client_with_cookie(&b);
+    assert_eq!(
+        status_of(b.post(&url).json(&workout(Uuid::now_v7(), 5))).await,
+        202
+    );
 }

@@ -17,7 +17,11 @@ async fn embedded_server_keeps_every_accepted_workout_across_a_crash() {
     let bin = Path::new(env!("CARGO_BIN_EXE_ironlog-server"));
     let mut server = Server::start(
         bin,
-        &[("IRONLOG_DATA_DIR", data.path().display().to_string())],
+        &[
+            ("IRONLOG_DATA_DIR", data.path().display().to_string()),
+            // 300 workouts from one account at once: not what the rate limits are for.
+            ("IRONLOG_WRITE_BURST", "1000".into()),
+        ],
     )
     .unwrap();
     let base = server.base_url();

@@ -15,4 +15,4 @@ pub use net::{free_port, wait_for_http, wait_for_port, which};
 pub use process::{group_cpu_seconds, log_dir, own_cpu_seconds, tmpfs_tempdir, Proc};
 pub use rabbit::RabbitMq;
 pub use secantus::Secantus;
-pub use stack::{Stack, StackConfig};
+pub use stack::{Stack, StackConfig, UNLIMITED};

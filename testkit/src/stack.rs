@@ -12,6 +12,15 @@ use crate::{free_port, wait_for_http, Consumer, RabbitMq, Secantus, Server};
 pub const PERSIST_QUEUE: &str = "ironlog.workouts.persist";
 pub const DEAD_QUEUE: &str = "ironlog.workouts.dead";
 
+/// Server settings that lift the per-client rate limits, for load from one address and a few
+/// accounts far busier than any person (the drill, the benchmark, bulk tests).
+pub const UNLIMITED: &[(&str, &str)] = &[
+    ("IRONLOG_AUTH_PER_IP_PER_MINUTE", "1000000"),
+    ("IRONLOG_LOGIN_PER_ACCOUNT_PER_MINUTE", "1000000"),
+    ("IRONLOG_WRITES_PER_SECOND", "1000000"),
+    ("IRONLOG_WRITE_BURST", "1000000"),
+];
+
 #[derive(Debug, Clone)]
 pub struct StackConfig {
     pub broker_nodes: usize,

@@ -127,6 +127,12 @@ pub async fn run(config: &BenchConfig) -> Result<()> {
         ("LEPTOS_OUTPUT_NAME".into(), "ironlog".into()),
         ("RUST_LOG".into(), "warn".into()),
     ];
+    // One account writing thousands of workouts a second: the limits would be the figure.
+    stack_config.server_env.extend(
+        testkit::UNLIMITED
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
     stack_config.consumer_env = vec![("RUST_LOG".into(), "warn".into())];
     eprintln!("bench: starting RabbitMQ, SecantusDB, a consumer and a server…");
     let mut stack = tokio::task::spawn_blocking(move || Stack::start(&stack_config))

@@ -31,6 +31,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     Forbidden(&'static str),
+    #[error("too many requests; try again in {0} s")]
+    TooManyRequests(u64),
 }
 
 impl ApiError {
@@ -50,6 +52,7 @@ impl ApiError {
             ApiError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
         }
     }
 }
@@ -65,10 +68,15 @@ impl IntoResponse for ApiError {
         };
         let body = json!({"error": code, "message": self.to_string(), "problems": problems});
         let mut response = (status, Json(body)).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        let retry_after = match &self {
+            ApiError::TooManyRequests(secs) => Some(*secs),
+            _ if status == StatusCode::SERVICE_UNAVAILABLE => Some(1),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

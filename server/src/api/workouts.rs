@@ -35,6 +35,23 @@ pub fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 
+/// Logs a workout: answered as soon as the queue has it durably.
+#[utoipa::path(
+    post, path = "/api/v1/workouts", tag = "workouts",
+    request_body = crate::api::doc::NewWorkout,
+    security(("session" = [])),
+    responses(
+        (status = 202, description = "accepted; stored shortly", body = crate::api::doc::Accepted),
+        (status = 400, description = "not JSON", body = crate::api::doc::Error),
+        (status = 401, description = "no session", body = crate::api::doc::Error),
+        (status = 403, description = "sent from another site", body = crate::api::doc::Error),
+        (status = 413, description = "over 64 KiB", body = crate::api::doc::Error),
+        (status = 415, description = "not application/json", body = crate::api::doc::Error),
+        (status = 422, description = "every problem with the workout", body = crate::api::doc::Error),
+        (status = 429, description = "too many workouts; see Retry-After", body = crate::api::doc::Error),
+        (status = 503, description = "the queue did not confirm; retry with the same id", body = crate::api::doc::Error),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     User(user): User,
@@ -44,6 +61,7 @@ pub async fn create(
     if !is_json(&headers) {
         return Err(ApiError::UnsupportedMediaType);
     }
+    state.limits.write(&user)?;
     let bytes = read_body(body).await?;
     let value: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
@@ -85,6 +103,21 @@ fn parse_list_query(raw: Option<&str>) -> Result<(usize, Option<Cursor>), Vec<Pr
     }
 }
 
+/// The signed-in user's workouts, newest first, a page at a time.
+#[utoipa::path(
+    get, path = "/api/v1/workouts", tag = "workouts",
+    params(
+        ("limit" = Option<usize>, Query, description = "1 to 100, default 20"),
+        ("before" = Option<String>, Query, description = "a cursor from `next`"),
+    ),
+    security(("session" = [])),
+    responses(
+        (status = 200, body = crate::api::doc::WorkoutPage),
+        (status = 400, description = "bad query; every problem listed", body = crate::api::doc::Error),
+        (status = 401, description = "no session", body = crate::api::doc::Error),
+        (status = 503, description = "the store is unavailable", body = crate::api::doc::Error),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     User(user): User,
@@ -101,6 +134,18 @@ pub async fn list(
     }))
 }
 
+/// One of the signed-in user's workouts.
+#[utoipa::path(
+    get, path = "/api/v1/workouts/{id}", tag = "workouts",
+    params(("id" = String, Path, description = "the workout's id")),
+    security(("session" = [])),
+    responses(
+        (status = 200, body = crate::api::doc::Workout),
+        (status = 401, description = "no session", body = crate::api::doc::Error),
+        (status = 404, description = "no such workout of yours", body = crate::api::doc::Error),
+        (status = 503, description = "the store is unavailable", body = crate::api::doc::Error),
+    )
+)]
 pub async fn get_one(
     State(state): State<AppState>,
     User(user): User,

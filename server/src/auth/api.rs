@@ -3,7 +3,9 @@
 //! `{"current_password": "...", "new_password": "..."}`); a session cookie comes back on success.
 
 use axum::body::Body;
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -64,23 +66,60 @@ fn signed_in(state: &AppState, status: StatusCode, s: &SignedIn) -> Response {
     response
 }
 
+/// Creates an account and signs it in (sets the session cookie).
+#[utoipa::path(
+    post, path = "/api/v1/auth/signup", tag = "auth",
+    request_body = crate::api::doc::Credentials,
+    responses(
+        (status = 201, body = crate::api::doc::SignedIn),
+        (status = 400, description = "not JSON", body = crate::api::doc::Error),
+        (status = 403, description = "sent from another site", body = crate::api::doc::Error),
+        (status = 413, description = "over 64 KiB", body = crate::api::doc::Error),
+        (status = 415, description = "not application/json", body = crate::api::doc::Error),
+        (status = 422, description = "missing, unknown or invalid fields", body = crate::api::doc::Error),
+        (status = 503, description = "accounts are unavailable", body = crate::api::doc::Error),
+        (status = 409, description = "the email has an account", body = crate::api::doc::Error),
+        (status = 429, description = "too many attempts; see Retry-After", body = crate::api::doc::Error),
+    )
+)]
 pub async fn signup(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    state.limits.auth_attempt(peer.ip())?;
     let [email, password] = string_fields(&headers, body, ["email", "password"]).await?;
     let s = state.auth.sign_up(&email, &password).await?;
     Ok(signed_in(&state, StatusCode::CREATED, &s))
 }
 
+/// Signs in (sets a new session cookie; the one sent, if any, ends).
+#[utoipa::path(
+    post, path = "/api/v1/auth/login", tag = "auth",
+    request_body = crate::api::doc::Credentials,
+    responses(
+        (status = 200, body = crate::api::doc::SignedIn),
+        (status = 400, description = "not JSON", body = crate::api::doc::Error),
+        (status = 403, description = "sent from another site", body = crate::api::doc::Error),
+        (status = 413, description = "over 64 KiB", body = crate::api::doc::Error),
+        (status = 415, description = "not application/json", body = crate::api::doc::Error),
+        (status = 422, description = "missing, unknown or invalid fields", body = crate::api::doc::Error),
+        (status = 503, description = "accounts are unavailable", body = crate::api::doc::Error),
+        (status = 401, description = "email or password is incorrect", body = crate::api::doc::Error),
+        (status = 429, description = "too many attempts; see Retry-After", body = crate::api::doc::Error),
+    )
+)]
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    state.limits.auth_attempt(peer.ip())?;
     let previous = state.auth.cookie.read(&headers);
     let [email, password] = string_fields(&headers, body, ["email", "password"]).await?;
+    state.limits.login_attempt(&email)?;
     let s = state
         .auth
         .log_in(&email, &password, previous.as_deref())
@@ -88,6 +127,15 @@ pub async fn login(
     Ok(signed_in(&state, StatusCode::OK, &s))
 }
 
+/// Ends the session and clears the cookie.
+#[utoipa::path(
+    post, path = "/api/v1/auth/logout", tag = "auth",
+    responses(
+        (status = 204, description = "signed out"),
+        (status = 403, description = "sent from another site", body = crate::api::doc::Error),
+        (status = 503, description = "the session could not be ended everywhere", body = crate::api::doc::Error),
+    )
+)]
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let cleared = [(header::SET_COOKIE, state.auth.cookie.clear())];
     if let Some(token) = state.auth.cookie.read(&headers) {
@@ -100,6 +148,22 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
     (StatusCode::NO_CONTENT, cleared).into_response()
 }
 
+/// Changes the password; every other session ends, and a new cookie is set.
+#[utoipa::path(
+    post, path = "/api/v1/auth/password", tag = "auth",
+    request_body = crate::api::doc::PasswordChange,
+    security(("session" = [])),
+    responses(
+        (status = 200, body = crate::api::doc::SignedIn),
+        (status = 400, description = "not JSON", body = crate::api::doc::Error),
+        (status = 403, description = "sent from another site", body = crate::api::doc::Error),
+        (status = 413, description = "over 64 KiB", body = crate::api::doc::Error),
+        (status = 415, description = "not application/json", body = crate::api::doc::Error),
+        (status = 422, description = "missing, unknown or invalid fields", body = crate::api::doc::Error),
+        (status = 503, description = "accounts are unavailable", body = crate::api::doc::Error),
+        (status = 401, description = "no session, or the current password is wrong", body = crate::api::doc::Error),
+    )
+)]
 pub async fn change_password(
     State(state): State<AppState>,
     User(user): User,
@@ -112,6 +176,16 @@ pub async fn change_password(
     Ok(signed_in(&state, StatusCode::OK, &s))
 }
 
+/// Who the session belongs to.
+#[utoipa::path(
+    get, path = "/api/v1/auth/me", tag = "auth",
+    security(("session" = [])),
+    responses(
+        (status = 200, body = crate::api::doc::SignedIn),
+        (status = 401, description = "no session", body = crate::api::doc::Error),
+        (status = 503, description = "the session cannot be checked right now", body = crate::api::doc::Error),
+    )
+)]
 pub async fn me(User(user): User) -> Json<Value> {
     Json(json!({"user_id": user}))
 }

@@ -4,7 +4,9 @@
 
 use app::ssr::CurrentUser;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -97,9 +99,29 @@ fn signed_in(state: &AppState, s: &SignedIn, next: &str) -> Response {
     response
 }
 
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+/// Back to `page` saying to wait, when a rate limit refused the attempt.
+fn too_many(page: &str, fields: &FormFields) -> Response {
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("error", "rate")
+        .append_pair("email", &fields.email)
+        .append_pair("next", &safe_next(Some(&fields.next)))
+        .finish();
+    Redirect::to(&format!("{page}?{query}")).into_response()
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let previous = state.auth.cookie.read(&headers);
     let fields = read_form(body).await;
+    if state.limits.auth_attempt(peer.ip()).is_err()
+        || state.limits.login_attempt(&fields.email).is_err()
+    {
+        return too_many("/login", &fields);
+    }
     match state
         .auth
         .log_in(&fields.email, &fields.password, previous.as_deref())
@@ -110,8 +132,15 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Body
     }
 }
 
-pub async fn signup(State(state): State<AppState>, body: Body) -> Response {
+pub async fn signup(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Body,
+) -> Response {
     let fields = read_form(body).await;
+    if state.limits.auth_attempt(peer.ip()).is_err() {
+        return too_many("/signup", &fields);
+    }
     match state.auth.sign_up(&fields.email, &fields.password).await {
         Ok(s) => signed_in(&state, &s, &fields.next),
         Err(f) => back_to("/signup", &f, &fields),

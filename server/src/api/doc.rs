@@ -1,0 +1,132 @@
+//! The OpenAPI 3.1 description of the JSON API, served at `/api/openapi.json`. Routes are
+//! registered through `utoipa_axum`'s router together with their `#[utoipa::path]`, so a
+//! route cannot exist without its description; a test checks every status the server
+//! really answers against it.
+
+use utoipa::{Modify, OpenApi, ToSchema};
+
+/// A workout as a client sends it.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct NewWorkout {
+    /// Made by the client (UUID v7 recommended); sending the same id again is safe.
+    pub id: uuid::Uuid,
+    /// RFC 3339, from 2000-01-01 to 24 hours ahead.
+    #[schema(format = DateTime)]
+    pub performed_at: String,
+    /// 1 to 50 exercises.
+    pub exercises: Vec<NewExercise>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct NewExercise {
+    /// A catalog slug: lowercase words joined by hyphens.
+    #[schema(example = "bench-press")]
+    pub exercise: String,
+    /// 1 to 100 sets.
+    pub sets: Vec<SetLog>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SetLog {
+    /// 0 to 1000.
+    pub weight_kg: f64,
+    /// 1 to 100.
+    pub reps: u32,
+    /// 1 to 10 in steps of 0.5.
+    pub rpe: Option<f64>,
+}
+
+/// A stored workout.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Workout {
+    pub v: u32,
+    pub id: uuid::Uuid,
+    pub user_id: String,
+    #[schema(format = DateTime)]
+    pub performed_at: String,
+    #[schema(format = DateTime)]
+    pub received_at: String,
+    pub exercises: Vec<NewExercise>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct WorkoutPage {
+    /// Newest first.
+    pub items: Vec<Workout>,
+    /// Pass as `before` for the next (older) page; null on the last page.
+    pub next: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Accepted {
+    pub id: uuid::Uuid,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Credentials {
+    pub email: String,
+    /// At least 10 characters at sign-up; at most 1024 bytes.
+    pub password: String,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SignedIn {
+    pub user_id: String,
+}
+
+/// Every error: a code, a sentence, and each problem with the field it concerns.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Error {
+    #[schema(example = "invalid_workout")]
+    pub error: String,
+    pub message: String,
+    pub problems: Vec<Problem>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Problem {
+    #[schema(example = "exercises[0].sets[2].reps")]
+    pub field: String,
+    pub message: String,
+}
+
+struct SessionCookie;
+
+impl Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "ironlog_session",
+                "Set by sign-up and log-in (named __Host-ironlog_session over HTTPS)",
+            ))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Ironlog API", description = "Log workouts and read them back. Every workout call needs a session cookie from sign-up or log-in."),
+    modifiers(&SessionCookie),
+    tags((name = "workouts"), (name = "auth"))
+)]
+pub struct ApiDoc;
