@@ -224,6 +224,11 @@ pub async fn run(config: &DrillConfig) -> Result<bool> {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string())),
     );
+    // Sessions are re-checked every 2 s instead of 30, so every database outage, the short
+    // one included, runs through re-checks that cannot reach the store.
+    stack_config
+        .server_env
+        .push(("IRONLOG_SESSION_RECHECK_SECS".into(), "2".into()));
     eprintln!("drill: starting a 3-node RabbitMQ cluster, SecantusDB, 2 consumers and 2 servers…");
     let stack = tokio::task::spawn_blocking(move || Stack::start(&stack_config))
         .await

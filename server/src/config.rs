@@ -54,6 +54,10 @@ pub struct Config {
     /// `https://` turns on `Secure` cookies and HSTS.
     pub public_origin: Option<String>,
     pub limits: LimitConfig,
+    /// How long a validated session is trusted before the store is asked again
+    /// (`IRONLOG_SESSION_RECHECK_SECS`, default 30): the bound on how long a log-out takes to
+    /// reach the other servers.
+    pub session_recheck: Duration,
 }
 
 /// A whole number from 1 to 1,000,000 from `name`, or `default` when unset.
@@ -143,6 +147,14 @@ impl Config {
             publish_timeout,
             public_origin,
             limits: limits_from_env()?,
+            session_recheck: Duration::from_secs(u64::from(
+                count(
+                    "IRONLOG_SESSION_RECHECK_SECS",
+                    NonZeroU32::new(30).unwrap_or(NonZeroU32::MIN),
+                )?
+                .get()
+                .min(3600),
+            )),
         })
     }
 }

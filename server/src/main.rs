@@ -64,7 +64,10 @@ async fn main() -> anyhow::Result<()> {
             accounts: backend.accounts.clone(),
             sessions: Arc::new(Sessions::new(
                 backend.accounts.clone(),
-                SessionConfig::default(),
+                SessionConfig {
+                    recheck: config.session_recheck,
+                    ..SessionConfig::default()
+                },
             )),
             // One hash per core at a time; the rest wait their turn.
             hasher: Hasher::new(std::thread::available_parallelism().map_or(1, |n| n.get())),

@@ -30,6 +30,10 @@ fn start_stack() -> Stack {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
+    // Sessions go stale within the 10 s database outage below, so it exercises their re-check.
+    config
+        .server_env
+        .push(("IRONLOG_SESSION_RECHECK_SECS".into(), "1".into()));
     Stack::start(&config).expect("the stack starts")
 }
 

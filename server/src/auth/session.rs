@@ -1,10 +1,12 @@
 //! Sessions: a random 256-bit token in an `HttpOnly` cookie; the store keeps its SHA-256 with
-//! the user and the expiry. Validation is served from memory on the hot path: a session
-//! checked against the store less than `recheck` ago is trusted without asking again, so
-//! logging workouts never waits for the database. While the store is unreachable, sessions
-//! this server has seen within `outage_grace` keep working (nothing can be revoked then
-//! anyway). Logout and password changes take effect at once on the server that handles them
-//! and within `recheck` on every other server.
+//! the user and the expiry. Validation is served from memory on the hot path, so logging
+//! workouts never waits for the database: a session checked against the store less than
+//! `recheck` ago is trusted as is; one checked longer ago (but within `outage_grace`) is
+//! trusted for this request while one background check asks the store again. A session that
+//! check finds ended is forgotten, so log-out and password changes take effect at once on the
+//! server that handles them and within about `recheck` on every other; while the store is
+//! unreachable, known sessions keep working until `outage_grace` (nothing can be revoked
+//! then anyway). Only a session this server has never seen waits for the store.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -48,6 +50,8 @@ struct Known {
     user_id: String,
     expires_at: DateTime<Utc>,
     checked: Instant,
+    /// A background check of this session is under way.
+    refreshing: bool,
 }
 
 /// The most sessions remembered; past it, those not checked recently are forgotten.
@@ -108,6 +112,7 @@ impl Sessions {
                 user_id,
                 expires_at,
                 checked: Instant::now(),
+                refreshing: false,
             },
         );
     }
@@ -135,26 +140,53 @@ impl Sessions {
     }
 
     /// The user the token belongs to, or `None` when it is unknown, ended or expired.
-    pub async fn user_for(&self, token: &str) -> Result<Option<String>, SessionsUnavailable> {
+    pub async fn user_for(
+        self: &Arc<Self>,
+        token: &str,
+    ) -> Result<Option<String>, SessionsUnavailable> {
         if !plausible(token) {
             return Ok(None);
         }
         let id = token_id(token);
         let now = Utc::now();
-        let cached = {
-            let known = self.known.lock().unwrap_or_else(|p| p.into_inner());
-            known
-                .get(&id)
-                .map(|k| (k.user_id.clone(), k.expires_at, k.checked.elapsed()))
+        enum Seen {
+            Fresh(String),
+            Stale { user: String, refresh: bool },
+            Expired,
+            Unknown,
+        }
+        let seen = {
+            let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+            match known.get_mut(&id) {
+                Some(k) if k.expires_at <= now => Seen::Expired,
+                Some(k) if k.checked.elapsed() < self.config.recheck => {
+                    Seen::Fresh(k.user_id.clone())
+                }
+                Some(k) if k.checked.elapsed() < self.config.outage_grace => {
+                    let refresh = !k.refreshing;
+                    k.refreshing = true;
+                    Seen::Stale {
+                        user: k.user_id.clone(),
+                        refresh,
+                    }
+                }
+                _ => Seen::Unknown,
+            }
         };
-        if let Some((user, expires_at, age)) = &cached {
-            if *expires_at <= now {
+        match seen {
+            Seen::Fresh(user) => return Ok(Some(user)),
+            Seen::Expired => {
                 self.forget(&id);
                 return Ok(None);
             }
-            if *age < self.config.recheck {
-                return Ok(Some(user.clone()));
+            Seen::Stale { user, refresh } => {
+                if refresh {
+                    let sessions = self.clone();
+                    tokio::spawn(async move { sessions.recheck(id).await });
+                }
+                return Ok(Some(user));
             }
+            Seen::Unknown => {}
         }
         match self.store.session(&id).await {
             Ok(Some(s)) if s.expires_at > now => {
@@ -166,13 +198,24 @@ impl Sessions {
                 self.forget(&id);
                 Ok(None)
             }
-            Err(e) => match cached {
-                Some((user, _, age)) if age < self.config.outage_grace => {
-                    tracing::debug!(error = %e, "session store unreachable; trusting a known session");
-                    Ok(Some(user))
+            Err(e) => Err(SessionsUnavailable(e)),
+        }
+    }
+
+    /// Asks the store about a known session again (in the background); forgets it if it
+    /// ended, keeps it as it was if the store cannot answer.
+    async fn recheck(&self, id: String) {
+        let now = Utc::now();
+        match self.store.session(&id).await {
+            Ok(Some(s)) if s.expires_at > now => self.remember(id, s.user_id, s.expires_at),
+            Ok(_) => self.forget(&id),
+            Err(e) => {
+                tracing::debug!(error = %e, "session store unreachable; still trusting a known session");
+                let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(k) = known.get_mut(&id) {
+                    k.refreshing = false;
                 }
-                _ => Err(SessionsUnavailable(e)),
-            },
+            }
         }
     }
 
@@ -204,5 +247,103 @@ mod tests {
         assert_ne!(token_id(&a), a);
         assert!(!plausible("short"));
         assert!(!plausible(&format!("{}!", &a[..42])));
+    }
+}
+
+#[cfg(test)]
+mod stale_tests {
+    use super::*;
+    use async_trait::async_trait;
+    use consumer::accounts::{Account, AccountError};
+
+    /// A session store whose lookups take `delay`, then answer `answer`: a stand-in for a
+    /// database that is down or has ended the session (the failover drill does it for real).
+    struct SlowStore {
+        delay: Duration,
+        answer: Mutex<Option<Result<Option<Session>, String>>>,
+    }
+
+    #[async_trait]
+    impl AccountStore for SlowStore {
+        async fn ensure_account_indexes(&self) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn create_account(&self, _: &Account) -> Result<(), AccountError> {
+            Ok(())
+        }
+        async fn account_by_email(&self, _: &str) -> Result<Option<Account>, StoreError> {
+            Ok(None)
+        }
+        async fn account(&self, _: &str) -> Result<Option<Account>, StoreError> {
+            Ok(None)
+        }
+        async fn set_password(&self, _: &str, _: &str) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn create_session(&self, _: &Session) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn session(&self, _: &str) -> Result<Option<Session>, StoreError> {
+            tokio::time::sleep(self.delay).await;
+            let answer = self.answer.lock().unwrap().clone();
+            answer.unwrap_or(Ok(None)).map_err(StoreError::Database)
+        }
+        async fn delete_session(&self, _: &str) -> Result<(), StoreError> {
+            Ok(())
+        }
+    }
+
+    fn sessions(store: Arc<SlowStore>) -> Arc<Sessions> {
+        Arc::new(Sessions::new(
+            store,
+            SessionConfig {
+                recheck: Duration::from_millis(50),
+                ..SessionConfig::default()
+            },
+        ))
+    }
+
+    #[tokio::test]
+    async fn a_stale_session_is_answered_from_memory_and_rechecked_in_the_background() {
+        let store = Arc::new(SlowStore {
+            delay: Duration::from_secs(2),
+            answer: Mutex::new(Some(Err("database down".into()))),
+        });
+        let sessions = sessions(store.clone());
+        let (token, _) = sessions.start("u1").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(80)).await;
+
+        // Stale, and the store takes 2 s to fail: the answer still comes at once.
+        let started = Instant::now();
+        assert_eq!(
+            sessions.user_for(&token).await.unwrap().as_deref(),
+            Some("u1")
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(100),
+            "{:?}",
+            started.elapsed()
+        );
+
+        // The store says the session ended: once a background check has run, it is gone.
+        tokio::time::sleep(Duration::from_millis(2100)).await; // the failing check finishes
+        *store.answer.lock().unwrap() = Some(Ok(None));
+        assert_eq!(
+            sessions.user_for(&token).await.unwrap().as_deref(),
+            Some("u1")
+        );
+        tokio::time::sleep(Duration::from_millis(2100)).await; // the next check finds it ended
+        assert_eq!(sessions.user_for(&token).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_session_waits_for_the_store_and_fails_when_it_is_down() {
+        let store = Arc::new(SlowStore {
+            delay: Duration::from_millis(10),
+            answer: Mutex::new(Some(Err("database down".into()))),
+        });
+        let sessions = sessions(store);
+        let token = new_token();
+        assert!(sessions.user_for(&token).await.is_err());
     }
 }
