@@ -219,11 +219,7 @@ pub async fn run(config: &DrillConfig) -> Result<bool> {
     ];
     // 60 accounts signed up from one address, each logging 5 workouts a second (with retries
     // during the faults): far beyond any person, so the per-client limits are lifted.
-    stack_config.server_env.extend(
-        testkit::UNLIMITED
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string())),
-    );
+    stack_config.lift_rate_limits();
     // Sessions are re-checked every 2 s instead of 30, so every database outage, the short
     // one included, runs through re-checks that cannot reach the store.
     stack_config

@@ -52,20 +52,8 @@ fn check<K: Hash + Eq + Clone>(
 ) -> Result<(), RetryAfter> {
     limiter.check_key(key).map_err(|not_until| {
         let wait = not_until.wait_time_from(DefaultClock::default().now());
-        RetryAfter(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(RetryAfter(1))
+        RetryAfter((wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1))
     })
-}
-
-impl PartialOrd for RetryAfter {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for RetryAfter {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.cmp(&other.0)
-    }
 }
 
 impl Limits {

@@ -71,14 +71,7 @@ async fn embedded_server_keeps_every_accepted_workout_across_a_crash() {
             .map(|v| v.as_bytes()),
         Some(&b"br"[..])
     );
-    let me: serde_json::Value = client
-        .get(format!("{base}/api/v1/auth/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = get_json(&client, &format!("{base}/api/v1/auth/me")).await;
     assert_eq!(
         record["user_id"], me["user_id"],
         "stored under the signed-in user"

@@ -71,14 +71,7 @@ fn start() -> (Server, tempfile::TempDir) {
 }
 
 async fn spec(base: &str) -> Value {
-    let spec: Value = client()
-        .get(format!("{base}/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec = get_json(&client(), &format!("{base}/api/openapi.json")).await;
     assert!(
         spec["openapi"].as_str().unwrap().starts_with("3.1"),
         "OpenAPI 3.1"

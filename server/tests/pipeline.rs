@@ -26,10 +26,7 @@ fn start_stack() -> Stack {
         testkit::ironlog_bin("ironlog-consumer").expect("consumer binary"),
     );
     // One account posts 1,100 workouts at once here: not what the rate limits are for.
-    config.server_env = testkit::UNLIMITED
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    config.lift_rate_limits();
     // Sessions go stale within the 10 s database outage below, so it exercises their re-check.
     config
         .server_env

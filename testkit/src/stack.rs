@@ -35,6 +35,15 @@ pub struct StackConfig {
 }
 
 impl StackConfig {
+    /// Gives the servers [`UNLIMITED`] rate limits.
+    pub fn lift_rate_limits(&mut self) {
+        self.server_env.extend(
+            UNLIMITED
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+    }
+
     pub fn new(server_bin: PathBuf, consumer_bin: PathBuf) -> Self {
         Self {
             broker_nodes: 1,

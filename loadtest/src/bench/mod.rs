@@ -128,11 +128,7 @@ pub async fn run(config: &BenchConfig) -> Result<()> {
         ("RUST_LOG".into(), "warn".into()),
     ];
     // One account writing thousands of workouts a second: the limits would be the figure.
-    stack_config.server_env.extend(
-        testkit::UNLIMITED
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string())),
-    );
+    stack_config.lift_rate_limits();
     stack_config.consumer_env = vec![("RUST_LOG".into(), "warn".into())];
     eprintln!("bench: starting RabbitMQ, SecantusDB, a consumer and a server…");
     let mut stack = tokio::task::spawn_blocking(move || Stack::start(&stack_config))

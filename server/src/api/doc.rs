@@ -3,7 +3,7 @@
 //! route cannot exist without its description; a test checks every status the server
 //! really answers against it.
 
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 /// A workout as a client sends it.
 #[derive(ToSchema)]
@@ -105,6 +105,20 @@ pub struct Problem {
     #[schema(example = "exercises[0].sets[2].reps")]
     pub field: String,
     pub message: String,
+}
+
+/// What every endpoint that reads a JSON body may answer before it looks at the content.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum BodyRefusals {
+    #[response(status = 400, description = "not JSON")]
+    Malformed(Error),
+    #[response(status = 403, description = "sent from another site")]
+    CrossSite(Error),
+    #[response(status = 413, description = "over 64 KiB")]
+    TooLarge(Error),
+    #[response(status = 415, description = "not application/json")]
+    NotJson(Error),
 }
 
 struct SessionCookie;

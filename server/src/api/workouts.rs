@@ -23,6 +23,12 @@ pub async fn read_body(body: Body) -> Result<axum::body::Bytes, ApiError> {
         .map_err(|_| ApiError::TooLarge(MAX_BODY))
 }
 
+/// The body as JSON: at most `MAX_BODY` bytes (413), well-formed (400).
+pub async fn json_body(body: Body) -> Result<serde_json::Value, ApiError> {
+    let bytes = read_body(body).await?;
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))
+}
+
 pub fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
@@ -42,11 +48,8 @@ pub fn is_json(headers: &HeaderMap) -> bool {
     security(("session" = [])),
     responses(
         (status = 202, description = "accepted; stored shortly", body = crate::api::doc::Accepted),
-        (status = 400, description = "not JSON", body = crate::api::doc::Error),
         (status = 401, description = "no session", body = crate::api::doc::Error),
-        (status = 403, description = "sent from another site", body = crate::api::doc::Error),
-        (status = 413, description = "over 64 KiB", body = crate::api::doc::Error),
-        (status = 415, description = "not application/json", body = crate::api::doc::Error),
+        crate::api::doc::BodyRefusals,
         (status = 422, description = "every problem with the workout", body = crate::api::doc::Error),
         (status = 429, description = "too many workouts; see Retry-After", body = crate::api::doc::Error),
         (status = 503, description = "the queue did not confirm; retry with the same id", body = crate::api::doc::Error),
@@ -62,9 +65,7 @@ pub async fn create(
         return Err(ApiError::UnsupportedMediaType);
     }
     state.limits.write(&user)?;
-    let bytes = read_body(body).await?;
-    let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let value = json_body(body).await?;
     let id = ingest::accept(&state, &user, &value).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"id": id}))))
 }

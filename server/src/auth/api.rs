@@ -13,7 +13,7 @@ use domain::Problem;
 use serde_json::{json, Value};
 
 use super::{SignedIn, User};
-use crate::api::workouts::{is_json, read_body};
+use crate::api::workouts::{is_json, json_body};
 use crate::api::ApiError;
 use crate::router::AppState;
 
@@ -26,10 +26,7 @@ async fn string_fields<const N: usize>(
     if !is_json(headers) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let bytes = read_body(body).await?;
-    let value: Value =
-        serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
-    let Value::Object(object) = value else {
+    let Value::Object(object) = json_body(body).await? else {
         return Err(ApiError::InvalidInput(vec![Problem::new(
             "",
             "must be a JSON object",
@@ -72,10 +69,7 @@ fn signed_in(state: &AppState, status: StatusCode, s: &SignedIn) -> Response {
     request_body = crate::api::doc::Credentials,
     responses(
         (status = 201, body = crate::api::doc::SignedIn),
-        (status = 400, description = "not JSON", body = crate::api::doc::Error),
-        (status = 403, description = "sent from another site", body = crate::api::doc::Error),
-        (status = 413, description = "over 64 KiB", body = crate::api::doc::Error),
-        (status = 415, description = "not application/json", body = crate::api::doc::Error),
+        crate::api::doc::BodyRefusals,
         (status = 422, description = "missing, unknown or invalid fields", body = crate::api::doc::Error),
         (status = 503, description = "accounts are unavailable", body = crate::api::doc::Error),
         (status = 409, description = "the email has an account", body = crate::api::doc::Error),
@@ -100,10 +94,7 @@ pub async fn signup(
     request_body = crate::api::doc::Credentials,
     responses(
         (status = 200, body = crate::api::doc::SignedIn),
-        (status = 400, description = "not JSON", body = crate::api::doc::Error),
-        (status = 403, description = "sent from another site", body = crate::api::doc::Error),
-        (status = 413, description = "over 64 KiB", body = crate::api::doc::Error),
-        (status = 415, description = "not application/json", body = crate::api::doc::Error),
+        crate::api::doc::BodyRefusals,
         (status = 422, description = "missing, unknown or invalid fields", body = crate::api::doc::Error),
         (status = 503, description = "accounts are unavailable", body = crate::api::doc::Error),
         (status = 401, description = "email or password is incorrect", body = crate::api::doc::Error),
@@ -138,14 +129,12 @@ pub async fn login(
 )]
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let cleared = [(header::SET_COOKIE, state.auth.cookie.clear())];
-    if let Some(token) = state.auth.cookie.read(&headers) {
-        if let Err(e) = state.auth.sessions.end(&token).await {
-            tracing::warn!(error = %e, "could not end a session in the store");
-            let err = ApiError::Unavailable("the session could not be ended everywhere");
-            return (cleared, err).into_response();
-        }
+    if state.auth.log_out(&headers).await {
+        (StatusCode::NO_CONTENT, cleared).into_response()
+    } else {
+        let err = ApiError::Unavailable("the session could not be ended everywhere");
+        (cleared, err).into_response()
     }
-    (StatusCode::NO_CONTENT, cleared).into_response()
 }
 
 /// Changes the password; every other session ends, and a new cookie is set.
@@ -155,10 +144,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
     security(("session" = [])),
     responses(
         (status = 200, body = crate::api::doc::SignedIn),
-        (status = 400, description = "not JSON", body = crate::api::doc::Error),
-        (status = 403, description = "sent from another site", body = crate::api::doc::Error),
-        (status = 413, description = "over 64 KiB", body = crate::api::doc::Error),
-        (status = 415, description = "not application/json", body = crate::api::doc::Error),
+        crate::api::doc::BodyRefusals,
         (status = 422, description = "missing, unknown or invalid fields", body = crate::api::doc::Error),
         (status = 503, description = "accounts are unavailable", body = crate::api::doc::Error),
         (status = 401, description = "no session, or the current password is wrong", body = crate::api::doc::Error),

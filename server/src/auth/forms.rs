@@ -82,9 +82,9 @@ fn failure_code(f: &AuthFailure) -> &'static str {
 }
 
 /// Back to `page` with the error code, the email typed (never the password) and `next`.
-fn back_to(page: &str, f: &AuthFailure, fields: &FormFields) -> Response {
+fn back_to(page: &str, code: &str, fields: &FormFields) -> Response {
     let query: String = form_urlencoded::Serializer::new(String::new())
-        .append_pair("error", failure_code(f))
+        .append_pair("error", code)
         .append_pair("email", &fields.email)
         .append_pair("next", &safe_next(Some(&fields.next)))
         .finish();
@@ -99,16 +99,6 @@ fn signed_in(state: &AppState, s: &SignedIn, next: &str) -> Response {
     response
 }
 
-/// Back to `page` saying to wait, when a rate limit refused the attempt.
-fn too_many(page: &str, fields: &FormFields) -> Response {
-    let query: String = form_urlencoded::Serializer::new(String::new())
-        .append_pair("error", "rate")
-        .append_pair("email", &fields.email)
-        .append_pair("next", &safe_next(Some(&fields.next)))
-        .finish();
-    Redirect::to(&format!("{page}?{query}")).into_response()
-}
-
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -120,7 +110,7 @@ pub async fn login(
     if state.limits.auth_attempt(peer.ip()).is_err()
         || state.limits.login_attempt(&fields.email).is_err()
     {
-        return too_many("/login", &fields);
+        return back_to("/login", "rate", &fields);
     }
     match state
         .auth
@@ -128,7 +118,7 @@ pub async fn login(
         .await
     {
         Ok(s) => signed_in(&state, &s, &fields.next),
-        Err(f) => back_to("/login", &f, &fields),
+        Err(f) => back_to("/login", failure_code(&f), &fields),
     }
 }
 
@@ -139,20 +129,17 @@ pub async fn signup(
 ) -> Response {
     let fields = read_form(body).await;
     if state.limits.auth_attempt(peer.ip()).is_err() {
-        return too_many("/signup", &fields);
+        return back_to("/signup", "rate", &fields);
     }
     match state.auth.sign_up(&fields.email, &fields.password).await {
         Ok(s) => signed_in(&state, &s, &fields.next),
-        Err(f) => back_to("/signup", &f, &fields),
+        Err(f) => back_to("/signup", failure_code(&f), &fields),
     }
 }
 
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = state.auth.cookie.read(&headers) {
-        if let Err(e) = state.auth.sessions.end(&token).await {
-            tracing::warn!(error = %e, "could not end a session in the store");
-        }
-    }
+    // The browser forgets the cookie either way (the store's failure is logged).
+    state.auth.log_out(&headers).await;
     (
         [(header::SET_COOKIE, state.auth.cookie.clear())],
         Redirect::to("/login?signed_out=1"),

@@ -119,15 +119,7 @@ impl Auth {
             field: "email",
             message: m.to_owned(),
         })?;
-        password::check_new_password(password).map_err(|message| AuthFailure::Invalid {
-            field: "password",
-            message,
-        })?;
-        let password_hash = self
-            .hasher
-            .hash(password.to_owned())
-            .await
-            .map_err(unavailable)?;
+        let password_hash = self.hash_new_password("password", password).await?;
         let account = Account {
             id: Uuid::now_v7().to_string(),
             email,
@@ -173,9 +165,7 @@ impl Auth {
             return Err(AuthFailure::BadCredentials);
         };
         if let Some(old) = previous {
-            if let Err(e) = self.sessions.end(old).await {
-                tracing::warn!(error = %e, "could not end the previous session");
-            }
+            self.end_session(old).await;
         }
         self.start(&account.id).await
     }
@@ -202,15 +192,7 @@ impl Auth {
         if !verified {
             return Err(AuthFailure::BadCredentials);
         }
-        password::check_new_password(new).map_err(|message| AuthFailure::Invalid {
-            field: "new_password",
-            message,
-        })?;
-        let hash = self
-            .hasher
-            .hash(new.to_owned())
-            .await
-            .map_err(unavailable)?;
+        let hash = self.hash_new_password("new_password", new).await?;
         self.accounts
             .set_password(user_id, &hash)
             .await
@@ -219,8 +201,41 @@ impl Auth {
         self.start(user_id).await
     }
 
+    /// Ends the request's session, if it has one, here and in the store. False when the store
+    /// could not be told: this server has forgotten the session, other servers may not.
+    pub async fn log_out(&self, headers: &axum::http::HeaderMap) -> bool {
+        match self.cookie.read(headers) {
+            Some(token) => self.end_session(&token).await,
+            None => true,
+        }
+    }
+
+    async fn end_session(&self, token: &str) -> bool {
+        match self.sessions.end(token).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not end a session in the store");
+                false
+            }
+        }
+    }
+
+    /// Checks a new password (`field` names it in the answer) and hashes it.
+    async fn hash_new_password(
+        &self,
+        field: &'static str,
+        password: &str,
+    ) -> Result<String, AuthFailure> {
+        password::check_new_password(password)
+            .map_err(|message| AuthFailure::Invalid { field, message })?;
+        self.hasher
+            .hash(password.to_owned())
+            .await
+            .map_err(unavailable)
+    }
+
     async fn start(&self, user_id: &str) -> Result<SignedIn, AuthFailure> {
-        let (token, _) = self.sessions.start(user_id).await.map_err(unavailable)?;
+        let token = self.sessions.start(user_id).await.map_err(unavailable)?;
         Ok(SignedIn {
             user_id: user_id.to_owned(),
             token,

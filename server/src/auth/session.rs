@@ -122,8 +122,8 @@ impl Sessions {
         known.remove(id);
     }
 
-    /// Starts a session for `user_id`; returns the token for the cookie and its expiry.
-    pub async fn start(&self, user_id: &str) -> Result<(String, DateTime<Utc>), StoreError> {
+    /// Starts a session for `user_id`; returns the token for the cookie.
+    pub async fn start(&self, user_id: &str) -> Result<String, StoreError> {
         let token = new_token();
         let now = Utc::now();
         let lifetime =
@@ -136,7 +136,7 @@ impl Sessions {
         };
         self.store.create_session(&session).await?;
         self.remember(session.id, session.user_id, session.expires_at);
-        Ok((token, now + lifetime))
+        Ok(token)
     }
 
     /// The user the token belongs to, or `None` when it is unknown, ended or expired.
@@ -188,33 +188,33 @@ impl Sessions {
             }
             Seen::Unknown => {}
         }
-        match self.store.session(&id).await {
-            Ok(Some(s)) if s.expires_at > now => {
+        self.ask_store(id).await.map_err(SessionsUnavailable)
+    }
+
+    /// Asks the store about session `id` and remembers the answer: its user while it is valid,
+    /// forgotten once it has ended or expired.
+    async fn ask_store(&self, id: String) -> Result<Option<String>, StoreError> {
+        match self.store.session(&id).await? {
+            Some(s) if s.expires_at > Utc::now() => {
                 let user = s.user_id.clone();
                 self.remember(id, s.user_id, s.expires_at);
                 Ok(Some(user))
             }
-            Ok(_) => {
+            _ => {
                 self.forget(&id);
                 Ok(None)
             }
-            Err(e) => Err(SessionsUnavailable(e)),
         }
     }
 
-    /// Asks the store about a known session again (in the background); forgets it if it
-    /// ended, keeps it as it was if the store cannot answer.
+    /// Asks the store about a known session again (in the background); keeps it as it was if
+    /// the store cannot answer.
     async fn recheck(&self, id: String) {
-        let now = Utc::now();
-        match self.store.session(&id).await {
-            Ok(Some(s)) if s.expires_at > now => self.remember(id, s.user_id, s.expires_at),
-            Ok(_) => self.forget(&id),
-            Err(e) => {
-                tracing::debug!(error = %e, "session store unreachable; still trusting a known session");
-                let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
-                if let Some(k) = known.get_mut(&id) {
-                    k.refreshing = false;
-                }
+        if let Err(e) = self.ask_store(id.clone()).await {
+            tracing::debug!(error = %e, "session store unreachable; still trusting a known session");
+            let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(k) = known.get_mut(&id) {
+                k.refreshing = false;
             }
         }
     }
@@ -310,7 +310,7 @@ mod stale_tests {
             answer: Mutex::new(Some(Err("database down".into()))),
         });
         let sessions = sessions(store.clone());
-        let (token, _) = sessions.start("u1").await.unwrap();
+        let token = sessions.start("u1").await.unwrap();
         tokio::time::sleep(Duration::from_millis(80)).await;
 
         // Stale, and the store takes 2 s to fail: the answer still comes at once.

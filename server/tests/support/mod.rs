@@ -102,18 +102,23 @@ pub async fn post(
 }
 
 /// Every workout id the API lists, walking all pages.
+/// GET `url` and read the answer as JSON.
+pub async fn get_json(client: &reqwest::Client, url: &str) -> Value {
+    client
+        .get(url)
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("a JSON answer")
+}
+
 pub async fn listed_ids(client: &reqwest::Client, base: &str) -> Vec<String> {
     let mut ids = Vec::new();
     let mut url = format!("{base}/api/v1/workouts?limit=100");
     loop {
-        let page: Value = client
-            .get(&url)
-            .send()
-            .await
-            .expect("list")
-            .json()
-            .await
-            .expect("json");
+        let page = get_json(client, &url).await;
         for item in page["items"].as_array().expect("items") {
             ids.push(item["id"].as_str().expect("id").to_owned());
         }
