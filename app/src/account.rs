@@ -16,6 +16,7 @@ fn error_text(code: &str) -> &'static str {
         "taken" => "An account with this email already exists. Log in instead?",
         "unavailable" => "Accounts are unavailable for a moment. Please try again.",
         "rate" => "Too many attempts. Wait a minute, then try again.",
+        "proxy" => "Sign-in is handled by the proxy in front of Ironlog: open Ironlog through it.",
         _ => "Something went wrong. Please try again.",
     }
 }

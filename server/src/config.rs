@@ -13,6 +13,8 @@ pub enum ConfigError {
     HalfDistributed(&'static str),
     #[error(transparent)]
     Secret(consumer::secrets::SecretError),
+    #[error(transparent)]
+    Proxy(#[from] crate::auth::proxy::ProxyConfigError),
     #[error("{name} must be {expected}, got {got:?}")]
     Invalid {
         name: &'static str,
@@ -58,6 +60,8 @@ pub struct Config {
     /// (`IRONLOG_SESSION_RECHECK_SECS`, default 30): the bound on how long a log-out takes to
     /// reach the other servers.
     pub session_recheck: Duration,
+    /// Trusted-proxy mode, when `IRONLOG_TRUSTED_PROXY_KEYS_FILE` is set.
+    pub trusted_proxy: Option<crate::auth::proxy::ProxyConfig>,
 }
 
 /// A whole number from 1 to 1,000,000 from `name`, or `default` when unset.
@@ -76,6 +80,23 @@ fn count(name: &'static str, default: NonZeroU32) -> Result<NonZeroU32, ConfigEr
                 got: v,
             }),
     }
+}
+
+/// `IRONLOG_SESSION_RECHECK_SECS`: 1 to 3600, default 30.
+fn session_recheck_secs() -> Result<u32, ConfigError> {
+    let secs = count(
+        "IRONLOG_SESSION_RECHECK_SECS",
+        NonZeroU32::new(30).unwrap_or(NonZeroU32::MIN),
+    )?
+    .get();
+    if secs > 3600 {
+        return Err(ConfigError::Invalid {
+            name: "IRONLOG_SESSION_RECHECK_SECS",
+            expected: "a whole number of seconds from 1 to 3600",
+            got: secs.to_string(),
+        });
+    }
+    Ok(secs)
 }
 
 fn limits_from_env() -> Result<LimitConfig, ConfigError> {
@@ -147,14 +168,8 @@ impl Config {
             publish_timeout,
             public_origin,
             limits: limits_from_env()?,
-            session_recheck: Duration::from_secs(u64::from(
-                count(
-                    "IRONLOG_SESSION_RECHECK_SECS",
-                    NonZeroU32::new(30).unwrap_or(NonZeroU32::MIN),
-                )?
-                .get()
-                .min(3600),
-            )),
+            session_recheck: Duration::from_secs(u64::from(session_recheck_secs()?)),
+            trusted_proxy: crate::auth::proxy::config_from_env()?,
         })
     }
 }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use server::auth::cookie::CookiePolicy;
 use server::auth::password::Hasher;
+use server::auth::proxy::TrustedProxy;
 use server::auth::session::{SessionConfig, Sessions};
 use server::auth::Auth;
 use server::backend::Backend;
@@ -55,6 +56,17 @@ async fn main() -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let backend = Backend::start(&config, shutdown.child_token()).await?;
     let addr = leptos_options.site_addr;
+    // One hash per core at a time; the rest wait their turn.
+    let hasher = Hasher::new(std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let proxy = match &config.trusted_proxy {
+        Some(p) => {
+            let proxy = TrustedProxy::new(p, backend.accounts.clone(), hasher.clone())
+                .context("starting trusted-proxy mode")?;
+            tracing::info!(header = %p.header, issuer = %p.issuer, "trusted-proxy mode: identities come from the proxy's signed token");
+            Some(Arc::new(proxy))
+        }
+        None => None,
+    };
     let state = AppState {
         leptos_options,
         publisher: backend.publisher.clone(),
@@ -69,14 +81,14 @@ async fn main() -> anyhow::Result<()> {
                     ..SessionConfig::default()
                 },
             )),
-            // One hash per core at a time; the rest wait their turn.
-            hasher: Hasher::new(std::thread::available_parallelism().map_or(1, |n| n.get())),
+            hasher,
             cookie: CookiePolicy {
                 secure: config
                     .public_origin
                     .as_deref()
                     .is_some_and(|o| o.starts_with("https://")),
             },
+            proxy,
         },
         public_origin: config.public_origin.clone(),
         limits: Arc::new(Limits::new(config.limits)),

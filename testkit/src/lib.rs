@@ -4,6 +4,7 @@
 //! dropped, so a failing test cleans up too.
 
 mod ironlog;
+pub mod jwt;
 mod net;
 mod process;
 mod rabbit;

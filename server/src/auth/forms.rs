@@ -78,6 +78,7 @@ fn failure_code(f: &AuthFailure) -> &'static str {
         AuthFailure::EmailTaken => "taken",
         AuthFailure::BadCredentials => "credentials",
         AuthFailure::Unavailable => "unavailable",
+        AuthFailure::ProxyManaged => "proxy",
     }
 }
 

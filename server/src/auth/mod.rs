@@ -6,6 +6,7 @@ pub mod api;
 pub mod cookie;
 pub mod forms;
 pub mod password;
+pub mod proxy;
 pub mod session;
 
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use crate::api::ApiError;
 use crate::router::AppState;
 use cookie::CookiePolicy;
 use password::Hasher;
+use proxy::TrustedProxy;
 use session::Sessions;
 
 #[derive(Clone)]
@@ -31,24 +33,41 @@ pub struct Auth {
     pub sessions: Arc<Sessions>,
     pub hasher: Hasher,
     pub cookie: CookiePolicy,
+    /// Set in trusted-proxy mode: the proxy's signed header is then the only identity, and
+    /// password accounts are refused.
+    pub proxy: Option<Arc<TrustedProxy>>,
 }
 
 /// Marks a request whose session could not be checked (store down, session not seen here).
 #[derive(Clone, Copy)]
 struct SessionsDown;
 
-/// Resolves the session cookie to a user, if there is one.
+/// Resolves the session cookie (or, in trusted-proxy mode, the proxy's token) to a user, if
+/// there is one.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    if let Some(token) = state.auth.cookie.read(req.headers()) {
-        match state.auth.sessions.user_for(&token).await {
-            Ok(Some(id)) => {
-                req.extensions_mut().insert(CurrentUser { id });
-            }
-            Ok(None) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot check a session");
-                req.extensions_mut().insert(SessionsDown);
-            }
+    let user = if let Some(proxy) = &state.auth.proxy {
+        proxy
+            .user_for(req.headers())
+            .await
+            .map_err(|e| e.to_string())
+    } else if let Some(token) = state.auth.cookie.read(req.headers()) {
+        state
+            .auth
+            .sessions
+            .user_for(&token)
+            .await
+            .map_err(|e| e.to_string())
+    } else {
+        Ok(None)
+    };
+    match user {
+        Ok(Some(id)) => {
+            req.extensions_mut().insert(CurrentUser { id });
+        }
+        Ok(None) => {}
+        Err(error) => {
+            tracing::warn!(%error, "cannot establish the request's user");
+            req.extensions_mut().insert(SessionsDown);
         }
     }
     next.run(req).await
@@ -86,6 +105,8 @@ pub enum AuthFailure {
     BadCredentials,
     #[error("accounts are unavailable right now")]
     Unavailable,
+    #[error("accounts are managed by the sign-in proxy")]
+    ProxyManaged,
 }
 
 impl From<AuthFailure> for ApiError {
@@ -97,6 +118,9 @@ impl From<AuthFailure> for ApiError {
             AuthFailure::EmailTaken => ApiError::Conflict(f.to_string()),
             AuthFailure::BadCredentials => ApiError::BadCredentials,
             AuthFailure::Unavailable => ApiError::Unavailable("accounts are unavailable"),
+            AuthFailure::ProxyManaged => {
+                ApiError::Forbidden("accounts are managed by the sign-in proxy")
+            }
         }
     }
 }
@@ -113,8 +137,17 @@ pub struct SignedIn {
 }
 
 impl Auth {
+    /// Password accounts exist only without a trusted proxy.
+    fn passwords_allowed(&self) -> Result<(), AuthFailure> {
+        match self.proxy {
+            Some(_) => Err(AuthFailure::ProxyManaged),
+            None => Ok(()),
+        }
+    }
+
     /// Creates an account and signs it in.
     pub async fn sign_up(&self, email: &str, password: &str) -> Result<SignedIn, AuthFailure> {
+        self.passwords_allowed()?;
         let email = domain::account::normalize_email(email).map_err(|m| AuthFailure::Invalid {
             field: "email",
             message: m.to_owned(),
@@ -142,6 +175,7 @@ impl Auth {
         password: &str,
         previous: Option<&str>,
     ) -> Result<SignedIn, AuthFailure> {
+        self.passwords_allowed()?;
         if password.len() > password::MAX_BYTES {
             return Err(AuthFailure::BadCredentials);
         }
@@ -178,6 +212,7 @@ impl Auth {
         current: &str,
         new: &str,
     ) -> Result<SignedIn, AuthFailure> {
+        self.passwords_allowed()?;
         let account = self
             .accounts
             .account(user_id)

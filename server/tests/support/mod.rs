@@ -30,11 +30,13 @@ pub fn session_cookie(resp: &reqwest::Response) -> Option<String> {
 
 /// A client that sends `cookie` with every request.
 pub fn client_with_cookie(cookie: &str) -> reqwest::Client {
+    client_with_header("cookie", cookie)
+}
+
+/// A client that sends the header `name: value` with every request and follows no redirect.
+pub fn client_with_header(name: &'static str, value: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::COOKIE,
-        cookie.parse().expect("a header-safe cookie"),
-    );
+    headers.insert(name, value.parse().expect("a header-safe value"));
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .pool_max_idle_per_host(256)
