@@ -9,6 +9,7 @@ pub mod queue;
 pub mod secrets;
 pub mod signal;
 pub mod store;
+pub mod tls;
 pub mod worker;
 
 pub use queue::{Delivery, EventSource, PublishError, Publisher, QueueError};

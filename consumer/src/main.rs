@@ -13,6 +13,7 @@ use anyhow::{bail, Context};
 use consumer::backoff::Backoff;
 use consumer::queue::rabbit::{BrokerAddrs, RabbitSource};
 use consumer::store::mongo::MongoStore;
+use consumer::tls::TlsFiles;
 use consumer::worker::{self, Stopped, WorkerConfig};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use tokio_util::sync::CancellationToken;
@@ -44,10 +45,15 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info,lapin=warn".into()),
         )
         .init();
-    let addrs = BrokerAddrs::parse(&env_required("AMQP_URL")?).context("AMQP_URL")?;
-    let store = MongoStore::connect(&env_required("MONGODB_URI")?)
-        .await
-        .context("MONGODB_URI")?;
+    let addrs = BrokerAddrs::parse(&env_required("AMQP_URL")?)
+        .and_then(|a| a.with_tls(&TlsFiles::from_env("AMQP")))
+        .context("AMQP_URL")?;
+    let store = MongoStore::connect_with_tls(
+        &env_required("MONGODB_URI")?,
+        &TlsFiles::from_env("MONGODB"),
+    )
+    .await
+    .context("MONGODB_URI")?;
     let batch = env_count("IRONLOG_BATCH", 256, 1000)?;
     // More credit than one batch, so the next batch is already here while one is written:
     // with prefetch equal to the batch, each batch waited for the previous ack's round trip.

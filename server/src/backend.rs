@@ -54,10 +54,14 @@ impl Backend {
             Mode::Distributed {
                 amqp_url,
                 mongodb_uri,
+                amqp_tls,
+                mongodb_tls,
             } => {
-                let addrs = BrokerAddrs::parse(amqp_url).context("AMQP_URL")?;
+                let addrs = BrokerAddrs::parse(amqp_url)
+                    .and_then(|a| a.with_tls(amqp_tls))
+                    .context("AMQP_URL")?;
                 let publisher = RabbitPublisher::start(addrs, config.publish_timeout, shutdown);
-                let store = MongoStore::connect(mongodb_uri)
+                let store = MongoStore::connect_with_tls(mongodb_uri, mongodb_tls)
                     .await
                     .context("MONGODB_URI")?;
                 // MongoDB may be down at start: writes do not need it, so create indexes

@@ -31,6 +31,10 @@ pub enum Mode {
     Distributed {
         amqp_url: String,
         mongodb_uri: String,
+        /// `IRONLOG_AMQP_CA_FILE`, `IRONLOG_AMQP_CERT_KEY_FILE`.
+        amqp_tls: consumer::tls::TlsFiles,
+        /// `IRONLOG_MONGODB_CA_FILE`, `IRONLOG_MONGODB_CERT_KEY_FILE`.
+        mongodb_tls: consumer::tls::TlsFiles,
     },
 }
 
@@ -138,6 +142,8 @@ impl Config {
             (Some(mongodb_uri), Some(amqp_url)) => Mode::Distributed {
                 amqp_url,
                 mongodb_uri,
+                amqp_tls: consumer::tls::TlsFiles::from_env("AMQP"),
+                mongodb_tls: consumer::tls::TlsFiles::from_env("MONGODB"),
             },
             (Some(_), None) => return Err(ConfigError::HalfDistributed("MONGODB_URI")),
             (None, Some(_)) => return Err(ConfigError::HalfDistributed("AMQP_URL")),

@@ -10,6 +10,7 @@ mod process;
 mod rabbit;
 mod secantus;
 pub mod stack;
+pub mod tls;
 
 pub use ironlog::{bin_dir, ironlog_bin, start_consumer, Consumer, Server};
 pub use net::{free_port, wait_for_http, wait_for_port, which};

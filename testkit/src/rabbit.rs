@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+use crate::tls::Pki;
 use crate::{free_port, tmpfs_tempdir, wait_for_port, which, Proc};
 
 const RABBIT_SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
@@ -30,6 +31,8 @@ pub struct RabbitMq {
     epmd_port: u16,
     /// HOME for the nodes and `rabbitmqctl`: holds the shared Erlang cookie.
     home: PathBuf,
+    /// Nodes listen for `amqps://` only.
+    tls: bool,
     _dir: tempfile::TempDir,
 }
 
@@ -42,6 +45,16 @@ impl RabbitMq {
     /// `size` nodes clustered by classic peer discovery; returns once every node runs and sees
     /// all the others. Quorum queues declared afterwards get a member on each node.
     pub fn start_cluster(size: usize) -> Result<Self> {
+        Self::start_with(size, None)
+    }
+
+    /// One node that speaks only AMQP over TLS with `pki`'s server certificate and demands a
+    /// client certificate signed by `pki`'s CA (mutual TLS).
+    pub fn start_tls(pki: &Pki) -> Result<Self> {
+        Self::start_with(1, Some(pki))
+    }
+
+    fn start_with(size: usize, tls: Option<&Pki>) -> Result<Self> {
         if !Path::new(RABBIT_SERVER).exists() {
             bail!("{RABBIT_SERVER} is missing: install the rabbitmq-server package (the README's test command does)");
         }
@@ -79,13 +92,14 @@ impl RabbitMq {
         }
         let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
         for node in &nodes {
-            write_config(node, &names)?;
+            write_config(node, &names, tls)?;
         }
         let mut me = Self {
             nodes,
             epmd: Some(epmd),
             epmd_port,
             home,
+            tls: tls.is_some(),
             _dir: dir,
         };
         // The first node founds the cluster; the others then join it.
@@ -112,7 +126,11 @@ impl RabbitMq {
     }
 
     pub fn node_url(&self, i: usize) -> String {
-        format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.nodes[i].port)
+        let scheme = if self.tls { "amqps" } else { "amqp" };
+        format!(
+            "{scheme}://guest:guest@127.0.0.1:{}/%2f",
+            self.nodes[i].port
+        )
     }
 
     /// Every node's address, comma-separated, as `AMQP_URL` takes them.
@@ -289,9 +307,20 @@ impl Drop for RabbitMq {
     }
 }
 
-fn write_config(node: &Node, cluster: &[String]) -> Result<()> {
+fn write_config(node: &Node, cluster: &[String], tls: Option<&Pki>) -> Result<()> {
     let mut f = File::create(node.base.join("rabbitmq.conf"))?;
-    writeln!(f, "listeners.tcp.default = 127.0.0.1:{}", node.port)?;
+    match tls {
+        None => writeln!(f, "listeners.tcp.default = 127.0.0.1:{}", node.port)?,
+        Some(pki) => {
+            writeln!(f, "listeners.tcp = none")?;
+            writeln!(f, "listeners.ssl.default = 127.0.0.1:{}", node.port)?;
+            writeln!(f, "ssl_options.cacertfile = {}", pki.ca.display())?;
+            writeln!(f, "ssl_options.certfile = {}", pki.server_cert.display())?;
+            writeln!(f, "ssl_options.keyfile = {}", pki.server_key.display())?;
+            writeln!(f, "ssl_options.verify = verify_peer")?;
+            writeln!(f, "ssl_options.fail_if_no_peer_cert = true")?;
+        }
+    }
     writeln!(f, "loopback_users = none")?;
     writeln!(
         f,

@@ -1,10 +1,12 @@
 //! SecantusDB, the MongoDB wire-protocol server the tests use.
 
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
+use crate::tls::Pki;
 use crate::{free_port, tmpfs_tempdir, wait_for_port, which, Proc};
 
 /// SecantusDB (PyPI), a MongoDB wire-protocol server on WiredTiger. Its storage survives
@@ -19,15 +21,32 @@ pub struct Secantus {
     proc: Option<Proc>,
     pub port: u16,
     dir: tempfile::TempDir,
+    /// Server certificate, key and the CA client certificates must chain to.
+    tls: Option<[PathBuf; 3]>,
 }
 
 impl Secantus {
     pub fn start() -> Result<Self> {
+        Self::start_with(None)
+    }
+
+    /// Speaks only TLS, with `pki`'s server certificate, and demands a client certificate
+    /// signed by `pki`'s CA (mutual TLS).
+    pub fn start_tls(pki: &Pki) -> Result<Self> {
+        Self::start_with(Some([
+            pki.server_cert.clone(),
+            pki.server_key.clone(),
+            pki.ca.clone(),
+        ]))
+    }
+
+    fn start_with(tls: Option<[PathBuf; 3]>) -> Result<Self> {
         let dir = tmpfs_tempdir("ironlog-secantus")?;
         let mut me = Self {
             proc: None,
             port: free_port()?,
             dir,
+            tls,
         };
         me.start_again()?;
         Ok(me)
@@ -50,6 +69,15 @@ impl Secantus {
         ])
         .arg("--storage-path")
         .arg(self.dir.path().join("data"));
+        if let Some([cert, key, ca]) = &self.tls {
+            cmd.arg("--tls-cert-file")
+                .arg(cert)
+                .arg("--tls-key-file")
+                .arg(key)
+                .arg("--tls-ca-file")
+                .arg(ca)
+                .arg("--tls-require-client-cert");
+        }
         let proc = Proc::spawn(&format!("secantus-{}", self.port), cmd)?;
         self.proc = Some(proc);
         if let Err(e) = wait_for_port(self.port, Duration::from_secs(60)) {
@@ -80,9 +108,11 @@ impl Secantus {
         self.proc.as_ref().and_then(Proc::pid)
     }
 
+    /// With TLS, the URI asks for it; the client brings the CA and its certificate.
     pub fn uri(&self, db: &str) -> String {
+        let tls = if self.tls.is_some() { "&tls=true" } else { "" };
         format!(
-            "mongodb://127.0.0.1:{}/{db}?directConnection=true&serverSelectionTimeoutMS=2000",
+            "mongodb://127.0.0.1:{}/{db}?directConnection=true&serverSelectionTimeoutMS=2000{tls}",
             self.port
         )
     }

@@ -25,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Delivery, EventSource, PublishError, Publisher, QueueError};
 use crate::backoff::Backoff;
+use crate::tls::{AmqpTls, TlsFiles};
 
 pub const EXCHANGE: &str = "ironlog.workouts";
 pub const ROUTING_KEY: &str = "workout.logged";
@@ -35,7 +36,10 @@ pub const DEAD_QUEUE: &str = "ironlog.workouts.dead";
 /// Broker addresses: `AMQP_URL` may list several nodes separated by commas; connections try
 /// them in turn, so a cluster survives the loss of any one node.
 #[derive(Debug, Clone)]
-pub struct BrokerAddrs(Vec<String>);
+pub struct BrokerAddrs {
+    urls: Vec<String>,
+    tls: AmqpTls,
+}
 
 impl BrokerAddrs {
     pub fn parse(list: &str) -> Result<Self, QueueError> {
@@ -58,29 +62,41 @@ impl BrokerAddrs {
                 )));
             }
         }
-        Ok(Self(urls))
+        Ok(Self {
+            urls,
+            tls: AmqpTls::default(),
+        })
+    }
+
+    /// Verifies `amqps://` brokers with `files`' CA and presents its client certificate.
+    pub fn with_tls(mut self, files: &TlsFiles) -> Result<Self, QueueError> {
+        self.tls = files
+            .amqp_config()
+            .map_err(|e| QueueError::Broker(e.to_string()))?;
+        Ok(self)
     }
 
     /// Connects to the first node that answers, starting after the last one that worked.
     pub async fn connect(&self, start: &mut usize) -> Result<Connection, QueueError> {
         let mut last_err = None;
-        for i in 0..self.0.len() {
-            let idx = (*start + i) % self.0.len();
+        let n = self.urls.len();
+        for i in 0..n {
+            let idx = (*start + i) % n;
             let props = ConnectionProperties::default()
                 .with_executor(tokio_executor_trait::Tokio::current())
                 .with_reactor(tokio_reactor_trait::Tokio)
                 .with_connection_name("ironlog".into());
-            match tokio::time::timeout(CONNECT_TIMEOUT, Connection::connect(&self.0[idx], props))
-                .await
-            {
+            let url = &self.urls[idx];
+            let connecting = Connection::connect_with_config(url, props, self.tls.lapin_config());
+            match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
                 Ok(Ok(conn)) => {
                     *start = idx;
                     return Ok(conn);
                 }
-                Ok(Err(e)) => last_err = Some(format!("{}: {e}", redact(&self.0[idx]))),
-                Err(_) => last_err = Some(format!("{}: connect timed out", redact(&self.0[idx]))),
+                Ok(Err(e)) => last_err = Some(format!("{}: {e}", redact(url))),
+                Err(_) => last_err = Some(format!("{}: connect timed out", redact(url))),
             }
-            *start = (idx + 1) % self.0.len();
+            *start = (idx + 1) % n;
         }
         Err(QueueError::Disconnected(last_err.unwrap_or_default()))
     }
@@ -491,7 +507,7 @@ mod tests {
     #[test]
     fn parses_broker_lists() {
         let a = BrokerAddrs::parse("amqp://a:1, amqp://b:2,").unwrap();
-        assert_eq!(a.0, vec!["amqp://a:1", "amqp://b:2"]);
+        assert_eq!(a.urls, vec!["amqp://a:1", "amqp://b:2"]);
         assert!(BrokerAddrs::parse(" , ").is_err());
         assert!(BrokerAddrs::parse("http://a").is_err());
     }

@@ -1,6 +1,7 @@
 //! MongoDB adapter. Reads follow the read preference in the URI (`secondaryPreferred` in
 //! production); writes use majority write concern with journaling.
 
+use crate::tls::TlsFiles;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{Cursor, ExerciseLog, WorkoutLogged};
@@ -77,7 +78,15 @@ impl MongoStore {
     /// Parses the URI and prepares a client; the driver connects lazily and reconnects itself,
     /// so this succeeds while the database is down.
     pub async fn connect(uri: &str) -> Result<Self, StoreError> {
+        Self::connect_with_tls(uri, &TlsFiles::default()).await
+    }
+
+    /// As [`MongoStore::connect`], verifying the server with `tls`' CA and presenting its
+    /// client certificate.
+    pub async fn connect_with_tls(uri: &str, tls: &TlsFiles) -> Result<Self, StoreError> {
         let mut options = ClientOptions::parse(uri).await.map_err(db_err)?;
+        tls.apply_to_mongodb(&mut options)
+            .map_err(|e| StoreError::Database(e.to_string()))?;
         if options.app_name.is_none() {
             options.app_name = Some("ironlog".into());
         }
