@@ -19,11 +19,19 @@ pub struct CurrentUser {
 }
 
 impl AppContext {
-    /// The user the request acts for; every query is scoped to it.
+    /// The user the request acts for; every query is scoped to it. Without one, a server
+    /// function's answer is 401, as the JSON API's.
     pub fn user_id(&self) -> Result<String, ServerFnError> {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<CurrentUser>().cloned())
-            .map(|user| user.id)
-            .ok_or_else(|| ServerFnError::new("sign in first"))
+        let user = use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<CurrentUser>().cloned());
+        match user {
+            Some(user) => Ok(user.id),
+            None => {
+                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                    response.set_status(http::StatusCode::UNAUTHORIZED);
+                }
+                Err(ServerFnError::new("sign in first"))
+            }
+        }
     }
 }

@@ -274,3 +274,62 @@ fn any_body_to_any_operation_is_answered_with_2xx_or_4xx() {
     }
     assert!(answered >= 320);
 }
+
+/// Every server function registered in this build (the same code the server runs), called
+/// anonymously and as another user: anonymous calls are refused with 401, and no answer to B
+/// carries A's workout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_functions_are_scoped_to_the_signed_in_user() {
+    // Links the server's router, and with it the app's server functions, into this test, so
+    // their registry lists what the server serves.
+    std::hint::black_box(server::router as fn(server::AppState) -> axum::Router);
+    let functions: Vec<(&str, http::Method)> = leptos::server_fn::axum::server_fn_paths().collect();
+    assert!(
+        functions.iter().any(|(p, _)| p.contains("history_page")),
+        "the server functions are registered: {functions:?}"
+    );
+    let (server, _data) = start();
+    let base = server.base_url();
+    let a = signed_in_client(&base).await;
+    let b = signed_in_client(&base).await;
+    let id = Uuid::now_v7();
+    assert_eq!(post(&a, &base, &workout(id, 5)).await.0, 202);
+    await_exactly(
+        &a,
+        &base,
+        &[id.to_string()].into_iter().collect(),
+        Duration::from_secs(10),
+    )
+    .await;
+    let call = |client: &reqwest::Client, path: &str, method: &http::Method| {
+        let url = format!("{base}{path}");
+        if *method == http::Method::GET {
+            client.get(url)
+        } else {
+            client
+                .post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("")
+        }
+    };
+    for (path, method) in &functions {
+        let anon = call(&client(), path, method).send().await.unwrap();
+        assert_eq!(anon.status(), 401, "{method} {path} anonymously");
+        let mine = call(&a, path, method).send().await.unwrap();
+        assert!(mine.status().is_success(), "{method} {path} as A");
+        if path.contains("history") {
+            let body = mine.text().await.unwrap();
+            assert!(
+                body.contains(&id.to_string()),
+                "{path} shows A's own workout"
+            );
+        }
+        let theirs = call(&b, path, method).send().await.unwrap();
+        assert!(theirs.status().is_success(), "{method} {path} as B");
+        let body = theirs.text().await.unwrap();
+        assert!(
+            !body.contains(&id.to_string()),
+            "{path} shows A's workout to B: {body}"
+        );
+    }
+}
