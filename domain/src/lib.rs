@@ -4,8 +4,12 @@ pub mod account;
 pub mod catalog;
 pub mod cursor;
 pub mod decode;
+pub mod engine;
 pub mod problem;
+pub mod program;
 pub mod rules;
+pub mod strength;
+pub mod units;
 pub mod workout;
 
 pub use cursor::Cursor;

@@ -1,0 +1,221 @@
+//! Kilograms and pounds, and the loads a lifter can actually make with their equipment.
+//! Everything is stored in kilograms; prescriptions are rounded in the user's unit, so a
+//! pound user is told 185 lb, not 83.9 kg converted.
+
+use serde::{Deserialize, Serialize};
+
+/// Pounds in a kilogram (exact by the international definition of the pound).
+pub const LB_PER_KG: f64 = 1.0 / 0.453_592_37;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    #[default]
+    Kg,
+    Lb,
+}
+
+impl Unit {
+    pub fn to_kg(self, value: f64) -> f64 {
+        match self {
+            Unit::Kg => value,
+            Unit::Lb => value / LB_PER_KG,
+        }
+    }
+
+    pub fn from_kg(self, kg: f64) -> f64 {
+        match self {
+            Unit::Kg => kg,
+            Unit::Lb => kg * LB_PER_KG,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Unit::Kg => "kg",
+            Unit::Lb => "lb",
+        }
+    }
+
+    /// `kg` in this unit for people: "102.5 kg", "225 lb".
+    pub fn show(self, kg: f64) -> String {
+        format!("{} {}", trim(self.from_kg(kg)), self.symbol())
+    }
+
+    /// A difference in this unit, signed: "+2.5 kg", "−5 lb".
+    pub fn show_change(self, kg: f64) -> String {
+        let v = self.from_kg(kg);
+        let sign = if v < 0.0 { "−" } else { "+" };
+        format!("{sign}{} {}", trim(v.abs()), self.symbol())
+    }
+}
+
+/// A number with at most two decimals and no trailing zeros.
+pub fn trim(v: f64) -> String {
+    let s = format!("{:.2}", (v * 100.0).round() / 100.0);
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// How an exercise is loaded, which decides the loads that can be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Equipment {
+    Barbell,
+    Dumbbell,
+    Cable,
+    Machine,
+    Bodyweight,
+    Kettlebell,
+}
+
+/// The user's equipment, in their unit: what can be put on a bar or pinned on a stack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Gym {
+    pub unit: Unit,
+    /// The barbell's own weight.
+    pub bar: f64,
+    /// The lightest plate; pairs of it are the smallest barbell step.
+    pub smallest_plate: f64,
+    /// Dumbbells and kettlebells come in steps of this.
+    pub dumbbell_step: f64,
+    /// Cable and machine stacks move in steps of this.
+    pub machine_step: f64,
+}
+
+impl Gym {
+    /// A commercial gym in kilograms: 20 kg bar, 1.25 kg plates, 2 kg dumbbell steps, 5 kg stacks.
+    pub fn metric() -> Self {
+        Self {
+            unit: Unit::Kg,
+            bar: 20.0,
+            smallest_plate: 1.25,
+            dumbbell_step: 2.0,
+            machine_step: 5.0,
+        }
+    }
+
+    /// A commercial gym in pounds: 45 lb bar, 2.5 lb plates, 5 lb dumbbell steps, 10 lb stacks.
+    pub fn imperial() -> Self {
+        Self {
+            unit: Unit::Lb,
+            bar: 45.0,
+            smallest_plate: 2.5,
+            dumbbell_step: 5.0,
+            machine_step: 10.0,
+        }
+    }
+
+    pub fn for_unit(unit: Unit) -> Self {
+        match unit {
+            Unit::Kg => Self::metric(),
+            Unit::Lb => Self::imperial(),
+        }
+    }
+
+    /// Every rule this gym breaks (steps must be positive and sensible).
+    pub fn problems(&self) -> Vec<crate::Problem> {
+        let mut out = Vec::new();
+        let max = self.unit.from_kg(100.0);
+        for (field, v) in [
+            ("bar", self.bar),
+            ("smallest_plate", self.smallest_plate),
+            ("dumbbell_step", self.dumbbell_step),
+            ("machine_step", self.machine_step),
+        ] {
+            let floor = if field == "bar" { 0.0 } else { 0.1 };
+            if !v.is_finite() || v < floor || v > max {
+                out.push(crate::Problem::new(
+                    field,
+                    format!(
+                        "must be between {floor} and {} {}",
+                        trim(max),
+                        self.unit.symbol()
+                    ),
+                ));
+            }
+        }
+        out
+    }
+
+    /// The smallest load change this equipment allows, in kilograms.
+    pub fn step_kg(&self, equipment: Equipment) -> f64 {
+        let step = match equipment {
+            Equipment::Barbell => 2.0 * self.smallest_plate,
+            Equipment::Dumbbell | Equipment::Kettlebell => self.dumbbell_step,
+            Equipment::Cable | Equipment::Machine => self.machine_step,
+            Equipment::Bodyweight => 2.0 * self.smallest_plate,
+        };
+        self.unit.to_kg(step)
+    }
+
+    /// The lightest load that counts as loaded, in kilograms: the empty bar, one step
+    /// otherwise; bodyweight exercises start at no added load.
+    pub fn lightest_kg(&self, equipment: Equipment) -> f64 {
+        match equipment {
+            Equipment::Barbell => self.unit.to_kg(self.bar.max(2.0 * self.smallest_plate)),
+            Equipment::Bodyweight => 0.0,
+            _ => self.step_kg(equipment),
+        }
+    }
+
+    /// The nearest load (in kilograms) that can be made, never below [`Gym::lightest_kg`].
+    /// Rounds in the user's unit, so the answer is a whole number of their steps.
+    pub fn round_kg(&self, equipment: Equipment, kg: f64) -> f64 {
+        let unit = self.unit;
+        let lightest = unit.from_kg(self.lightest_kg(equipment));
+        let step = unit.from_kg(self.step_kg(equipment));
+        let base = match equipment {
+            Equipment::Barbell => lightest,
+            _ => 0.0,
+        };
+        let wanted = unit.from_kg(kg.max(0.0));
+        let made = base + ((wanted - base) / step).round() * step;
+        unit.to_kg(made.max(lightest))
+    }
+
+    /// The heaviest makeable load at or below `kg` (never below the lightest).
+    pub fn round_down_kg(&self, equipment: Equipment, kg: f64) -> f64 {
+        let nearest = self.round_kg(equipment, kg);
+        if nearest <= kg + 1e-9 {
+            nearest
+        } else {
+            let lower = nearest - self.step_kg(equipment);
+            lower.max(self.lightest_kg(equipment))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_uses_the_users_plates() {
+        let kg = Gym::metric();
+        assert_eq!(kg.round_kg(Equipment::Barbell, 101.1), 100.0);
+        assert_eq!(kg.round_kg(Equipment::Barbell, 101.3), 102.5);
+        assert_eq!(kg.round_kg(Equipment::Barbell, 3.0), 20.0);
+        assert_eq!(kg.round_kg(Equipment::Dumbbell, 23.1), 24.0);
+        assert_eq!(kg.round_kg(Equipment::Machine, 47.0), 45.0);
+        assert_eq!(kg.round_kg(Equipment::Bodyweight, 0.0), 0.0);
+        let lb = Gym::imperial();
+        let made = lb.round_kg(Equipment::Barbell, 84.0);
+        assert!((Unit::Lb.from_kg(made) - 185.0).abs() < 1e-9, "{made}");
+        assert_eq!(Unit::Lb.show(made), "185 lb");
+    }
+
+    #[test]
+    fn rounding_down_never_goes_over() {
+        let kg = Gym::metric();
+        assert_eq!(kg.round_down_kg(Equipment::Barbell, 101.3), 100.0);
+        assert_eq!(kg.round_down_kg(Equipment::Barbell, 102.5), 102.5);
+        assert_eq!(kg.round_down_kg(Equipment::Barbell, 10.0), 20.0);
+    }
+
+    #[test]
+    fn changes_are_shown_signed() {
+        assert_eq!(Unit::Kg.show_change(2.5), "+2.5 kg");
+        assert_eq!(Unit::Kg.show_change(-10.0), "−10 kg");
+        assert_eq!(Unit::Kg.show(102.50), "102.5 kg");
+    }
+}
