@@ -1,6 +1,7 @@
 //! Ironlog's domain: plain Rust with no I/O, shared by the server, the consumer and the browser.
 
 pub mod account;
+pub mod analytics;
 pub mod catalog;
 pub mod cursor;
 pub mod decode;

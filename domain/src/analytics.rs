@@ -1,0 +1,382 @@
+//! Progress analytics from the history, computed where they are shown (in the browser, as
+//! Wasm): estimated-1RM trends, weekly sets and volume per muscle group, personal records by
+//! rep count, a training calendar and streaks. Pure and deterministic.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Catalog, Muscle};
+use crate::strength;
+use crate::WorkoutLogged;
+
+/// Records are kept for 1 to this many reps.
+pub const RECORD_REPS: u32 = 12;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrendPoint {
+    pub date: NaiveDate,
+    /// The best estimated 1RM of the day, in kilograms.
+    pub e1rm_kg: f64,
+    /// The set it came from.
+    pub weight_kg: f64,
+    pub reps: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trend {
+    pub exercise: String,
+    pub name: String,
+    pub points: Vec<TrendPoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MuscleWeek {
+    pub muscle: Muscle,
+    /// Sets that trained it: 1 where it is a primary mover, ½ where secondary.
+    pub sets: f64,
+    /// Σ weight × reps of those sets (halved for secondary), in kilograms.
+    pub volume_kg: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Week {
+    /// The Monday that starts the week.
+    pub start: NaiveDate,
+    pub muscles: Vec<MuscleWeek>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub reps: u32,
+    pub weight_kg: f64,
+    pub date: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Records {
+    pub exercise: String,
+    pub name: String,
+    /// The heaviest set for each rep count done (a heavier set of more reps counts for fewer).
+    pub by_reps: Vec<Record>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalendarDay {
+    pub date: NaiveDate,
+    pub sessions: u32,
+    pub sets: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Streaks {
+    /// Weeks in a row with at least one session, up to this week (or last week, if this
+    /// week has none yet).
+    pub current_weeks: u32,
+    pub longest_weeks: u32,
+    /// Days in a row with a session, ending today or yesterday.
+    pub current_days: u32,
+    pub longest_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Analytics {
+    pub trends: Vec<Trend>,
+    pub weeks: Vec<Week>,
+    pub records: Vec<Records>,
+    pub calendar: Vec<CalendarDay>,
+    pub streaks: Streaks,
+    pub sessions: u32,
+    pub sets: u32,
+}
+
+/// The Monday of `date`'s week.
+pub fn week_start(date: NaiveDate) -> NaiveDate {
+    date - Duration::days(i64::from(date.weekday().num_days_from_monday()))
+}
+
+/// Everything the analytics page shows, as of `today`.
+pub fn analyze(history: &[WorkoutLogged], catalog: &Catalog, today: NaiveDate) -> Analytics {
+    let mut trends: BTreeMap<&str, BTreeMap<NaiveDate, TrendPoint>> = BTreeMap::new();
+    // Per week, (sets, volume) for each muscle in `Muscle::ALL` order.
+    let mut weeks: BTreeMap<NaiveDate, [(f64, f64); Muscle::ALL.len()]> = BTreeMap::new();
+    let mut best: BTreeMap<&str, BTreeMap<u32, Record>> = BTreeMap::new();
+    let mut calendar: BTreeMap<NaiveDate, CalendarDay> = BTreeMap::new();
+    // Per exercise: (muscle index, share) for its primary (1) and secondary (½) movers.
+    let mut movers: BTreeMap<&str, Vec<(usize, f64)>> = BTreeMap::new();
+    let mut total_sets = 0u32;
+    for workout in history {
+        let date = workout.performed_at.date_naive();
+        let day = calendar.entry(date).or_insert(CalendarDay {
+            date,
+            sessions: 0,
+            sets: 0,
+        });
+        day.sessions += 1;
+        let week = weeks
+            .entry(week_start(date))
+            .or_insert([(0.0, 0.0); Muscle::ALL.len()]);
+        for ex in &workout.exercises {
+            let slug = ex.exercise.as_str();
+            let movers = movers
+                .entry(slug)
+                .or_insert_with(|| muscle_shares(catalog, slug));
+            let points = trends.entry(slug).or_default();
+            let records = best.entry(slug).or_default();
+            let sets = ex.sets.len() as u32;
+            day.sets += sets;
+            total_sets += sets;
+            for set in &ex.sets {
+                let volume = set.weight_kg * f64::from(set.reps);
+                for &(m, share) in movers.iter() {
+                    week[m].0 += share;
+                    week[m].1 += share * volume;
+                }
+                if let Some((e1rm, _)) = strength::estimate(set) {
+                    if points.get(&date).is_none_or(|p| e1rm > p.e1rm_kg) {
+                        points.insert(
+                            date,
+                            TrendPoint {
+                                date,
+                                e1rm_kg: e1rm,
+                                weight_kg: set.weight_kg,
+                                reps: set.reps,
+                            },
+                        );
+                    }
+                }
+                if set.weight_kg > 0.0 && (1..=RECORD_REPS).contains(&set.reps) {
+                    let beats = records.get(&set.reps).is_none_or(|r| {
+                        set.weight_kg > r.weight_kg
+                            || (set.weight_kg == r.weight_kg && date < r.date)
+                    });
+                    if beats {
+                        records.insert(
+                            set.reps,
+                            Record {
+                                reps: set.reps,
+                                weight_kg: set.weight_kg,
+                                date,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+    trends.retain(|_, points| !points.is_empty());
+    best.retain(|_, records| !records.is_empty());
+    let name = |slug: &str| catalog.name(slug).to_owned();
+    Analytics {
+        trends: trends
+            .into_iter()
+            .map(|(slug, points)| Trend {
+                exercise: slug.to_owned(),
+                name: name(slug),
+                points: points.into_values().collect(),
+            })
+            .collect(),
+        weeks: weeks
+            .into_iter()
+            .map(|(start, m)| Week {
+                start,
+                muscles: Muscle::ALL
+                    .iter()
+                    .zip(m)
+                    .filter(|(_, (sets, _))| *sets > 0.0)
+                    .map(|(&muscle, (sets, volume_kg))| MuscleWeek {
+                        muscle,
+                        sets,
+                        volume_kg,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        records: best
+            .into_iter()
+            .map(|(slug, by)| Records {
+                exercise: slug.to_owned(),
+                name: name(slug),
+                by_reps: dominant(by.into_values().collect()),
+            })
+            .collect(),
+        streaks: streaks(calendar.keys().copied(), today),
+        sessions: calendar.values().map(|d| d.sessions).sum(),
+        calendar: calendar.into_values().collect(),
+        sets: total_sets,
+    }
+}
+
+fn muscle_shares(catalog: &Catalog, slug: &str) -> Vec<(usize, f64)> {
+    let index = |m: &Muscle| Muscle::ALL.iter().position(|x| x == m);
+    catalog.find(slug).map_or_else(Vec::new, |e| {
+        let primary = e.primary.iter().filter_map(index).map(|i| (i, 1.0));
+        let secondary = e.secondary.iter().filter_map(index).map(|i| (i, 0.5));
+        primary.chain(secondary).collect()
+    })
+}
+
+/// Records that no heavier set of more reps beats: 100 kg × 5 makes 95 kg × 3 no record.
+fn dominant(mut by_reps: Vec<Record>) -> Vec<Record> {
+    by_reps.sort_by_key(|r| r.reps);
+    let mut out: Vec<Record> = Vec::with_capacity(by_reps.len());
+    let mut heaviest_above = f64::MIN;
+    for r in by_reps.into_iter().rev() {
+        if r.weight_kg > heaviest_above {
+            heaviest_above = r.weight_kg;
+            out.push(r);
+        }
+    }
+    out.reverse();
+    out
+}
+
+fn streaks(days: impl Iterator<Item = NaiveDate>, today: NaiveDate) -> Streaks {
+    let days: Vec<NaiveDate> = days.collect();
+    let mut s = Streaks::default();
+    let mut run = 0u32;
+    let mut previous: Option<NaiveDate> = None;
+    for &d in &days {
+        run = match previous {
+            Some(p) if d - p == Duration::days(1) => run + 1,
+            _ => 1,
+        };
+        s.longest_days = s.longest_days.max(run);
+        previous = Some(d);
+    }
+    if previous.is_some_and(|p| today - p <= Duration::days(1)) {
+        s.current_days = run;
+    }
+    let mut weeks: Vec<NaiveDate> = days.iter().map(|d| week_start(*d)).collect();
+    weeks.dedup();
+    let mut run = 0u32;
+    let mut previous: Option<NaiveDate> = None;
+    for &w in &weeks {
+        run = match previous {
+            Some(p) if w - p == Duration::days(7) => run + 1,
+            _ => 1,
+        };
+        s.longest_weeks = s.longest_weeks.max(run);
+        previous = Some(w);
+    }
+    if previous.is_some_and(|p| week_start(today) - p <= Duration::days(7)) {
+        s.current_weeks = run;
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ExerciseLog, SetLog};
+    use chrono::{TimeZone, Utc};
+    use uuid::Uuid;
+
+    fn workout(y: i32, m: u32, d: u32, exercise: &str, sets: &[(f64, u32)]) -> WorkoutLogged {
+        let at = Utc.with_ymd_and_hms(y, m, d, 18, 0, 0).single().unwrap();
+        WorkoutLogged {
+            v: 1,
+            id: Uuid::now_v7(),
+            user_id: "u".into(),
+            performed_at: at,
+            received_at: at,
+            exercises: vec![ExerciseLog {
+                exercise: exercise.into(),
+                sets: sets
+                    .iter()
+                    .map(|&(weight_kg, reps)| SetLog {
+                        weight_kg,
+                        reps,
+                        rpe: None,
+                    })
+                    .collect(),
+            }],
+        }
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn trends_keep_each_days_best_estimate() {
+        let h = [
+            workout(2026, 3, 2, "squat", &[(100.0, 5), (110.0, 1)]),
+            workout(2026, 3, 4, "squat", &[(105.0, 5)]),
+        ];
+        let a = analyze(&h, &Catalog::default(), date(2026, 3, 4));
+        let t = &a.trends[0];
+        assert_eq!(t.name, "Back squat");
+        assert_eq!(t.points.len(), 2);
+        assert!((t.points[0].e1rm_kg - 112.5).abs() < 1e-9, "Brzycki 100×5");
+        assert!((t.points[1].e1rm_kg - 118.125).abs() < 1e-9);
+    }
+
+    #[test]
+    fn weekly_sets_count_primary_movers_fully_and_secondary_by_half() {
+        let h = [workout(
+            2026,
+            3,
+            4,
+            "bench-press",
+            &[(100.0, 5), (100.0, 5)],
+        )];
+        let a = analyze(&h, &Catalog::default(), date(2026, 3, 4));
+        assert_eq!(a.weeks[0].start, date(2026, 3, 2));
+        let get = |m| {
+            a.weeks[0]
+                .muscles
+                .iter()
+                .find(|w| w.muscle == m)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(get(Muscle::Chest).sets, 2.0);
+        assert_eq!(get(Muscle::Chest).volume_kg, 1000.0);
+        assert_eq!(get(Muscle::Triceps).sets, 1.0);
+    }
+
+    #[test]
+    fn records_are_by_rep_count_and_dominated_ones_drop() {
+        let h = [
+            workout(2026, 3, 2, "deadlift", &[(140.0, 3), (150.0, 1)]),
+            workout(2026, 3, 9, "deadlift", &[(145.0, 5)]),
+        ];
+        let a = analyze(&h, &Catalog::default(), date(2026, 3, 9));
+        let r: Vec<(u32, f64)> = a.records[0]
+            .by_reps
+            .iter()
+            .map(|r| (r.reps, r.weight_kg))
+            .collect();
+        assert_eq!(r, [(1, 150.0), (5, 145.0)]);
+    }
+
+    #[test]
+    fn streaks_count_days_and_weeks() {
+        let h = [
+            workout(2026, 3, 2, "squat", &[(100.0, 5)]),
+            workout(2026, 3, 3, "squat", &[(100.0, 5)]),
+            workout(2026, 3, 4, "squat", &[(100.0, 5)]),
+            workout(2026, 3, 11, "squat", &[(100.0, 5)]),
+            workout(2026, 3, 25, "squat", &[(100.0, 5)]),
+            workout(2026, 3, 30, "squat", &[(100.0, 5)]),
+        ];
+        let a = analyze(&h, &Catalog::default(), date(2026, 3, 31));
+        assert_eq!(
+            a.streaks,
+            Streaks {
+                current_weeks: 2,
+                longest_weeks: 2,
+                current_days: 1,
+                longest_days: 3
+            }
+        );
+        assert_eq!((a.sessions, a.sets, a.calendar.len()), (6, 6, 6));
+        let later = analyze(&h, &Catalog::default(), date(2026, 4, 20));
+        assert_eq!(
+            (later.streaks.current_weeks, later.streaks.current_days),
+            (0, 0)
+        );
+    }
+}
