@@ -85,6 +85,8 @@ impl EmbeddedDb {
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
             txn.open_table(accounts_tables::SESSIONS_BY_USER)
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+            txn.open_table(accounts_tables::PROFILES)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
         }
         txn.commit().map_err(|e| EmbeddedError::Db(db_err(e)))?;
         Ok(Self {

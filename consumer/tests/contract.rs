@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
+use consumer::accounts::AccountStore;
 use consumer::embedded::{EmbeddedDb, EmbeddedSource};
 use consumer::queue::rabbit::{self, BrokerAddrs, RabbitPublisher, RabbitSource};
 use consumer::store::mongo::MongoStore;
 use consumer::{EventSource, Publisher, WorkoutStore};
+use domain::profile::Profile;
 use domain::{Cursor, ExerciseLog, SetLog, WorkoutLogged};
 use lapin::options::BasicGetOptions;
 use tokio_util::sync::CancellationToken;
@@ -43,6 +45,22 @@ fn event(user: &str, at: DateTime<Utc>, reps: u32) -> WorkoutLogged {
 fn day(n: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(1_700_000_000_000 + n * 86_400_000 + 7)
         .unwrap()
+}
+
+/// Profiles: none before the first save, then exactly what was saved, replaced whole, per user.
+async fn profile_contract(store: &dyn AccountStore) {
+    assert_eq!(store.profile("pat").await.unwrap(), None);
+    let mut profile = Profile {
+        active_program: "gzclp".into(),
+        warmups: false,
+        ..Profile::default()
+    };
+    store.put_profile("pat", &profile).await.unwrap();
+    assert_eq!(store.profile("pat").await.unwrap().as_ref(), Some(&profile));
+    profile.gym = domain::units::Gym::imperial();
+    store.put_profile("pat", &profile).await.unwrap();
+    assert_eq!(store.profile("pat").await.unwrap(), Some(profile));
+    assert_eq!(store.profile("sam").await.unwrap(), None);
 }
 
 async fn store_contract(store: &dyn WorkoutStore) {
@@ -267,6 +285,7 @@ async fn embedded_adapters_meet_the_contract() {
     let dir = tempfile::tempdir().unwrap();
     let db = EmbeddedDb::open(dir.path()).unwrap();
     store_contract(&db.store()).await;
+    profile_contract(&db.accounts()).await;
     let q = EmbeddedQueue(db.clone(), db.publisher());
     queue_contract(&q).await;
     // Everything survives reopening the file.
@@ -290,6 +309,7 @@ async fn mongodb_and_rabbitmq_adapters_meet_the_contract() {
     let mongo = testkit::Secantus::start().expect("SecantusDB");
     let store = MongoStore::connect(&mongo.uri("contract")).await.unwrap();
     store_contract(&store).await;
+    profile_contract(&store).await;
 
     let broker = testkit::RabbitMq::start().expect("RabbitMQ");
     let addrs = BrokerAddrs::parse(&broker.url()).unwrap();

@@ -7,6 +7,7 @@ pub mod cursor;
 pub mod decode;
 pub mod engine;
 pub mod problem;
+pub mod profile;
 pub mod program;
 pub mod rules;
 pub mod strength;

@@ -81,6 +81,13 @@ pub fn router(state: AppState) -> Router {
     let (api_routes, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(api::workouts::create, api::workouts::list))
         .routes(routes!(api::workouts::get_one))
+        .routes(routes!(api::training::exercises))
+        .routes(routes!(api::training::programs))
+        .routes(routes!(
+            api::training::get_profile,
+            api::training::put_profile
+        ))
+        .routes(routes!(api::training::plan))
         .routes(routes!(auth::api::signup))
         .routes(routes!(auth::api::login))
         .routes(routes!(auth::api::logout))

@@ -117,13 +117,7 @@ async fn accounts_sessions_and_protections() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 422);
-    let body: Value = resp.json().await.unwrap();
-    let fields: Vec<&str> = body["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(resp).await;
     assert_eq!(fields, ["email"], "the first problem found is reported");
     assert_eq!(
         status_of(signup(

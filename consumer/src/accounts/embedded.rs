@@ -10,10 +10,13 @@ use serde::de::DeserializeOwned;
 
 use super::{Account, AccountError, AccountStore, Session};
 use crate::store::StoreError;
+use domain::profile::Profile;
 
 pub(crate) const ACCOUNTS: TableDefinition<&str, &[u8]> = TableDefinition::new("accounts");
 pub(crate) const EMAILS: TableDefinition<&str, &str> = TableDefinition::new("account_emails");
 pub(crate) const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+/// User id → the profile as JSON.
+pub(crate) const PROFILES: TableDefinition<&str, &[u8]> = TableDefinition::new("profiles");
 pub(crate) const SESSIONS_BY_USER: TableDefinition<(&str, &str), ()> =
     TableDefinition::new("sessions_by_user");
 
@@ -60,6 +63,25 @@ impl EmbeddedAccounts {
 
 #[async_trait]
 impl AccountStore for EmbeddedAccounts {
+    async fn profile(&self, user_id: &str) -> Result<Option<Profile>, StoreError> {
+        self.read(PROFILES, user_id.to_owned()).await
+    }
+
+    async fn put_profile(&self, user_id: &str, profile: &Profile) -> Result<(), StoreError> {
+        let db = self.db.clone();
+        let id = user_id.to_owned();
+        let body = serde_json::to_vec(profile).map_err(err)?;
+        blocking(move || {
+            let txn = db.begin_write().map_err(err)?;
+            txn.open_table(PROFILES)
+                .map_err(err)?
+                .insert(id.as_str(), body.as_slice())
+                .map_err(err)?;
+            txn.commit().map_err(err)
+        })
+        .await
+    }
+
     async fn ensure_account_indexes(&self) -> Result<(), StoreError> {
         // The email and per-user tables are kept on every write.
         Ok(())

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::store::StoreError;
+use domain::profile::Profile;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
@@ -61,4 +62,10 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn session(&self, id: &str) -> Result<Option<Session>, StoreError>;
 
     async fn delete_session(&self, id: &str) -> Result<(), StoreError>;
+
+    /// The user's training settings, own exercises and programs, if they saved any.
+    async fn profile(&self, user_id: &str) -> Result<Option<Profile>, StoreError>;
+
+    /// Replaces the user's profile (already validated).
+    async fn put_profile(&self, user_id: &str, profile: &Profile) -> Result<(), StoreError>;
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::{Account, AccountError, AccountStore, Session};
 use crate::store::mongo::{db_err, MongoStore};
 use crate::store::StoreError;
+use domain::profile::Profile;
 
 const DUPLICATE_KEY: i32 = 11000;
 
@@ -22,6 +23,15 @@ struct AccountDoc {
     email: String,
     password_hash: String,
     created_at: bson::DateTime,
+}
+
+/// The profile as JSON text: it is configuration read and written whole, never queried.
+#[derive(Serialize, Deserialize)]
+struct ProfileDoc {
+    #[serde(rename = "_id")]
+    user_id: String,
+    json: String,
+    updated_at: bson::DateTime,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -75,6 +85,10 @@ impl MongoStore {
 
     fn sessions(&self) -> Collection<SessionDoc> {
         self.db.collection("sessions")
+    }
+
+    fn profiles(&self) -> Collection<ProfileDoc> {
+        self.db.collection("profiles")
     }
 }
 
@@ -187,6 +201,38 @@ impl AccountStore for MongoStore {
             .await
             .map_err(db_err)?;
         found.map(Session::try_from).transpose()
+    }
+
+    async fn profile(&self, user_id: &str) -> Result<Option<Profile>, StoreError> {
+        let found = self
+            .profiles()
+            .find_one(doc! {"_id": user_id})
+            .await
+            .map_err(db_err)?;
+        found
+            .map(|d| {
+                serde_json::from_str(&d.json).map_err(|e| StoreError::Corrupt {
+                    id: d.user_id.clone(),
+                    reason: e.to_string(),
+                })
+            })
+            .transpose()
+    }
+
+    async fn put_profile(&self, user_id: &str, profile: &Profile) -> Result<(), StoreError> {
+        let json =
+            serde_json::to_string(profile).map_err(|e| StoreError::Database(e.to_string()))?;
+        let doc = ProfileDoc {
+            user_id: user_id.to_owned(),
+            json,
+            updated_at: to_bson(Utc::now()),
+        };
+        self.profiles()
+            .replace_one(doc! {"_id": user_id}, doc)
+            .upsert(true)
+            .await
+            .map_err(db_err)?;
+        Ok(())
     }
 
     async fn delete_session(&self, id: &str) -> Result<(), StoreError> {

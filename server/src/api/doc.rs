@@ -107,6 +107,98 @@ pub struct Problem {
     pub message: String,
 }
 
+/// An exercise: built in, or the user's own (`custom`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Exercise {
+    #[schema(example = "bench-press")]
+    pub slug: String,
+    pub name: String,
+    /// barbell, dumbbell, cable, machine, bodyweight or kettlebell.
+    pub equipment: String,
+    /// The load added on progress, in kilograms.
+    pub increment_kg: f64,
+    /// Muscle groups, e.g. chest, lats, upper_back, quads.
+    pub primary: Vec<String>,
+    pub secondary: Vec<String>,
+    pub custom: bool,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Exercises {
+    pub exercises: Vec<Exercise>,
+}
+
+/// A program: days of slots, each an exercise with its progression rule
+/// (`{"kind": "linear", "sets": 3, "reps": 5, "deload_after": 3, "deload_percent": 10}`,
+/// `double` with `min_reps`/`max_reps`, `rpe` with `reps`/`rpe`, `gzclp` with `tier`, or
+/// `five_three_one`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Program {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub days_per_week: u32,
+    pub days: Vec<serde_json::Value>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Programs {
+    /// The active program's slug.
+    pub active: String,
+    pub programs: Vec<Program>,
+}
+
+/// Training settings: `gym` (unit `kg` or `lb`, `bar`, `smallest_plate`, `dumbbell_step`,
+/// `machine_step`, in that unit), `warmups`, `active_program`, own `exercises` and
+/// `programs`. Every field may be omitted for its default.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Profile {
+    pub gym: serde_json::Value,
+    pub warmups: bool,
+    pub active_program: String,
+    pub exercises: Vec<Exercise>,
+    pub programs: Vec<Program>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PlannedSet {
+    pub weight_kg: f64,
+    pub reps: u32,
+    /// As many reps as possible; `reps` is the least.
+    pub amrap: bool,
+    pub rpe: Option<f64>,
+    pub warmup: bool,
+    /// Why, in plain words: "+2.5 kg: all 3×5 made at 100 kg last time".
+    pub reason: String,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PlannedExercise {
+    pub exercise: String,
+    pub name: String,
+    pub reason: String,
+    pub sets: Vec<PlannedSet>,
+}
+
+/// Today's session.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Plan {
+    pub program: String,
+    pub day: String,
+    pub day_index: u32,
+    /// `kg` or `lb`: loads are rounded to this unit's plates; `weight_kg` is always kilograms.
+    pub unit: String,
+    pub exercises: Vec<PlannedExercise>,
+}
+
 /// What every endpoint that reads a JSON body may answer before it looks at the content.
 #[derive(IntoResponses)]
 #[allow(dead_code)]

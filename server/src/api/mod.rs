@@ -2,6 +2,7 @@
 
 pub mod doc;
 pub mod error;
+pub mod training;
 pub mod workouts;
 
 pub use error::ApiError;

@@ -291,6 +291,16 @@ mod stale_tests {
         async fn delete_session(&self, _: &str) -> Result<(), StoreError> {
             Ok(())
         }
+        async fn profile(&self, _: &str) -> Result<Option<domain::profile::Profile>, StoreError> {
+            Ok(None)
+        }
+        async fn put_profile(
+            &self,
+            _: &str,
+            _: &domain::profile::Profile,
+        ) -> Result<(), StoreError> {
+            Ok(())
+        }
     }
 
     fn sessions(store: Arc<SlowStore>) -> Arc<Sessions> {

@@ -104,6 +104,17 @@ pub async fn post(
 }
 
 /// Every workout id the API lists, walking all pages.
+/// The `field` of every problem in a 4xx answer, in order.
+pub async fn problem_fields(resp: reqwest::Response) -> Vec<String> {
+    let body: Value = resp.json().await.expect("a JSON error");
+    body["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| p["field"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 /// GET `url` and read the answer as JSON.
 pub async fn get_json(client: &reqwest::Client, url: &str) -> Value {
     client

@@ -1,0 +1,190 @@
+//! The training engine's JSON API: `GET /api/v1/exercises`, `GET /api/v1/programs`,
+//! `GET`/`PUT /api/v1/profile` (settings, own exercises and programs, the active program) and
+//! `GET /api/v1/plan` (today's prescription, each set with its reason). The pages use the
+//! same functions, so both always agree.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+use domain::catalog::ExerciseInfo;
+use domain::engine::Plan;
+use domain::profile::Profile;
+use domain::program::Program;
+use domain::WorkoutLogged;
+use serde::Serialize;
+
+use super::workouts::{is_json, json_body};
+use super::ApiError;
+use crate::auth::User;
+use crate::router::AppState;
+
+fn unavailable(e: impl std::fmt::Display) -> ApiError {
+    tracing::warn!(error = %e, "the profile or history store failed");
+    ApiError::Unavailable("training data is unavailable")
+}
+
+/// The user's profile, or the defaults before they save one.
+pub async fn profile_of(state: &AppState, user: &str) -> Result<Profile, ApiError> {
+    Ok(state
+        .auth
+        .accounts
+        .profile(user)
+        .await
+        .map_err(unavailable)?
+        .unwrap_or_default())
+}
+
+/// Every workout of the user, oldest first.
+pub async fn history_of(state: &AppState, user: &str) -> Result<Vec<WorkoutLogged>, ApiError> {
+    let mut all = Vec::new();
+    let mut before = None;
+    loop {
+        let page = state
+            .store
+            .list(user, domain::cursor::MAX_PAGE, before)
+            .await
+            .map_err(unavailable)?;
+        all.extend(page.items);
+        match page.next {
+            Some(next) => before = Some(next),
+            None => break,
+        }
+    }
+    all.reverse();
+    Ok(all)
+}
+
+/// Today's plan for the user: the active program over their whole history.
+pub async fn plan_for(state: &AppState, user: &str) -> Result<Plan, ApiError> {
+    let profile = profile_of(state, user).await?;
+    let history = history_of(state, user).await?;
+    Ok(domain::engine::plan(
+        &profile.active(),
+        &history,
+        &profile.catalog(),
+        &profile.settings(),
+    ))
+}
+
+#[derive(Serialize)]
+pub struct Exercises {
+    exercises: Vec<ExerciseInfo>,
+}
+
+/// The catalog: built-in exercises, then the user's own.
+#[utoipa::path(
+    get, path = "/api/v1/exercises", tag = "training",
+    security(("session" = [])),
+    responses(
+        (status = 200, body = crate::api::doc::Exercises),
+        (status = 401, description = "no session", body = crate::api::doc::Error),
+        (status = 503, description = "the profile store is unavailable", body = crate::api::doc::Error),
+    )
+)]
+pub async fn exercises(
+    State(state): State<AppState>,
+    User(user): User,
+) -> Result<Json<Exercises>, ApiError> {
+    let profile = profile_of(&state, &user).await?;
+    Ok(Json(Exercises {
+        exercises: profile.catalog().all(),
+    }))
+}
+
+#[derive(Serialize)]
+pub struct Programs {
+    active: String,
+    programs: Vec<Program>,
+}
+
+/// The programs to choose from (built-in, then the user's own) and the active one.
+#[utoipa::path(
+    get, path = "/api/v1/programs", tag = "training",
+    security(("session" = [])),
+    responses(
+        (status = 200, body = crate::api::doc::Programs),
+        (status = 401, description = "no session", body = crate::api::doc::Error),
+        (status = 503, description = "the profile store is unavailable", body = crate::api::doc::Error),
+    )
+)]
+pub async fn programs(
+    State(state): State<AppState>,
+    User(user): User,
+) -> Result<Json<Programs>, ApiError> {
+    let profile = profile_of(&state, &user).await?;
+    Ok(Json(Programs {
+        active: profile.active().slug,
+        programs: profile.all_programs(),
+    }))
+}
+
+/// The user's training settings, own exercises and programs, and the active program.
+#[utoipa::path(
+    get, path = "/api/v1/profile", tag = "training",
+    security(("session" = [])),
+    responses(
+        (status = 200, body = crate::api::doc::Profile),
+        (status = 401, description = "no session", body = crate::api::doc::Error),
+        (status = 503, description = "the profile store is unavailable", body = crate::api::doc::Error),
+    )
+)]
+pub async fn get_profile(
+    State(state): State<AppState>,
+    User(user): User,
+) -> Result<Json<Profile>, ApiError> {
+    Ok(Json(profile_of(&state, &user).await?))
+}
+
+/// Replaces the profile: add exercises and programs, choose the active program, set the
+/// unit and equipment. Omitted fields take their defaults.
+#[utoipa::path(
+    put, path = "/api/v1/profile", tag = "training",
+    request_body = crate::api::doc::Profile,
+    security(("session" = [])),
+    responses(
+        (status = 200, body = crate::api::doc::Profile),
+        (status = 401, description = "no session", body = crate::api::doc::Error),
+        crate::api::doc::BodyRefusals,
+        (status = 422, description = "every problem with the profile", body = crate::api::doc::Error),
+        (status = 503, description = "the profile store is unavailable", body = crate::api::doc::Error),
+    )
+)]
+pub async fn put_profile(
+    State(state): State<AppState>,
+    User(user): User,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Profile>, ApiError> {
+    if !is_json(&headers) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let value = json_body(body).await?;
+    let profile: Profile = serde_json::from_value(value)
+        .map_err(|e| ApiError::InvalidInput(vec![domain::Problem::new("", e.to_string())]))?;
+    let problems = profile.problems();
+    if !problems.is_empty() {
+        return Err(ApiError::InvalidInput(problems));
+    }
+    state
+        .auth
+        .accounts
+        .put_profile(&user, &profile)
+        .await
+        .map_err(unavailable)?;
+    Ok(Json(profile))
+}
+
+/// Today's session from the active program and the history: every set with its reason.
+#[utoipa::path(
+    get, path = "/api/v1/plan", tag = "training",
+    security(("session" = [])),
+    responses(
+        (status = 200, body = crate::api::doc::Plan),
+        (status = 401, description = "no session", body = crate::api::doc::Error),
+        (status = 503, description = "the history or profile store is unavailable", body = crate::api::doc::Error),
+    )
+)]
+pub async fn plan(State(state): State<AppState>, User(user): User) -> Result<Json<Plan>, ApiError> {
+    Ok(Json(plan_for(&state, &user).await?))
+}
