@@ -703,14 +703,11 @@ fn five_three_one(ctx: &Ctx, own: &[Done], any: &[Done]) -> Prescription {
     // the lift. Without one, that first session's + set says what it was (its load was 85% of
     // the training max, capped by what the set itself shows); with no session at all, light
     // enough that even the heaviest set is the empty bar.
-    let before: Vec<Done> = any
+    // `any` is in time order, so the sessions before the first of this program are a prefix.
+    let before = &any[..any
         .iter()
-        .filter(|d| own.first().is_none_or(|first| d.at < first.at))
-        .map(|d| Done {
-            at: d.at,
-            sets: d.sets.clone(),
-        })
-        .collect();
+        .take_while(|d| own.first().is_none_or(|first| d.at < first.at))
+        .count()];
     let from_first = |first: &Done| {
         let top = first
             .sets
@@ -722,7 +719,7 @@ fn five_three_one(ctx: &Ctx, own: &[Done], any: &[Done]) -> Prescription {
             .map_or(f64::MAX, |(e1rm, _)| e1rm * TRAINING_MAX);
         (first.working().0 / WAVES[0][2].0).min(shown)
     };
-    let mut tm = match (comparable(&before, 5.0), own.first()) {
+    let mut tm = match (comparable(before, 5.0), own.first()) {
         (Some(est), _) => est.e1rm * TRAINING_MAX,
         (None, Some(first)) => from_first(first).max(ctx.lightest() / WAVES[2][2].0),
         (None, None) => ctx.lightest() / WAVES[2][2].0,

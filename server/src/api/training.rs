@@ -14,7 +14,7 @@ use domain::program::Program;
 use domain::WorkoutLogged;
 use serde::Serialize;
 
-use super::workouts::{is_json, json_body};
+use super::workouts::json_request;
 use super::ApiError;
 use crate::auth::User;
 use crate::router::AppState;
@@ -156,10 +156,7 @@ pub async fn put_profile(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Profile>, ApiError> {
-    if !is_json(&headers) {
-        return Err(ApiError::UnsupportedMediaType);
-    }
-    let value = json_body(body).await?;
+    let value = json_request(&headers, body).await?;
     let profile: Profile = serde_json::from_value(value)
         .map_err(|e| ApiError::InvalidInput(vec![domain::Problem::new("", e.to_string())]))?;
     let problems = profile.problems();

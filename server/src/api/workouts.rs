@@ -29,6 +29,15 @@ pub async fn json_body(body: Body) -> Result<serde_json::Value, ApiError> {
     serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))
 }
 
+/// The body of a request that must be JSON: 415 unless its content type says so, then as
+/// [`json_body`].
+pub async fn json_request(headers: &HeaderMap, body: Body) -> Result<serde_json::Value, ApiError> {
+    if !is_json(headers) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    json_body(body).await
+}
+
 pub fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)

@@ -13,7 +13,7 @@ use domain::Problem;
 use serde_json::{json, Value};
 
 use super::{SignedIn, User};
-use crate::api::workouts::{is_json, json_body};
+use crate::api::workouts::json_request;
 use crate::api::ApiError;
 use crate::router::AppState;
 
@@ -23,10 +23,7 @@ async fn string_fields<const N: usize>(
     body: Body,
     names: [&'static str; N],
 ) -> Result<[String; N], ApiError> {
-    if !is_json(headers) {
-        return Err(ApiError::UnsupportedMediaType);
-    }
-    let Value::Object(object) = json_body(body).await? else {
+    let Value::Object(object) = json_request(headers, body).await? else {
         return Err(ApiError::InvalidInput(vec![Problem::new(
             "",
             "must be a JSON object",

@@ -38,6 +38,11 @@ pub struct Auth {
     pub proxy: Option<Arc<TrustedProxy>>,
 }
 
+/// Locks `m`, carrying on past a panic elsewhere: the maps behind these locks stay valid.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Marks a request whose session could not be checked (store down, session not seen here).
 #[derive(Clone, Copy)]
 struct SessionsDown;

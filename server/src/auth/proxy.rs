@@ -24,6 +24,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::lock;
 use super::password::Hasher;
 
 /// Cloudflare Access's header; oauth2-proxy users set `IRONLOG_TRUSTED_PROXY_HEADER`.
@@ -104,6 +105,8 @@ const ED: &[Algorithm] = &[Algorithm::EdDSA];
 #[derive(Deserialize)]
 struct Claims {
     email: Option<String>,
+    /// Required and checked by the validation; kept to know how long to trust the token.
+    exp: i64,
 }
 
 /// Checks a proxy token's signature, issuer, audience and times.
@@ -263,15 +266,15 @@ impl Verifier {
         if usable.is_empty() {
             return Err(Refusal::Algorithm(header.alg));
         }
+        let mut validation = Validation::new(header.alg);
+        validation.algorithms = vec![header.alg];
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&self.audiences);
+        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
         let mut last = Refusal::UnknownKey;
         for key in usable {
-            let mut validation = Validation::new(header.alg);
-            validation.algorithms = vec![header.alg];
-            validation.leeway = LEEWAY_SECS;
-            validation.validate_nbf = true;
-            validation.set_issuer(&[&self.issuer]);
-            validation.set_audience(&self.audiences);
-            validation.set_required_spec_claims(&["exp", "iss", "aud"]);
             match jsonwebtoken::decode::<Claims>(token, &key.key, &validation) {
                 Ok(data) => {
                     let email = data
@@ -280,31 +283,13 @@ impl Verifier {
                         .as_deref()
                         .and_then(|e| domain::account::normalize_email(e).ok())
                         .ok_or(Refusal::NoEmail)?;
-                    let exp = expiry(token).ok_or(Refusal::Malformed)?;
-                    return Ok((email, exp));
+                    return Ok((email, data.claims.exp));
                 }
                 Err(e) => last = Refusal::Invalid(e.to_string()),
             }
         }
         Err(last)
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// The `exp` claim of a token whose signature has been checked.
-fn expiry(token: &str) -> Option<i64> {
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use base64::Engine as _;
-    #[derive(Deserialize)]
-    struct Exp {
-        exp: i64,
-    }
-    let payload = token.split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
-    serde_json::from_slice::<Exp>(&bytes).ok().map(|e| e.exp)
 }
 
 /// Public keys from a JWKS document (`{"keys": [...]}`, as Cloudflare publishes at

@@ -20,6 +20,8 @@ use consumer::StoreError;
 use rand::RngCore as _;
 use sha2::{Digest, Sha256};
 
+use super::lock;
+
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
     /// How long a session lasts after log-in.
@@ -101,7 +103,7 @@ impl Sessions {
     }
 
     fn remember(&self, id: String, user_id: String, expires_at: DateTime<Utc>) {
-        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        let mut known = lock(&self.known);
         if known.len() >= MAX_KNOWN {
             let grace = self.config.outage_grace;
             known.retain(|_, k| k.checked.elapsed() < grace);
@@ -118,7 +120,7 @@ impl Sessions {
     }
 
     fn forget(&self, id: &str) {
-        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        let mut known = lock(&self.known);
         known.remove(id);
     }
 
@@ -156,7 +158,7 @@ impl Sessions {
             Unknown,
         }
         let seen = {
-            let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+            let mut known = lock(&self.known);
             match known.get_mut(&id) {
                 Some(k) if k.expires_at <= now => Seen::Expired,
                 Some(k) if k.checked.elapsed() < self.config.recheck => {
@@ -212,7 +214,7 @@ impl Sessions {
     async fn recheck(&self, id: String) {
         if let Err(e) = self.ask_store(id.clone()).await {
             tracing::debug!(error = %e, "session store unreachable; still trusting a known session");
-            let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+            let mut known = lock(&self.known);
             if let Some(k) = known.get_mut(&id) {
                 k.refreshing = false;
             }
@@ -229,7 +231,7 @@ impl Sessions {
     /// Forgets every remembered session of `user_id` (after a password change ended them in
     /// the store), so this server asks the store again.
     pub fn forget_user(&self, user_id: &str) {
-        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        let mut known = lock(&self.known);
         known.retain(|_, k| k.user_id != user_id);
     }
 }
