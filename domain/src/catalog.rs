@@ -222,12 +222,6 @@ impl ExerciseInfo {
                 "must be between 0.5 and 50 kg",
             ));
         }
-        if self.primary.is_empty() {
-            out.push(crate::Problem::new(
-                "primary",
-                "must name at least one muscle group",
-            ));
-        }
         out
     }
 }
@@ -360,6 +354,7 @@ mod tests {
             custom: true,
         };
         let fields: Vec<String> = bad.problems().into_iter().map(|p| p.field).collect();
-        assert_eq!(fields, ["slug", "name", "increment_kg", "primary"]);
+        // No muscles is allowed: such an exercise counts toward no muscle group.
+        assert_eq!(fields, ["slug", "name", "increment_kg"]);
     }
 }

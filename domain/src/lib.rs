@@ -6,6 +6,8 @@ pub mod catalog;
 pub mod cursor;
 pub mod decode;
 pub mod engine;
+pub mod export;
+pub mod import;
 pub mod problem;
 pub mod profile;
 pub mod program;

@@ -205,7 +205,6 @@ async fn the_plan_follows_the_history_and_the_profile() {
         fields,
         [
             "exercises[0].increment_kg",
-            "exercises[0].primary",
             "exercises[0].slug",
             "active_program"
         ]

@@ -1,0 +1,279 @@
+//! Reading history from other apps' CSV exports (Strong, Hevy) and from Ironlog's own CSV
+//! export. Pure: the server decides what is already stored and publishes the rest.
+//!
+//! Every session gets an id derived from the user and the session's content
+//! ([`content_id`]), so importing the same file twice yields the same ids, and a session
+//! already in the history (however it got there) is recognised by the same function.
+//!
+//! Rows are judged one by one: a bad row is rejected with its line number and the reason, and
+//! the rest of the file still imports. Warm-up sets are skipped (the engine prescribes its own)
+//! and so are sets without repetitions (cardio, timed holds).
+
+mod formats;
+pub mod names;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::catalog::{Catalog, ExerciseInfo};
+use crate::units::Unit;
+use crate::{rules, ExerciseLog, NewWorkout, SetLog};
+use formats::{Columns, RowOutcome};
+pub use formats::Source;
+
+/// The namespace of content-derived workout ids (a v4 UUID chosen once; never change it, or
+/// re-imports stop being recognised).
+const ID_NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_2a0e_93d4_4b7e_8a55_1c2e_7d9b_0f31);
+
+/// How to read what the file leaves unsaid.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub user_id: String,
+    /// The unit of weights in files that do not name one (Strong's older exports).
+    pub unit: Unit,
+    /// The offset of the local times in Strong and Hevy files, which carry no zone.
+    pub utc_offset: FixedOffset,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rejection {
+    /// 1-based line in the file.
+    pub line: u64,
+    pub reason: String,
+}
+
+/// What a file holds, ready to publish.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Import {
+    pub source: Source,
+    /// Data rows read (the header not counted).
+    pub rows: usize,
+    /// Sessions, oldest first, each with its content-derived id.
+    pub workouts: Vec<NewWorkout>,
+    pub rejected: Vec<Rejection>,
+    pub warmup_sets: usize,
+    /// Sets without repetitions: cardio and timed holds.
+    pub non_strength_sets: usize,
+    /// The user's own exercises made for names the catalog does not know.
+    pub new_exercises: Vec<ExerciseInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ImportError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is not a Strong, Hevy or Ironlog CSV export: its first line should be a header such as \"Date,Workout Name,Exercise Name,Set Order,Weight,Reps\" (Strong) or \"title,start_time,exercise_title,set_type,weight_kg,reps\" (Hevy)")]
+    UnknownFormat,
+    #[error("the {format} header lacks the column(s) {missing}")]
+    MissingColumns { format: Source, missing: String },
+    #[error("line {line}: {message}")]
+    Unreadable { line: u64, message: String },
+}
+
+/// The id of a session with this content for this user: the same everywhere, every time.
+pub fn content_id(user_id: &str, performed_at: DateTime<Utc>, exercises: &[ExerciseLog]) -> Uuid {
+    let mut canonical = format!("{user_id}\n{}\n", performed_at.timestamp_millis());
+    for e in exercises {
+        canonical.push_str(&e.exercise);
+        canonical.push(':');
+        for s in &e.sets {
+            // Debug of f64 is the shortest text that reads back to the same number.
+            canonical.push_str(&format!("{:?}x{}@{:?};", s.weight_kg, s.reps, s.rpe));
+        }
+        canonical.push('\n');
+    }
+    Uuid::new_v5(&ID_NAMESPACE, canonical.as_bytes())
+}
+
+/// Reads a whole export. `source` None detects the format from the header.
+pub fn parse(
+    text: &str,
+    source: Option<Source>,
+    catalog: &Catalog,
+    options: &Options,
+) -> Result<Import, ImportError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first_line = text.lines().find(|l| !l.trim().is_empty()).ok_or(ImportError::Empty)?;
+    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = reader.headers().map_err(|e| unreadable(&e, 1))?.clone();
+    let columns = Columns::new(&header);
+    let source = match source {
+        Some(s) => s,
+        None => Source::detect(&columns).ok_or(ImportError::UnknownFormat)?,
+    };
+    let missing = source.missing_columns(&columns);
+    if !missing.is_empty() {
+        return Err(ImportError::MissingColumns {
+            format: source,
+            missing: missing.join(", "),
+        });
+    }
+
+    let mut out = Import {
+        source,
+        rows: 0,
+        workouts: Vec::new(),
+        rejected: Vec::new(),
+        warmup_sets: 0,
+        non_strength_sets: 0,
+        new_exercises: Vec::new(),
+    };
+    let mut resolver = names::Resolver::new(catalog);
+    let mut sessions: Vec<Session> = Vec::new();
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                // A broken quote swallows the rest of the file; anything else is one row.
+                if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    out.rows += 1;
+                    out.rejected.push(Rejection {
+                        line,
+                        reason: "is not valid UTF-8".into(),
+                    });
+                    continue;
+                }
+                return Err(unreadable(&e, line));
+            }
+        }
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        out.rows += 1;
+        let row = match source.read_row(&columns, &record, options) {
+            RowOutcome::Set(row) => row,
+            RowOutcome::Warmup => {
+                out.warmup_sets += 1;
+                continue;
+            }
+            RowOutcome::NotStrength => {
+                out.non_strength_sets += 1;
+                continue;
+            }
+            RowOutcome::Reject(reason) => {
+                out.rejected.push(Rejection { line, reason });
+                continue;
+            }
+        };
+        let slug = match resolver.slug(&row.exercise) {
+            Ok(slug) => slug,
+            Err(reason) => {
+                out.rejected.push(Rejection { line, reason });
+                continue;
+            }
+        };
+        let at = *by_key.entry(row.session.clone()).or_insert_with(|| {
+            sessions.push(Session {
+                label: row.label.clone(),
+                performed_at: row.performed_at,
+                first_line: line,
+                rows: 0,
+                exercises: Vec::new(),
+            });
+            sessions.len() - 1
+        });
+        sessions[at].add(slug, row.set);
+    }
+
+    for session in sessions {
+        match session.check(options.now) {
+            Ok(()) => out.workouts.push(NewWorkout {
+                id: content_id(&options.user_id, session.performed_at, &session.exercises),
+                performed_at: session.performed_at,
+                exercises: session.exercises,
+            }),
+            Err(reason) => out.rejected.push(Rejection {
+                line: session.first_line,
+                reason,
+            }),
+        }
+    }
+    out.workouts.sort_by_key(|w| (w.performed_at, w.id));
+    out.rejected.sort_by_key(|r| r.line);
+    out.new_exercises = resolver.created;
+    // Keep only the exercises some imported session uses.
+    out.new_exercises
+        .retain(|e| out.workouts.iter().any(|w| w.exercises.iter().any(|x| x.exercise == e.slug)));
+    Ok(out)
+}
+
+fn unreadable(e: &csv::Error, line: u64) -> ImportError {
+    let line = e.position().map_or(line, csv::Position::line);
+    ImportError::Unreadable {
+        line,
+        message: format!("the CSV cannot be read past here ({e})"),
+    }
+}
+
+/// One set read from a row, with the session it belongs to.
+pub(crate) struct Row {
+    /// Rows with the same key are one session.
+    pub session: String,
+    /// How the session is named in messages.
+    pub label: String,
+    pub performed_at: DateTime<Utc>,
+    pub exercise: String,
+    pub set: SetLog,
+}
+
+struct Session {
+    label: String,
+    performed_at: DateTime<Utc>,
+    first_line: u64,
+    rows: usize,
+    exercises: Vec<ExerciseLog>,
+}
+
+impl Session {
+    /// Consecutive rows of one exercise are one entry; an exercise done again later (a
+    /// superset, a second round) is a new entry, as it happened.
+    fn add(&mut self, slug: String, set: SetLog) {
+        self.rows += 1;
+        match self.exercises.last_mut() {
+            Some(last) if last.exercise == slug => last.sets.push(set),
+            _ => self.exercises.push(ExerciseLog {
+                exercise: slug,
+                sets: vec![set],
+            }),
+        }
+    }
+
+    fn check(&self, now: DateTime<Utc>) -> Result<(), String> {
+        let whole = format!("the session \"{}\" ({} rows)", self.label, self.rows);
+        if let Some(m) = rules::check_performed_at(self.performed_at, now) {
+            return Err(format!("{whole}: its date {m}"));
+        }
+        if self.exercises.len() > rules::MAX_EXERCISES {
+            return Err(format!(
+                "{whole} has {} exercise entries; at most {} are allowed",
+                self.exercises.len(),
+                rules::MAX_EXERCISES
+            ));
+        }
+        if let Some(e) = self.exercises.iter().find(|e| e.sets.len() > rules::MAX_SETS) {
+            return Err(format!(
+                "{whole} has {} sets of {} in a row; at most {} are allowed",
+                e.sets.len(),
+                e.exercise,
+                rules::MAX_SETS
+            ));
+        }
+        Ok(())
+    }
+}

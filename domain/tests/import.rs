@@ -1,0 +1,224 @@
+//! Import fixtures for Strong and Hevy exports (and Ironlog's own CSV), including malformed
+//! rows, which are reported with their line and never stop the rest of the file.
+
+use chrono::{FixedOffset, TimeZone, Utc};
+use domain::catalog::Catalog;
+use domain::export::to_csv;
+use domain::import::{content_id, parse, Import, ImportError, Options, Source};
+use domain::units::Unit;
+use domain::{WorkoutLogged, EVENT_VERSION};
+
+fn fixture(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/import/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn options() -> Options {
+    Options {
+        user_id: "u1".into(),
+        unit: Unit::Kg,
+        utc_offset: FixedOffset::east_opt(0).unwrap(),
+        now: Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap(),
+    }
+}
+
+fn read(name: &str) -> Import {
+    parse(&fixture(name), None, &Catalog::default(), &options()).unwrap()
+}
+
+/// (slug, [(kg, reps, rpe)]) per exercise entry of one workout.
+fn shape(import: &Import, i: usize) -> Vec<(String, Vec<(f64, u32, Option<f64>)>)> {
+    import.workouts[i]
+        .exercises
+        .iter()
+        .map(|e| {
+            let sets = e.sets.iter().map(|s| ((s.weight_kg * 1000.0).round() / 1000.0, s.reps, s.rpe)).collect();
+            (e.exercise.clone(), sets)
+        })
+        .collect()
+}
+
+#[test]
+fn strong_sessions_sets_and_skips() {
+    let import = read("strong.csv");
+    assert_eq!(import.source, Source::Strong);
+    assert_eq!(import.rows, 12);
+    assert!(import.rejected.is_empty(), "{:?}", import.rejected);
+    assert_eq!(import.warmup_sets, 1);
+    assert_eq!(import.non_strength_sets, 2, "the plank hold and the run");
+    assert_eq!(import.workouts.len(), 2);
+    assert_eq!(
+        import.workouts[0].performed_at,
+        Utc.with_ymd_and_hms(2024, 3, 4, 18, 2, 11).unwrap()
+    );
+    assert_eq!(
+        shape(&import, 0),
+        [
+            ("squat".to_owned(), vec![(100.0, 5, None), (100.0, 5, Some(8.0)), (100.0, 5, Some(8.5))]),
+            ("bench-press".to_owned(), vec![(70.0, 8, None), (70.0, 8, None)]),
+            ("bench-press-smith-machine".to_owned(), vec![(50.0, 10, None)]),
+        ]
+    );
+    assert_eq!(
+        shape(&import, 1),
+        [
+            ("deadlift".to_owned(), vec![(140.0, 5, None)]),
+            ("pull-up".to_owned(), vec![(0.0, 8, None), (0.0, 7, None)]),
+        ]
+    );
+    // The one name the catalog lacks became the user's own exercise.
+    let made: Vec<&str> = import.new_exercises.iter().map(|e| e.slug.as_str()).collect();
+    assert_eq!(made, ["bench-press-smith-machine"]);
+}
+
+#[test]
+fn strong_with_semicolons_decimal_commas_and_units_per_row() {
+    let import = read("strong_semicolon_lbs.csv");
+    assert!(import.rejected.is_empty(), "{:?}", import.rejected);
+    assert_eq!(
+        shape(&import, 0),
+        [
+            ("bench-press".to_owned(), vec![(83.915, 5, None), (83.915, 5, None)]),
+            ("overhead-press".to_owned(), vec![(42.5, 6, Some(7.5))]),
+        ]
+    );
+}
+
+#[test]
+fn strong_local_times_take_the_given_offset() {
+    let mut o = options();
+    o.utc_offset = FixedOffset::east_opt(2 * 3600).unwrap();
+    let import = parse(&fixture("strong.csv"), None, &Catalog::default(), &o).unwrap();
+    assert_eq!(
+        import.workouts[0].performed_at,
+        Utc.with_ymd_and_hms(2024, 3, 4, 16, 2, 11).unwrap()
+    );
+}
+
+#[test]
+fn hevy_sessions_supersets_and_skips() {
+    let import = read("hevy.csv");
+    assert_eq!(import.source, Source::Hevy);
+    assert!(import.rejected.is_empty(), "{:?}", import.rejected);
+    assert_eq!((import.warmup_sets, import.non_strength_sets), (1, 1));
+    assert_eq!(
+        shape(&import, 0),
+        [
+            ("bench-press".to_owned(), vec![(80.0, 5, Some(8.0)), (80.0, 5, Some(9.0))]),
+            ("lateral-raise".to_owned(), vec![(10.0, 12, None)]),
+            ("triceps-pushdown".to_owned(), vec![(25.0, 12, None)]),
+            ("lateral-raise".to_owned(), vec![(10.0, 11, None)]),
+        ]
+    );
+    assert_eq!(
+        shape(&import, 1),
+        [
+            ("squat".to_owned(), vec![(110.0, 5, None)]),
+            ("leg-press".to_owned(), vec![(200.0, 12, None)]),
+        ]
+    );
+    assert_eq!(
+        import.workouts[1].performed_at,
+        Utc.with_ymd_and_hms(2024, 1, 17, 18, 0, 0).unwrap()
+    );
+    assert!(import.new_exercises.is_empty());
+}
+
+#[test]
+fn hevy_in_pounds() {
+    let import = read("hevy_lbs.csv");
+    assert!(import.rejected.is_empty(), "{:?}", import.rejected);
+    assert_eq!(
+        shape(&import, 0),
+        [
+            ("deadlift".to_owned(), vec![(142.882, 3, None)]),
+            ("lat-pulldown".to_owned(), vec![(54.431, 10, None)]),
+        ]
+    );
+}
+
+#[test]
+fn malformed_strong_rows_are_reported_and_the_rest_imports() {
+    let import = read("malformed_strong.csv");
+    let lines: Vec<(u64, &str)> = import
+        .rejected
+        .iter()
+        .map(|r| (r.line, r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (3, "date \"yesterday\" is not a date and time like 2024-03-01 18:30:00"),
+            (4, "weight \"heavy\" is not a number"),
+            (5, "reps \"5.5\" is not a whole number"),
+            (6, "reps 500 must be between 1 and 100"),
+            (7, "weight -20 kg must be between 0 and 1000 kg"),
+            (8, "RPE 11 must be between 1 and 10 in steps of 0.5"),
+            (9, "the exercise name is empty"),
+            (10, "set order \"X\" is not a number, W, D or F"),
+            (11, "reps are empty"),
+            (12, "the session \"Old 1999-12-31 10:00:00\" (1 rows): its date must not be before 2000-01-01"),
+        ]
+    );
+    assert_eq!(import.rows, 12, "the blank line is not a row");
+    assert_eq!(shape(&import, 0), [("squat".to_owned(), vec![(100.0, 5, None); 2])]);
+}
+
+#[test]
+fn malformed_hevy_rows_are_reported_and_the_rest_imports() {
+    let import = read("malformed_hevy.csv");
+    let lines: Vec<u64> = import.rejected.iter().map(|r| r.line).collect();
+    assert_eq!(lines, [3, 4, 5, 6], "{:?}", import.rejected);
+    assert!(import.rejected[0].reason.contains("set type \"superset\""));
+    assert!(import.rejected[1].reason.contains("32 Jan 2024"));
+    assert!(import.rejected[2].reason.contains("1000 kg"));
+    assert_eq!(import.rejected[3].reason, "reps are empty");
+    assert_eq!(shape(&import, 0), [("bench-press".to_owned(), vec![(80.0, 5, None)])]);
+}
+
+#[test]
+fn files_that_cannot_be_read_say_why() {
+    let c = Catalog::default();
+    let o = options();
+    assert_eq!(parse("", None, &c, &o), Err(ImportError::Empty));
+    assert_eq!(parse("\n  \n", None, &c, &o), Err(ImportError::Empty));
+    assert_eq!(parse("a,b,c\n1,2,3\n", None, &c, &o), Err(ImportError::UnknownFormat));
+    let missing = parse("Date,Exercise Name,Set Order\n", None, &c, &o).unwrap_err();
+    assert_eq!(missing.to_string(), "the Strong header lacks the column(s) \"weight\", \"reps\"");
+    let forced = parse(&fixture("strong.csv"), Some(Source::Hevy), &c, &o).unwrap_err();
+    assert!(matches!(forced, ImportError::MissingColumns { format: Source::Hevy, .. }));
+    let broken = "Date,Exercise Name,Set Order,Weight,Reps\n2024-01-01 10:00:00,\"Squat,1,100,5\n";
+    assert!(matches!(parse(broken, None, &c, &o), Ok(_) | Err(ImportError::Unreadable { .. })));
+}
+
+#[test]
+fn ids_come_from_the_content_and_the_user() {
+    let a = read("strong.csv");
+    let b = read("strong.csv");
+    assert_eq!(a.workouts, b.workouts, "same file, same sessions and ids");
+    let w = &a.workouts[0];
+    assert_eq!(w.id, content_id("u1", w.performed_at, &w.exercises));
+    assert_ne!(w.id, content_id("u2", w.performed_at, &w.exercises), "per user");
+    let mut changed = w.exercises.clone();
+    changed[0].sets[0].reps += 1;
+    assert_ne!(w.id, content_id("u1", w.performed_at, &changed));
+    assert_ne!(a.workouts[0].id, a.workouts[1].id);
+}
+
+#[test]
+fn the_csv_export_imports_back_to_the_same_sessions() {
+    let import = read("hevy.csv");
+    let catalog = Catalog::with_custom(import.new_exercises.clone());
+    let stored: Vec<WorkoutLogged> = import
+        .workouts
+        .iter()
+        .map(|w| WorkoutLogged::new(w.clone(), "u1", options().now))
+        .collect();
+    assert!(stored.iter().all(|w| w.v == EVENT_VERSION));
+    let csv = to_csv(&stored, &catalog);
+    assert!(csv.starts_with("workout_id,performed_at,exercise,exercise_name,set,weight_kg,reps,rpe\n"));
+    let again = parse(&csv, None, &catalog, &options()).unwrap();
+    assert_eq!(again.source, Source::Ironlog);
+    assert!(again.rejected.is_empty(), "{:?}", again.rejected);
+    assert_eq!(again.workouts, import.workouts, "same content, so the same ids");
+}
