@@ -21,7 +21,9 @@ pub fn to_csv(workouts: &[WorkoutLogged], catalog: &Catalog) -> String {
     let _ = writer.write_record(CSV_HEADER);
     for w in workouts {
         let id = w.id.to_string();
-        let at = w.performed_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let at = w
+            .performed_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         for e in &w.exercises {
             let name = catalog.name(&e.exercise);
             for (i, s) in e.sets.iter().enumerate() {

@@ -9,7 +9,10 @@ use domain::units::Unit;
 use domain::{WorkoutLogged, EVENT_VERSION};
 
 fn fixture(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/import/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/import/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -26,13 +29,20 @@ fn read(name: &str) -> Import {
     parse(&fixture(name), None, &Catalog::default(), &options()).unwrap()
 }
 
-/// (slug, [(kg, reps, rpe)]) per exercise entry of one workout.
-fn shape(import: &Import, i: usize) -> Vec<(String, Vec<(f64, u32, Option<f64>)>)> {
+/// (kg rounded to grams, reps, rpe)
+type Set = (f64, u32, Option<f64>);
+
+/// (slug, sets) per exercise entry of one workout.
+fn shape(import: &Import, i: usize) -> Vec<(String, Vec<Set>)> {
     import.workouts[i]
         .exercises
         .iter()
         .map(|e| {
-            let sets = e.sets.iter().map(|s| ((s.weight_kg * 1000.0).round() / 1000.0, s.reps, s.rpe)).collect();
+            let sets = e
+                .sets
+                .iter()
+                .map(|s| ((s.weight_kg * 1000.0).round() / 1000.0, s.reps, s.rpe))
+                .collect();
             (e.exercise.clone(), sets)
         })
         .collect()
@@ -54,9 +64,22 @@ fn strong_sessions_sets_and_skips() {
     assert_eq!(
         shape(&import, 0),
         [
-            ("squat".to_owned(), vec![(100.0, 5, None), (100.0, 5, Some(8.0)), (100.0, 5, Some(8.5))]),
-            ("bench-press".to_owned(), vec![(70.0, 8, None), (70.0, 8, None)]),
-            ("bench-press-smith-machine".to_owned(), vec![(50.0, 10, None)]),
+            (
+                "squat".to_owned(),
+                vec![
+                    (100.0, 5, None),
+                    (100.0, 5, Some(8.0)),
+                    (100.0, 5, Some(8.5))
+                ]
+            ),
+            (
+                "bench-press".to_owned(),
+                vec![(70.0, 8, None), (70.0, 8, None)]
+            ),
+            (
+                "bench-press-smith-machine".to_owned(),
+                vec![(50.0, 10, None)]
+            ),
         ]
     );
     assert_eq!(
@@ -67,7 +90,11 @@ fn strong_sessions_sets_and_skips() {
         ]
     );
     // The one name the catalog lacks became the user's own exercise.
-    let made: Vec<&str> = import.new_exercises.iter().map(|e| e.slug.as_str()).collect();
+    let made: Vec<&str> = import
+        .new_exercises
+        .iter()
+        .map(|e| e.slug.as_str())
+        .collect();
     assert_eq!(made, ["bench-press-smith-machine"]);
 }
 
@@ -78,7 +105,10 @@ fn strong_with_semicolons_decimal_commas_and_units_per_row() {
     assert_eq!(
         shape(&import, 0),
         [
-            ("bench-press".to_owned(), vec![(83.915, 5, None), (83.915, 5, None)]),
+            (
+                "bench-press".to_owned(),
+                vec![(83.915, 5, None), (83.915, 5, None)]
+            ),
             ("overhead-press".to_owned(), vec![(42.5, 6, Some(7.5))]),
         ]
     );
@@ -104,7 +134,10 @@ fn hevy_sessions_supersets_and_skips() {
     assert_eq!(
         shape(&import, 0),
         [
-            ("bench-press".to_owned(), vec![(80.0, 5, Some(8.0)), (80.0, 5, Some(9.0))]),
+            (
+                "bench-press".to_owned(),
+                vec![(80.0, 5, Some(8.0)), (80.0, 5, Some(9.0))]
+            ),
             ("lateral-raise".to_owned(), vec![(10.0, 12, None)]),
             ("triceps-pushdown".to_owned(), vec![(25.0, 12, None)]),
             ("lateral-raise".to_owned(), vec![(10.0, 11, None)]),
@@ -161,7 +194,10 @@ fn malformed_strong_rows_are_reported_and_the_rest_imports() {
         ]
     );
     assert_eq!(import.rows, 12, "the blank line is not a row");
-    assert_eq!(shape(&import, 0), [("squat".to_owned(), vec![(100.0, 5, None); 2])]);
+    assert_eq!(
+        shape(&import, 0),
+        [("squat".to_owned(), vec![(100.0, 5, None); 2])]
+    );
 }
 
 #[test]
@@ -173,7 +209,10 @@ fn malformed_hevy_rows_are_reported_and_the_rest_imports() {
     assert!(import.rejected[1].reason.contains("32 Jan 2024"));
     assert!(import.rejected[2].reason.contains("1000 kg"));
     assert_eq!(import.rejected[3].reason, "reps are empty");
-    assert_eq!(shape(&import, 0), [("bench-press".to_owned(), vec![(80.0, 5, None)])]);
+    assert_eq!(
+        shape(&import, 0),
+        [("bench-press".to_owned(), vec![(80.0, 5, None)])]
+    );
 }
 
 #[test]
@@ -182,13 +221,28 @@ fn files_that_cannot_be_read_say_why() {
     let o = options();
     assert_eq!(parse("", None, &c, &o), Err(ImportError::Empty));
     assert_eq!(parse("\n  \n", None, &c, &o), Err(ImportError::Empty));
-    assert_eq!(parse("a,b,c\n1,2,3\n", None, &c, &o), Err(ImportError::UnknownFormat));
+    assert_eq!(
+        parse("a,b,c\n1,2,3\n", None, &c, &o),
+        Err(ImportError::UnknownFormat)
+    );
     let missing = parse("Date,Exercise Name,Set Order\n", None, &c, &o).unwrap_err();
-    assert_eq!(missing.to_string(), "the Strong header lacks the column(s) \"weight\", \"reps\"");
+    assert_eq!(
+        missing.to_string(),
+        "the Strong header lacks the column(s) \"weight\", \"reps\""
+    );
     let forced = parse(&fixture("strong.csv"), Some(Source::Hevy), &c, &o).unwrap_err();
-    assert!(matches!(forced, ImportError::MissingColumns { format: Source::Hevy, .. }));
+    assert!(matches!(
+        forced,
+        ImportError::MissingColumns {
+            format: Source::Hevy,
+            ..
+        }
+    ));
     let broken = "Date,Exercise Name,Set Order,Weight,Reps\n2024-01-01 10:00:00,\"Squat,1,100,5\n";
-    assert!(matches!(parse(broken, None, &c, &o), Ok(_) | Err(ImportError::Unreadable { .. })));
+    assert!(matches!(
+        parse(broken, None, &c, &o),
+        Ok(_) | Err(ImportError::Unreadable { .. })
+    ));
 }
 
 #[test]
@@ -198,7 +252,11 @@ fn ids_come_from_the_content_and_the_user() {
     assert_eq!(a.workouts, b.workouts, "same file, same sessions and ids");
     let w = &a.workouts[0];
     assert_eq!(w.id, content_id("u1", w.performed_at, &w.exercises));
-    assert_ne!(w.id, content_id("u2", w.performed_at, &w.exercises), "per user");
+    assert_ne!(
+        w.id,
+        content_id("u2", w.performed_at, &w.exercises),
+        "per user"
+    );
     let mut changed = w.exercises.clone();
     changed[0].sets[0].reps += 1;
     assert_ne!(w.id, content_id("u1", w.performed_at, &changed));
@@ -216,9 +274,14 @@ fn the_csv_export_imports_back_to_the_same_sessions() {
         .collect();
     assert!(stored.iter().all(|w| w.v == EVENT_VERSION));
     let csv = to_csv(&stored, &catalog);
-    assert!(csv.starts_with("workout_id,performed_at,exercise,exercise_name,set,weight_kg,reps,rpe\n"));
+    assert!(
+        csv.starts_with("workout_id,performed_at,exercise,exercise_name,set,weight_kg,reps,rpe\n")
+    );
     let again = parse(&csv, None, &catalog, &options()).unwrap();
     assert_eq!(again.source, Source::Ironlog);
     assert!(again.rejected.is_empty(), "{:?}", again.rejected);
-    assert_eq!(again.workouts, import.workouts, "same content, so the same ids");
+    assert_eq!(
+        again.workouts, import.workouts,
+        "same content, so the same ids"
+    );
 }

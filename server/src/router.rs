@@ -88,6 +88,14 @@ pub fn router(state: AppState) -> Router {
             api::training::put_profile
         ))
         .routes(routes!(api::training::plan))
+        .routes(routes!(
+            api::training::get_program,
+            api::training::put_program,
+            api::training::delete_program
+        ))
+        .routes(routes!(api::training::activate_program))
+        .routes(routes!(api::data::import))
+        .routes(routes!(api::data::export))
         .routes(routes!(auth::api::signup))
         .routes(routes!(auth::api::login))
         .routes(routes!(auth::api::logout))

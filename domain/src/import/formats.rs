@@ -75,7 +75,13 @@ pub(crate) enum RowOutcome {
 
 const STRONG: &[&str] = &["date", "exercise name", "set order", "weight", "reps"];
 const HEVY: &[&str] = &["title", "start_time", "exercise_title", "set_type", "reps"];
-const IRONLOG: &[&str] = &["workout_id", "performed_at", "exercise", "weight_kg", "reps"];
+const IRONLOG: &[&str] = &[
+    "workout_id",
+    "performed_at",
+    "exercise",
+    "weight_kg",
+    "reps",
+];
 
 impl Source {
     pub(crate) fn detect(columns: &Columns) -> Option<Source> {
@@ -129,11 +135,13 @@ fn strong(c: &Columns, r: &csv::StringRecord, o: &Options) -> Result<RowOutcome,
     if order.eq_ignore_ascii_case("w") {
         return Ok(RowOutcome::Warmup);
     }
-    let is_set = order.parse::<u32>().is_ok()
-        || ["d", "f"].iter().any(|k| order.eq_ignore_ascii_case(k));
+    let is_set =
+        order.parse::<u32>().is_ok() || ["d", "f"].iter().any(|k| order.eq_ignore_ascii_case(k));
     if !is_set {
         // Strong writes rest timers and notes as rows of their own.
-        if order.to_ascii_lowercase().contains("rest") || order.to_ascii_lowercase().contains("note") {
+        if order.to_ascii_lowercase().contains("rest")
+            || order.to_ascii_lowercase().contains("note")
+        {
             return Ok(RowOutcome::NotStrength);
         }
         return Err(format!("set order \"{order}\" is not a number, W, D or F"));
@@ -166,7 +174,11 @@ fn hevy(c: &Columns, r: &csv::StringRecord, o: &Options) -> Result<RowOutcome, S
     match kind.as_str() {
         "warmup" => return Ok(RowOutcome::Warmup),
         "normal" | "dropset" | "failure" | "" => {}
-        other => return Err(format!("set type \"{other}\" is not normal, warmup, dropset or failure")),
+        other => {
+            return Err(format!(
+                "set type \"{other}\" is not normal, warmup, dropset or failure"
+            ))
+        }
     }
     let (load, unit) = if c.has("weight_kg") {
         (c.get(r, "weight_kg"), Unit::Kg)
@@ -177,7 +189,12 @@ fn hevy(c: &Columns, r: &csv::StringRecord, o: &Options) -> Result<RowOutcome, S
     let performed_at = local_time(
         start,
         o,
-        &["%d %b %Y, %H:%M", "%d %b %Y, %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"],
+        &[
+            "%d %b %Y, %H:%M",
+            "%d %b %Y, %H:%M:%S",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
+        ],
     )?;
     let title = c.get(r, "title");
     let moved = ["distance_km", "distance_miles", "duration_seconds"]
@@ -185,7 +202,10 @@ fn hevy(c: &Columns, r: &csv::StringRecord, o: &Options) -> Result<RowOutcome, S
         .any(|k| timed(c.get(r, k)));
     set_row(
         format!("{start}\u{1f}{title}"),
-        format!("{} {start}", if title.is_empty() { "Workout" } else { title }),
+        format!(
+            "{} {start}",
+            if title.is_empty() { "Workout" } else { title }
+        ),
         performed_at,
         c.get(r, "exercise_title"),
         weight(load, unit)?,
@@ -202,12 +222,11 @@ fn ironlog(c: &Columns, r: &csv::StringRecord) -> Result<RowOutcome, String> {
         .map_err(|_| format!("performed_at \"{at}\" is not an RFC 3339 time"))?
         .with_timezone(&Utc);
     let slug = c.get(r, "exercise");
-    // A slug the catalog knows is used as is; otherwise the name makes the user's own.
     let exercise = match c.get(r, "exercise_name") {
-        name if !name.is_empty() && rules::check_slug(slug).is_some() => name,
-        _ => slug,
+        "" => slug,
+        name => name,
     };
-    set_row(
+    let row = set_row(
         c.get(r, "workout_id").to_owned(),
         format!("{} {at}", c.get(r, "workout_id")),
         performed_at,
@@ -216,7 +235,15 @@ fn ironlog(c: &Columns, r: &csv::StringRecord) -> Result<RowOutcome, String> {
         c.get(r, "reps"),
         c.get(r, "rpe"),
         false,
-    )
+    )?;
+    Ok(match row {
+        // The file's slug is kept when it is valid, so the user's own exercises keep theirs.
+        RowOutcome::Set(mut row) if rules::check_slug(slug).is_none() => {
+            row.slug = Some(slug.to_owned());
+            RowOutcome::Set(row)
+        }
+        other => other,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -264,6 +291,7 @@ fn set_row(
         label,
         performed_at,
         exercise: exercise.to_owned(),
+        slug: None,
         set: SetLog {
             weight_kg,
             reps: reps as u32,

@@ -15,14 +15,14 @@ pub mod names;
 use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::catalog::{Catalog, ExerciseInfo};
 use crate::units::Unit;
 use crate::{rules, ExerciseLog, NewWorkout, SetLog};
-use formats::{Columns, RowOutcome};
 pub use formats::Source;
+use formats::{Columns, RowOutcome};
 
 /// The namespace of content-derived workout ids (a v4 UUID chosen once; never change it, or
 /// re-imports stop being recognised).
@@ -39,7 +39,7 @@ pub struct Options {
     pub now: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rejection {
     /// 1-based line in the file.
     pub line: u64,
@@ -74,6 +74,65 @@ pub enum ImportError {
     Unreadable { line: u64, message: String },
 }
 
+/// At most this many rejections are listed in a summary; the total is always given.
+pub const MAX_LISTED_REJECTIONS: usize = 200;
+
+/// What an import did, as the API answers it and the Import page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub format: Source,
+    /// Data rows in the file.
+    pub rows: usize,
+    /// Sessions found in the file.
+    pub sessions: usize,
+    /// Sessions sent to be stored.
+    pub imported: usize,
+    /// Sessions already in the history, left alone.
+    pub duplicates: usize,
+    /// Sessions not sent because the write queue failed; importing the file again sends them.
+    pub failed: usize,
+    pub warmup_sets: usize,
+    pub non_strength_sets: usize,
+    /// The first [`MAX_LISTED_REJECTIONS`] rejected rows, by line.
+    pub rejected: Vec<Rejection>,
+    pub rejected_total: usize,
+    /// Names of the exercises added to the user's own for this import.
+    pub new_exercises: Vec<String>,
+}
+
+impl Summary {
+    /// One sentence for people.
+    pub fn message(&self) -> String {
+        let mut text = format!(
+            "{} of {} sessions imported, {} already there",
+            self.imported, self.sessions, self.duplicates
+        );
+        if self.rejected_total > 0 {
+            text.push_str(&format!(", {} rows rejected", self.rejected_total));
+        }
+        if self.failed > 0 {
+            text.push_str(&format!(
+                "; {} not sent because the server could not queue them: import the same file again to send them",
+                self.failed
+            ));
+        }
+        text.push('.');
+        text
+    }
+}
+
+/// One line of the streamed answer (`Accept: application/x-ndjson`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Progress {
+    /// Sessions handled so far (sent or found already there) of those in the file.
+    Progress {
+        done: usize,
+        total: usize,
+    },
+    Summary(Summary),
+}
+
 /// The id of a session with this content for this user: the same everywhere, every time.
 pub fn content_id(user_id: &str, performed_at: DateTime<Utc>, exercises: &[ExerciseLog]) -> Uuid {
     let mut canonical = format!("{user_id}\n{}\n", performed_at.timestamp_millis());
@@ -97,7 +156,10 @@ pub fn parse(
     options: &Options,
 ) -> Result<Import, ImportError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let first_line = text.lines().find(|l| !l.trim().is_empty()).ok_or(ImportError::Empty)?;
+    let first_line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .ok_or(ImportError::Empty)?;
     let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
         b';'
     } else {
@@ -171,7 +233,11 @@ pub fn parse(
                 continue;
             }
         };
-        let slug = match resolver.slug(&row.exercise) {
+        let resolved = match &row.slug {
+            Some(slug) => resolver.slug_or_create(slug, &row.exercise),
+            None => resolver.slug(&row.exercise),
+        };
+        let slug = match resolved {
             Ok(slug) => slug,
             Err(reason) => {
                 out.rejected.push(Rejection { line, reason });
@@ -208,8 +274,11 @@ pub fn parse(
     out.rejected.sort_by_key(|r| r.line);
     out.new_exercises = resolver.created;
     // Keep only the exercises some imported session uses.
-    out.new_exercises
-        .retain(|e| out.workouts.iter().any(|w| w.exercises.iter().any(|x| x.exercise == e.slug)));
+    out.new_exercises.retain(|e| {
+        out.workouts
+            .iter()
+            .any(|w| w.exercises.iter().any(|x| x.exercise == e.slug))
+    });
     Ok(out)
 }
 
@@ -229,6 +298,8 @@ pub(crate) struct Row {
     pub label: String,
     pub performed_at: DateTime<Utc>,
     pub exercise: String,
+    /// The slug the file gives, if any (Ironlog's own export).
+    pub slug: Option<String>,
     pub set: SetLog,
 }
 
@@ -266,7 +337,11 @@ impl Session {
                 rules::MAX_EXERCISES
             ));
         }
-        if let Some(e) = self.exercises.iter().find(|e| e.sets.len() > rules::MAX_SETS) {
+        if let Some(e) = self
+            .exercises
+            .iter()
+            .find(|e| e.sets.len() > rules::MAX_SETS)
+        {
             return Err(format!(
                 "{whole} has {} sets of {} in a row; at most {} are allowed",
                 e.sets.len(),

@@ -19,7 +19,10 @@ const ALIASES: &[(&str, &str)] = &[
     ("bicep curl (dumbbell)", "dumbbell-curl"),
     ("bicep curl (cable)", "cable-curl"),
     ("shoulder press (dumbbell)", "dumbbell-shoulder-press"),
-    ("seated shoulder press (dumbbell)", "dumbbell-shoulder-press"),
+    (
+        "seated shoulder press (dumbbell)",
+        "dumbbell-shoulder-press",
+    ),
     ("shoulder press (machine)", "shoulder-press-machine"),
     ("incline bench press (dumbbell)", "dumbbell-incline-press"),
     ("overhead press (dumbbell)", "dumbbell-shoulder-press"),
@@ -27,7 +30,10 @@ const ALIASES: &[(&str, &str)] = &[
     ("seated row (cable)", "seated-cable-row"),
     ("seated cable row - v grip (cable)", "seated-cable-row"),
     ("seated row (machine)", "machine-row"),
-    ("triceps pushdown (cable - straight bar)", "triceps-pushdown"),
+    (
+        "triceps pushdown (cable - straight bar)",
+        "triceps-pushdown",
+    ),
     ("triceps rope pushdown", "triceps-pushdown"),
     ("triceps extension (dumbbell)", "overhead-triceps-extension"),
     ("triceps extension (cable)", "overhead-cable-extension"),
@@ -106,7 +112,9 @@ fn word_index(catalog: &Catalog) -> HashMap<BTreeSet<String>, String> {
             let mut with_equipment = base.clone();
             with_equipment.insert(equipment_word(e.equipment).to_owned());
             // The first exercise claiming a key keeps it: built-ins come first.
-            index.entry(with_equipment).or_insert_with(|| e.slug.clone());
+            index
+                .entry(with_equipment)
+                .or_insert_with(|| e.slug.clone());
             index.entry(base).or_insert_with(|| e.slug.clone());
         }
     }
@@ -151,6 +159,15 @@ impl Resolver {
         found
     }
 
+    /// A slug from Ironlog's own export: kept if the catalog or this import knows it, else
+    /// made the user's own exercise under that slug and name.
+    pub fn slug_or_create(&mut self, slug: &str, name: &str) -> Result<String, String> {
+        if self.catalog.find(slug).is_some() || self.created.iter().any(|e| e.slug == slug) {
+            return Ok(slug.to_owned());
+        }
+        self.create_as(slug, name.trim())
+    }
+
     fn find(&self, key: &str) -> Option<String> {
         if self.catalog.find(key).is_some() {
             return Some(key.to_owned());
@@ -172,12 +189,16 @@ impl Resolver {
     }
 
     fn create(&mut self, name: &str) -> Result<String, String> {
+        self.create_as(&slugify(name), name)
+    }
+
+    fn create_as(&mut self, slug: &str, name: &str) -> Result<String, String> {
         if self.catalog.custom.len() + self.created.len() >= MAX_EXERCISES {
             return Err(format!(
                 "\"{name}\" is not in the catalog, and you already have {MAX_EXERCISES} exercises of your own"
             ));
         }
-        let slug = self.free_slug(&slugify(name));
+        let slug = self.free_slug(slug);
         let lower = name.to_ascii_lowercase();
         let equipment = guess_equipment(&lower);
         self.created.push(ExerciseInfo {
@@ -194,9 +215,8 @@ impl Resolver {
 
     /// `base`, or `base-2`, `base-3`… when an exercise already has it.
     fn free_slug(&self, base: &str) -> String {
-        let taken = |s: &str| {
-            self.catalog.find(s).is_some() || self.created.iter().any(|e| e.slug == s)
-        };
+        let taken =
+            |s: &str| self.catalog.find(s).is_some() || self.created.iter().any(|e| e.slug == s);
         if !taken(base) {
             return base.to_owned();
         }
@@ -204,7 +224,10 @@ impl Resolver {
             .map(|n| {
                 let suffix = format!("-{n}");
                 let room = MAX_SLUG_LEN - suffix.len();
-                format!("{}{suffix}", base[..base.len().min(room)].trim_end_matches('-'))
+                format!(
+                    "{}{suffix}",
+                    base[..base.len().min(room)].trim_end_matches('-')
+                )
             })
             .find(|s| !taken(s))
             .unwrap_or_else(|| base.to_owned())
@@ -304,7 +327,10 @@ mod tests {
             ("Lat Pulldown (Cable)", "lat-pulldown"),
             ("Leg Extension (Machine)", "leg-extension"),
             ("Pull Up", "pull-up"),
-            ("Triceps Pushdown (Cable - Straight Bar)", "triceps-pushdown"),
+            (
+                "Triceps Pushdown (Cable - Straight Bar)",
+                "triceps-pushdown",
+            ),
             ("face pull (cable)", "face-pull"),
             ("squat", "squat"),
         ] {

@@ -199,6 +199,43 @@ pub struct Plan {
     pub exercises: Vec<PlannedExercise>,
 }
 
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Rejection {
+    /// 1-based line of the file.
+    pub line: u64,
+    #[schema(example = "reps \"5.5\" is not a whole number")]
+    pub reason: String,
+}
+
+/// What an import did. Sessions already in the history count as `duplicates` and are left
+/// alone; `failed` sessions were not queued (import the same file again to send them).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ImportSummary {
+    /// strong, hevy or ironlog.
+    pub format: String,
+    pub rows: usize,
+    pub sessions: usize,
+    pub imported: usize,
+    pub duplicates: usize,
+    pub failed: usize,
+    pub warmup_sets: usize,
+    pub non_strength_sets: usize,
+    /// The first 200 rejected rows.
+    pub rejected: Vec<Rejection>,
+    pub rejected_total: usize,
+    /// Exercises added to the user's own because the catalog lacked their names.
+    pub new_exercises: Vec<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Activate {
+    /// The active program's slug.
+    pub active: String,
+}
+
 /// What every endpoint that reads a JSON body may answer before it looks at the content.
 #[derive(IntoResponses)]
 #[allow(dead_code)]
@@ -233,6 +270,6 @@ impl Modify for SessionCookie {
 #[openapi(
     info(title = "Ironlog API", description = "Log workouts and read them back. Every workout call needs a session cookie from sign-up or log-in."),
     modifiers(&SessionCookie),
-    tags((name = "workouts"), (name = "auth"))
+    tags((name = "workouts"), (name = "auth"), (name = "training"), (name = "data"))
 )]
 pub struct ApiDoc;

@@ -11,8 +11,8 @@ pub enum ApiError {
     MalformedJson(String),
     #[error("the body is larger than {0} bytes")]
     TooLarge(usize),
-    #[error("send the body as application/json")]
-    UnsupportedMediaType,
+    #[error("send the body as {0}")]
+    UnsupportedMediaType(&'static str),
     #[error("the request has {} problem(s)", .0.len())]
     Invalid(Vec<Problem>),
     #[error("the request has {} problem(s)", .0.len())]
@@ -40,7 +40,7 @@ impl ApiError {
         match self {
             ApiError::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
-            ApiError::UnsupportedMediaType => {
+            ApiError::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_workout"),

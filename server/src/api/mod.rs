@@ -1,5 +1,6 @@
 //! The thin JSON API under `/api/v1`, used by the browser and by other clients.
 
+pub mod data;
 pub mod doc;
 pub mod error;
 pub mod training;

@@ -4,8 +4,8 @@
 //! same functions, so both always agree.
 
 use axum::body::Body;
-use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use domain::catalog::ExerciseInfo;
 use domain::engine::Plan;
@@ -159,16 +159,7 @@ pub async fn put_profile(
     let value = json_request(&headers, body).await?;
     let profile: Profile = serde_json::from_value(value)
         .map_err(|e| ApiError::InvalidInput(vec![domain::Problem::new("", e.to_string())]))?;
-    let problems = profile.problems();
-    if !problems.is_empty() {
-        return Err(ApiError::InvalidInput(problems));
-    }
-    state
-        .auth
-        .accounts
-        .put_profile(&user, &profile)
-        .await
-        .map_err(unavailable)?;
+    save_profile(&state, &user, &profile).await?;
     Ok(Json(profile))
 }
 
@@ -184,4 +175,166 @@ pub async fn put_profile(
 )]
 pub async fn plan(State(state): State<AppState>, User(user): User) -> Result<Json<Plan>, ApiError> {
     Ok(Json(plan_for(&state, &user).await?))
+}
+
+fn store_failed(e: impl std::fmt::Display) -> ApiError {
+    tracing::warn!(error = %e, "saving the profile failed");
+    ApiError::Unavailable("the profile store is unavailable")
+}
+
+/// Saves a changed profile after checking it whole, as `PUT /api/v1/profile` does.
+async fn save_profile(state: &AppState, user: &str, profile: &Profile) -> Result<(), ApiError> {
+    let problems = profile.problems();
+    if !problems.is_empty() {
+        return Err(ApiError::InvalidInput(problems));
+    }
+    state
+        .auth
+        .accounts
+        .put_profile(user, profile)
+        .await
+        .map_err(store_failed)
+}
+
+/// One program, built in or the user's own.
+#[utoipa::path(
+    get, path = "/api/v1/programs/{slug}", tag = "training",
+    params(("slug" = String, Path, description = "the program's slug")),
+    security(("session" = [])),
+    responses(
+        (status = 200, body = crate::api::doc::Program),
+        (status = 401, description = "no session", body = crate::api::doc::Error),
+        (status = 404, description = "no such program", body = crate::api::doc::Error),
+        (status = 503, description = "the profile store is unavailable", body = crate::api::doc::Error),
+    )
+)]
+pub async fn get_program(
+    State(state): State<AppState>,
+    User(user): User,
+    Path(slug): Path<String>,
+) -> Result<Json<Program>, ApiError> {
+    let profile = profile_of(&state, &user).await?;
+    profile.program(&slug).map(Json).ok_or(ApiError::NotFound)
+}
+
+/// Creates or replaces one of the user's own programs (days → exercises → sets and reps →
+/// progression rule). Built-in programs cannot be replaced: copy one under a new slug.
+#[utoipa::path(
+    put, path = "/api/v1/programs/{slug}", tag = "training",
+    params(("slug" = String, Path, description = "the program's slug; must match the body's")),
+    request_body = crate::api::doc::Program,
+    security(("session" = [])),
+    responses(
+        (status = 200, body = crate::api::doc::Program),
+        (status = 401, description = "no session", body = crate::api::doc::Error),
+        crate::api::doc::BodyRefusals,
+        (status = 422, description = "every problem with the program", body = crate::api::doc::Error),
+        (status = 503, description = "the profile store is unavailable", body = crate::api::doc::Error),
+    )
+)]
+pub async fn put_program(
+    State(state): State<AppState>,
+    User(user): User,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Program>, ApiError> {
+    let value = json_request(&headers, body).await?;
+    let program: Program = serde_json::from_value(value)
+        .map_err(|e| ApiError::InvalidInput(vec![domain::Problem::new("", e.to_string())]))?;
+    if program.slug != slug {
+        return Err(ApiError::InvalidInput(vec![domain::Problem::new(
+            "slug",
+            format!("must be \"{slug}\", the slug in the address"),
+        )]));
+    }
+    let mut profile = profile_of(&state, &user).await?;
+    match profile.programs.iter_mut().find(|p| p.slug == slug) {
+        Some(existing) => *existing = program.clone(),
+        None => profile.programs.push(program.clone()),
+    }
+    let at = profile.programs.iter().position(|p| p.slug == slug);
+    save_profile(&state, &user, &profile)
+        .await
+        .map_err(|e| match e {
+            // Name the fields as this endpoint's body has them, not as the profile's.
+            ApiError::InvalidInput(problems) => ApiError::InvalidInput(
+                problems
+                    .into_iter()
+                    .filter_map(|p| {
+                        let prefix = format!("programs[{}]", at.unwrap_or(usize::MAX));
+                        let field = p.field.strip_prefix(&prefix)?.trim_start_matches('.');
+                        Some(domain::Problem::new(field, p.message))
+                    })
+                    .collect(),
+            ),
+            other => other,
+        })?;
+    Ok(Json(program))
+}
+
+/// Deletes one of the user's own programs; if it was active, the default program is.
+#[utoipa::path(
+    delete, path = "/api/v1/programs/{slug}", tag = "training",
+    params(("slug" = String, Path, description = "the program's slug")),
+    security(("session" = [])),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 401, description = "no session", body = crate::api::doc::Error),
+        (status = 403, description = "a built-in program, or sent from another site", body = crate::api::doc::Error),
+        (status = 404, description = "no such program of yours", body = crate::api::doc::Error),
+        (status = 503, description = "the profile store is unavailable", body = crate::api::doc::Error),
+    )
+)]
+pub async fn delete_program(
+    State(state): State<AppState>,
+    User(user): User,
+    Path(slug): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let mut profile = profile_of(&state, &user).await?;
+    let Some(at) = profile.programs.iter().position(|p| p.slug == slug) else {
+        return Err(if domain::program::builtin_program(&slug).is_some() {
+            ApiError::Forbidden("built-in programs cannot be deleted")
+        } else {
+            ApiError::NotFound
+        });
+    };
+    profile.programs.remove(at);
+    if profile.active_program == slug {
+        profile.active_program = domain::profile::DEFAULT_PROGRAM.to_owned();
+    }
+    save_profile(&state, &user, &profile).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize)]
+pub struct Active {
+    active: String,
+}
+
+/// Makes a program the active one: the plan comes from it from now on.
+#[utoipa::path(
+    post, path = "/api/v1/programs/{slug}/activate", tag = "training",
+    params(("slug" = String, Path, description = "the program's slug")),
+    security(("session" = [])),
+    responses(
+        (status = 200, body = crate::api::doc::Activate),
+        (status = 401, description = "no session", body = crate::api::doc::Error),
+        (status = 403, description = "sent from another site", body = crate::api::doc::Error),
+        (status = 404, description = "no such program", body = crate::api::doc::Error),
+        (status = 503, description = "the profile store is unavailable", body = crate::api::doc::Error),
+    )
+)]
+pub async fn activate_program(
+    State(state): State<AppState>,
+    User(user): User,
+    Path(slug): Path<String>,
+) -> Result<Json<Active>, ApiError> {
+    let mut profile = profile_of(&state, &user).await?;
+    if profile.program(&slug).is_none() {
+        return Err(ApiError::NotFound);
+    }
+    profile.active_program = slug.clone();
+    save_profile(&state, &user, &profile).await?;
+    Ok(Json(Active { active: slug }))
 }

@@ -33,7 +33,7 @@ pub async fn json_body(body: Body) -> Result<serde_json::Value, ApiError> {
 /// [`json_body`].
 pub async fn json_request(headers: &HeaderMap, body: Body) -> Result<serde_json::Value, ApiError> {
     if !is_json(headers) {
-        return Err(ApiError::UnsupportedMediaType);
+        return Err(ApiError::UnsupportedMediaType("application/json"));
     }
     json_body(body).await
 }
@@ -71,7 +71,7 @@ pub async fn create(
     body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
     if !is_json(&headers) {
-        return Err(ApiError::UnsupportedMediaType);
+        return Err(ApiError::UnsupportedMediaType("application/json"));
     }
     state.limits.write(&user)?;
     let value = json_body(body).await?;
