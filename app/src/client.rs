@@ -117,3 +117,114 @@ async fn sleep(ms: i32) {
     });
     let _ = JsFuture::from(promise).await;
 }
+
+/// GETs JSON from the API; a failure is a sentence for the page.
+pub async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, String> {
+    let failed = |_| "Couldn't reach the server; check your connection and reload.".to_owned();
+    let window = web_sys::window().ok_or("no window")?;
+    let response: Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(failed)?
+        .dyn_into()
+        .map_err(failed)?;
+    let text = JsFuture::from(response.text().map_err(failed)?)
+        .await
+        .map_err(failed)?
+        .as_string()
+        .unwrap_or_default();
+    if !response.ok() {
+        let err: ErrorBody = serde_json::from_str(&text).unwrap_or(ErrorBody {
+            message: format!("the server answered HTTP {}", response.status()),
+            problems: Vec::new(),
+        });
+        return Err(err.message);
+    }
+    serde_json::from_str(&text).map_err(|e| format!("the server answered oddly ({e})"))
+}
+
+/// Sends an export file to `POST /api/v1/import`, reporting progress from the streamed
+/// answer, and returns the summary.
+pub async fn import_file(
+    file: web_sys::File,
+    query: &str,
+    on_progress: impl Fn(usize, usize),
+) -> Result<domain::import::Summary, String> {
+    use domain::import::Progress;
+
+    let unreachable =
+        |_| "Couldn't reach the server; check your connection and try again.".to_owned();
+    let text = JsFuture::from(file.text())
+        .await
+        .map_err(|_| "Couldn't read the file.".to_owned())?
+        .as_string()
+        .unwrap_or_default();
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(&text));
+    let request = Request::new_with_str_and_init(&format!("/api/v1/import{query}"), &init)
+        .map_err(unreachable)?;
+    let headers = request.headers();
+    headers
+        .set("Content-Type", "text/csv")
+        .map_err(unreachable)?;
+    headers
+        .set("Accept", "application/x-ndjson")
+        .map_err(unreachable)?;
+    let window = web_sys::window().ok_or("no window")?;
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(unreachable)?
+        .dyn_into()
+        .map_err(unreachable)?;
+    if !response.ok() {
+        let text = JsFuture::from(response.text().map_err(unreachable)?)
+            .await
+            .map_err(unreachable)?
+            .as_string()
+            .unwrap_or_default();
+        let err: ErrorBody = serde_json::from_str(&text).unwrap_or(ErrorBody {
+            message: format!("The server refused the file (HTTP {}).", response.status()),
+            problems: Vec::new(),
+        });
+        // The file's problem is the one worth showing ("the file is empty", a missing column).
+        return Err(err.problems.into_iter().next().map_or(err.message, |p| {
+            let mut m = p.message;
+            if let Some(first) = m.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            format!("{m}.")
+        }));
+    }
+    let body = response.body().ok_or("The server sent no answer.")?;
+    let reader: web_sys::ReadableStreamDefaultReader = body
+        .get_reader()
+        .dyn_into()
+        .map_err(|_| "This browser cannot read the answer.".to_owned())?;
+    let mut pending: Vec<u8> = Vec::new();
+    let cut = "The connection broke before the import finished; import the same file again (nothing is added twice).";
+    loop {
+        let chunk = JsFuture::from(reader.read())
+            .await
+            .map_err(|_| cut.to_owned())?;
+        let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true);
+        if let Ok(value) = js_sys::Reflect::get(&chunk, &JsValue::from_str("value")) {
+            if let Some(bytes) = value.dyn_ref::<js_sys::Uint8Array>() {
+                pending.extend(bytes.to_vec());
+            }
+        }
+        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            match serde_json::from_slice::<Progress>(&line) {
+                Ok(Progress::Progress { done, total }) => on_progress(done, total),
+                Ok(Progress::Summary(summary)) => return Ok(summary),
+                Err(_) => {}
+            }
+        }
+        if done {
+            return Err(cut.to_owned());
+        }
+    }
+}

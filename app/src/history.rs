@@ -122,7 +122,7 @@ pub fn HistoryPage() -> impl IntoView {
     }
 }
 
-fn clean_error(e: &ServerFnError) -> String {
+pub fn clean_error(e: &ServerFnError) -> String {
     match e {
         ServerFnError::ServerError(m) => m.clone(),
         other => other.to_string(),

@@ -12,11 +12,16 @@ compile_error!(
 );
 
 pub mod account;
+pub mod charts;
+pub mod data;
 pub mod format;
 pub mod history;
 pub mod log;
+pub mod plan;
+pub mod progress;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod timer;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
@@ -71,6 +76,9 @@ pub fn App() -> impl IntoView {
             <main id="main">
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=log::LogPage/>
+                    <Route path=StaticSegment("today") view=plan::PlanPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("progress") view=progress::ProgressPage/>
+                    <Route path=StaticSegment("data") view=data::DataPage/>
                     // Rendered whole before sending, so History is complete without JavaScript.
                     <Route path=StaticSegment("history") view=history::HistoryPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=account::LoginPage/>
@@ -92,8 +100,14 @@ fn Nav() -> impl IntoView {
             <Show
                 when=on_account_page
                 fallback=|| view! {
-                    <A href="/">"Log"</A>
-                    <A href="/history">"History"</A>
+                    // A tab bar at the bottom on phones, links in the top bar on wider screens.
+                    <div class="tabs">
+                        <A href="/today">"Today"</A>
+                        <A href="/">"Log"</A>
+                        <A href="/history">"History"</A>
+                        <A href="/progress">"Progress"</A>
+                        <A href="/data">"Data"</A>
+                    </div>
                     <form class="signout" method="post" action="/logout">
                         <button type="submit" class="linklike">"Sign out"</button>
                     </form>

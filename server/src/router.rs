@@ -74,6 +74,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 pub fn router(state: AppState) -> Router {
     let context = AppContext {
         store: state.store.clone(),
+        accounts: state.auth.accounts.clone(),
     };
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);

@@ -3,13 +3,18 @@
 //! Hydrated, the form posts JSON to `POST /api/v1/workouts` with an id made on this device, so a
 //! retry after a timeout or a 503 is the same workout. Before hydration (or without
 //! JavaScript) the same form posts to `/log`, which runs the same validation and publish.
+//!
+//! From Today's "Log this workout" (`/?plan=today`) the form starts filled with the plan's
+//! working sets, which the person can still change.
 
 pub mod draft;
 
 use domain::catalog::EXERCISES;
+use domain::engine::Plan;
 use domain::Problem;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use draft::{describe_field, ExerciseDraft, SetDraft, WorkoutDraft};
 
@@ -24,6 +29,8 @@ struct SetRow {
 struct ExerciseRow {
     key: usize,
     exercise: RwSignal<String>,
+    /// Slug and name of an exercise the built-in list lacks (the user's own, from a plan).
+    extra: RwSignal<Option<(String, String)>>,
     sets: RwSignal<Vec<SetRow>>,
 }
 
@@ -54,6 +61,29 @@ fn new_id() -> String {
 
 #[component]
 pub fn LogPage() -> impl IntoView {
+    let query = use_query_map();
+    let from_plan = move || query.read().get("plan").is_some();
+    let plan = Resource::new(from_plan, |wanted| async move {
+        if wanted {
+            crate::plan::todays_plan().await.ok()
+        } else {
+            None
+        }
+    });
+    view! {
+        <Title text="Log"/>
+        <div class="page-head">
+            <h1>"Log a workout"</h1>
+        </div>
+        <Suspense fallback=|| view! { <p class="muted">"Filling in today's plan…"</p> }>
+            {move || plan.get().map(|plan| view! { <LogForm plan/> })}
+        </Suspense>
+        <crate::timer::RestTimer/>
+    }
+}
+
+#[component]
+fn LogForm(plan: Option<Plan>) -> impl IntoView {
     // Rows are added from click handlers deep in the list, and the list re-renders: create
     // their signals under this page's owner, or a re-render would dispose of them.
     let owner = Owner::current().unwrap_or_default();
@@ -79,13 +109,40 @@ pub fn LogPage() -> impl IntoView {
         owner.with(|| ExerciseRow {
             key: next_key(),
             exercise: RwSignal::new(slug.to_owned()),
+            extra: RwSignal::new(None),
             sets: RwSignal::new(sets),
         })
     });
+    let first_rows = match plan {
+        Some(plan) => plan
+            .exercises
+            .into_iter()
+            .map(|e| {
+                let sets = e
+                    .sets
+                    .iter()
+                    .filter(|s| !s.warmup)
+                    .map(|s| SetRow {
+                        weight: RwSignal::new(domain::units::trim(s.weight_kg)),
+                        reps: RwSignal::new(s.reps.to_string()),
+                        rpe: RwSignal::new(s.rpe.map(domain::units::trim).unwrap_or_default()),
+                    })
+                    .collect();
+                let builtin = EXERCISES.iter().any(|b| b.slug == e.exercise);
+                ExerciseRow {
+                    key: next_key(),
+                    extra: RwSignal::new((!builtin).then(|| (e.exercise.clone(), e.name))),
+                    exercise: RwSignal::new(e.exercise),
+                    sets: RwSignal::new(sets),
+                }
+            })
+            .collect(),
+        None => vec![new_exercise.run(EXERCISES[0].slug)],
+    };
 
     let id = RwSignal::new(new_id());
     let performed_at = RwSignal::new(String::new());
-    let exercises = RwSignal::new(vec![new_exercise.run(EXERCISES[0].slug)]);
+    let exercises = RwSignal::new(first_rows);
     let status = RwSignal::new(Status::Idle);
 
     let draft = move || WorkoutDraft {
@@ -159,10 +216,6 @@ pub fn LogPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Log"/>
-        <div class="page-head">
-            <h1>"Log a workout"</h1>
-        </div>
         <form class="log-form" method="post" action="/log" on:submit=on_submit novalidate>
             <input type="hidden" name="id" value=move || id.get()/>
             <section class="card when">
@@ -266,6 +319,7 @@ fn ExerciseBlock(
                     on:change=move |ev| row.exercise.set(event_target_value(&ev))
                     prop:value=move || row.exercise.get()
                 >
+                    {move || row.extra.get().map(|(slug, name)| view! { <option value=slug selected=true>{name}</option> })}
                     {EXERCISES.iter().map(|e| view! {
                         <option value=e.slug selected=move || row.exercise.get() == e.slug>{e.name}</option>
                     }).collect_view()}

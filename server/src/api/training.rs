@@ -24,47 +24,26 @@ fn unavailable(e: impl std::fmt::Display) -> ApiError {
     ApiError::Unavailable("training data is unavailable")
 }
 
+fn context(state: &AppState) -> app::ssr::AppContext {
+    app::ssr::AppContext {
+        store: state.store.clone(),
+        accounts: state.auth.accounts.clone(),
+    }
+}
+
 /// The user's profile, or the defaults before they save one.
 pub async fn profile_of(state: &AppState, user: &str) -> Result<Profile, ApiError> {
-    Ok(state
-        .auth
-        .accounts
-        .profile(user)
-        .await
-        .map_err(unavailable)?
-        .unwrap_or_default())
+    context(state).profile(user).await.map_err(unavailable)
 }
 
 /// Every workout of the user, oldest first.
 pub async fn history_of(state: &AppState, user: &str) -> Result<Vec<WorkoutLogged>, ApiError> {
-    let mut all = Vec::new();
-    let mut before = None;
-    loop {
-        let page = state
-            .store
-            .list(user, domain::cursor::MAX_PAGE, before)
-            .await
-            .map_err(unavailable)?;
-        all.extend(page.items);
-        match page.next {
-            Some(next) => before = Some(next),
-            None => break,
-        }
-    }
-    all.reverse();
-    Ok(all)
+    context(state).history(user).await.map_err(unavailable)
 }
 
 /// Today's plan for the user: the active program over their whole history.
 pub async fn plan_for(state: &AppState, user: &str) -> Result<Plan, ApiError> {
-    let profile = profile_of(state, user).await?;
-    let history = history_of(state, user).await?;
-    Ok(domain::engine::plan(
-        &profile.active(),
-        &history,
-        &profile.catalog(),
-        &profile.settings(),
-    ))
+    context(state).plan(user).await.map_err(unavailable)
 }
 
 #[derive(Serialize)]

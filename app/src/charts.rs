@@ -1,0 +1,287 @@
+//! SVG charts: responsive (a viewBox scaled to the width), themed by CSS variables so light and
+//! dark both read well, and accessible: each chart has a title and a description, and its marks
+//! are reachable by keyboard (one tab stop; arrow keys, Home and End move between marks), each
+//! announcing its value.
+
+use leptos::prelude::*;
+
+/// One mark of a chart: where it sits and what it says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub value: f64,
+    /// Short text under the axis ("3 Mar").
+    pub tick: String,
+    /// What a screen reader announces and the readout shows.
+    pub label: String,
+}
+
+const W: f64 = 640.0;
+const H: f64 = 240.0;
+const LEFT: f64 = 48.0;
+const RIGHT: f64 = 12.0;
+const TOP: f64 = 12.0;
+const BOTTOM: f64 = 28.0;
+
+/// Rounded tick values covering `lo..=hi`, about four of them.
+pub fn ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let span = (hi - lo).max(1e-9);
+    let raw = span / 4.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(magnitude * 10.0);
+    let first = (lo / step).floor() * step;
+    let mut out = Vec::new();
+    let mut t = first;
+    // The last tick is at or above `hi`, so every value sits inside the frame.
+    while t < hi + step * 0.999 && out.len() < 12 {
+        out.push(t);
+        t += step;
+    }
+    out
+}
+
+fn short(v: f64) -> String {
+    if v >= 10_000.0 {
+        format!("{}k", crate::format::kg(v / 1000.0))
+    } else {
+        crate::format::kg(v)
+    }
+}
+
+/// Moves focus among a chart's marks with the arrow keys, Home and End.
+fn roving(active: RwSignal<usize>, count: usize) -> impl Fn(leptos::ev::KeyboardEvent) + Copy {
+    move |ev: leptos::ev::KeyboardEvent| {
+        let current = active.get_untracked();
+        let next = match ev.key().as_str() {
+            "ArrowRight" | "ArrowUp" => (current + 1).min(count.saturating_sub(1)),
+            "ArrowLeft" | "ArrowDown" => current.saturating_sub(1),
+            "Home" => 0,
+            "End" => count.saturating_sub(1),
+            _ => return,
+        };
+        ev.prevent_default();
+        active.set(next);
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let chart = ev
+                .current_target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            if let Some(mark) = chart
+                .and_then(|c| {
+                    c.query_selector(&format!("[data-i=\"{next}\"]"))
+                        .ok()
+                        .flatten()
+                })
+                .and_then(|m| m.dyn_into::<web_sys::SvgElement>().ok())
+            {
+                let _ = mark.focus();
+            }
+        }
+    }
+}
+
+/// The chart's frame: title, description, horizontal grid lines with their values.
+fn grid(lo: f64, hi: f64, y: impl Fn(f64) -> f64) -> impl IntoView {
+    ticks(lo, hi)
+        .into_iter()
+        .map(|t| {
+            let at = y(t);
+            view! {
+                <g class="grid">
+                    <line x1=LEFT x2=W - RIGHT y1=at y2=at/>
+                    <text x=LEFT - 6.0 y=at + 4.0 text-anchor="end">{short(t)}</text>
+                </g>
+            }
+        })
+        .collect_view()
+}
+
+/// At most about eight tick labels along the bottom, evenly spread.
+fn x_labels(marks: &[Mark], x: impl Fn(usize) -> f64) -> impl IntoView {
+    let every = marks.len().div_ceil(8).max(1);
+    marks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % every == 0)
+        .map(|(i, m)| view! { <text class="x-label" x=x(i) y=H - 8.0 text-anchor="middle">{m.tick.clone()}</text> })
+        .collect_view()
+}
+
+#[component]
+pub fn LineChart(id: &'static str, title: String, desc: String, marks: Vec<Mark>) -> impl IntoView {
+    let n = marks.len();
+    let active = RwSignal::new(n.saturating_sub(1));
+    let (lo, hi) = marks.iter().fold((f64::MAX, f64::MIN), |(lo, hi), m| {
+        (lo.min(m.value), hi.max(m.value))
+    });
+    let pad = ((hi - lo) * 0.1).max(1.0);
+    let ticks_all = ticks((lo - pad).max(0.0), hi + pad);
+    let (lo, hi) = (
+        ticks_all.first().copied().unwrap_or(0.0),
+        ticks_all.last().copied().unwrap_or(1.0),
+    );
+    let y = move |v: f64| TOP + (H - TOP - BOTTOM) * (1.0 - (v - lo) / (hi - lo).max(1e-9));
+    let x = move |i: usize| {
+        if n <= 1 {
+            (LEFT + W - RIGHT) / 2.0
+        } else {
+            LEFT + (W - LEFT - RIGHT) * i as f64 / (n - 1) as f64
+        }
+    };
+    let path: String = marks
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            format!(
+                "{}{:.1},{:.1}",
+                if i == 0 { "M" } else { " L" },
+                x(i),
+                y(m.value)
+            )
+        })
+        .collect();
+    let labels: Vec<String> = marks.iter().map(|m| m.label.clone()).collect();
+    let readout = move || labels.get(active.get()).cloned().unwrap_or_default();
+    let keys = roving(active, n);
+    view! {
+        <figure class="chart">
+            <svg viewBox=format!("0 0 {W} {H}") role="group" class="line-chart" data-testid=id
+                aria-labelledby=format!("{id}-title") aria-describedby=format!("{id}-desc")
+                on:keydown=keys>
+                <title id=format!("{id}-title")>{title}</title>
+                <desc id=format!("{id}-desc")>{desc}</desc>
+                {grid(lo, hi, y)}
+                {x_labels(&marks, x)}
+                <path class="line" d=path/>
+                {marks.iter().enumerate().map(|(i, m)| view! {
+                    <circle class="point" cx=x(i) cy=y(m.value) r="4" data-i=i
+                        role="img" aria-label=m.label.clone()
+                        tabindex=move || if active.get() == i { "0" } else { "-1" }
+                        on:focus=move |_| active.set(i)
+                        on:mouseenter=move |_| active.set(i)>
+                        <title>{m.label.clone()}</title>
+                    </circle>
+                }).collect_view()}
+            </svg>
+            <figcaption class="readout" aria-hidden="true">{readout}</figcaption>
+        </figure>
+    }
+}
+
+#[component]
+pub fn BarChart(id: &'static str, title: String, desc: String, marks: Vec<Mark>) -> impl IntoView {
+    let n = marks.len().max(1);
+    let active = RwSignal::new(marks.len().saturating_sub(1));
+    let top = marks.iter().map(|m| m.value).fold(0.0, f64::max).max(1.0);
+    let ticks_all = ticks(0.0, top);
+    let hi = ticks_all.last().copied().unwrap_or(top).max(top);
+    let y = move |v: f64| TOP + (H - TOP - BOTTOM) * (1.0 - v / hi);
+    let slot = (W - LEFT - RIGHT) / n as f64;
+    let x = move |i: usize| LEFT + slot * (i as f64 + 0.5);
+    let labels: Vec<String> = marks.iter().map(|m| m.label.clone()).collect();
+    let readout = move || labels.get(active.get()).cloned().unwrap_or_default();
+    let keys = roving(active, marks.len());
+    view! {
+        <figure class="chart">
+            <svg viewBox=format!("0 0 {W} {H}") role="group" class="bar-chart" data-testid=id
+                aria-labelledby=format!("{id}-title") aria-describedby=format!("{id}-desc")
+                on:keydown=keys>
+                <title id=format!("{id}-title")>{title}</title>
+                <desc id=format!("{id}-desc")>{desc}</desc>
+                {grid(0.0, hi, y)}
+                {x_labels(&marks, x)}
+                {marks.iter().enumerate().map(|(i, m)| {
+                    let top = y(m.value);
+                    view! {
+                        <rect class="bar" x=x(i) - slot * 0.35 y=top width=slot * 0.7
+                            height=(H - BOTTOM - top).max(0.0) rx="3" data-i=i
+                            role="img" aria-label=m.label.clone()
+                            tabindex=move || if active.get() == i { "0" } else { "-1" }
+                            on:focus=move |_| active.set(i)
+                            on:mouseenter=move |_| active.set(i)>
+                            <title>{m.label.clone()}</title>
+                        </rect>
+                    }
+                }).collect_view()}
+            </svg>
+            <figcaption class="readout" aria-hidden="true">{readout}</figcaption>
+        </figure>
+    }
+}
+
+/// One cell of the calendar: its column (week), row (weekday), shade 0–4 and label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub week: usize,
+    pub weekday: usize,
+    pub level: u8,
+    pub label: String,
+    /// Month name over the column where a month starts.
+    pub month: Option<String>,
+}
+
+#[component]
+pub fn HeatMap(id: &'static str, title: String, desc: String, cells: Vec<Cell>) -> impl IntoView {
+    const SIZE: f64 = 11.0;
+    const GAP: f64 = 2.5;
+    const LEFT_PAD: f64 = 26.0;
+    const TOP_PAD: f64 = 16.0;
+    let weeks = cells.iter().map(|c| c.week + 1).max().unwrap_or(1);
+    let width = LEFT_PAD + weeks as f64 * (SIZE + GAP);
+    let height = TOP_PAD + 7.0 * (SIZE + GAP);
+    let active = RwSignal::new(cells.len().saturating_sub(1));
+    let labels: Vec<String> = cells.iter().map(|c| c.label.clone()).collect();
+    let readout = move || labels.get(active.get()).cloned().unwrap_or_default();
+    let keys = roving(active, cells.len());
+    let at = move |week: usize| LEFT_PAD + week as f64 * (SIZE + GAP);
+    view! {
+        <figure class="chart heatmap">
+            <svg viewBox=format!("0 0 {width} {height}") role="group" data-testid=id
+                aria-labelledby=format!("{id}-title") aria-describedby=format!("{id}-desc")
+                on:keydown=keys>
+                <title id=format!("{id}-title")>{title}</title>
+                <desc id=format!("{id}-desc")>{desc}</desc>
+                {["Mon", "Wed", "Fri"].iter().enumerate().map(|(k, d)| view! {
+                    <text class="x-label" x="0" y=TOP_PAD + (2 * k) as f64 * (SIZE + GAP) + SIZE - 1.0>{*d}</text>
+                }).collect_view()}
+                {cells.iter().filter_map(|c| c.month.clone().map(|m| view! {
+                    <text class="x-label" x=at(c.week) y="10">{m}</text>
+                })).collect_view()}
+                {cells.iter().enumerate().map(|(i, c)| view! {
+                    <rect class=format!("day l{}", c.level) x=at(c.week)
+                        y=TOP_PAD + c.weekday as f64 * (SIZE + GAP) width=SIZE height=SIZE rx="2"
+                        data-i=i role="img" aria-label=c.label.clone()
+                        tabindex=move || if active.get() == i { "0" } else { "-1" }
+                        on:focus=move |_| active.set(i)
+                        on:mouseenter=move |_| active.set(i)>
+                        <title>{c.label.clone()}</title>
+                    </rect>
+                }).collect_view()}
+            </svg>
+            <figcaption class="readout" aria-hidden="true">{readout}</figcaption>
+        </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round_and_cover_the_range() {
+        assert_eq!(ticks(0.0, 100.0), [0.0, 25.0, 50.0, 75.0, 100.0]);
+        assert_eq!(
+            ticks(92.0, 131.0),
+            [90.0, 100.0, 110.0, 120.0, 130.0, 140.0]
+        );
+        let t = ticks(0.0, 7.0);
+        assert!(
+            t.first() == Some(&0.0) && *t.last().unwrap() >= 7.0,
+            "{t:?}"
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! Your data: export everything (JSON or CSV, plain links that work without JavaScript) and
+//! import a Strong, Hevy or Ironlog CSV export with live progress and a summary.
+
+use domain::import::Summary;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+enum Import {
+    Idle,
+    Reading,
+    /// Sessions handled of those in the file.
+    Sending(usize, usize),
+    Done(Summary),
+    Failed(String),
+}
+
+#[component]
+pub fn DataPage() -> impl IntoView {
+    let state = RwSignal::new(Import::Idle);
+    let format = RwSignal::new("auto".to_owned());
+    let unit = RwSignal::new(String::new());
+    let file_input = NodeRef::<leptos::html::Input>::new();
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let busy = matches!(state.get_untracked(), Import::Reading | Import::Sending(..));
+        #[cfg(feature = "hydrate")]
+        if !busy {
+            let Some(file) = file_input
+                .get_untracked()
+                .and_then(|input| input.files())
+                .and_then(|files| files.get(0))
+            else {
+                state.set(Import::Failed("Choose a CSV file first.".into()));
+                return;
+            };
+            let query = import_query(&format.get_untracked(), &unit.get_untracked());
+            state.set(Import::Reading);
+            leptos::task::spawn_local(async move {
+                let outcome = crate::client::import_file(file, &query, move |done, total| {
+                    state.set(Import::Sending(done, total))
+                })
+                .await;
+                state.set(match outcome {
+                    Ok(summary) => Import::Done(summary),
+                    Err(message) => Import::Failed(message),
+                });
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (busy, format, unit, file_input);
+    };
+
+    view! {
+        <Title text="Your data"/>
+        <div class="page-head"><h1>"Your data"</h1></div>
+
+        <section class="card">
+            <h2>"Import"</h2>
+            <p class="muted">
+                "Bring your history from Strong or Hevy (Settings → Export data, a CSV file), or an Ironlog CSV export. "
+                "Importing the same file again adds nothing twice."
+            </p>
+            <noscript>
+                <p class="alert info">"Importing needs JavaScript. Without it, send the file to "<code>"POST /api/v1/import"</code>" (see the README)."</p>
+            </noscript>
+            <form class="import-form" on:submit=on_submit>
+                <label for="import-file">"Export file (.csv)"</label>
+                <input id="import-file" type="file" accept=".csv,text/csv" node_ref=file_input data-testid="import-file"/>
+                <div class="import-options">
+                    <label>"Format"
+                        <select on:change=move |ev| format.set(event_target_value(&ev)) prop:value=move || format.get()>
+                            <option value="auto">"Detect"</option>
+                            <option value="strong">"Strong"</option>
+                            <option value="hevy">"Hevy"</option>
+                            <option value="ironlog">"Ironlog"</option>
+                        </select>
+                    </label>
+                    <label>"Weights without a unit are in"
+                        <select on:change=move |ev| unit.set(event_target_value(&ev)) prop:value=move || unit.get()>
+                            <option value="">"my unit"</option>
+                            <option value="kg">"kg"</option>
+                            <option value="lb">"lb"</option>
+                        </select>
+                    </label>
+                </div>
+                <button type="submit" class="button primary" data-testid="import"
+                    disabled=move || matches!(state.get(), Import::Reading | Import::Sending(..))>"Import"</button>
+            </form>
+            {move || match state.get() {
+                Import::Idle => ().into_any(),
+                Import::Reading => view! { <p role="status">"Reading the file…"</p> }.into_any(),
+                Import::Sending(done, total) => view! {
+                    <div role="status" class="import-progress">
+                        <progress max=total.max(1) value=done></progress>
+                        <span>{format!("{done} of {total} sessions")}</span>
+                    </div>
+                }.into_any(),
+                Import::Failed(message) => view! { <p class="alert error" role="alert">{message}</p> }.into_any(),
+                Import::Done(summary) => view! { <SummaryView summary/> }.into_any(),
+            }}
+        </section>
+
+        <section class="card">
+            <h2>"Export"</h2>
+            <p class="muted">"Everything you logged, and your settings, exercises and programs."</p>
+            <div class="export-links">
+                <a class="button" href="/api/v1/export?format=json" download data-testid="export-json">"Download JSON"</a>
+                <a class="button" href="/api/v1/export?format=csv" download data-testid="export-csv">"Download CSV"</a>
+            </div>
+        </section>
+    }
+}
+
+/// The import's query string: the chosen format and unit, and this device's offset from UTC
+/// for files that carry local times.
+#[cfg(feature = "hydrate")]
+fn import_query(format: &str, unit: &str) -> String {
+    // getTimezoneOffset is UTC minus local, in minutes.
+    let minutes = -(js_sys::Date::new_0().get_timezone_offset() as i32);
+    let sign = if minutes < 0 { "-" } else { "%2B" };
+    let offset = format!("{sign}{:02}:{:02}", minutes.abs() / 60, minutes.abs() % 60);
+    let mut query = format!("?format={format}&utc_offset={offset}");
+    if !unit.is_empty() {
+        query.push_str(&format!("&unit={unit}"));
+    }
+    query
+}
+
+#[component]
+fn SummaryView(summary: Summary) -> impl IntoView {
+    let shown = summary.rejected.len();
+    let more = summary.rejected_total - shown;
+    let tone = if summary.failed > 0 {
+        "alert error"
+    } else {
+        "alert info"
+    };
+    view! {
+        <div class="import-summary" role="status" data-testid="import-summary">
+            <p class=tone>{summary.message()}</p>
+            <ul class="summary-facts">
+                <li>{format!("{} rows read ({} file)", summary.rows, summary.format)}</li>
+                {(summary.warmup_sets > 0).then(|| view! { <li>{format!("{} warm-up sets skipped", summary.warmup_sets)}</li> })}
+                {(summary.non_strength_sets > 0).then(|| view! { <li>{format!("{} cardio or timed sets skipped", summary.non_strength_sets)}</li> })}
+                {(!summary.new_exercises.is_empty()).then(|| view! {
+                    <li>{format!("New exercises of yours: {}", summary.new_exercises.join(", "))}</li>
+                })}
+            </ul>
+            {(shown > 0).then(|| view! {
+                <details open=summary.rejected_total <= 10>
+                    <summary>{format!("{} rejected rows", summary.rejected_total)}</summary>
+                    <ul class="rejections" data-testid="rejections">
+                        {summary.rejected.iter().map(|r| view! { <li>{format!("Line {}: {}", r.line, r.reason)}</li> }).collect_view()}
+                        {(more > 0).then(|| view! { <li>{format!("…and {more} more")}</li> })}
+                    </ul>
+                </details>
+            })}
+        </div>
+    }
+}
