@@ -14,7 +14,8 @@ use consumer::{Publisher, WorkoutStore};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use metrics_exporter_prometheus::PrometheusHandle;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate};
+use tower_http::compression::{CompressionLayer, DefaultPredicate};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -150,8 +151,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security::headers,
         ))
-        // Wasm, JS, CSS and HTML travel brotli- or gzip-compressed when the client accepts it.
-        .layer(CompressionLayer::new())
+        // Wasm, JS, CSS and HTML travel brotli- or gzip-compressed when the client accepts it;
+        // streamed progress (NDJSON) is not, since a compressor holds lines back until the end.
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("application/x-ndjson")),
+        ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,

@@ -236,7 +236,9 @@ pub async fn import(
             let mut line = serde_json::to_vec(&item).unwrap_or_default();
             line.push(b'\n');
             Some((Ok::<_, std::convert::Infallible>(line), rx))
-        });
+        })
+        // The body may be polled again after its end (by the compression layer).
+        .fuse();
         let mut response = Body::from_stream(lines).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,

@@ -1,0 +1,158 @@
+import { test, expect, Page } from "@playwright/test";
+import { signUp, watchCsp } from "./account";
+
+// The training engine in the browser: Today's plan, logging it as prescribed, the rest timer,
+// importing a Strong export and the Progress page's charts (computed in Wasm).
+
+async function hydrated(page: Page, path: string) {
+  await page.goto(path);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** The working sets of one exercise on Today, as shown ("100 kg × 5"). */
+async function workSets(page: Page, exercise: string): Promise<string[]> {
+  const card = page.locator(`li.planned[data-exercise="${exercise}"]`);
+  await expect(card).toBeVisible();
+  return card.locator(".work-set .load").allInnerTexts();
+}
+
+function kg(load: string): number {
+  return parseFloat(load.split(" ")[0]);
+}
+
+/** Opens Today, logs it exactly as prescribed through the pre-filled Log form. */
+async function logTodayAsPrescribed(page: Page): Promise<string> {
+  await hydrated(page, "/today");
+  const day = (await page.locator("h1").innerText()).replace("Today: ", "");
+  const planned = await page.locator("li.planned").count();
+  await page.getByTestId("start").click();
+  await expect(page).toHaveURL(/\/\?plan=today$/);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  // The form holds the plan: one block per exercise, every working set filled in.
+  await expect(page.getByTestId("exercise")).toHaveCount(planned);
+  await page.getByTestId("save").click();
+  await expect(page).toHaveURL(/\/history\?logged=/);
+  const id = new URL(page.url()).searchParams.get("logged")!;
+  await expect(page.locator(`li.session[data-id="${id}"]`)).toBeVisible();
+  return day;
+}
+
+test("log Today's plan as prescribed and the next plan for that lift progresses", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  const csp = watchCsp(page);
+  await signUp(page);
+
+  await hydrated(page, "/today");
+  await expect(page.locator("h1")).toHaveText("Today: Full body A");
+  const before = await workSets(page, "squat");
+  expect(before.length).toBe(3);
+  // Every exercise says why its sets are what they are.
+  for (const reason of await page.getByTestId("reason").allInnerTexts()) {
+    expect(reason.length).toBeGreaterThan(5);
+  }
+
+  // The Log form starts as the plan: squat first, its three working sets filled in.
+  await page.getByTestId("start").click();
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  const squat = page.getByTestId("exercise").first();
+  await expect(squat.getByRole("combobox")).toHaveValue("squat");
+  await expect(squat.getByLabel("Set 1 weight in kg")).toHaveValue(String(kg(before[0])));
+  await expect(squat.getByLabel("Set 3 reps")).toHaveValue("5");
+
+  expect(await logTodayAsPrescribed(page)).toBe("Full body A");
+  expect(await logTodayAsPrescribed(page)).toBe("Full body B");
+
+  // Day C squats again: all reps were made last time, so the load goes up, and says why.
+  await hydrated(page, "/today");
+  await expect(page.locator("h1")).toHaveText("Today: Full body C");
+  const after = await workSets(page, "squat");
+  expect(kg(after[0])).toBeGreaterThan(kg(before[0]));
+  await expect(page.locator('li.planned[data-exercise="squat"] [data-testid="reason"]')).toContainText("+");
+  expect(errors).toEqual([]);
+  expect(csp).toEqual([]);
+});
+
+test("the rest timer keeps counting through a reload", async ({ page }) => {
+  await signUp(page);
+  await hydrated(page, "/today");
+  const clock = page.getByTestId("rest-remaining");
+  await expect(clock).toHaveAttribute("data-running", "false");
+  await page.getByRole("button", { name: "Rest 1:30" }).click();
+  await expect(clock).toHaveAttribute("data-running", "true");
+  await expect(clock).toHaveText(/^1:[2-3]\d$/);
+
+  await page.reload();
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(clock).toHaveAttribute("data-running", "true");
+  await expect(clock).toHaveText(/^1:[0-2]\d$/);
+  // The same rest on another page, then stopped for good.
+  await hydrated(page, "/");
+  await expect(page.getByTestId("rest-remaining")).toHaveAttribute("data-running", "true");
+  await page.getByRole("button", { name: "Stop" }).click();
+  await page.reload();
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(page.getByTestId("rest-remaining")).toHaveAttribute("data-running", "false");
+});
+
+/** A Strong export: `sessions` squat-and-bench days two days apart, loads rising. */
+function strongCsv(sessions: number): string {
+  const rows = ["Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,Workout Notes,RPE"];
+  const start = Date.UTC(2025, 0, 6, 18, 0, 0);
+  for (let i = 0; i < sessions; i++) {
+    const d = new Date(start + i * 2 * 86_400_000).toISOString().replace("T", " ").slice(0, 19);
+    for (let set = 1; set <= 3; set++) {
+      rows.push(`${d},"Day",1h,"Squat (Barbell)",${set},${60 + 2.5 * i},5,0,0,"","",`);
+    }
+    rows.push(`${d},"Day",1h,"Bench Press (Barbell)",1,${40 + i},8,0,0,"","",`);
+  }
+  return rows.join("\n") + "\n";
+}
+
+test("import a Strong export, then see the e1RM chart computed in the browser", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  const csp = watchCsp(page);
+  await signUp(page);
+  await hydrated(page, "/data");
+  const file = { name: "strong.csv", mimeType: "text/csv", buffer: Buffer.from(strongCsv(30)) };
+  await page.getByTestId("import-file").setInputFiles(file);
+  await page.getByTestId("import").click();
+  const summary = page.getByTestId("import-summary");
+  await expect(summary).toContainText("30 of 30 sessions imported, 0 already there.");
+
+  // The pipeline stores asynchronously: look until all 30 sessions are in.
+  await expect(async () => {
+    await hydrated(page, "/progress");
+    await expect(page.getByTestId("compute-time")).toContainText("from 30 sessions", { timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
+
+  const chart = page.getByTestId("e1rm-chart");
+  await expect(chart.locator("title").first()).toHaveText("Estimated 1RM of Back squat, in kg");
+  await expect(chart.locator("circle.point")).toHaveCount(30);
+  // Keyboard: one tab stop (the newest point), arrows move and announce each value.
+  const current = chart.locator('circle[tabindex="0"]');
+  await expect(current).toHaveCount(1);
+  // 132.5 kg × 5 by Brzycki: 132.5 × 36 / 32.
+  await expect(current).toHaveAttribute("aria-label", "5 Mar 2025: estimated 1RM 149.06 kg (from 132.5 kg × 5)");
+  await current.focus();
+  await page.keyboard.press("ArrowLeft");
+  const focused = page.locator("circle.point:focus");
+  await expect(focused).toHaveAttribute("aria-label", /^3 Mar 2025: estimated 1RM/);
+  await expect(page.locator(".readout").first()).toHaveText(/^3 Mar 2025: estimated 1RM/);
+  await page.keyboard.press("Home");
+  await expect(focused).toHaveAttribute("aria-label", /^6 Jan 2025: estimated 1RM 67\.5 kg/);
+
+  // Records by rep count, weekly volume and the calendar are drawn too.
+  await expect(page.locator("table.records tbody tr").first()).toContainText("132.5 kg");
+  await expect(page.getByTestId("volume-chart").locator("rect.bar")).toHaveCount(16);
+  await expect(page.getByTestId("calendar").locator("rect.day")).not.toHaveCount(0);
+
+  // Once stored, importing the same file again adds nothing.
+  await hydrated(page, "/data");
+  await page.getByTestId("import-file").setInputFiles(file);
+  await page.getByTestId("import").click();
+  await expect(page.getByTestId("import-summary")).toContainText("0 of 30 sessions imported, 30 already there.");
+  expect(errors).toEqual([]);
+  expect(csp).toEqual([]);
+});
