@@ -12,6 +12,7 @@ pub mod problem;
 pub mod profile;
 pub mod program;
 pub mod rules;
+pub mod sample;
 pub mod strength;
 pub mod units;
 pub mod workout;

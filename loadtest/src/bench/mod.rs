@@ -2,6 +2,7 @@
 //! the same parts, printed as one table. Nothing here asserts: the figures are for reading.
 
 mod amqp;
+mod analytics;
 mod browser;
 mod bundle;
 mod cpu;
@@ -36,7 +37,7 @@ pub struct BenchConfig {
 }
 
 /// The parts of the benchmark, in the order they run.
-pub const SECTIONS: &[&str] = &["bundle", "read", "tti", "write", "consumer"];
+pub const SECTIONS: &[&str] = &["bundle", "read", "tti", "analytics", "write", "consumer"];
 
 impl BenchConfig {
     fn wants(&self, section: &str) -> bool {
@@ -143,6 +144,10 @@ pub async fn run(config: &BenchConfig) -> Result<()> {
             &mut figures,
             vec![browser::time_to_interactive(&stack.servers[0].base_url(), config).await?],
         );
+    }
+    if config.wants("analytics") {
+        let base = stack.servers[0].base_url();
+        report(&mut figures, analytics::run(&base, config).await?);
     }
     if config.wants("write") {
         report(&mut figures, write::run(&mut stack, config).await?);
