@@ -84,9 +84,9 @@ fn roving(active: RwSignal<usize>, count: usize) -> impl Fn(leptos::ev::Keyboard
     }
 }
 
-/// The chart's frame: title, description, horizontal grid lines with their values.
-fn grid(lo: f64, hi: f64, y: impl Fn(f64) -> f64) -> impl IntoView {
-    ticks(lo, hi)
+/// Horizontal grid lines at the frame's own ticks, with their values.
+fn grid(ticks: Vec<f64>, y: impl Fn(f64) -> f64) -> impl IntoView {
+    ticks
         .into_iter()
         .map(|t| {
             let at = y(t);
@@ -154,7 +154,7 @@ pub fn LineChart(id: &'static str, title: String, desc: String, marks: Vec<Mark>
                 on:keydown=keys>
                 <title id=format!("{id}-title")>{title}</title>
                 <desc id=format!("{id}-desc")>{desc}</desc>
-                {grid(lo, hi, y)}
+                {grid(ticks_all, y)}
                 {x_labels(&marks, x)}
                 <path class="line" d=path/>
                 {marks.iter().enumerate().map(|(i, m)| view! {
@@ -192,7 +192,7 @@ pub fn BarChart(id: &'static str, title: String, desc: String, marks: Vec<Mark>)
                 on:keydown=keys>
                 <title id=format!("{id}-title")>{title}</title>
                 <desc id=format!("{id}-desc")>{desc}</desc>
-                {grid(0.0, hi, y)}
+                {grid(ticks_all, y)}
                 {x_labels(&marks, x)}
                 {marks.iter().enumerate().map(|(i, m)| {
                     let top = y(m.value);
@@ -228,8 +228,8 @@ pub struct Cell {
 pub fn HeatMap(id: &'static str, title: String, desc: String, cells: Vec<Cell>) -> impl IntoView {
     const SIZE: f64 = 11.0;
     const GAP: f64 = 2.5;
-    const LEFT_PAD: f64 = 26.0;
-    const TOP_PAD: f64 = 16.0;
+    const LEFT_PAD: f64 = 34.0;
+    const TOP_PAD: f64 = 20.0;
     let weeks = cells.iter().map(|c| c.week + 1).max().unwrap_or(1);
     let width = LEFT_PAD + weeks as f64 * (SIZE + GAP);
     let height = TOP_PAD + 7.0 * (SIZE + GAP);
@@ -249,7 +249,7 @@ pub fn HeatMap(id: &'static str, title: String, desc: String, cells: Vec<Cell>) 
                     <text class="x-label" x="0" y=TOP_PAD + (2 * k) as f64 * (SIZE + GAP) + SIZE - 1.0>{*d}</text>
                 }).collect_view()}
                 {cells.iter().filter_map(|c| c.month.clone().map(|m| view! {
-                    <text class="x-label" x=at(c.week) y="10">{m}</text>
+                    <text class="x-label" x=at(c.week) y="14">{m}</text>
                 })).collect_view()}
                 {cells.iter().enumerate().map(|(i, c)| view! {
                     <rect class=format!("day l{}", c.level) x=at(c.week)

@@ -42,12 +42,18 @@ fn day(date: NaiveDate) -> String {
 
 /// The e1RM points of one exercise, in the user's unit.
 pub fn trend_marks(trend: &Trend, unit: Unit) -> Vec<Mark> {
+    let span = match (trend.points.first(), trend.points.last()) {
+        (Some(a), Some(b)) => (b.date - a.date).num_days(),
+        _ => 0,
+    };
+    // Days for a few months of points, months and years for longer.
+    let tick = if span < 180 { "%-d %b" } else { "%b %Y" };
     trend
         .points
         .iter()
         .map(|p| Mark {
             value: unit.from_kg(p.e1rm_kg),
-            tick: p.date.format("%b %y").to_string(),
+            tick: p.date.format(tick).to_string(),
             label: format!(
                 "{}: estimated 1RM {} (from {} × {})",
                 day(p.date),
