@@ -75,7 +75,9 @@ pub fn App() -> impl IntoView {
             </header>
             <main id="main">
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=log::LogPage/>
+                    // Rendered whole before sending (the plan's pre-fill included), so the form
+                    // works as plain HTML without JavaScript.
+                    <Route path=StaticSegment("") view=log::LogPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("today") view=plan::PlanPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("progress") view=progress::ProgressPage/>
                     <Route path=StaticSegment("data") view=data::DataPage/>
