@@ -22,8 +22,8 @@ step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets -- -D warnings
 step "cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings"
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
-step "cargo leptos build --release (site + server for the browser tests)"
-cargo leptos build --release
+step "cargo leptos build --release --split (site + server for the browser tests)"
+cargo leptos build --release --split
 step "cargo build --release -p consumer -p loadtest (the consumer and the failover drill)"
 cargo build --release -p consumer -p loadtest
 step "cargo test (unit, property, contract and integration tests)"

@@ -16,12 +16,30 @@ enum Import {
     Failed(String),
 }
 
+/// Your data as a lazy route: the import code loads when the page is first visited.
+pub struct DataRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for DataRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <DataPage/> }.into_any()
+    }
+}
+
 #[component]
 pub fn DataPage() -> impl IntoView {
     let state = RwSignal::new(Import::Idle);
     let format = RwSignal::new("auto".to_owned());
     let unit = RwSignal::new(String::new());
     let file_input = NodeRef::<leptos::html::Input>::new();
+    // This page's code arrives after the first load (a lazy route): say when it has taken
+    // over the form, for tests and for the button below.
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -66,7 +84,7 @@ pub fn DataPage() -> impl IntoView {
             <noscript>
                 <p class="alert info">"Importing needs JavaScript. Without it, send the file to "<code>"POST /api/v1/import"</code>" (see the README)."</p>
             </noscript>
-            <form class="import-form" on:submit=on_submit>
+            <form class="import-form" on:submit=on_submit data-ready=move || ready.get().to_string()>
                 <label for="import-file">"Export file (.csv)"</label>
                 <input id="import-file" type="file" accept=".csv,text/csv" node_ref=file_input data-testid="import-file"/>
                 <div class="import-options">
@@ -87,7 +105,7 @@ pub fn DataPage() -> impl IntoView {
                     </label>
                 </div>
                 <button type="submit" class="button primary" data-testid="import"
-                    disabled=move || matches!(state.get(), Import::Reading | Import::Sending(..))>"Import"</button>
+                    disabled=move || !ready.get() || matches!(state.get(), Import::Reading | Import::Sending(..))>"Import"</button>
             </form>
             {move || match state.get() {
                 Import::Idle => ().into_any(),

@@ -27,7 +27,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::hooks::use_location;
-use leptos_router::{SsrMode, StaticSegment};
+use leptos_router::{Lazy, SsrMode, StaticSegment};
 
 /// The HTML document around the app, rendered once per page on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -78,9 +78,10 @@ pub fn App() -> impl IntoView {
                     // Rendered whole before sending (the plan's pre-fill included), so the form
                     // works as plain HTML without JavaScript.
                     <Route path=StaticSegment("") view=log::LogPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("today") view=plan::PlanPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("progress") view=progress::ProgressPage/>
-                    <Route path=StaticSegment("data") view=data::DataPage/>
+                    <Route path=StaticSegment("today") view={Lazy::<plan::TodayRoute>::new()} ssr=SsrMode::Async/>
+                    // Loaded on first visit: kept out of the first-load Wasm (`cargo leptos --split`).
+                    <Route path=StaticSegment("progress") view={Lazy::<progress::ProgressRoute>::new()}/>
+                    <Route path=StaticSegment("data") view={Lazy::<data::DataRoute>::new()}/>
                     // Rendered whole before sending, so History is complete without JavaScript.
                     <Route path=StaticSegment("history") view=history::HistoryPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=account::LoginPage/>

@@ -142,6 +142,21 @@ fn recent_muscles(weeks: &[Week], today: NaiveDate) -> Vec<Muscle> {
     totals.into_iter().map(|(m, _)| m).collect()
 }
 
+/// Progress as a lazy route: its code (the analytics, the charts) is split from the first-load
+/// Wasm and fetched when the page is first visited.
+pub struct ProgressRoute;
+
+#[leptos_router::lazy_route]
+impl leptos_router::LazyRoute for ProgressRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <ProgressPage/> }.into_any()
+    }
+}
+
 #[component]
 pub fn ProgressPage() -> impl IntoView {
     let state = RwSignal::new(Load::Loading(0));

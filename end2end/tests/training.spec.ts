@@ -115,6 +115,8 @@ test("import a Strong export, then see the e1RM chart computed in the browser", 
   const csp = watchCsp(page);
   await signUp(page);
   await hydrated(page, "/data");
+  // Your data is a lazy route: its code may arrive just after the rest of the page.
+  await expect(page.locator("form.import-form")).toHaveAttribute("data-ready", "true");
   const file = { name: "strong.csv", mimeType: "text/csv", buffer: Buffer.from(strongCsv(30)) };
   await page.getByTestId("import-file").setInputFiles(file);
   await page.getByTestId("import").click();
@@ -150,6 +152,7 @@ test("import a Strong export, then see the e1RM chart computed in the browser", 
 
   // Once stored, importing the same file again adds nothing.
   await hydrated(page, "/data");
+  await expect(page.locator("form.import-form")).toHaveAttribute("data-ready", "true");
   await page.getByTestId("import-file").setInputFiles(file);
   await page.getByTestId("import").click();
   await expect(page.getByTestId("import-summary")).toContainText("0 of 30 sessions imported, 30 already there.");

@@ -24,10 +24,23 @@ fn compress(bytes: &[u8]) -> Result<(usize, usize)> {
     Ok((gzip, br.len()))
 }
 
-/// The wasm, js and css of the built site, raw and compressed at the best levels.
+/// The wasm, js and css of the built site, raw and compressed at the best levels; with a split
+/// build, also the split loader every page fetches (`__wasm_split.*.js`). The lazy routes'
+/// chunks (`split_*.wasm`, `chunk_*.wasm`) are not first-load: they come on first visit.
 pub fn measure(site_root: &Path) -> Result<Vec<Sizes>> {
     let pkg = site_root.join("pkg");
-    ["ironlog.wasm", "ironlog.js", "ironlog.css"]
+    let mut names: Vec<String> = ["ironlog.wasm", "ironlog.js", "ironlog.css"]
+        .iter()
+        .map(|n| (*n).to_owned())
+        .collect();
+    if let Ok(entries) = std::fs::read_dir(&pkg) {
+        names.extend(
+            entries
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|n| n.starts_with("__wasm_split") && n.ends_with(".js")),
+        );
+    }
+    names
         .iter()
         .map(|name| {
             let path = pkg.join(name);
@@ -35,7 +48,7 @@ pub fn measure(site_root: &Path) -> Result<Vec<Sizes>> {
                 .with_context(|| format!("reading {} (build the site first)", path.display()))?;
             let (gzip, brotli) = compress(&bytes)?;
             Ok(Sizes {
-                name: (*name).to_owned(),
+                name: name.clone(),
                 raw: bytes.len(),
                 gzip,
                 brotli,
