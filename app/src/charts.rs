@@ -111,6 +111,40 @@ fn x_labels(marks: &[Mark], x: impl Fn(usize) -> f64) -> impl IntoView {
         .collect_view()
 }
 
+/// What every chart shares: the figure, the SVG with its title and description for assistive
+/// technology, the keys that move among the marks, and the readout of the focused or hovered
+/// mark. `labels` are the marks' labels, in the order of their `data-i`.
+#[component]
+fn Frame(
+    id: &'static str,
+    class: &'static str,
+    view_box: String,
+    title: String,
+    desc: String,
+    labels: Vec<String>,
+    active: RwSignal<usize>,
+    children: Children,
+) -> impl IntoView {
+    let keys = roving(active, labels.len());
+    let readout = move || labels.get(active.get()).cloned().unwrap_or_default();
+    view! {
+        <figure class=format!("chart {class}")>
+            <svg viewBox=view_box role="group" data-testid=id
+                aria-labelledby=format!("{id}-title") aria-describedby=format!("{id}-desc")
+                on:keydown=keys>
+                <title id=format!("{id}-title")>{title}</title>
+                <desc id=format!("{id}-desc")>{desc}</desc>
+                {children()}
+            </svg>
+            <figcaption class="readout" aria-hidden="true">{readout}</figcaption>
+        </figure>
+    }
+}
+
+fn labels<T>(items: &[T], label: impl Fn(&T) -> &String) -> Vec<String> {
+    items.iter().map(|i| label(i).clone()).collect()
+}
+
 #[component]
 pub fn LineChart(id: &'static str, title: String, desc: String, marks: Vec<Mark>) -> impl IntoView {
     let n = marks.len();
@@ -144,31 +178,22 @@ pub fn LineChart(id: &'static str, title: String, desc: String, marks: Vec<Mark>
             )
         })
         .collect();
-    let labels: Vec<String> = marks.iter().map(|m| m.label.clone()).collect();
-    let readout = move || labels.get(active.get()).cloned().unwrap_or_default();
-    let keys = roving(active, n);
     view! {
-        <figure class="chart">
-            <svg viewBox=format!("0 0 {W} {H}") role="group" class="line-chart" data-testid=id
-                aria-labelledby=format!("{id}-title") aria-describedby=format!("{id}-desc")
-                on:keydown=keys>
-                <title id=format!("{id}-title")>{title}</title>
-                <desc id=format!("{id}-desc")>{desc}</desc>
-                {grid(ticks_all, y)}
-                {x_labels(&marks, x)}
-                <path class="line" d=path/>
-                {marks.iter().enumerate().map(|(i, m)| view! {
-                    <circle class="point" cx=x(i) cy=y(m.value) r="4" data-i=i
-                        role="img" aria-label=m.label.clone()
-                        tabindex=move || if active.get() == i { "0" } else { "-1" }
-                        on:focus=move |_| active.set(i)
-                        on:mouseenter=move |_| active.set(i)>
-                        <title>{m.label.clone()}</title>
-                    </circle>
-                }).collect_view()}
-            </svg>
-            <figcaption class="readout" aria-hidden="true">{readout}</figcaption>
-        </figure>
+        <Frame id class="line-chart" view_box=format!("0 0 {W} {H}") title desc
+            labels=labels(&marks, |m| &m.label) active>
+            {grid(ticks_all, y)}
+            {x_labels(&marks, x)}
+            <path class="line" d=path/>
+            {marks.iter().enumerate().map(|(i, m)| view! {
+                <circle class="point" cx=x(i) cy=y(m.value) r="4" data-i=i
+                    role="img" aria-label=m.label.clone()
+                    tabindex=move || if active.get() == i { "0" } else { "-1" }
+                    on:focus=move |_| active.set(i)
+                    on:mouseenter=move |_| active.set(i)>
+                    <title>{m.label.clone()}</title>
+                </circle>
+            }).collect_view()}
+        </Frame>
     }
 }
 
@@ -182,34 +207,25 @@ pub fn BarChart(id: &'static str, title: String, desc: String, marks: Vec<Mark>)
     let y = move |v: f64| TOP + (H - TOP - BOTTOM) * (1.0 - v / hi);
     let slot = (W - LEFT - RIGHT) / n as f64;
     let x = move |i: usize| LEFT + slot * (i as f64 + 0.5);
-    let labels: Vec<String> = marks.iter().map(|m| m.label.clone()).collect();
-    let readout = move || labels.get(active.get()).cloned().unwrap_or_default();
-    let keys = roving(active, marks.len());
     view! {
-        <figure class="chart">
-            <svg viewBox=format!("0 0 {W} {H}") role="group" class="bar-chart" data-testid=id
-                aria-labelledby=format!("{id}-title") aria-describedby=format!("{id}-desc")
-                on:keydown=keys>
-                <title id=format!("{id}-title")>{title}</title>
-                <desc id=format!("{id}-desc")>{desc}</desc>
-                {grid(ticks_all, y)}
-                {x_labels(&marks, x)}
-                {marks.iter().enumerate().map(|(i, m)| {
-                    let top = y(m.value);
-                    view! {
-                        <rect class="bar" x=x(i) - slot * 0.35 y=top width=slot * 0.7
-                            height=(H - BOTTOM - top).max(0.0) rx="3" data-i=i
-                            role="img" aria-label=m.label.clone()
-                            tabindex=move || if active.get() == i { "0" } else { "-1" }
-                            on:focus=move |_| active.set(i)
-                            on:mouseenter=move |_| active.set(i)>
-                            <title>{m.label.clone()}</title>
-                        </rect>
-                    }
-                }).collect_view()}
-            </svg>
-            <figcaption class="readout" aria-hidden="true">{readout}</figcaption>
-        </figure>
+        <Frame id class="bar-chart" view_box=format!("0 0 {W} {H}") title desc
+            labels=labels(&marks, |m| &m.label) active>
+            {grid(ticks_all, y)}
+            {x_labels(&marks, x)}
+            {marks.iter().enumerate().map(|(i, m)| {
+                let top = y(m.value);
+                view! {
+                    <rect class="bar" x=x(i) - slot * 0.35 y=top width=slot * 0.7
+                        height=(H - BOTTOM - top).max(0.0) rx="3" data-i=i
+                        role="img" aria-label=m.label.clone()
+                        tabindex=move || if active.get() == i { "0" } else { "-1" }
+                        on:focus=move |_| active.set(i)
+                        on:mouseenter=move |_| active.set(i)>
+                        <title>{m.label.clone()}</title>
+                    </rect>
+                }
+            }).collect_view()}
+        </Frame>
     }
 }
 
@@ -234,36 +250,27 @@ pub fn HeatMap(id: &'static str, title: String, desc: String, cells: Vec<Cell>) 
     let width = LEFT_PAD + weeks as f64 * (SIZE + GAP);
     let height = TOP_PAD + 7.0 * (SIZE + GAP);
     let active = RwSignal::new(cells.len().saturating_sub(1));
-    let labels: Vec<String> = cells.iter().map(|c| c.label.clone()).collect();
-    let readout = move || labels.get(active.get()).cloned().unwrap_or_default();
-    let keys = roving(active, cells.len());
     let at = move |week: usize| LEFT_PAD + week as f64 * (SIZE + GAP);
     view! {
-        <figure class="chart heatmap">
-            <svg viewBox=format!("0 0 {width} {height}") role="group" data-testid=id
-                aria-labelledby=format!("{id}-title") aria-describedby=format!("{id}-desc")
-                on:keydown=keys>
-                <title id=format!("{id}-title")>{title}</title>
-                <desc id=format!("{id}-desc")>{desc}</desc>
-                {["Mon", "Wed", "Fri"].iter().enumerate().map(|(k, d)| view! {
-                    <text class="x-label" x="0" y=TOP_PAD + (2 * k) as f64 * (SIZE + GAP) + SIZE - 1.0>{*d}</text>
-                }).collect_view()}
-                {cells.iter().filter_map(|c| c.month.clone().map(|m| view! {
-                    <text class="x-label" x=at(c.week) y="14">{m}</text>
-                })).collect_view()}
-                {cells.iter().enumerate().map(|(i, c)| view! {
-                    <rect class=format!("day l{}", c.level) x=at(c.week)
-                        y=TOP_PAD + c.weekday as f64 * (SIZE + GAP) width=SIZE height=SIZE rx="2"
-                        data-i=i role="img" aria-label=c.label.clone()
-                        tabindex=move || if active.get() == i { "0" } else { "-1" }
-                        on:focus=move |_| active.set(i)
-                        on:mouseenter=move |_| active.set(i)>
-                        <title>{c.label.clone()}</title>
-                    </rect>
-                }).collect_view()}
-            </svg>
-            <figcaption class="readout" aria-hidden="true">{readout}</figcaption>
-        </figure>
+        <Frame id class="heatmap" view_box=format!("0 0 {width} {height}") title desc
+            labels=labels(&cells, |c| &c.label) active>
+            {["Mon", "Wed", "Fri"].iter().enumerate().map(|(k, d)| view! {
+                <text class="x-label" x="0" y=TOP_PAD + (2 * k) as f64 * (SIZE + GAP) + SIZE - 1.0>{*d}</text>
+            }).collect_view()}
+            {cells.iter().filter_map(|c| c.month.clone().map(|m| view! {
+                <text class="x-label" x=at(c.week) y="14">{m}</text>
+            })).collect_view()}
+            {cells.iter().enumerate().map(|(i, c)| view! {
+                <rect class=format!("day l{}", c.level) x=at(c.week)
+                    y=TOP_PAD + c.weekday as f64 * (SIZE + GAP) width=SIZE height=SIZE rx="2"
+                    data-i=i role="img" aria-label=c.label.clone()
+                    tabindex=move || if active.get() == i { "0" } else { "-1" }
+                    on:focus=move |_| active.set(i)
+                    on:mouseenter=move |_| active.set(i)>
+                    <title>{c.label.clone()}</title>
+                </rect>
+            }).collect_view()}
+        </Frame>
     }
 }
 

@@ -48,9 +48,8 @@ pub async fn submit_workout(
                     });
             }
             Ok((status, text)) if (400..500).contains(&status) => {
-                let err: ErrorBody = serde_json::from_str(&text).unwrap_or(ErrorBody {
-                    message: format!("The server refused the workout (HTTP {status})."),
-                    problems: Vec::new(),
+                let err = error_body(&text, || {
+                    format!("The server refused the workout (HTTP {status}).")
                 });
                 return Err(if err.problems.is_empty() {
                     SubmitError::Failed(err.message)
@@ -98,15 +97,31 @@ async fn post_json(url: &str, body: &str) -> Result<(u16, String), JsValue> {
     init.set_body(&JsValue::from_str(body));
     let request = Request::new_with_str_and_init(url, &init)?;
     request.headers().set("Content-Type", "application/json")?;
+    let response = send(&request).await?;
+    Ok((response.status(), text_of(&response).await?))
+}
+
+/// Sends a request; an error means no answer at all.
+async fn send(request: &Request) -> Result<Response, JsValue> {
     let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+    JsFuture::from(window.fetch_with_request(request))
         .await?
-        .dyn_into()?;
-    let text = JsFuture::from(response.text()?)
+        .dyn_into()
+}
+
+async fn text_of(response: &Response) -> Result<String, JsValue> {
+    Ok(JsFuture::from(response.text()?)
         .await?
         .as_string()
-        .unwrap_or_default();
-    Ok((response.status(), text))
+        .unwrap_or_default())
+}
+
+/// The API's error answer, or `fallback` as its message when the body is not one.
+fn error_body(text: &str, fallback: impl FnOnce() -> String) -> ErrorBody {
+    serde_json::from_str(text).unwrap_or_else(|_| ErrorBody {
+        message: fallback(),
+        problems: Vec::new(),
+    })
 }
 
 async fn sleep(ms: i32) {
@@ -121,23 +136,12 @@ async fn sleep(ms: i32) {
 /// GETs JSON from the API; a failure is a sentence for the page.
 pub async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, String> {
     let failed = |_| "Couldn't reach the server; check your connection and reload.".to_owned();
-    let window = web_sys::window().ok_or("no window")?;
-    let response: Response = JsFuture::from(window.fetch_with_str(url))
-        .await
-        .map_err(failed)?
-        .dyn_into()
-        .map_err(failed)?;
-    let text = JsFuture::from(response.text().map_err(failed)?)
-        .await
-        .map_err(failed)?
-        .as_string()
-        .unwrap_or_default();
+    let request = Request::new_with_str(url).map_err(failed)?;
+    let response = send(&request).await.map_err(failed)?;
+    let text = text_of(&response).await.map_err(failed)?;
     if !response.ok() {
-        let err: ErrorBody = serde_json::from_str(&text).unwrap_or(ErrorBody {
-            message: format!("the server answered HTTP {}", response.status()),
-            problems: Vec::new(),
-        });
-        return Err(err.message);
+        let status = response.status();
+        return Err(error_body(&text, || format!("the server answered HTTP {status}")).message);
     }
     serde_json::from_str(&text).map_err(|e| format!("the server answered oddly ({e})"))
 }
@@ -170,21 +174,12 @@ pub async fn import_file(
     headers
         .set("Accept", "application/x-ndjson")
         .map_err(unreachable)?;
-    let window = web_sys::window().ok_or("no window")?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
-        .await
-        .map_err(unreachable)?
-        .dyn_into()
-        .map_err(unreachable)?;
+    let response = send(&request).await.map_err(unreachable)?;
     if !response.ok() {
-        let text = JsFuture::from(response.text().map_err(unreachable)?)
-            .await
-            .map_err(unreachable)?
-            .as_string()
-            .unwrap_or_default();
-        let err: ErrorBody = serde_json::from_str(&text).unwrap_or(ErrorBody {
-            message: format!("The server refused the file (HTTP {}).", response.status()),
-            problems: Vec::new(),
+        let text = text_of(&response).await.map_err(unreachable)?;
+        let status = response.status();
+        let err = error_body(&text, || {
+            format!("The server refused the file (HTTP {status}).")
         });
         // The file's problem is the one worth showing ("the file is empty", a missing column).
         return Err(err.problems.into_iter().next().map_or(err.message, |p| {

@@ -7,10 +7,9 @@ pub fn when(at: &DateTime<Utc>) -> String {
     at.format("%a %-d %b %Y · %H:%M UTC").to_string()
 }
 
-/// 102.5 → "102.5", 100.0 → "100".
+/// 102.5 → "102.5", 100.0 → "100": the domain's rounding, so pages and reasons agree.
 pub fn kg(weight: f64) -> String {
-    let s = format!("{weight:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    domain::units::trim(weight)
 }
 
 pub fn thousands(n: f64) -> String {

@@ -35,12 +35,10 @@ pub fn RestTimer() -> impl IntoView {
                 move || {
                     let t = js_sys::Date::now();
                     now.set(t);
+                    // Clearing `until` also clears the stored end (the effect below).
                     if until.get_untracked().is_some_and(|end| end <= t) {
                         until.set(None);
                         finished.set(true);
-                        if let Some(s) = storage() {
-                            let _ = s.remove_item(KEY);
-                        }
                     }
                 },
                 std::time::Duration::from_millis(250),

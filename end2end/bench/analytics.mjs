@@ -2,7 +2,7 @@
 // /progress?bench=RUNS (the page repeats the computation RUNS times and reports the median in
 // data-compute-ms) and prints {"median_ms": m, "text": "..."}.
 // Usage: node bench/analytics.mjs BASE_URL [RUNS]; IRONLOG_COOKIE="name=value" signs in.
-import { chromium } from "@playwright/test";
+import { launchChromium, signedInContext } from "./chromium.mjs";
 
 const base = process.argv[2];
 const runs = Number(process.argv[3] ?? 20);
@@ -10,17 +10,9 @@ if (!base || !(runs > 0)) {
   console.error("usage: node bench/analytics.mjs BASE_URL [RUNS]");
   process.exit(2);
 }
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-});
+const browser = await launchChromium();
 try {
-  const context = await browser.newContext();
-  const cookie = process.env.IRONLOG_COOKIE;
-  if (cookie) {
-    const [name, ...value] = cookie.split("=");
-    await context.addCookies([{ name, value: value.join("="), url: base }]);
-  }
+  const context = await signedInContext(browser, base);
   const page = await context.newPage();
   await page.goto(`${base}/progress?bench=${runs}`);
   const figure = page.getByTestId("compute-time");

@@ -1,7 +1,7 @@
 // Screenshots of the training pages at phone and desktop widths, light and dark, with a
 // seeded history (20 weeks of squat, bench and rows, imported as a Strong export).
 // Usage: node bench/screens.mjs BASE_URL OUT_DIR
-import { chromium } from "@playwright/test";
+import { launchChromium } from "./chromium.mjs";
 
 const [base, out] = process.argv.slice(2);
 if (!base || !out) {
@@ -27,10 +27,7 @@ function strongCsv() {
   return rows.join("\n") + "\n";
 }
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-});
+const browser = await launchChromium();
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();

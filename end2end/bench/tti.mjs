@@ -2,7 +2,7 @@
 // headless Chromium, each load in a fresh context (cold cache). Prints {"loads_ms": [...]}.
 // Usage: node bench/tti.mjs BASE_URL [LOADS]; IRONLOG_COOKIE="name=value" signs each load in
 // (the Log page is for signed-in users).
-import { chromium } from "@playwright/test";
+import { launchChromium, signedInContext } from "./chromium.mjs";
 
 const base = process.argv[2];
 const loads = Number(process.argv[3] ?? 20);
@@ -11,22 +11,11 @@ if (!base || !(loads > 0)) {
   process.exit(2);
 }
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-  ],
-});
+const browser = await launchChromium();
 const times = [];
 try {
   for (let i = 0; i < loads; i++) {
-    const context = await browser.newContext();
-    const cookie = process.env.IRONLOG_COOKIE;
-    if (cookie) {
-      const [name, ...value] = cookie.split("=");
-      await context.addCookies([{ name, value: value.join("="), url: base }]);
-    }
+    const context = await signedInContext(browser, base);
     const page = await context.newPage();
     // Runs before any page script: note the moment the hydration marker appears.
     await page.addInitScript(() => {

@@ -2,7 +2,6 @@
 //! computed in Wasm in headless Chromium, beside the same computation natively in this
 //! process. The history is imported through the API, as a user moving from another app would.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -44,28 +43,13 @@ pub async fn run(base_url: &str, config: &BenchConfig) -> Result<Vec<Figure>> {
     native.sort_by(f64::total_cmp);
     let native = native[native.len() / 2];
 
-    let (base, dir, cookie) = (
-        base_url.to_owned(),
-        config.end2end_dir.clone(),
-        account.cookie,
-    );
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .current_dir(&dir)
-            .env("IRONLOG_COOKIE", &cookie)
-            .args(["bench/analytics.mjs", &base, &RUNS.to_string()])
-            .output()
-    })
-    .await?
-    .context("running node bench/analytics.mjs (is Node.js installed?)")?;
-    if !out.status.success() {
-        bail!(
-            "the analytics script failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let parsed: serde_json::Value =
-        serde_json::from_slice(&out.stdout).context("reading the analytics script's output")?;
+    let parsed = super::browser::run_script(
+        config,
+        "analytics.mjs",
+        &account.cookie,
+        vec![base_url.to_owned(), RUNS.to_string()],
+    )
+    .await?;
     let wasm = parsed["median_ms"].as_f64().context("no median_ms")?;
     let sets: usize = history.iter().map(|w| w.set_count()).sum();
     Ok(vec![Figure::new(

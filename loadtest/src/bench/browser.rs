@@ -1,4 +1,5 @@
-//! Time to interactive in headless Chromium, through Playwright (end2end/bench/tti.mjs).
+//! Figures measured in headless Chromium through Playwright scripts (end2end/bench/*.mjs):
+//! time to interactive here, the analytics computation in `analytics.rs`.
 
 use std::process::Command;
 
@@ -6,27 +7,51 @@ use anyhow::{bail, Context, Result};
 
 use super::{BenchConfig, Figure};
 
-pub async fn time_to_interactive(base_url: &str, config: &BenchConfig) -> Result<Figure> {
-    eprintln!("bench: time to interactive, 20 cold loads in Chromium…");
-    let account = crate::accounts::one(base_url).await?;
-    let (base, dir) = (base_url.to_owned(), config.end2end_dir.clone());
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .current_dir(&dir)
-            .env("IRONLOG_COOKIE", &account.cookie)
-            .args(["bench/tti.mjs", &base, "20"])
-            .output()
+/// Runs `node bench/<script> <args>` in the end2end directory, signed in with `cookie`, and
+/// reads the JSON it prints.
+pub async fn run_script(
+    config: &BenchConfig,
+    script: &str,
+    cookie: &str,
+    args: Vec<String>,
+) -> Result<serde_json::Value> {
+    let (dir, path, cookie) = (
+        config.end2end_dir.clone(),
+        format!("bench/{script}"),
+        cookie.to_owned(),
+    );
+    let out = tokio::task::spawn_blocking({
+        let path = path.clone();
+        move || {
+            Command::new("node")
+                .current_dir(&dir)
+                .env("IRONLOG_COOKIE", &cookie)
+                .arg(&path)
+                .args(&args)
+                .output()
+        }
     })
     .await?
-    .context("running node bench/tti.mjs (is Node.js installed?)")?;
+    .with_context(|| format!("running node {path} (is Node.js installed?)"))?;
     if !out.status.success() {
         bail!(
-            "the time-to-interactive script failed: {}",
+            "node {path} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .context("reading the time-to-interactive script's output")?;
+    serde_json::from_slice(&out.stdout).with_context(|| format!("reading the output of {path}"))
+}
+
+pub async fn time_to_interactive(base_url: &str, config: &BenchConfig) -> Result<Figure> {
+    eprintln!("bench: time to interactive, 20 cold loads in Chromium…");
+    let account = crate::accounts::one(base_url).await?;
+    let parsed = run_script(
+        config,
+        "tti.mjs",
+        &account.cookie,
+        vec![base_url.to_owned(), "20".into()],
+    )
+    .await?;
     let mut loads: Vec<f64> = parsed["loads_ms"]
         .as_array()
         .context("no loads_ms in the script's output")?

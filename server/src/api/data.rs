@@ -13,6 +13,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{FixedOffset, Offset, Utc};
+use consumer::Publisher;
 use domain::import::{self, Progress, Source, Summary, MAX_LISTED_REJECTIONS};
 use domain::units::Unit;
 use domain::{NewWorkout, Problem, WorkoutLogged};
@@ -21,7 +22,8 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::training::{history_of, profile_of};
+use super::training::{history_of, profile_of, save_profile};
+use super::workouts::media_type;
 use super::ApiError;
 use crate::auth::User;
 use crate::router::AppState;
@@ -95,20 +97,16 @@ fn parse_offset(text: &str) -> Option<FixedOffset> {
 }
 
 fn is_csv(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|mime| {
-            matches!(
-                mime.trim().to_ascii_lowercase().as_str(),
-                "text/csv"
-                    | "text/plain"
-                    | "application/csv"
-                    | "application/vnd.ms-excel"
-                    | "application/octet-stream"
-            )
-        })
+    media_type(headers).is_some_and(|mime| {
+        matches!(
+            mime.as_str(),
+            "text/csv"
+                | "text/plain"
+                | "application/csv"
+                | "application/vnd.ms-excel"
+                | "application/octet-stream"
+        )
+    })
 }
 
 fn wants_progress(headers: &HeaderMap) -> bool {
@@ -179,58 +177,51 @@ pub async fn import(
             .map_err(|e| ApiError::InvalidInput(vec![Problem::new("file", e.to_string())]))?;
 
     let known = known_ids(&state, &user).await?;
-    let (fresh, duplicates): (Vec<NewWorkout>, Vec<NewWorkout>) = parsed
-        .workouts
-        .iter()
-        .cloned()
-        .partition(|w| !known.contains(&w.id));
+    let import::Import {
+        source,
+        rows,
+        workouts,
+        rejected,
+        warmup_sets,
+        non_strength_sets,
+        new_exercises,
+    } = parsed;
+    let sessions = workouts.len();
+    let (fresh, duplicates): (Vec<NewWorkout>, Vec<NewWorkout>) =
+        workouts.into_iter().partition(|w| !known.contains(&w.id));
     // The user's new exercises are saved before their sessions are sent, so the history never
     // names an exercise the profile lacks.
-    let used: Vec<_> = parsed
-        .new_exercises
-        .iter()
+    let used: Vec<_> = new_exercises
+        .into_iter()
         .filter(|e| {
             fresh
                 .iter()
                 .any(|w| w.exercises.iter().any(|x| x.exercise == e.slug))
         })
-        .cloned()
         .collect();
     if !used.is_empty() {
         profile.exercises.extend(used.iter().cloned());
-        state
-            .auth
-            .accounts
-            .put_profile(&user, &profile)
-            .await
-            .map_err(|e| {
-                tracing::warn!(error = %e, "saving imported exercises failed");
-                ApiError::Unavailable("the profile store is unavailable")
-            })?;
+        save_profile(&state, &user, &profile).await?;
     }
 
     let summary = Summary {
-        format: parsed.source,
-        rows: parsed.rows,
-        sessions: parsed.workouts.len(),
+        format: source,
+        rows,
+        sessions,
         imported: 0,
         duplicates: duplicates.len(),
         failed: 0,
-        warmup_sets: parsed.warmup_sets,
-        non_strength_sets: parsed.non_strength_sets,
-        rejected_total: parsed.rejected.len(),
-        rejected: parsed
-            .rejected
-            .into_iter()
-            .take(MAX_LISTED_REJECTIONS)
-            .collect(),
+        warmup_sets,
+        non_strength_sets,
+        rejected_total: rejected.len(),
+        rejected: rejected.into_iter().take(MAX_LISTED_REJECTIONS).collect(),
         new_exercises: used.into_iter().map(|e| e.name).collect(),
     };
     tracing::info!(user = %user, format = %summary.format, sessions = summary.sessions, fresh = fresh.len(), "import");
 
     if wants_progress(&headers) {
         let (tx, rx) = mpsc::channel::<Progress>(64);
-        tokio::spawn(send_all(state, user, fresh, summary, Some(tx)));
+        tokio::spawn(send_all(state.publisher, user, fresh, summary, Some(tx)));
         let lines = futures::stream::unfold(rx, |mut rx| async move {
             let item = rx.recv().await?;
             let mut line = serde_json::to_vec(&item).unwrap_or_default();
@@ -246,7 +237,7 @@ pub async fn import(
         );
         return Ok(response);
     }
-    let summary = send_all(state, user, fresh, summary, None).await;
+    let summary = send_all(state.publisher, user, fresh, summary, None).await;
     Ok(Json(summary).into_response())
 }
 
@@ -263,7 +254,7 @@ async fn known_ids(state: &AppState, user: &str) -> Result<HashSet<Uuid>, ApiErr
 /// Publishes the sessions, reporting progress; stops sending at the queue's first failure
 /// (the rest count as failed: importing again sends them).
 async fn send_all(
-    state: AppState,
+    publisher: Arc<dyn Publisher>,
     user: String,
     fresh: Vec<NewWorkout>,
     mut summary: Summary,
@@ -282,40 +273,29 @@ async fn send_all(
     };
     report(done).await;
     let now = Utc::now();
-    let publisher = Arc::clone(&state.publisher);
     let mut sends = futures::stream::iter(fresh.into_iter().map(|w| {
         let publisher = Arc::clone(&publisher);
         let event = WorkoutLogged::new(w, user.clone(), now);
         async move { publisher.publish(&event).await }
     }))
     .buffer_unordered(PUBLISH_CONCURRENCY);
-    let mut queue_failed = false;
     while let Some(sent) = sends.next().await {
-        match sent {
-            Ok(()) => {
-                summary.imported += 1;
-                metrics::counter!("ironlog_workouts_imported_total").increment(1);
-            }
-            Err(e) => {
-                if !queue_failed {
-                    tracing::warn!(error = %e, "import: publish failed; the rest is not sent");
-                }
-                queue_failed = true;
-                summary.failed += 1;
-            }
+        if let Err(e) = sent {
+            // Nothing more is started, and sends still in flight are dropped.
+            tracing::warn!(error = %e, "import: publish failed; the rest is not sent");
+            break;
         }
+        summary.imported += 1;
+        metrics::counter!("ironlog_workouts_imported_total").increment(1);
         done += 1;
         if done.is_multiple_of(25) {
             report(done).await;
         }
-        if queue_failed {
-            // Sends already started finish above; nothing new is started.
-            break;
-        }
     }
     drop(sends);
+    // Whatever the queue did not confirm counts as failed: importing again sends it.
     summary.failed = total - summary.duplicates - summary.imported;
-    report(summary.duplicates + summary.imported + summary.failed).await;
+    report(total).await;
     if let Some(tx) = progress {
         let _ = tx.send(Progress::Summary(summary.clone())).await;
     }

@@ -162,7 +162,7 @@ fn store_failed(e: impl std::fmt::Display) -> ApiError {
 }
 
 /// Saves a changed profile after checking it whole, as `PUT /api/v1/profile` does.
-async fn save_profile(state: &AppState, user: &str, profile: &Profile) -> Result<(), ApiError> {
+pub async fn save_profile(state: &AppState, user: &str, profile: &Profile) -> Result<(), ApiError> {
     let problems = profile.problems();
     if !problems.is_empty() {
         return Err(ApiError::InvalidInput(problems));
@@ -233,6 +233,7 @@ pub async fn put_program(
         None => profile.programs.push(program.clone()),
     }
     let at = profile.programs.iter().position(|p| p.slug == slug);
+    let prefix = format!("programs[{}]", at.unwrap_or(usize::MAX));
     save_profile(&state, &user, &profile)
         .await
         .map_err(|e| match e {
@@ -241,7 +242,6 @@ pub async fn put_program(
                 problems
                     .into_iter()
                     .filter_map(|p| {
-                        let prefix = format!("programs[{}]", at.unwrap_or(usize::MAX));
                         let field = p.field.strip_prefix(&prefix)?.trim_start_matches('.');
                         Some(domain::Problem::new(field, p.message))
                     })

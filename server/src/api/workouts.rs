@@ -38,16 +38,20 @@ pub async fn json_request(headers: &HeaderMap, body: Body) -> Result<serde_json:
     json_body(body).await
 }
 
-pub fn is_json(headers: &HeaderMap) -> bool {
+/// The request's media type, lowercased, without parameters: `text/csv; charset=utf-8` →
+/// `text/csv`.
+pub fn media_type(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|mime| {
-            let mime = mime.trim().to_ascii_lowercase();
-            mime == "application/json"
-                || (mime.starts_with("application/") && mime.ends_with("+json"))
-        })
+        .map(|mime| mime.trim().to_ascii_lowercase())
+}
+
+pub fn is_json(headers: &HeaderMap) -> bool {
+    media_type(headers).is_some_and(|mime| {
+        mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+    })
 }
 
 /// Logs a workout: answered as soon as the queue has it durably.
