@@ -133,6 +133,22 @@ async fn sleep(ms: i32) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Polls `GET /api/v1/workouts/{id}` every half second, at most `polls` times; true once the
+/// workout is stored.
+pub async fn wait_until_stored(id: &str, polls: u32) -> bool {
+    let url = format!("/api/v1/workouts/{id}");
+    for _ in 0..polls {
+        sleep(500).await;
+        let Ok(request) = Request::new_with_str(&url) else {
+            return false;
+        };
+        if send(&request).await.is_ok_and(|r| r.ok()) {
+            return true;
+        }
+    }
+    false
+}
+
 /// GETs JSON from the API; a failure is a sentence for the page.
 pub async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, String> {
     let failed = |_| "Couldn't reach the server; check your connection and reload.".to_owned();

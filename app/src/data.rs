@@ -16,28 +16,44 @@ enum Import {
     Failed(String),
 }
 
-/// Your data as a lazy route: the import code loads when the page is first visited.
-pub struct DataRoute;
+#[component]
+pub fn DataPage() -> impl IntoView {
+    view! {
+        <Title text="Your data"/>
+        <div class="page-head"><h1>"Your data"</h1></div>
 
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for DataRoute {
-    fn data() -> Self {
-        Self
-    }
+        <section class="card">
+            <h2>"Import"</h2>
+            <p class="muted">
+                "Bring your history from Strong or Hevy (Settings → Export data, a CSV file), or an Ironlog CSV export. "
+                "Importing the same file again adds nothing twice."
+            </p>
+            <noscript>
+                <p class="alert info">"Importing needs JavaScript. Without it, send the file to "<code>"POST /api/v1/import"</code>" (see the README)."</p>
+            </noscript>
+            <ImportForm/>
+        </section>
 
-    fn view(_this: Self) -> AnyView {
-        view! { <DataPage/> }.into_any()
+        <section class="card">
+            <h2>"Export"</h2>
+            <p class="muted">"Everything you logged, and your settings, exercises and programs."</p>
+            <div class="export-links">
+                <a class="button" href="/api/v1/export?format=json" download data-testid="export-json">"Download JSON"</a>
+                <a class="button" href="/api/v1/export?format=csv" download data-testid="export-csv">"Download CSV"</a>
+            </div>
+        </section>
     }
 }
 
-#[component]
-pub fn DataPage() -> impl IntoView {
+/// A lazy island: the import's code loads when the page is visited.
+#[island(lazy)]
+fn ImportForm() -> impl IntoView {
     let state = RwSignal::new(Import::Idle);
     let format = RwSignal::new("auto".to_owned());
     let unit = RwSignal::new(String::new());
     let file_input = NodeRef::<leptos::html::Input>::new();
-    // This page's code arrives after the first load (a lazy route): say when it has taken
-    // over the form, for tests and for the button below.
+    // This island's code arrives after the page (lazy): say when it has taken over the form,
+    // for tests and for the button below.
     let ready = RwSignal::new(false);
     Effect::new(move |_| ready.set(true));
 
@@ -72,18 +88,6 @@ pub fn DataPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Your data"/>
-        <div class="page-head"><h1>"Your data"</h1></div>
-
-        <section class="card">
-            <h2>"Import"</h2>
-            <p class="muted">
-                "Bring your history from Strong or Hevy (Settings → Export data, a CSV file), or an Ironlog CSV export. "
-                "Importing the same file again adds nothing twice."
-            </p>
-            <noscript>
-                <p class="alert info">"Importing needs JavaScript. Without it, send the file to "<code>"POST /api/v1/import"</code>" (see the README)."</p>
-            </noscript>
             <form class="import-form" on:submit=on_submit data-ready=move || ready.get().to_string()>
                 <label for="import-file">"Export file (.csv)"</label>
                 <input id="import-file" type="file" accept=".csv,text/csv" node_ref=file_input data-testid="import-file"/>
@@ -119,16 +123,7 @@ pub fn DataPage() -> impl IntoView {
                 Import::Failed(message) => view! { <p class="alert error" role="alert">{message}</p> }.into_any(),
                 Import::Done(summary) => view! { <SummaryView summary/> }.into_any(),
             }}
-        </section>
 
-        <section class="card">
-            <h2>"Export"</h2>
-            <p class="muted">"Everything you logged, and your settings, exercises and programs."</p>
-            <div class="export-links">
-                <a class="button" href="/api/v1/export?format=json" download data-testid="export-json">"Download JSON"</a>
-                <a class="button" href="/api/v1/export?format=csv" download data-testid="export-csv">"Download CSV"</a>
-            </div>
-        </section>
     }
 }
 

@@ -43,37 +43,17 @@ pub async fn history_page(before: Option<String>) -> Result<HistoryView, ServerF
     })
 }
 
-/// How long to keep looking for a workout that was just logged but is not stored yet.
-const PENDING_POLLS: u32 = 30;
-
 #[component]
 pub fn HistoryPage() -> impl IntoView {
     let query = use_query_map();
     let before = move || query.read().get("before").filter(|s| !s.is_empty());
     let logged = move || query.read().get("logged");
     let page = Resource::new(before, history_page);
-
     // Logging is asynchronous: a workout answered 202 a moment ago may not be stored yet.
-    // Until it shows up, say so and look again.
-    let polls = RwSignal::new(0u32);
-    let is_pending = move |view: &HistoryView| {
-        logged().is_some_and(|id| {
-            before().is_none() && !view.items.iter().any(|w| w.id.to_string() == id)
-        })
+    let pending = move |view: &HistoryView| {
+        logged()
+            .filter(|id| before().is_none() && !view.items.iter().any(|w| w.id.to_string() == *id))
     };
-    Effect::new(move |_| {
-        if let Some(Ok(view)) = page.get() {
-            if is_pending(&view) && polls.get_untracked() < PENDING_POLLS {
-                set_timeout(
-                    move || {
-                        polls.update(|n| *n += 1);
-                        page.refetch();
-                    },
-                    std::time::Duration::from_millis(500),
-                );
-            }
-        }
-    });
 
     view! {
         <Title text="History"/>
@@ -88,15 +68,11 @@ pub fn HistoryPage() -> impl IntoView {
                         <p class="alert error" role="alert">{format!("Couldn't load your history: {}", clean_error(&e))}</p>
                     }.into_any(),
                     Ok(view) => {
-                        let pending = is_pending(&view);
-                        let empty = view.items.is_empty() && !pending;
+                        let pending = pending(&view);
+                        let empty = view.items.is_empty() && pending.is_none();
                         let next = view.next.clone();
                         view! {
-                            <Show when=move || pending>
-                                <p class="alert info" role="status" data-testid="pending">
-                                    "Saving your workout… it will appear here in a moment."
-                                </p>
-                            </Show>
+                            {pending.map(|id| view! { <PendingNotice id/> })}
                             <Show when=move || empty>
                                 <section class="card empty">
                                     <p>"No workouts yet."</p>
@@ -119,6 +95,30 @@ pub fn HistoryPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// How long to keep looking for a workout that was just logged but is not stored yet.
+const PENDING_POLLS: u32 = 30;
+
+/// An island on History after logging: until the new workout is stored, say so, look again,
+/// and reload the page once it is there.
+#[island]
+fn PendingNotice(id: String) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async move {
+        if crate::client::wait_until_stored(&id, PENDING_POLLS).await {
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().reload();
+            }
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (id, PENDING_POLLS);
+    view! {
+        <p class="alert info" role="status" data-testid="pending">
+            "Saving your workout… it will appear here in a moment."
+        </p>
     }
 }
 

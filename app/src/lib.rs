@@ -1,5 +1,6 @@
-//! Ironlog's pages. Server-rendered by axum, then hydrated; each page works as plain HTML
-//! before hydration as far as a form can.
+//! Ironlog's pages, rendered on the server by axum. Leptos islands: a page is server HTML, and
+//! only its interactive parts (`#[island]`: the Log form, the rest timer, Progress, the import)
+//! ship as Wasm and hydrate. Each page works as plain HTML before that as far as a form can.
 
 #[cfg(feature = "hydrate")]
 mod client;
@@ -27,7 +28,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::hooks::use_location;
-use leptos_router::{Lazy, SsrMode, StaticSegment};
+use leptos_router::{SsrMode, StaticSegment};
 
 /// The HTML document around the app, rendered once per page on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -38,7 +39,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -51,12 +52,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Tests (and curious users) can tell when the page became interactive.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/ironlog.css"/>
@@ -78,10 +73,9 @@ pub fn App() -> impl IntoView {
                     // Rendered whole before sending (the plan's pre-fill included), so the form
                     // works as plain HTML without JavaScript.
                     <Route path=StaticSegment("") view=log::LogPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("today") view={Lazy::<plan::TodayRoute>::new()} ssr=SsrMode::Async/>
-                    // Loaded on first visit: kept out of the first-load Wasm (`cargo leptos --split`).
-                    <Route path=StaticSegment("progress") view={Lazy::<progress::ProgressRoute>::new()}/>
-                    <Route path=StaticSegment("data") view={Lazy::<data::DataRoute>::new()}/>
+                    <Route path=StaticSegment("today") view=plan::TodayPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("progress") view=progress::ProgressPage/>
+                    <Route path=StaticSegment("data") view=data::DataPage/>
                     // Rendered whole before sending, so History is complete without JavaScript.
                     <Route path=StaticSegment("history") view=history::HistoryPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=account::LoginPage/>
@@ -90,6 +84,20 @@ pub fn App() -> impl IntoView {
             </main>
         </Router>
     }
+}
+
+/// Marks the page interactive (`body[data-hydrated]`) for tests and the benchmark. Called
+/// right after `hydrate_islands`: a zero timeout runs after the islands' hydration microtasks.
+#[cfg(feature = "hydrate")]
+pub fn mark_interactive() {
+    set_timeout(
+        || {
+            if let Some(body) = document().body() {
+                let _ = body.set_attribute("data-hydrated", "true");
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }
 
 /// The main navigation; signed-in pages also offer signing out (a form: it works without

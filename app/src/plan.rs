@@ -21,27 +21,10 @@ pub async fn todays_plan() -> Result<Plan, ServerFnError> {
     })
 }
 
-/// Today as a lazy route: the plan is requested at once (`data`) while the page's code loads
-/// (`view`), kept out of the first-load Wasm.
-pub struct TodayRoute {
-    plan: Resource<Result<Plan, ServerFnError>>,
-}
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for TodayRoute {
-    fn data() -> Self {
-        Self {
-            plan: Resource::new(|| (), |()| todays_plan()),
-        }
-    }
-
-    fn view(this: Self) -> AnyView {
-        view! { <PlanPage plan=this.plan/> }.into_any()
-    }
-}
-
+/// Today: server HTML, with the rest timer as its one island.
 #[component]
-pub fn PlanPage(plan: Resource<Result<Plan, ServerFnError>>) -> impl IntoView {
+pub fn TodayPage() -> impl IntoView {
+    let plan = Resource::new(|| (), |()| todays_plan());
     view! {
         <Title text="Today"/>
         <Suspense fallback=|| view! { <p class="muted">"Working out today's session…"</p> }>

@@ -142,26 +142,8 @@ fn recent_muscles(weeks: &[Week], today: NaiveDate) -> Vec<Muscle> {
     totals.into_iter().map(|(m, _)| m).collect()
 }
 
-/// Progress as a lazy route: its code (the analytics, the charts) is split from the first-load
-/// Wasm and fetched when the page is first visited.
-pub struct ProgressRoute;
-
-#[leptos_router::lazy_route]
-impl leptos_router::LazyRoute for ProgressRoute {
-    fn data() -> Self {
-        Self
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <ProgressPage/> }.into_any()
-    }
-}
-
 #[component]
 pub fn ProgressPage() -> impl IntoView {
-    let state = RwSignal::new(Load::Loading(0));
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| leptos::task::spawn_local(load(state)));
     view! {
         <Title text="Progress"/>
         <div class="page-head">
@@ -170,6 +152,18 @@ pub fn ProgressPage() -> impl IntoView {
         <noscript>
             <p class="alert info">"Progress is computed in your browser: turn on JavaScript to see it."</p>
         </noscript>
+        <Board/>
+    }
+}
+
+/// A lazy island: its code (the analytics, the charts) is split from the first-load Wasm and
+/// fetched when the page is visited.
+#[island(lazy)]
+fn Board() -> impl IntoView {
+    let state = RwSignal::new(Load::Loading(0));
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| leptos::task::spawn_local(load(state)));
+    view! {
         {move || match state.get() {
             Load::Loading(n) => view! {
                 <p class="muted" role="status" data-testid="progress-loading">

@@ -13,7 +13,8 @@ fn clock(secs: i64) -> String {
     format!("{}:{:02}", secs / 60, secs % 60)
 }
 
-#[component]
+/// An island: the only Wasm on Today.
+#[island]
 pub fn RestTimer() -> impl IntoView {
     // Until hydration these stay empty and the buttons do nothing: there is nothing to time.
     let until = RwSignal::new(None::<f64>);

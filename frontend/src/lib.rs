@@ -3,6 +3,8 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Lazy routes (Progress, Your data) hydrate asynchronously, once their code has arrived.
-    leptos::mount::hydrate_lazy(app::App);
+    // Islands: the page is server HTML; Leptos's script hydrates each interactive island after
+    // this returns, in microtasks (a lazy island once its code has arrived).
+    leptos::mount::hydrate_islands();
+    app::mark_interactive();
 }

@@ -1,6 +1,9 @@
 //! Ironlog's server: the pages (SSR + hydration), the thin JSON API, health and metrics, and
 //! the write path's publisher. In embedded mode it also runs the consumer's worker in-process.
 
+// The pages' view types (islands inside Suspense inside routes) nest deeper than the default.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod auth;
 pub mod backend;

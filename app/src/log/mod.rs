@@ -82,7 +82,9 @@ pub fn LogPage() -> impl IntoView {
     }
 }
 
-#[component]
+/// An island: the form's code ships as Wasm; the page around it is server HTML. The plan
+/// arrives as the island's props (serialized into the page).
+#[island]
 fn LogForm(plan: Option<Plan>) -> impl IntoView {
     // Rows are added from click handlers deep in the list, and the list re-renders: create
     // their signals under this page's owner, or a re-render would dispose of them.
@@ -174,7 +176,6 @@ fn LogForm(plan: Option<Plan>) -> impl IntoView {
         }
         #[cfg(feature = "hydrate")]
         {
-            let navigate = leptos_router::hooks::use_navigate();
             let draft = draft();
             status.set(Status::Saving);
             leptos::task::spawn_local(async move {
@@ -186,7 +187,11 @@ fn LogForm(plan: Option<Plan>) -> impl IntoView {
                     Ok(saved) => {
                         status.set(Status::Idle);
                         id.set(new_id());
-                        navigate(&format!("/history?logged={saved}"), Default::default());
+                        if let Some(window) = web_sys::window() {
+                            let _ = window
+                                .location()
+                                .assign(&format!("/history?logged={saved}"));
+                        }
                     }
                     Err(crate::client::SubmitError::Invalid(problems)) => {
                         status.set(Status::Invalid(problems))
