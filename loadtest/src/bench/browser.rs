@@ -1,5 +1,6 @@
 //! Figures measured in headless Chromium through Playwright scripts (end2end/bench/*.mjs):
-//! time to interactive here, the analytics computation in `analytics.rs`.
+//! time to interactive and what each page downloads here, the analytics computation in
+//! `analytics.rs`.
 
 use std::process::Command;
 
@@ -71,4 +72,56 @@ pub async fn time_to_interactive(base_url: &str, config: &BenchConfig) -> Result
         "-".into(),
         "< 300 ms",
     ))
+}
+
+/// The pages whose downloads are reported, with what they are.
+const PAGES: &[(&str, &str)] = &[
+    ("/", "Log"),
+    ("/today", "Today"),
+    ("/history", "History"),
+    ("/data", "Your data"),
+    ("/progress", "Progress"),
+];
+
+/// What a cold load of each page downloads of the site's code (brotli), as Chromium fetched
+/// it: the shared first load plus the chunks of the page's lazy islands.
+pub async fn page_loads(base_url: &str, config: &BenchConfig) -> Result<Vec<Figure>> {
+    eprintln!("bench: what each page downloads, in Chromium…");
+    let account = crate::accounts::one(base_url).await?;
+    let mut args = vec![base_url.to_owned()];
+    args.extend(PAGES.iter().map(|(path, _)| (*path).to_owned()));
+    let parsed = run_script(config, "pages.mjs", &account.cookie, args).await?;
+    let mut figures = Vec::new();
+    for (path, what) in PAGES {
+        let files = parsed["pages"][path]
+            .as_array()
+            .with_context(|| format!("no downloads reported for {path}"))?;
+        let mut total = 0;
+        let mut lazy = Vec::new();
+        for name in files.iter().filter_map(serde_json::Value::as_str) {
+            let size = super::bundle::brotli_size(&config.site_root, name)?;
+            total += size;
+            if name.starts_with("split_") || name.starts_with("chunk_") {
+                // split_board_loader_1274….wasm → split_board_loader
+                let short = name
+                    .trim_end_matches(".wasm")
+                    .trim_end_matches(|c: char| c.is_ascii_digit())
+                    .trim_end_matches('_');
+                lazy.push(format!("{short} {:.1} KB", size as f64 / 1000.0));
+            }
+        }
+        let detail = if lazy.is_empty() {
+            String::new()
+        } else {
+            format!(" (lazy: {})", lazy.join(", "))
+        };
+        figures.push(Figure::new(
+            &format!("bundle: a cold load of {path} ({what}), brotli"),
+            format!("{:.1} KB{detail}", total as f64 / 1000.0),
+            "-".into(),
+            "-".into(),
+            "-",
+        ));
+    }
+    Ok(figures)
 }

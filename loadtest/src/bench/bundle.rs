@@ -24,9 +24,17 @@ fn compress(bytes: &[u8]) -> Result<(usize, usize)> {
     Ok((gzip, br.len()))
 }
 
-/// The wasm, js and css of the built site, raw and compressed at the best levels; with a split
-/// build, also the split loader every page fetches (`__wasm_split.*.js`). The lazy routes'
-/// chunks (`split_*.wasm`, `chunk_*.wasm`) are not first-load: they come on first visit.
+/// The brotli size of a file of the built site's `pkg/`.
+pub fn brotli_size(site_root: &Path, name: &str) -> Result<usize> {
+    let path = site_root.join("pkg").join(name);
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(compress(&bytes)?.1)
+}
+
+/// The wasm, js and css every page loads, raw and compressed at the best levels; with a split
+/// build, also the split loader (`__wasm_split.*.js`). The lazy islands' chunks
+/// (`split_*.wasm`, `chunk_*.wasm`) come only with the pages that have those islands: see
+/// `browser::page_loads`.
 pub fn measure(site_root: &Path) -> Result<Vec<Sizes>> {
     let pkg = site_root.join("pkg");
     let mut names: Vec<String> = ["ironlog.wasm", "ironlog.js", "ironlog.css"]

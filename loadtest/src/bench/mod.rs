@@ -144,6 +144,10 @@ pub async fn run(config: &BenchConfig) -> Result<()> {
             &mut figures,
             vec![browser::time_to_interactive(&stack.servers[0].base_url(), config).await?],
         );
+        report(
+            &mut figures,
+            browser::page_loads(&stack.servers[0].base_url(), config).await?,
+        );
     }
     if config.wants("analytics") {
         let base = stack.servers[0].base_url();
