@@ -190,6 +190,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn trim_keeps_two_decimals_at_most_and_no_trailing_zeros() {
+        for (v, shown) in [
+            (100.0, "100"),
+            (102.5, "102.5"),
+            (61.235, "61.24"),
+            (0.05, "0.05"),
+            (0.1 + 0.2, "0.3"),
+            (-2.5, "-2.5"),
+            (0.0, "0"),
+        ] {
+            assert_eq!(trim(v), shown, "{v}");
+        }
+    }
+
+    #[test]
     fn rounding_uses_the_users_plates() {
         let kg = Gym::metric();
         assert_eq!(kg.round_kg(Equipment::Barbell, 101.1), 100.0);

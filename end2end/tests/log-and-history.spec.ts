@@ -54,6 +54,36 @@ test("log a workout through the form and see it in History", async ({ page }) =>
   expect(csp).toEqual([]);
 });
 
+test("History waits for a workout that is not stored yet, then shows it", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await signUp(page);
+  // Logging answers before the workout is stored; History is then opened with its id.
+  const id = crypto.randomUUID();
+  await hydrated(page, `/history?logged=${id}`);
+  await expect(page.getByTestId("pending")).toBeVisible();
+  await expect(page.locator(`li.session[data-id="${id}"]`)).toHaveCount(0);
+
+  // Its island keeps looking: once the workout is stored, the page shows it.
+  const status = await page.evaluate(async (id) => {
+    const body = {
+      id,
+      performed_at: new Date().toISOString(),
+      exercises: [{ exercise: "squat", sets: [{ weight_kg: 100, reps: 5 }] }],
+    };
+    const r = await fetch("/api/v1/workouts", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return r.status;
+  }, id);
+  expect(status).toBe(202);
+  await expect(page.locator(`li.session[data-id="${id}"]`)).toContainText("100 kg × 5");
+  await expect(page.getByTestId("pending")).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
 test("invalid input is explained next to the form and nothing is saved", async ({ page }) => {
   const request = page.request;
   await signUp(page);

@@ -15,6 +15,7 @@ use domain::Problem;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
 
 use draft::{describe_field, ExerciseDraft, SetDraft, WorkoutDraft};
 
@@ -55,6 +56,40 @@ fn has_problem(status: RwSignal<Status>, path: &str) -> bool {
     )
 }
 
+/// What the form takes from today's plan: each exercise's working sets as the form's text
+/// (weight in kg, reps, RPE). These are the island's props, serialized into the page, so the
+/// reasons and warm-ups stay on the server and the Wasm decodes only strings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Prefill {
+    exercise: String,
+    name: String,
+    sets: Vec<(String, String, String)>,
+}
+
+impl Prefill {
+    fn from_plan(plan: Plan) -> Vec<Prefill> {
+        plan.exercises
+            .into_iter()
+            .map(|e| Prefill {
+                sets: e
+                    .sets
+                    .iter()
+                    .filter(|s| !s.warmup)
+                    .map(|s| {
+                        (
+                            domain::units::trim(s.weight_kg),
+                            s.reps.to_string(),
+                            s.rpe.map(domain::units::trim).unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
+                exercise: e.exercise,
+                name: e.name,
+            })
+            .collect()
+    }
+}
+
 fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
@@ -65,7 +100,10 @@ pub fn LogPage() -> impl IntoView {
     let from_plan = move || query.read().get("plan").is_some();
     let plan = Resource::new(from_plan, |wanted| async move {
         if wanted {
-            crate::plan::todays_plan().await.ok()
+            crate::plan::todays_plan()
+                .await
+                .ok()
+                .map(Prefill::from_plan)
         } else {
             None
         }
@@ -82,10 +120,9 @@ pub fn LogPage() -> impl IntoView {
     }
 }
 
-/// An island: the form's code ships as Wasm; the page around it is server HTML. The plan
-/// arrives as the island's props (serialized into the page).
+/// An island: the form's code ships as Wasm; the page around it is server HTML.
 #[island]
-fn LogForm(plan: Option<Plan>) -> impl IntoView {
+fn LogForm(plan: Option<Vec<Prefill>>) -> impl IntoView {
     // Rows are added from click handlers deep in the list, and the list re-renders: create
     // their signals under this page's owner, or a re-render would dispose of them.
     let owner = Owner::current().unwrap_or_default();
@@ -117,17 +154,15 @@ fn LogForm(plan: Option<Plan>) -> impl IntoView {
     });
     let first_rows = match plan {
         Some(plan) => plan
-            .exercises
             .into_iter()
             .map(|e| {
                 let sets = e
                     .sets
-                    .iter()
-                    .filter(|s| !s.warmup)
-                    .map(|s| SetRow {
-                        weight: RwSignal::new(domain::units::trim(s.weight_kg)),
-                        reps: RwSignal::new(s.reps.to_string()),
-                        rpe: RwSignal::new(s.rpe.map(domain::units::trim).unwrap_or_default()),
+                    .into_iter()
+                    .map(|(weight, reps, rpe)| SetRow {
+                        weight: RwSignal::new(weight),
+                        reps: RwSignal::new(reps),
+                        rpe: RwSignal::new(rpe),
                     })
                     .collect();
                 let builtin = EXERCISES.iter().any(|b| b.slug == e.exercise);
