@@ -115,7 +115,7 @@ test("import a Strong export, then see the e1RM chart computed in the browser", 
   const csp = watchCsp(page);
   await signUp(page);
   await hydrated(page, "/data");
-  // Your data is a lazy route: its code may arrive just after the rest of the page.
+  // The import form is a lazy island: its code may arrive just after the rest of the page.
   await expect(page.locator("form.import-form")).toHaveAttribute("data-ready", "true");
   const file = { name: "strong.csv", mimeType: "text/csv", buffer: Buffer.from(strongCsv(30)) };
   await page.getByTestId("import-file").setInputFiles(file);

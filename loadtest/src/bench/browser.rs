@@ -103,10 +103,13 @@ pub async fn page_loads(base_url: &str, config: &BenchConfig) -> Result<Vec<Figu
             total += size;
             if name.starts_with("split_") || name.starts_with("chunk_") {
                 // split_board_loader_1274….wasm → split_board_loader
-                let short = name
-                    .trim_end_matches(".wasm")
-                    .trim_end_matches(|c: char| c.is_ascii_digit())
-                    .trim_end_matches('_');
+                let short = name.trim_end_matches(".wasm");
+                let short = match short.strip_prefix("split_") {
+                    Some(_) => short
+                        .trim_end_matches(|c: char| c.is_ascii_digit())
+                        .trim_end_matches('_'),
+                    None => short,
+                };
                 lazy.push(format!("{short} {:.1} KB", size as f64 / 1000.0));
             }
         }
