@@ -177,22 +177,27 @@ impl WorkoutStore for EmbeddedStore {
         Ok(())
     }
 
-    async fn upsert(&self, events: &[WorkoutLogged]) -> Result<(), StoreError> {
+    async fn upsert(&self, events: &[WorkoutLogged]) -> Result<Vec<usize>, StoreError> {
         let db = self.db.clone();
         let events = events.to_vec();
         blocking(move || {
+            let mut refused = Vec::new();
             let txn = db.begin_write().map_err(db_err)?;
             {
                 let mut workouts = txn.open_table(WORKOUTS).map_err(db_err)?;
                 let mut by_user = txn.open_table(BY_USER).map_err(db_err)?;
-                for event in &events {
+                for (position, event) in events.iter().enumerate() {
                     let id = event.id.to_string();
-                    let body = serde_json::to_vec(event).map_err(db_err)?;
                     let previous = workouts
-                        .insert(id.as_str(), body.as_slice())
+                        .get(id.as_str())
                         .map_err(db_err)?
                         .and_then(|old| serde_json::from_slice::<WorkoutLogged>(old.value()).ok());
                     if let Some(old) = previous {
+                        // The id is someone else's: never replace their workout.
+                        if old.user_id != event.user_id {
+                            refused.push(position);
+                            continue;
+                        }
                         let old_key = (
                             old.user_id.as_str(),
                             old.performed_at.timestamp_millis(),
@@ -200,6 +205,10 @@ impl WorkoutStore for EmbeddedStore {
                         );
                         by_user.remove(old_key).map_err(db_err)?;
                     }
+                    let body = serde_json::to_vec(event).map_err(db_err)?;
+                    workouts
+                        .insert(id.as_str(), body.as_slice())
+                        .map_err(db_err)?;
                     let key = (
                         event.user_id.as_str(),
                         event.performed_at.timestamp_millis(),
@@ -208,7 +217,8 @@ impl WorkoutStore for EmbeddedStore {
                     by_user.insert(key, ()).map_err(db_err)?;
                 }
             }
-            txn.commit().map_err(db_err)
+            txn.commit().map_err(db_err)?;
+            Ok(refused)
         })
         .await
         .map_err(StoreError::Database)

@@ -81,23 +81,26 @@ pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized>(
             metrics::counter!("ironlog_consumer_redeliveries_total").increment(redelivered as u64);
         }
 
-        // Last write wins within a batch, as it would across batches. Queue order is kept:
+        // Last write wins within a batch, as it would across batches (a user's own id; the
+        // same id from another user is left for the store to refuse). Queue order is kept:
         // ids are time-ordered, so the database appends to its indexes instead of scattering.
         let mut events: Vec<WorkoutLogged> = Vec::with_capacity(batch.len());
-        let mut position: HashMap<uuid::Uuid, usize> = HashMap::with_capacity(batch.len());
-        let mut good = Vec::with_capacity(batch.len());
+        let mut tags: Vec<Vec<u64>> = Vec::with_capacity(batch.len());
+        let mut position: HashMap<(String, uuid::Uuid), usize> =
+            HashMap::with_capacity(batch.len());
         for delivery in &batch {
             match decode(delivery) {
-                Ok(event) => {
-                    match position.get(&event.id) {
-                        Some(&i) => events[i] = event,
-                        None => {
-                            position.insert(event.id, events.len());
-                            events.push(event);
-                        }
+                Ok(event) => match position.get(&(event.user_id.clone(), event.id)) {
+                    Some(&i) => {
+                        events[i] = event;
+                        tags[i].push(delivery.tag);
                     }
-                    good.push(delivery.tag);
-                }
+                    None => {
+                        position.insert((event.user_id.clone(), event.id), events.len());
+                        events.push(event);
+                        tags.push(vec![delivery.tag]);
+                    }
+                },
                 Err(reason) => {
                     tracing::warn!(tag = delivery.tag, %reason, "dead-lettering a message that can never be stored");
                     if let Err(e) = source.reject(delivery.tag).await {
@@ -107,16 +110,16 @@ pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized>(
                 }
             }
         }
-        if good.is_empty() {
+        if events.is_empty() {
             continue;
         }
 
         // Keep the messages unacknowledged while the store is down: they stay safe in the queue.
-        loop {
+        let refused = loop {
             match store.upsert(&events).await {
-                Ok(()) => {
+                Ok(refused) => {
                     backoff.reset();
-                    break;
+                    break refused;
                 }
                 Err(e) => {
                     metrics::counter!("ironlog_consumer_db_errors_total").increment(1);
@@ -128,6 +131,24 @@ pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized>(
                     }
                 }
             }
+        };
+        // An id another user's workout already has: kept in the dead-letter queue, never
+        // written over that workout.
+        for &i in &refused {
+            let (Some(event), Some(refused_tags)) = (events.get(i), tags.get_mut(i)) else {
+                continue;
+            };
+            tracing::warn!(id = %event.id, user = %event.user_id, "dead-lettering a workout whose id is another user's");
+            for tag in std::mem::take(refused_tags) {
+                if let Err(e) = source.reject(tag).await {
+                    return Stopped::Queue(e);
+                }
+                metrics::counter!("ironlog_consumer_dead_lettered_total").increment(1);
+            }
+        }
+        let good: Vec<u64> = tags.into_iter().flatten().collect();
+        if good.is_empty() {
+            continue;
         }
         if let Err(e) = source.ack(&good).await {
             return Stopped::Queue(e);

@@ -83,6 +83,40 @@ async fn store_contract(store: &dyn WorkoutStore) {
     );
     assert_eq!(store.get("alice", Uuid::now_v7()).await.unwrap(), None);
 
+    // An id belongs to its first user: another user's event with it is refused, alone or
+    // beside a fresh one, and never replaces the stored workout.
+    let mut taken = b.clone();
+    taken.id = a.id;
+    let other = event("bob", day(2), 7);
+    assert_eq!(
+        store.upsert(&[other.clone(), taken.clone()]).await.unwrap(),
+        vec![1]
+    );
+    assert_eq!(store.get("alice", a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(store.get("bob", a.id).await.unwrap(), None);
+    assert_eq!(store.get("bob", other.id).await.unwrap(), Some(other));
+    // The same within one batch: the first user's event is stored, the second's refused.
+    let first = event("dana", day(3), 3);
+    let mut second = event("erin", day(3), 9);
+    second.id = first.id;
+    assert_eq!(
+        store.upsert(&[first.clone(), second]).await.unwrap(),
+        vec![1]
+    );
+    assert_eq!(
+        store.get("dana", first.id).await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(store.get("erin", first.id).await.unwrap(), None);
+    store.upsert(std::slice::from_ref(&first)).await.unwrap();
+    let mut mine = first.clone();
+    mine.exercises[0].sets[0].reps = 4;
+    assert_eq!(
+        store.upsert(&[mine.clone()]).await.unwrap(),
+        Vec::<usize>::new()
+    );
+    assert_eq!(store.get("dana", first.id).await.unwrap(), Some(mine));
+
     // Upserting again, even with changed content, leaves one record with the latest content.
     store.upsert(std::slice::from_ref(&a)).await.unwrap();
     let mut moved = a.clone();

@@ -29,6 +29,42 @@ fn event(reps: u32) -> WorkoutLogged {
     }
 }
 
+/// The worker loop on the database's queue and store.
+struct Running {
+    task: tokio::task::JoinHandle<Stopped>,
+    shutdown: CancellationToken,
+}
+
+impl Running {
+    fn start(db: &EmbeddedDb) -> Self {
+        let shutdown = CancellationToken::new();
+        let task = {
+            let (store, mut source, shutdown) = (db.store(), db.source(), shutdown.clone());
+            tokio::spawn(async move {
+                worker::run(&mut source, &store, &WorkerConfig::default(), &shutdown).await
+            })
+        };
+        Self { task, shutdown }
+    }
+
+    async fn drain(&self, db: &EmbeddedDb) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while db.queue_depth().await.unwrap() > 0 {
+            assert!(Instant::now() < deadline, "the queue drains");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn stop(self) {
+        self.shutdown.cancel();
+        let stopped = tokio::time::timeout(Duration::from_secs(5), self.task)
+            .await
+            .expect("stops promptly")
+            .unwrap();
+        assert!(matches!(stopped, Stopped::Shutdown));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn persists_each_event_once_and_dead_letters_what_cannot_be_stored() {
     let dir = tempfile::tempdir().unwrap();
@@ -46,18 +82,8 @@ async fn persists_each_event_once_and_dead_letters_what_cannot_be_stored() {
     publisher.publish(&event(0)).await.unwrap(); // reps out of range
     publisher.publish(&b).await.unwrap();
 
-    let shutdown = CancellationToken::new();
-    let worker = {
-        let (store, mut source, shutdown) = (db.store(), db.source(), shutdown.clone());
-        tokio::spawn(async move {
-            worker::run(&mut source, &store, &WorkerConfig::default(), &shutdown).await
-        })
-    };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while db.queue_depth().await.unwrap() > 0 {
-        assert!(Instant::now() < deadline, "the queue drains");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let worker = Running::start(&db);
+    worker.drain(&db).await;
     let stored = db.store().list("u", 10, None).await.unwrap().items;
     assert_eq!(stored.len(), 2, "one record per id");
     let stored_a = stored.iter().find(|w| w.id == a.id).expect("a stored");
@@ -72,10 +98,33 @@ async fn persists_each_event_once_and_dead_letters_what_cannot_be_stored() {
         "junk and the invalid event"
     );
 
-    shutdown.cancel();
-    let stopped = tokio::time::timeout(Duration::from_secs(5), worker)
-        .await
-        .expect("stops promptly")
-        .unwrap();
-    assert!(matches!(stopped, Stopped::Shutdown));
+    worker.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_that_is_another_users_is_dead_lettered_not_written_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = EmbeddedDb::open(dir.path()).unwrap();
+    let publisher = db.publisher();
+    let mine = event(5);
+    let mut theirs = event(8);
+    theirs.id = mine.id;
+    theirs.user_id = "someone else".into();
+    let fresh = event(6);
+    publisher.publish(&mine).await.unwrap();
+    publisher.publish(&theirs).await.unwrap();
+    publisher.publish(&fresh).await.unwrap();
+
+    let worker = Running::start(&db);
+    worker.drain(&db).await;
+    let store = db.store();
+    assert_eq!(store.get("u", mine.id).await.unwrap(), Some(mine.clone()));
+    assert_eq!(store.get("u", fresh.id).await.unwrap(), Some(fresh));
+    assert_eq!(store.get("someone else", mine.id).await.unwrap(), None);
+    let dead = db.dead_letters().await.unwrap();
+    assert_eq!(dead.len(), 1, "the refused event is kept aside");
+    let kept: domain::WorkoutLogged = serde_json::from_slice(&dead[0]).unwrap();
+    assert_eq!(kept, theirs);
+
+    worker.stop().await;
 }

@@ -28,8 +28,10 @@ pub trait WorkoutStore: Send + Sync + 'static {
     async fn ensure_indexes(&self) -> Result<(), StoreError>;
 
     /// Inserts or replaces each event by its id, durably. Writing the same event twice leaves
-    /// one record.
-    async fn upsert(&self, events: &[WorkoutLogged]) -> Result<(), StoreError>;
+    /// one record. An id belongs to the user who stored it first: an event whose id is stored
+    /// for another user never replaces that workout. Such events are not written, and their
+    /// positions in `events` are returned (ascending) for the caller to set aside.
+    async fn upsert(&self, events: &[WorkoutLogged]) -> Result<Vec<usize>, StoreError>;
 
     async fn get(&self, user_id: &str, id: Uuid) -> Result<Option<WorkoutLogged>, StoreError>;
 
