@@ -45,9 +45,9 @@ pub fn ticks(lo: f64, hi: f64) -> Vec<f64> {
 
 fn short(v: f64) -> String {
     if v >= 10_000.0 {
-        format!("{}k", crate::format::kg(v / 1000.0))
+        format!("{}k", crate::format::number(v / 1000.0))
     } else {
-        crate::format::kg(v)
+        crate::format::number(v)
     }
 }
 

@@ -2,8 +2,10 @@
 //! import a Strong, Hevy or Ironlog CSV export with live progress and a summary.
 
 use domain::import::Summary;
+use domain::units::{trim, Gym, Unit};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -16,11 +18,45 @@ enum Import {
     Failed(String),
 }
 
+/// The user's unit and equipment, for the settings form.
+#[server]
+pub async fn gym_settings() -> Result<Gym, ServerFnError> {
+    use crate::ssr::AppContext;
+    let ctx = use_context::<AppContext>()
+        .ok_or_else(|| ServerFnError::new("server misconfigured: no store"))?;
+    let user = ctx.user_id()?;
+    ctx.profile(&user).await.map(|p| p.gym).map_err(|e| {
+        tracing::error!(error = %e, "reading the profile failed");
+        ServerFnError::new("your settings are unavailable right now; try again in a moment")
+    })
+}
+
 #[component]
 pub fn DataPage() -> impl IntoView {
+    let gym = Resource::new(|| (), |()| gym_settings());
+    let query = use_query_map();
+    let saved = move || query.read().get("saved").is_some_and(|s| s == "settings");
     view! {
         <Title text="Your data"/>
         <div class="page-head"><h1>"Your data"</h1></div>
+
+        <section class="card">
+            <h2>"Units and equipment"</h2>
+            <p class="muted">"Weights are shown and typed in your unit; plans round to the loads your equipment makes."</p>
+            <Show when=saved>
+                <p class="alert info" role="status" data-testid="settings-saved">"Settings saved."</p>
+            </Show>
+            <Suspense fallback=|| view! { <p class="muted">"Reading your settings…"</p> }>
+                {move || Suspend::new(async move {
+                    match gym.await {
+                        Ok(gym) => view! { <GymForm gym/> }.into_any(),
+                        Err(e) => view! {
+                            <p class="alert error" role="alert">{format!("Couldn't read your settings: {}", crate::history::clean_error(&e))}</p>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
 
         <section class="card">
             <h2>"Import"</h2>
@@ -42,6 +78,32 @@ pub fn DataPage() -> impl IntoView {
                 <a class="button" href="/api/v1/export?format=csv" download data-testid="export-csv">"Download CSV"</a>
             </div>
         </section>
+    }
+}
+
+/// A plain form (no Wasm): `POST /settings` checks and saves it, then comes back here.
+#[component]
+fn GymForm(gym: Gym) -> impl IntoView {
+    let field = |id: &'static str, label: &'static str, value: f64| {
+        view! {
+            <label for=id>{format!("{label} ({})", gym.unit.symbol())}</label>
+            <input id=id name=id type="text" inputmode="decimal" required value=trim(value)/>
+        }
+    };
+    view! {
+        <form class="settings-form" method="post" action="/settings">
+            <label for="unit">"Unit"</label>
+            <select id="unit" name="unit">
+                <option value="kg" selected=gym.unit == Unit::Kg>"Kilograms (kg)"</option>
+                <option value="lb" selected=gym.unit == Unit::Lb>"Pounds (lb)"</option>
+            </select>
+            {field("bar", "Bar", gym.bar)}
+            {field("smallest_plate", "Smallest plate", gym.smallest_plate)}
+            {field("dumbbell_step", "Dumbbell step", gym.dumbbell_step)}
+            {field("machine_step", "Machine step", gym.machine_step)}
+            <p class="hint">"Switching the unit with the default equipment switches to that unit's defaults."</p>
+            <button type="submit" class="button primary">"Save settings"</button>
+        </form>
     }
 }
 

@@ -7,9 +7,10 @@ pub fn when(at: &DateTime<Utc>) -> String {
     at.format("%a %-d %b %Y · %H:%M UTC").to_string()
 }
 
-/// 102.5 → "102.5", 100.0 → "100": the domain's rounding, so pages and reasons agree.
-pub fn kg(weight: f64) -> String {
-    domain::units::trim(weight)
+/// 102.5 → "102.5", 100.0 → "100" (weights, RPE, set counts): the domain's rounding, so
+/// pages and reasons agree.
+pub fn number(value: f64) -> String {
+    domain::units::trim(value)
 }
 
 pub fn thousands(n: f64) -> String {
@@ -35,9 +36,9 @@ mod tests {
 
     #[test]
     fn formats_weights_and_thousands() {
-        assert_eq!(kg(100.0), "100");
-        assert_eq!(kg(102.5), "102.5");
-        assert_eq!(kg(2.25), "2.25");
+        assert_eq!(number(100.0), "100");
+        assert_eq!(number(102.5), "102.5");
+        assert_eq!(number(2.25), "2.25");
         assert_eq!(thousands(12345.4), "12\u{202f}345");
         assert_eq!(thousands(999.0), "999");
     }

@@ -1,5 +1,6 @@
 //! History: the user's sessions, newest first, a page at a time.
 
+use domain::units::Unit;
 use domain::WorkoutLogged;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,6 +12,8 @@ use crate::format;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryView {
     pub items: Vec<WorkoutLogged>,
+    /// The user's unit, for showing the weights.
+    pub unit: Unit,
     /// Cursor of the next (older) page.
     pub next: Option<String>,
 }
@@ -29,16 +32,25 @@ pub async fn history_page(before: Option<String>) -> Result<HistoryView, ServerF
                 .map_err(|e| ServerFnError::new(format!("before: {e}")))?,
         ),
     };
+    let user = ctx.user_id()?;
     let page = ctx
         .store
-        .list(&ctx.user_id()?, DEFAULT_PAGE, before)
+        .list(&user, DEFAULT_PAGE, before)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "reading history failed");
             ServerFnError::new("history is unavailable right now; try again in a moment")
         })?;
+    let unit = match ctx.profile(&user).await {
+        Ok(profile) => profile.gym.unit,
+        Err(e) => {
+            tracing::warn!(error = %e, "profile unavailable for History; showing kg");
+            Unit::Kg
+        }
+    };
     Ok(HistoryView {
         items: page.items,
+        unit,
         next: page.next.map(|c| c.to_string()),
     })
 }
@@ -80,7 +92,7 @@ pub fn HistoryPage() -> impl IntoView {
                                 </section>
                             </Show>
                             <ol class="sessions" aria-label="Workouts, newest first">
-                                {view.items.into_iter().map(|w| view! { <WorkoutCard workout=w/> }).collect_view()}
+                                {view.items.into_iter().map(|w| view! { <WorkoutCard workout=w unit=view.unit/> }).collect_view()}
                             </ol>
                             <nav class="pager" aria-label="Pages">
                                 <Show when=move || before().is_some()>
@@ -130,17 +142,18 @@ pub fn clean_error(e: &ServerFnError) -> String {
 }
 
 #[component]
-fn WorkoutCard(workout: WorkoutLogged) -> impl IntoView {
+fn WorkoutCard(workout: WorkoutLogged, unit: Unit) -> impl IntoView {
     let when = format::when(&workout.performed_at);
     let stamp = workout.performed_at.to_rfc3339();
     let sets = workout.set_count();
-    let volume = format::thousands(workout.volume_kg());
+    let volume = format::thousands(unit.from_kg(workout.volume_kg()));
+    let symbol = unit.symbol();
     let id = workout.id.to_string();
     view! {
         <li class="card session" data-id=id>
             <header class="session-head">
                 <time datetime=stamp>{when}</time>
-                <span class="muted">{format!("{sets} set{} · {volume} kg", if sets == 1 { "" } else { "s" })}</span>
+                <span class="muted">{format!("{sets} set{} · {volume} {symbol}", if sets == 1 { "" } else { "s" })}</span>
             </header>
             <ul class="exercises">
                 {workout.exercises.into_iter().map(|ex| {
@@ -150,8 +163,8 @@ fn WorkoutCard(workout: WorkoutLogged) -> impl IntoView {
                             <h3>{name}</h3>
                             <ul class="sets">
                                 {ex.sets.into_iter().map(|s| {
-                                    let rpe = s.rpe.map(|r| format!(" @{}", format::kg(r))).unwrap_or_default();
-                                    view! { <li class="chip">{format!("{} kg × {}{}", format::kg(s.weight_kg), s.reps, rpe)}</li> }
+                                    let rpe = s.rpe.map(|r| format!(" @{}", format::number(r))).unwrap_or_default();
+                                    view! { <li class="chip">{format!("{} × {}{}", unit.show(s.weight_kg), s.reps, rpe)}</li> }
                                 }).collect_view()}
                             </ul>
                         </li>

@@ -75,7 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=log::LogPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("today") view=plan::TodayPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("progress") view=progress::ProgressPage/>
-                    <Route path=StaticSegment("data") view=data::DataPage/>
+                    <Route path=StaticSegment("data") view=data::DataPage ssr=SsrMode::Async/>
                     // Rendered whole before sending, so History is complete without JavaScript.
                     <Route path=StaticSegment("history") view=history::HistoryPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=account::LoginPage/>

@@ -83,7 +83,7 @@ pub fn volume_marks(weeks: &[Week], muscle: Muscle, today: NaiveDate, unit: Unit
                 label: format!(
                     "Week of {}: {} sets for {}, {} {} moved",
                     day(start),
-                    crate::format::kg(sets),
+                    crate::format::number(sets),
                     muscle.name(),
                     crate::format::thousands(unit.from_kg(volume)),
                     unit.symbol()
@@ -320,8 +320,8 @@ fn Dashboard(ready: Arc<Ready>) -> impl IntoView {
                     .map(|p| day(p.date))
                     .unwrap_or_default(),
                 trend.points.last().map(|p| day(p.date)).unwrap_or_default(),
-                first.map(crate::format::kg).unwrap_or_default(),
-                last.map(crate::format::kg).unwrap_or_default(),
+                first.map(crate::format::number).unwrap_or_default(),
+                last.map(crate::format::number).unwrap_or_default(),
                 unit.symbol()
             );
             let best = records
@@ -351,7 +351,7 @@ fn Dashboard(ready: Arc<Ready>) -> impl IntoView {
         let total: f64 = marks.iter().map(|k| k.value).sum();
         view! {
             <BarChart id="volume-chart" title=format!("Weekly sets for {}", m.name())
-                desc=format!("Sets per week over the last {VOLUME_WEEKS} weeks, {} in all; a secondary mover counts half a set.", crate::format::kg(total))
+                desc=format!("Sets per week over the last {VOLUME_WEEKS} weeks, {} in all; a secondary mover counts half a set.", crate::format::number(total))
                 marks/>
         }
     };

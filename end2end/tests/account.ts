@@ -1,4 +1,4 @@
-import { expect, Page } from "@playwright/test";
+import { expect, Locator, Page } from "@playwright/test";
 
 export const PASSWORD = "correct horse battery";
 
@@ -20,4 +20,23 @@ export function watchCsp(page: Page): string[] {
     if (m.text().includes("Content Security Policy")) violations.push(m.text());
   });
   return violations;
+}
+
+/** Fills the Log form's first exercise with one set and saves; returns the saved id and its
+ *  card on History (where saving leads). `unit` is the weight column's unit. */
+export async function logOneSet(
+  page: Page,
+  exercise: string,
+  weight: string,
+  reps: string,
+  unit = "kg",
+): Promise<{ id: string; card: Locator }> {
+  const first = page.getByTestId("exercise").first();
+  await first.getByRole("combobox").selectOption(exercise);
+  await first.getByLabel(`Set 1 weight in ${unit}`).fill(weight);
+  await first.getByLabel("Set 1 reps").fill(reps);
+  await page.getByTestId("save").click();
+  await expect(page).toHaveURL(/\/history\?logged=[0-9a-f-]{36}$/);
+  const id = new URL(page.url()).searchParams.get("logged")!;
+  return { id, card: page.locator(`li.session[data-id="${id}"]`) };
 }

@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { signUp, PASSWORD } from "./account";
+import { logOneSet, signUp, PASSWORD } from "./account";
 
 test("sign up, log a workout, sign out: it is gone from view, and another user never sees it", async ({ page, browser }) => {
   // Private pages send a visitor without a session to log in, and back afterwards.
@@ -8,14 +8,7 @@ test("sign up, log a workout, sign out: it is gone from view, and another user n
 
   const email = await signUp(page);
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-  const first = page.getByTestId("exercise").first();
-  await first.getByRole("combobox").selectOption("overhead-press");
-  await first.getByLabel("Set 1 weight in kg").fill("55");
-  await first.getByLabel("Set 1 reps").fill("6");
-  await page.getByTestId("save").click();
-  await expect(page).toHaveURL(/\/history\?logged=[0-9a-f-]{36}$/);
-  const id = new URL(page.url()).searchParams.get("logged")!;
-  const card = page.locator(`li.session[data-id="${id}"]`);
+  const { id, card } = await logOneSet(page, "overhead-press", "55", "6");
   await expect(card).toBeVisible();
 
   // Signing out ends the session: History is out of reach, and so is the API.

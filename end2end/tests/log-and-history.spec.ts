@@ -1,5 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-import { signUp, watchCsp } from "./account";
+import { logOneSet, signUp, watchCsp } from "./account";
 
 // Run twice by the README's test command: against the embedded server and against the
 // distributed stack (RabbitMQ + SecantusDB + consumer). IRONLOG_MODE says which.
@@ -84,6 +84,34 @@ test("History waits for a workout that is not stored yet, then shows it", async 
   expect(errors).toEqual([]);
 });
 
+test("a lifter who uses pounds logs in pounds and sees pounds", async ({ page }) => {
+  await signUp(page);
+  // Pounds are a setting on Your data: a plain form, checked on the server.
+  await hydrated(page, "/data");
+  await page.getByLabel("Bar (kg)").fill("heavy");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByRole("heading", { name: "Please fix your settings" })).toBeVisible();
+  await expect(page.locator("li")).toContainText('Bar: "heavy" is not a number');
+  await hydrated(page, "/data");
+  await page.getByLabel("Unit", { exact: true }).selectOption("lb");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByTestId("settings-saved")).toBeVisible();
+  // The default equipment followed the unit.
+  await expect(page.getByLabel("Bar (lb)")).toHaveValue("45");
+  await expect(page.getByLabel("Smallest plate (lb)")).toHaveValue("2.5");
+
+  await hydrated(page, "/");
+  const first = page.getByTestId("exercise").first();
+  await expect(first.locator(".col-label").nth(1)).toHaveText("lb");
+  const { id, card } = await logOneSet(page, "squat", "225", "5", "lb");
+  await expect(card).toContainText("225 lb × 5");
+  await expect(card).toContainText("1\u202f125 lb");
+
+  // Stored in kilograms, as every workout is.
+  const stored = await (await page.request.get(`/api/v1/workouts/${id}`)).json();
+  expect(stored.exercises[0].sets[0].weight_kg).toBeCloseTo(102.058, 3);
+});
+
 test("invalid input is explained next to the form and nothing is saved", async ({ page }) => {
   const request = page.request;
   await signUp(page);
@@ -114,15 +142,8 @@ test.describe("without JavaScript", () => {
   test("the plain HTML form logs a workout and History lists it", async ({ page }) => {
     await signUp(page);
     await page.goto("/");
-    const first = page.getByTestId("exercise").first();
-    await first.getByRole("combobox").selectOption("bench-press");
-    await first.getByLabel("Set 1 weight in kg").fill("80");
-    await first.getByLabel("Set 1 reps").fill("8");
-    await page.getByTestId("save").click();
-    await expect(page).toHaveURL(/\/history\?logged=[0-9a-f-]{36}$/);
-    const id = new URL(page.url()).searchParams.get("logged")!;
+    const { card } = await logOneSet(page, "bench-press", "80", "8");
     // Without scripts the page cannot poll; reload until the consumer has stored it.
-    const card = page.locator(`li.session[data-id="${id}"]`);
     await expect(async () => {
       await page.reload();
       await expect(card).toBeVisible({ timeout: 500 });

@@ -13,12 +13,15 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use chrono::Utc;
 use domain::rules::{MAX_EXERCISES, MAX_SETS};
+use domain::units::Unit;
 
 use crate::api::workouts::read_body;
 use crate::api::ApiError;
 use crate::ingest;
 use crate::limits::RetryAfter;
 use crate::router::AppState;
+
+const BACK: (&str, &str) = ("/", "Back to the Log form");
 
 /// A bracketed form field name, e.g. `exercises[3][exercise]` or `exercises[3][sets][1][reps]`.
 #[derive(Debug, PartialEq)]
@@ -57,6 +60,7 @@ pub fn draft_from_form(body: &[u8]) -> WorkoutDraft {
         match key.as_ref() {
             "id" => draft.id = value.into_owned(),
             "performed_at" => draft.performed_at = value.into_owned(),
+            "unit" => draft.unit = if value == "lb" { Unit::Lb } else { Unit::Kg },
             other => match parse_key(other) {
                 Some(Field::Exercise(i)) if i <= MAX_EXERCISES => {
                     exercises.entry(i).or_default().0 = value.into_owned();
@@ -73,7 +77,8 @@ pub fn draft_from_form(body: &[u8]) -> WorkoutDraft {
                         .entry(set)
                         .or_default();
                     match name {
-                        "weight_kg" => s.weight_kg = value.into_owned(),
+                        // `weight_kg`: the field's name before the form took pounds.
+                        "weight" | "weight_kg" => s.weight = value.into_owned(),
                         "reps" => s.reps = value.into_owned(),
                         "rpe" => s.rpe = value.into_owned(),
                         _ => {}
@@ -107,19 +112,33 @@ fn resolve_performed_at(text: &str) -> String {
     }
 }
 
-fn escape(s: &str) -> String {
+pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
 
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
+/// A posted form's body, or the page that says it was too large.
+pub async fn read_form(body: Body, back: (&str, &str)) -> Result<axum::body::Bytes, Response> {
+    read_body(body).await.map_err(|e| {
+        page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Too much data",
+            &format!("<p>{}</p>", escape(&e.to_string())),
+            back,
+        )
+    })
+}
+
+/// A plain page for a form's answer: `back` is the link (address, text) that returns to it.
+pub fn page(status: StatusCode, title: &str, body: &str, back: (&str, &str)) -> Response {
+    let (href, text) = back;
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title} · Ironlog</title><link rel=\"stylesheet\" href=\"/pkg/ironlog.css\"></head>\
          <body><main id=\"main\"><section class=\"card\"><h1>{title}</h1>{body}\
-         <p><a class=\"button\" href=\"/\">Back to the Log form</a></p></section></main></body></html>"
+         <p><a class=\"button\" href=\"{href}\">{text}</a></p></section></main></body></html>"
     );
     (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }
@@ -139,17 +158,12 @@ pub async fn submit(
             &format!(
                 "<p>Too many workouts at once. Try again in {secs} s: saving twice is safe.</p>"
             ),
+            BACK,
         );
     }
-    let bytes = match read_body(body).await {
+    let bytes = match read_form(body, BACK).await {
         Ok(b) => b,
-        Err(e) => {
-            return page(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Too much data",
-                &format!("<p>{}</p>", escape(&e.to_string())),
-            )
-        }
+        Err(refused) => return refused,
     };
     let mut draft = draft_from_form(&bytes);
     draft.performed_at = resolve_performed_at(&draft.performed_at);
@@ -169,6 +183,7 @@ pub async fn submit(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Please fix your workout",
                 &format!("<ul>{items}</ul>"),
+                BACK,
             )
         }
         Err(e) => page(
@@ -178,6 +193,7 @@ pub async fn submit(
                 "<p>{}. Go back and submit again: saving twice is safe.</p>",
                 escape(&e.to_string())
             ),
+            BACK,
         ),
     }
 }
@@ -199,12 +215,19 @@ mod tests {
         assert_eq!(
             d.exercises[0].sets[0],
             SetDraft {
-                weight_kg: "100".into(),
+                weight: "100".into(),
                 reps: "5".into(),
                 rpe: String::new()
             }
         );
         assert_eq!(d.exercises[1].sets[0].reps, "8");
+        assert_eq!(d.unit, Unit::Kg);
+
+        let lb = draft_from_form(
+            b"unit=lb&exercises%5B0%5D%5Bexercise%5D=squat&exercises%5B0%5D%5Bsets%5D%5B0%5D%5Bweight%5D=225",
+        );
+        assert_eq!(lb.unit, Unit::Lb);
+        assert_eq!(lb.exercises[0].sets[0].weight, "225");
     }
 
     #[test]

@@ -14,5 +14,6 @@ pub mod limits;
 pub mod ops;
 pub mod router;
 pub mod security;
+pub mod settings;
 
 pub use router::{router, AppState};

@@ -23,7 +23,7 @@ use tower_http::trace::TraceLayer;
 use crate::api::doc::ApiDoc;
 use crate::auth::{self, Auth};
 use crate::limits::Limits;
-use crate::{api, form, ops, security};
+use crate::{api, form, ops, security, settings};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -116,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/{*rest}", any(api::workouts::not_found))
         .route("/log", post(form::submit))
+        .route("/settings", post(settings::submit))
         .route("/login", post(auth::forms::login))
         .route("/signup", post(auth::forms::signup))
         .route("/logout", post(auth::forms::logout))

@@ -1,13 +1,16 @@
 //! A workout as typed into the Log form, turned into the JSON the API takes. Shared by the
 //! browser (hydrated form) and the server (the same form posted without JavaScript), so both
 //! send the validator the same thing. Blank set rows are skipped; text that is not a number is
-//! passed through as text so the validator names the field.
+//! passed through as text so the validator names the field. Weights are typed in the user's
+//! unit and sent in kilograms.
 
+use domain::units::Unit;
 use serde_json::{json, Map, Value};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SetDraft {
-    pub weight_kg: String,
+    /// In the draft's unit.
+    pub weight: String,
     pub reps: String,
     pub rpe: String,
 }
@@ -23,14 +26,14 @@ pub struct WorkoutDraft {
     pub id: String,
     /// RFC 3339; the caller resolves an empty field to "now".
     pub performed_at: String,
+    /// The unit the weights are typed in.
+    pub unit: Unit,
     pub exercises: Vec<ExerciseDraft>,
 }
 
 impl SetDraft {
     fn is_blank(&self) -> bool {
-        self.weight_kg.trim().is_empty()
-            && self.reps.trim().is_empty()
-            && self.rpe.trim().is_empty()
+        self.weight.trim().is_empty() && self.reps.trim().is_empty() && self.rpe.trim().is_empty()
     }
 }
 
@@ -42,6 +45,14 @@ fn number(text: &str) -> Value {
     match t.parse::<f64>() {
         Ok(f) if f.is_finite() => json!(f),
         _ => Value::String(text.trim().to_owned()),
+    }
+}
+
+/// A typed weight in kilograms; text that is not a number stays as it is.
+fn in_kg(weight: Value, unit: Unit) -> Value {
+    match (unit, weight.as_f64()) {
+        (Unit::Lb, Some(lb)) => json!(unit.to_kg(lb)),
+        _ => weight,
     }
 }
 
@@ -98,10 +109,10 @@ impl WorkoutDraft {
                     .map(|(_, s)| {
                         let mut set = Map::new();
                         // A blank weight is a bodyweight set.
-                        let weight = if s.weight_kg.trim().is_empty() {
+                        let weight = if s.weight.trim().is_empty() {
                             json!(0)
                         } else {
-                            number(&s.weight_kg)
+                            in_kg(number(&s.weight), self.unit)
                         };
                         set.insert("weight_kg".into(), weight);
                         set.insert("reps".into(), number(&s.reps));
@@ -163,7 +174,7 @@ mod tests {
 
     fn set(w: &str, r: &str, rpe: &str) -> SetDraft {
         SetDraft {
-            weight_kg: w.into(),
+            weight: w.into(),
             reps: r.into(),
             rpe: rpe.into(),
         }
@@ -174,6 +185,7 @@ mod tests {
         let draft = WorkoutDraft {
             id: "x".into(),
             performed_at: "2026-11-23T10:00:00Z".into(),
+            unit: Unit::Kg,
             exercises: vec![
                 ExerciseDraft {
                     exercise: "squat".into(),
@@ -206,6 +218,36 @@ mod tests {
             "exercises[0].exercise"
         );
         assert_eq!(positions.to_form_field("performed_at"), "performed_at");
+    }
+
+    #[test]
+    fn sends_pounds_as_kilograms() {
+        let draft = WorkoutDraft {
+            unit: Unit::Lb,
+            exercises: vec![ExerciseDraft {
+                exercise: "squat".into(),
+                sets: vec![
+                    set("225", "5", "8"),
+                    set("", "10", ""),
+                    set("lots", "1", ""),
+                ],
+            }],
+            ..Default::default()
+        };
+        let sets = &draft.to_json().0["exercises"][0]["sets"];
+        let kg = sets[0]["weight_kg"].as_f64().unwrap();
+        assert!((kg - 102.058_283_25).abs() < 1e-6, "{kg}");
+        assert!(
+            (Unit::Lb.from_kg(kg) - 225.0).abs() < 1e-9,
+            "round-trips to 225 lb"
+        );
+        assert_eq!(sets[0]["rpe"], json!(8), "RPE is not a weight");
+        assert_eq!(sets[1]["weight_kg"], json!(0), "blank is bodyweight");
+        assert_eq!(
+            sets[2]["weight_kg"],
+            json!("lots"),
+            "text is left for the validator"
+        );
     }
 
     #[test]

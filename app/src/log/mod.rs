@@ -11,6 +11,7 @@ pub mod draft;
 
 use domain::catalog::EXERCISES;
 use domain::engine::Plan;
+use domain::units::Unit;
 use domain::Problem;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -57,7 +58,7 @@ fn has_problem(status: RwSignal<Status>, path: &str) -> bool {
 }
 
 /// What the form takes from today's plan: each exercise's working sets as the form's text
-/// (weight in kg, reps, RPE). These are the island's props, serialized into the page, so the
+/// (weight in the user's unit, reps, RPE). These are the island's props, serialized into the page, so the
 /// reasons and warm-ups stay on the server and the Wasm decodes only strings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Prefill {
@@ -67,7 +68,9 @@ pub struct Prefill {
 }
 
 impl Prefill {
+    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
     fn from_plan(plan: Plan) -> Vec<Prefill> {
+        let unit = plan.unit;
         plan.exercises
             .into_iter()
             .map(|e| Prefill {
@@ -77,7 +80,7 @@ impl Prefill {
                     .filter(|s| !s.warmup)
                     .map(|s| {
                         (
-                            domain::units::trim(s.weight_kg),
+                            domain::units::trim(unit.from_kg(s.weight_kg)),
                             s.reps.to_string(),
                             s.rpe.map(domain::units::trim).unwrap_or_default(),
                         )
@@ -90,6 +93,41 @@ impl Prefill {
     }
 }
 
+/// What the Log form starts from: the user's unit and, from Today, the plan's working sets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FormStart {
+    unit: Unit,
+    plan: Option<Vec<Prefill>>,
+}
+
+#[server]
+pub async fn log_setup(#[server(default)] from_plan: bool) -> Result<FormStart, ServerFnError> {
+    use crate::ssr::AppContext;
+    let ctx = use_context::<AppContext>()
+        .ok_or_else(|| ServerFnError::new("server misconfigured: no store"))?;
+    let user = ctx.user_id()?;
+    let unit = match ctx.profile(&user).await {
+        Ok(profile) => profile.gym.unit,
+        Err(e) => {
+            // The form still works in kilograms; the person can log now.
+            tracing::warn!(error = %e, "profile unavailable for the Log form");
+            Unit::Kg
+        }
+    };
+    let plan = if from_plan {
+        match ctx.plan(&user).await {
+            Ok(plan) => Some(Prefill::from_plan(plan)),
+            Err(e) => {
+                tracing::warn!(error = %e, "plan unavailable for the Log form");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    Ok(FormStart { unit, plan })
+}
+
 fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
@@ -98,23 +136,19 @@ fn new_id() -> String {
 pub fn LogPage() -> impl IntoView {
     let query = use_query_map();
     let from_plan = move || query.read().get("plan").is_some();
-    let plan = Resource::new(from_plan, |wanted| async move {
-        if wanted {
-            crate::plan::todays_plan()
-                .await
-                .ok()
-                .map(Prefill::from_plan)
-        } else {
-            None
-        }
-    });
+    let setup = Resource::new(from_plan, log_setup);
     view! {
         <Title text="Log"/>
         <div class="page-head">
             <h1>"Log a workout"</h1>
         </div>
         <Suspense fallback=|| view! { <p class="muted">"Filling in today's plan…"</p> }>
-            {move || plan.get().map(|plan| view! { <LogForm plan/> })}
+            {move || setup.get().map(|setup| match setup {
+                Ok(FormStart { unit, plan }) => view! { <LogForm unit plan/> }.into_any(),
+                Err(e) => view! {
+                    <p class="alert error" role="alert">{format!("Couldn't open the form: {}", crate::history::clean_error(&e))}</p>
+                }.into_any(),
+            })}
         </Suspense>
         <crate::timer::RestTimer/>
     }
@@ -122,7 +156,7 @@ pub fn LogPage() -> impl IntoView {
 
 /// An island: the form's code ships as Wasm; the page around it is server HTML.
 #[island]
-fn LogForm(plan: Option<Vec<Prefill>>) -> impl IntoView {
+fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
     // Rows are added from click handlers deep in the list, and the list re-renders: create
     // their signals under this page's owner, or a re-render would dispose of them.
     let owner = Owner::current().unwrap_or_default();
@@ -185,6 +219,7 @@ fn LogForm(plan: Option<Vec<Prefill>>) -> impl IntoView {
     let draft = move || WorkoutDraft {
         id: id.get_untracked(),
         performed_at: performed_at.get_untracked(),
+        unit,
         exercises: exercises
             .get_untracked()
             .iter()
@@ -195,7 +230,7 @@ fn LogForm(plan: Option<Vec<Prefill>>) -> impl IntoView {
                     .get_untracked()
                     .iter()
                     .map(|s| SetDraft {
-                        weight_kg: s.weight.get_untracked(),
+                        weight: s.weight.get_untracked(),
                         reps: s.reps.get_untracked(),
                         rpe: s.rpe.get_untracked(),
                     })
@@ -258,6 +293,7 @@ fn LogForm(plan: Option<Vec<Prefill>>) -> impl IntoView {
     view! {
         <form class="log-form" method="post" action="/log" on:submit=on_submit novalidate>
             <input type="hidden" name="id" value=move || id.get()/>
+            <input type="hidden" name="unit" value=unit.symbol()/>
             <section class="card when">
                 <label for="performed_at">"When"</label>
                 <input
@@ -275,7 +311,7 @@ fn LogForm(plan: Option<Vec<Prefill>>) -> impl IntoView {
                 let count = list.len();
                 list.into_iter()
                     .enumerate()
-                    .map(|(i, ex)| view! { <ExerciseBlock index=i row=ex count exercises new_set status/> })
+                    .map(|(i, ex)| view! { <ExerciseBlock index=i row=ex count exercises new_set status unit/> })
                     .collect_view()
             }}
             <button type="button" class="button ghost wide" on:click=add_exercise>"+ Add exercise"</button>
@@ -344,6 +380,7 @@ fn ExerciseBlock(
     exercises: RwSignal<Vec<ExerciseRow>>,
     new_set: Callback<(), SetRow>,
     status: RwSignal<Status>,
+    unit: Unit,
 ) -> impl IntoView {
     let field = move |rest: &str| format!("exercises[{index}][{rest}]");
     let remove = move |_| exercises.update(|list| list.retain(|e| e.key != row.key));
@@ -370,7 +407,7 @@ fn ExerciseBlock(
             </div>
             <div class="set-grid" role="group" aria-label="Sets">
                 <span class="col-label">"Set"</span>
-                <span class="col-label">"kg"</span>
+                <span class="col-label">{unit.symbol()}</span>
                 <span class="col-label">"Reps"</span>
                 <span class="col-label">"RPE"</span>
                 {move || row.sets.get().into_iter().enumerate().map(|(j, s)| {
@@ -381,8 +418,8 @@ fn ExerciseBlock(
                     };
                     view! {
                         <span class="set-no">{j + 1}</span>
-                        <input type="text" inputmode="decimal" name=name("weight_kg") placeholder="0"
-                            aria-label=format!("Set {} weight in kg", j + 1) aria-invalid=invalid("weight_kg")
+                        <input type="text" inputmode="decimal" name=name("weight") placeholder="0"
+                            aria-label=format!("Set {} weight in {}", j + 1, unit.symbol()) aria-invalid=invalid("weight_kg")
                             prop:value=move || s.weight.get() on:input=move |ev| s.weight.set(event_target_value(&ev))/>
                         <input type="text" inputmode="numeric" name=name("reps") placeholder="—"
                             aria-label=format!("Set {} reps", j + 1) aria-invalid=invalid("reps")
