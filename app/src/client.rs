@@ -228,7 +228,9 @@ pub async fn import_file(
         }
         while let Some(end) = pending.iter().position(|b| *b == b'\n') {
             let line: Vec<u8> = pending.drain(..=end).collect();
-            match serde_json::from_slice::<Progress>(&line) {
+            // From text, as every other answer is read: one JSON reader in the Wasm, not two.
+            let text = std::str::from_utf8(&line).unwrap_or_default();
+            match serde_json::from_str::<Progress>(text) {
                 Ok(Progress::Progress { done, total }) => on_progress(done, total),
                 Ok(Progress::Summary(summary)) => return Ok(summary),
                 Err(_) => {}
