@@ -129,13 +129,17 @@ fn Frame(
     let readout = move || labels.get(active.get()).cloned().unwrap_or_default();
     view! {
         <figure class=format!("chart {class}")>
-            <svg viewBox=view_box role="group" data-testid=id
-                aria-labelledby=format!("{id}-title") aria-describedby=format!("{id}-desc")
-                on:keydown=keys>
-                <title id=format!("{id}-title")>{title}</title>
-                <desc id=format!("{id}-desc")>{desc}</desc>
-                {children()}
-            </svg>
+            // Scrolls sideways where a chart is wider than the screen (the calendar on phones),
+            // starting at its right end: the latest weeks.
+            <div class="chart-scroll">
+                <svg viewBox=view_box role="group" data-testid=id
+                    aria-labelledby=format!("{id}-title") aria-describedby=format!("{id}-desc")
+                    on:keydown=keys>
+                    <title id=format!("{id}-title")>{title}</title>
+                    <desc id=format!("{id}-desc")>{desc}</desc>
+                    {children()}
+                </svg>
+            </div>
             <figcaption class="readout" aria-hidden="true">{readout}</figcaption>
         </figure>
     }
