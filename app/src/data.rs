@@ -65,7 +65,7 @@ pub fn DataPage() -> impl IntoView {
                 "Importing the same file again adds nothing twice."
             </p>
             <noscript>
-                <p class="alert info">"Importing needs JavaScript. Without it, send the file to "<code>"POST /api/v1/import"</code>" (see the README)."</p>
+                <p class="alert info">"Without JavaScript the file is sent as a plain upload: no progress bar, and times in the file are read as UTC."</p>
             </noscript>
             <ImportForm/>
         </section>
@@ -114,8 +114,8 @@ fn ImportForm() -> impl IntoView {
     let format = RwSignal::new("auto".to_owned());
     let unit = RwSignal::new(String::new());
     let file_input = NodeRef::<leptos::html::Input>::new();
-    // This island's code arrives after the page (lazy): say when it has taken over the form,
-    // for tests and for the button below.
+    // This island's code arrives after the page (lazy): say when it has taken over the form
+    // (for tests; until then the form is a plain upload).
     let ready = RwSignal::new(false);
     Effect::new(move |_| ready.set(true));
 
@@ -150,12 +150,15 @@ fn ImportForm() -> impl IntoView {
     };
 
     view! {
-            <form class="import-form" on:submit=on_submit data-ready=move || ready.get().to_string()>
+            // A real upload form: before this island's code has loaded, or without JavaScript,
+            // it posts to `/import` and the server answers with the summary as a page.
+            <form class="import-form" method="post" action="/import" enctype="multipart/form-data"
+                on:submit=on_submit data-ready=move || ready.get().to_string()>
                 <label for="import-file">"Export file (.csv)"</label>
-                <input id="import-file" type="file" accept=".csv,text/csv" node_ref=file_input data-testid="import-file"/>
+                <input id="import-file" name="file" type="file" accept=".csv,text/csv" node_ref=file_input data-testid="import-file"/>
                 <div class="import-options">
                     <label>"Format"
-                        <select on:change=move |ev| format.set(event_target_value(&ev)) prop:value=move || format.get()>
+                        <select name="format" on:change=move |ev| format.set(event_target_value(&ev)) prop:value=move || format.get()>
                             <option value="auto">"Detect"</option>
                             <option value="strong">"Strong"</option>
                             <option value="hevy">"Hevy"</option>
@@ -163,7 +166,7 @@ fn ImportForm() -> impl IntoView {
                         </select>
                     </label>
                     <label>"Weights without a unit are in"
-                        <select on:change=move |ev| unit.set(event_target_value(&ev)) prop:value=move || unit.get()>
+                        <select name="unit" on:change=move |ev| unit.set(event_target_value(&ev)) prop:value=move || unit.get()>
                             <option value="">"my unit"</option>
                             <option value="kg">"kg"</option>
                             <option value="lb">"lb"</option>
@@ -171,7 +174,7 @@ fn ImportForm() -> impl IntoView {
                     </label>
                 </div>
                 <button type="submit" class="button primary" data-testid="import"
-                    disabled=move || !ready.get() || matches!(state.get(), Import::Reading | Import::Sending(..))>"Import"</button>
+                    disabled=move || matches!(state.get(), Import::Reading | Import::Sending(..))>"Import"</button>
             </form>
             {move || match state.get() {
                 Import::Idle => ().into_any(),
@@ -206,30 +209,23 @@ fn import_query(format: &str, unit: &str) -> String {
 
 #[component]
 fn SummaryView(summary: Summary) -> impl IntoView {
-    let shown = summary.rejected.len();
-    let more = summary.rejected_total - shown;
     let tone = if summary.failed > 0 {
         "alert error"
     } else {
         "alert info"
     };
+    let rejections = summary.rejection_lines();
     view! {
         <div class="import-summary" role="status" data-testid="import-summary">
             <p class=tone>{summary.message()}</p>
             <ul class="summary-facts">
-                <li>{format!("{} rows read ({} file)", summary.rows, summary.format)}</li>
-                {(summary.warmup_sets > 0).then(|| view! { <li>{format!("{} warm-up sets skipped", summary.warmup_sets)}</li> })}
-                {(summary.non_strength_sets > 0).then(|| view! { <li>{format!("{} cardio or timed sets skipped", summary.non_strength_sets)}</li> })}
-                {(!summary.new_exercises.is_empty()).then(|| view! {
-                    <li>{format!("New exercises of yours: {}", summary.new_exercises.join(", "))}</li>
-                })}
+                {summary.facts().into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}
             </ul>
-            {(shown > 0).then(|| view! {
+            {(!rejections.is_empty()).then(|| view! {
                 <details open=summary.rejected_total <= 10>
                     <summary>{format!("{} rejected rows", summary.rejected_total)}</summary>
                     <ul class="rejections" data-testid="rejections">
-                        {summary.rejected.iter().map(|r| view! { <li>{format!("Line {}: {}", r.line, r.reason)}</li> }).collect_view()}
-                        {(more > 0).then(|| view! { <li>{format!("…and {more} more")}</li> })}
+                        {rejections.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
                     </ul>
                 </details>
             })}

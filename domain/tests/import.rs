@@ -285,3 +285,40 @@ fn the_csv_export_imports_back_to_the_same_sessions() {
         "same content, so the same ids"
     );
 }
+
+#[test]
+fn a_summary_reads_as_sentences() {
+    use domain::import::{Rejection, Summary};
+    let summary = Summary {
+        format: Source::Strong,
+        rows: 12,
+        sessions: 3,
+        imported: 2,
+        duplicates: 1,
+        failed: 0,
+        warmup_sets: 2,
+        non_strength_sets: 0,
+        rejected: vec![Rejection {
+            line: 7,
+            reason: "reps \"x\" is not a whole number".into(),
+        }],
+        rejected_total: 3,
+        new_exercises: vec!["Zercher squat".into()],
+    };
+    assert_eq!(
+        summary.message(),
+        "2 of 3 sessions imported, 1 already there, 3 rows rejected."
+    );
+    assert_eq!(
+        summary.facts(),
+        [
+            "12 rows read (Strong file)",
+            "2 warm-up sets skipped",
+            "New exercises of yours: Zercher squat"
+        ]
+    );
+    assert_eq!(
+        summary.rejection_lines(),
+        ["Line 7: reps \"x\" is not a whole number", "…and 2 more"]
+    );
+}

@@ -159,3 +159,32 @@ test("import a Strong export, then see the e1RM chart computed in the browser", 
   expect(errors).toEqual([]);
   expect(csp).toEqual([]);
 });
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the import form uploads the file and answers with the summary", async ({ page }) => {
+    await signUp(page);
+    await page.goto("/data");
+    const file = { name: "strong.csv", mimeType: "text/csv", buffer: Buffer.from(strongCsv(4)) };
+    await page.getByTestId("import-file").setInputFiles(file);
+    await page.getByTestId("import").click();
+    await expect(page.getByRole("heading", { name: "Import finished" })).toBeVisible();
+    await expect(page.getByRole("status")).toHaveText("4 of 4 sessions imported, 0 already there.");
+
+    // The same file again adds nothing, once the first import is stored (asynchronously).
+    await expect
+      .poll(async () => (await (await page.request.get("/api/v1/workouts?limit=100")).json()).items.length)
+      .toBe(4);
+    await page.goto("/data");
+    await page.getByTestId("import-file").setInputFiles(file);
+    await page.getByTestId("import").click();
+    await expect(page.getByRole("status")).toHaveText("0 of 4 sessions imported, 4 already there.");
+
+    // A file that is not an export is refused with the reason.
+    await page.goto("/data");
+    await page.getByTestId("import-file").setInputFiles({ name: "notes.csv", mimeType: "text/csv", buffer: Buffer.from("hello,world\n1,2\n") });
+    await page.getByTestId("import").click();
+    await expect(page.getByRole("heading", { name: "This file cannot be imported" })).toBeVisible();
+  });
+});

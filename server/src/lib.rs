@@ -9,6 +9,7 @@ pub mod auth;
 pub mod backend;
 pub mod config;
 pub mod form;
+pub mod import_form;
 pub mod ingest;
 pub mod limits;
 pub mod ops;

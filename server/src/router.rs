@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use app::ssr::AppContext;
 use app::{shell, App};
-use axum::extract::{FromRef, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, FromRef, MatchedPath, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{any, get, post};
@@ -23,7 +23,7 @@ use tower_http::trace::TraceLayer;
 use crate::api::doc::ApiDoc;
 use crate::auth::{self, Auth};
 use crate::limits::Limits;
-use crate::{api, form, ops, security, settings};
+use crate::{api, form, import_form, ops, security, settings};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -117,6 +117,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/{*rest}", any(api::workouts::not_found))
         .route("/log", post(form::submit))
         .route("/settings", post(settings::submit))
+        // Multipart reads stop at axum's default body limit (2 MB) unless told otherwise.
+        .route(
+            "/import",
+            post(import_form::submit).layer(DefaultBodyLimit::max(
+                api::data::MAX_IMPORT_BODY + 64 * 1024,
+            )),
+        )
         .route("/login", post(auth::forms::login))
         .route("/signup", post(auth::forms::signup))
         .route("/logout", post(auth::forms::logout))

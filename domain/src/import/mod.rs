@@ -119,6 +119,41 @@ impl Summary {
         text.push('.');
         text
     }
+
+    /// The facts beside the sentence: rows read, what was skipped, the new exercises.
+    pub fn facts(&self) -> Vec<String> {
+        let mut facts = vec![format!("{} rows read ({} file)", self.rows, self.format)];
+        if self.warmup_sets > 0 {
+            facts.push(format!("{} warm-up sets skipped", self.warmup_sets));
+        }
+        if self.non_strength_sets > 0 {
+            facts.push(format!(
+                "{} cardio or timed sets skipped",
+                self.non_strength_sets
+            ));
+        }
+        if !self.new_exercises.is_empty() {
+            facts.push(format!(
+                "New exercises of yours: {}",
+                self.new_exercises.join(", ")
+            ));
+        }
+        facts
+    }
+
+    /// The rejected rows listed, each as "Line 7: reason", and "…and N more" past them.
+    pub fn rejection_lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .rejected
+            .iter()
+            .map(|r| format!("Line {}: {}", r.line, r.reason))
+            .collect();
+        let more = self.rejected_total.saturating_sub(self.rejected.len());
+        if more > 0 {
+            lines.push(format!("…and {more} more"));
+        }
+        lines
+    }
 }
 
 /// One line of the streamed answer (`Accept: application/x-ndjson`).

@@ -35,7 +35,7 @@ pub const MAX_IMPORT_BODY: usize = 16 * 1024 * 1024;
 const PUBLISH_CONCURRENCY: usize = 16;
 
 #[derive(Debug)]
-struct ImportQuery {
+pub struct ImportQuery {
     format: Option<Source>,
     unit: Option<Unit>,
     utc_offset: FixedOffset,
@@ -43,7 +43,7 @@ struct ImportQuery {
 
 /// `format` (strong, hevy, ironlog or auto), `unit` (kg or lb: the weights of files that do
 /// not say), `utc_offset` (+02:00: the zone of files with local times).
-fn parse_import_query(raw: Option<&str>) -> Result<ImportQuery, Vec<Problem>> {
+pub fn parse_import_query(raw: Option<&str>) -> Result<ImportQuery, Vec<Problem>> {
     let mut q = ImportQuery {
         format: None,
         unit: None,
@@ -154,6 +154,45 @@ pub async fn import(
     let bytes = axum::body::to_bytes(body, MAX_IMPORT_BODY)
         .await
         .map_err(|_| ApiError::TooLarge(MAX_IMPORT_BODY))?;
+    let Prepared { fresh, summary } = prepare(&state, &user, &bytes, query).await?;
+
+    if wants_progress(&headers) {
+        let (tx, rx) = mpsc::channel::<Progress>(64);
+        tokio::spawn(send_all(state.publisher, user, fresh, summary, Some(tx)));
+        let lines = futures::stream::unfold(rx, |mut rx| async move {
+            let item = rx.recv().await?;
+            let mut line = serde_json::to_vec(&item).unwrap_or_default();
+            line.push(b'\n');
+            Some((Ok::<_, std::convert::Infallible>(line), rx))
+        })
+        // The body may be polled again after its end (by the compression layer).
+        .fuse();
+        let mut response = Body::from_stream(lines).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-ndjson"),
+        );
+        return Ok(response);
+    }
+    let summary = send_all(state.publisher, user, fresh, summary, None).await;
+    Ok(Json(summary).into_response())
+}
+
+/// An import ready to send: the sessions not stored yet, and the summary so far.
+pub struct Prepared {
+    pub fresh: Vec<NewWorkout>,
+    pub summary: Summary,
+}
+
+/// Reads an export file for `user`: parses it, finds the sessions already stored, and saves
+/// the new exercises they name (before their sessions are sent, so the history never names
+/// an exercise the profile lacks). Shared by the API and the plain form.
+pub async fn prepare(
+    state: &AppState,
+    user: &str,
+    bytes: &[u8],
+    query: ImportQuery,
+) -> Result<Prepared, ApiError> {
     let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
         ApiError::InvalidInput(vec![Problem::new(
             "file",
@@ -161,9 +200,9 @@ pub async fn import(
         )])
     })?;
 
-    let mut profile = profile_of(&state, &user).await?;
+    let mut profile = profile_of(state, user).await?;
     let options = import::Options {
-        user_id: user.clone(),
+        user_id: user.to_owned(),
         unit: query.unit.unwrap_or(profile.gym.unit),
         utc_offset: query.utc_offset,
         now: Utc::now(),
@@ -176,7 +215,7 @@ pub async fn import(
             .map_err(|_| ApiError::Unavailable("the import failed"))?
             .map_err(|e| ApiError::InvalidInput(vec![Problem::new("file", e.to_string())]))?;
 
-    let known = known_ids(&state, &user).await?;
+    let known = known_ids(state, user).await?;
     let import::Import {
         source,
         rows,
@@ -201,7 +240,7 @@ pub async fn import(
         .collect();
     if !used.is_empty() {
         profile.exercises.extend(used.iter().cloned());
-        save_profile(&state, &user, &profile).await?;
+        save_profile(state, user, &profile).await?;
     }
 
     let summary = Summary {
@@ -218,27 +257,7 @@ pub async fn import(
         new_exercises: used.into_iter().map(|e| e.name).collect(),
     };
     tracing::info!(user = %user, format = %summary.format, sessions = summary.sessions, fresh = fresh.len(), "import");
-
-    if wants_progress(&headers) {
-        let (tx, rx) = mpsc::channel::<Progress>(64);
-        tokio::spawn(send_all(state.publisher, user, fresh, summary, Some(tx)));
-        let lines = futures::stream::unfold(rx, |mut rx| async move {
-            let item = rx.recv().await?;
-            let mut line = serde_json::to_vec(&item).unwrap_or_default();
-            line.push(b'\n');
-            Some((Ok::<_, std::convert::Infallible>(line), rx))
-        })
-        // The body may be polled again after its end (by the compression layer).
-        .fuse();
-        let mut response = Body::from_stream(lines).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/x-ndjson"),
-        );
-        return Ok(response);
-    }
-    let summary = send_all(state.publisher, user, fresh, summary, None).await;
-    Ok(Json(summary).into_response())
+    Ok(Prepared { fresh, summary })
 }
 
 /// The ids already in the user's history, and the content-derived id of each stored session,
@@ -253,7 +272,7 @@ async fn known_ids(state: &AppState, user: &str) -> Result<HashSet<Uuid>, ApiErr
 
 /// Publishes the sessions, reporting progress; stops sending at the queue's first failure
 /// (the rest count as failed: importing again sends them).
-async fn send_all(
+pub async fn send_all(
     publisher: Arc<dyn Publisher>,
     user: String,
     fresh: Vec<NewWorkout>,
