@@ -2,6 +2,7 @@
 //! acknowledge. A message is acknowledged only after its write succeeded, so a crash at any
 //! point redelivers it, and the upsert by id makes the redelivery harmless.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -90,13 +91,14 @@ pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized>(
             HashMap::with_capacity(batch.len());
         for delivery in &batch {
             match decode(delivery) {
-                Ok(event) => match position.get(&(event.user_id.clone(), event.id)) {
-                    Some(&i) => {
+                Ok(event) => match position.entry((event.user_id.clone(), event.id)) {
+                    Entry::Occupied(at) => {
+                        let i = *at.get();
                         events[i] = event;
                         tags[i].push(delivery.tag);
                     }
-                    None => {
-                        position.insert((event.user_id.clone(), event.id), events.len());
+                    Entry::Vacant(slot) => {
+                        slot.insert(events.len());
                         events.push(event);
                         tags.push(vec![delivery.tag]);
                     }

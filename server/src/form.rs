@@ -119,6 +119,15 @@ pub fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Lines of text as an HTML list, each escaped.
+pub fn list(lines: impl IntoIterator<Item = String>) -> String {
+    let items: String = lines
+        .into_iter()
+        .map(|line| format!("<li>{}</li>", escape(&line)))
+        .collect();
+    format!("<ul>{items}</ul>")
+}
+
 /// A posted form's body, or the page that says it was too large.
 pub async fn read_form(body: Body, back: (&str, &str)) -> Result<axum::body::Bytes, Response> {
     read_body(body).await.map_err(|e| {
@@ -171,18 +180,15 @@ pub async fn submit(
     match ingest::accept(&state, &user.id, &body).await {
         Ok(id) => Redirect::to(&format!("/history?logged={id}")).into_response(),
         Err(ApiError::Invalid(problems)) => {
-            let items: String = problems
-                .iter()
-                .map(|p| {
-                    // Name the form's rows, not the JSON's positions (blank rows are skipped).
-                    let field = describe_field(&positions.to_form_field(&p.field));
-                    format!("<li>{} {}</li>", escape(&field), escape(&p.message))
-                })
-                .collect();
+            let lines = problems.iter().map(|p| {
+                // Name the form's rows, not the JSON's positions (blank rows are skipped).
+                let field = describe_field(&positions.to_form_field(&p.field));
+                format!("{field} {}", p.message)
+            });
             page(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Please fix your workout",
-                &format!("<ul>{items}</ul>"),
+                &list(lines),
                 BACK,
             )
         }

@@ -13,7 +13,7 @@ use domain::import::Summary;
 
 use crate::api::data::{parse_import_query, prepare, send_all, Prepared};
 use crate::api::ApiError;
-use crate::form::{escape, page};
+use crate::form::{escape, list, page};
 use crate::limits::RetryAfter;
 use crate::router::AppState;
 
@@ -62,33 +62,26 @@ async fn read(mut form: Multipart) -> Result<Posted, Response> {
 
 fn summary_page(summary: &Summary) -> Response {
     let mut body = format!(
-        "<p class=\"alert info\" role=\"status\">{}</p><ul>",
-        escape(&summary.message())
+        "<p class=\"alert info\" role=\"status\">{}</p>{}",
+        escape(&summary.message()),
+        list(summary.facts())
     );
-    for fact in summary.facts() {
-        body.push_str(&format!("<li>{}</li>", escape(&fact)));
-    }
-    body.push_str("</ul>");
     let rejections = summary.rejection_lines();
     if !rejections.is_empty() {
         body.push_str(&format!(
-            "<h2>{} rejected rows</h2><ul>",
-            summary.rejected_total
+            "<h2>{} rejected rows</h2>{}",
+            summary.rejected_total,
+            list(rejections)
         ));
-        for line in rejections {
-            body.push_str(&format!("<li>{}</li>", escape(&line)));
-        }
-        body.push_str("</ul>");
     }
     page(StatusCode::OK, "Import finished", &body, BACK)
 }
 
 fn problem_page(status: StatusCode, title: &str, problems: &[domain::Problem]) -> Response {
-    let items: String = problems
+    let lines = problems
         .iter()
-        .map(|p| format!("<li>{} {}</li>", escape(&p.field), escape(&p.message)))
-        .collect();
-    page(status, title, &format!("<ul>{items}</ul>"), BACK)
+        .map(|p| format!("{} {}", p.field, p.message));
+    page(status, title, &list(lines), BACK)
 }
 
 pub async fn submit(
@@ -137,7 +130,7 @@ pub async fn submit(
             )
         }
     };
-    match prepare(&state, &user.id, &posted.file, query).await {
+    match prepare(&state, &user.id, posted.file, query).await {
         Ok(Prepared { fresh, summary }) => {
             let summary = send_all(
                 state.publisher.clone(),

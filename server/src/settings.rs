@@ -13,7 +13,7 @@ use domain::Problem;
 
 use crate::api::training::{profile_of, save_profile};
 use crate::api::ApiError;
-use crate::form::{escape, page, read_form};
+use crate::form::{list, page, read_form};
 use crate::router::AppState;
 
 const BACK: (&str, &str) = ("/data", "Back to your settings");
@@ -79,14 +79,13 @@ fn label(field: &str) -> &str {
 }
 
 fn refused(problems: &[Problem]) -> Response {
-    let items: String = problems
+    let lines = problems
         .iter()
-        .map(|p| format!("<li>{}: {}</li>", label(&p.field), escape(&p.message)))
-        .collect();
+        .map(|p| format!("{}: {}", label(&p.field), p.message));
     page(
         StatusCode::UNPROCESSABLE_ENTITY,
         "Please fix your settings",
-        &format!("<ul>{items}</ul>"),
+        &list(lines),
         BACK,
     )
 }

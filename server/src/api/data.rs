@@ -154,7 +154,7 @@ pub async fn import(
     let bytes = axum::body::to_bytes(body, MAX_IMPORT_BODY)
         .await
         .map_err(|_| ApiError::TooLarge(MAX_IMPORT_BODY))?;
-    let Prepared { fresh, summary } = prepare(&state, &user, &bytes, query).await?;
+    let Prepared { fresh, summary } = prepare(&state, &user, Vec::from(bytes), query).await?;
 
     if wants_progress(&headers) {
         let (tx, rx) = mpsc::channel::<Progress>(64);
@@ -190,10 +190,10 @@ pub struct Prepared {
 pub async fn prepare(
     state: &AppState,
     user: &str,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     query: ImportQuery,
 ) -> Result<Prepared, ApiError> {
-    let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+    let text = String::from_utf8(bytes).map_err(|_| {
         ApiError::InvalidInput(vec![Problem::new(
             "file",
             "is not UTF-8 text: export it again from the app, unchanged",
