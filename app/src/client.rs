@@ -1,12 +1,19 @@
-//! Browser-side calls to the JSON API (hydrate only). Plain `fetch` keeps the bundle small.
+//! Browser-side calls to the JSON API (hydrate only), over `gloo-net`'s fetch wrapper (already
+//! in the Wasm: `leptos_router` and `server_fn` use it). Requests keep fetch's default
+//! credentials mode, `same-origin`: the session cookie goes with every call to the API.
 
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
 use domain::Problem;
+use gloo_net::http::Request;
+use gloo_timers::future::sleep;
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Request, RequestInit, Response};
 
 use crate::log::draft::WorkoutDraft;
+use crate::retry_policy::{decide, Decision};
 
 pub enum SubmitError {
     Invalid(Vec<Problem>),
@@ -27,9 +34,27 @@ struct Accepted {
 }
 
 /// Attempts before giving up on a busy server; the same id makes every attempt safe.
-const ATTEMPTS: u32 = 5;
+const ATTEMPTS: usize = 5;
 
-/// Posts the workout, retrying with backoff on 503 or network failure. Returns the saved id.
+/// The waits between attempts: 0.5 s doubling up to 8 s, each plus up to as much again at
+/// random, so browsers turned away together do not come back together.
+fn backoff() -> ExponentialBuilder {
+    ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(500))
+        .with_factor(2.0)
+        .with_max_delay(Duration::from_secs(8))
+        .with_max_times(ATTEMPTS - 1)
+        .with_jitter()
+        // Without `std` backon seeds every backoff alike; seed each from the browser instead.
+        .with_jitter_seed(js_sys::Math::random().to_bits())
+}
+
+/// An attempt worth repeating: no answer, or a busy one (429, 5xx), with the wait the server
+/// asked for in `Retry-After`, if any.
+struct Busy(Option<Duration>);
+
+/// Posts the workout, retrying on 429, 5xx or network failure: after the server's
+/// `Retry-After` when it sends one, else after the jittered backoff. Returns the saved id.
 pub async fn submit_workout(
     mut draft: WorkoutDraft,
     on_retry: impl Fn(u32),
@@ -37,45 +62,41 @@ pub async fn submit_workout(
     draft.performed_at = to_rfc3339(&draft.performed_at);
     let (body, positions) = draft.to_json();
     let body = body.to_string();
-    let mut delay_ms = 500;
-    for attempt in 1..=ATTEMPTS {
-        match post_json("/api/v1/workouts", &body).await {
-            Ok((202, text)) => {
-                return serde_json::from_str::<Accepted>(&text)
-                    .map(|a| a.id)
-                    .map_err(|_| {
-                        SubmitError::Failed("The server answered oddly; please try again.".into())
-                    });
-            }
-            Ok((status, text)) if (400..500).contains(&status) => {
-                let err = error_body(&text, || {
-                    format!("The server refused the workout (HTTP {status}).")
-                });
-                return Err(if err.problems.is_empty() {
-                    SubmitError::Failed(err.message)
-                } else {
-                    // Name the rows the person sees, not the JSON's positions.
-                    let problems = err
-                        .problems
-                        .into_iter()
-                        .map(|p| Problem::new(positions.to_form_field(&p.field), p.message))
-                        .collect();
-                    SubmitError::Invalid(problems)
-                });
-            }
-            // 503, other 5xx, or no answer at all: keep the id and try again.
-            _ if attempt < ATTEMPTS => {
-                on_retry(attempt);
-                sleep(delay_ms).await;
-                delay_ms *= 2;
-            }
-            _ => {}
+    let mut retries = 0;
+    let answer = (|| post_json("/api/v1/workouts", &body))
+        .retry(backoff())
+        // The server's wait replaces the backoff's; the number of attempts stays bounded.
+        .adjust(|busy: &Busy, delay| delay.map(|delay| busy.0.unwrap_or(delay)))
+        .notify(|_, _| {
+            retries += 1;
+            on_retry(retries);
+        })
+        .await;
+    match answer {
+        Ok((200..=299, text)) => serde_json::from_str::<Accepted>(&text)
+            .map(|a| a.id)
+            .map_err(|_| SubmitError::Failed("The server answered oddly; please try again.".into())),
+        Ok((status, text)) => {
+            let err = error_body(&text, || {
+                format!("The server refused the workout (HTTP {status}).")
+            });
+            Err(if err.problems.is_empty() {
+                SubmitError::Failed(err.message)
+            } else {
+                // Name the rows the person sees, not the JSON's positions.
+                let problems = err
+                    .problems
+                    .into_iter()
+                    .map(|p| Problem::new(positions.to_form_field(&p.field), p.message))
+                    .collect();
+                SubmitError::Invalid(problems)
+            })
         }
+        Err(Busy(_)) => Err(SubmitError::Failed(
+            "Couldn't reach the server. Your entries are still here: press Save again when you're back online (saving twice is safe)."
+                .into(),
+        )),
     }
-    Err(SubmitError::Failed(
-        "Couldn't reach the server. Your entries are still here: press Save again when you're back online (saving twice is safe)."
-            .into(),
-    ))
 }
 
 /// A `datetime-local` value is in the device's time zone; empty means now.
@@ -91,29 +112,21 @@ fn to_rfc3339(local: &str) -> String {
     date.to_iso_string().as_string().unwrap_or_default()
 }
 
-async fn post_json(url: &str, body: &str) -> Result<(u16, String), JsValue> {
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&JsValue::from_str(body));
-    let request = Request::new_with_str_and_init(url, &init)?;
-    request.headers().set("Content-Type", "application/json")?;
-    let response = send(&request).await?;
-    Ok((response.status(), text_of(&response).await?))
-}
-
-/// Sends a request; an error means no answer at all.
-async fn send(request: &Request) -> Result<Response, JsValue> {
-    let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
-    JsFuture::from(window.fetch_with_request(request))
-        .await?
-        .dyn_into()
-}
-
-async fn text_of(response: &Response) -> Result<String, JsValue> {
-    Ok(JsFuture::from(response.text()?)
-        .await?
-        .as_string()
-        .unwrap_or_default())
+/// One POST of a JSON body: a final answer (success or refusal) with its body, or [`Busy`].
+async fn post_json(url: &str, body: &str) -> Result<(u16, String), Busy> {
+    let response = Request::post(url)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .map_err(|_| Busy(None))?
+        .send()
+        .await
+        .map_err(|_| Busy(None))?;
+    let status = response.status();
+    match decide(status, response.headers().get("Retry-After").as_deref()) {
+        Decision::Final => Ok((status, response.text().await.map_err(|_| Busy(None))?)),
+        Decision::RetryAfter(wait) => Err(Busy(Some(wait))),
+        Decision::Backoff => Err(Busy(None)),
+    }
 }
 
 /// The API's error answer, or `fallback` as its message when the body is not one.
@@ -124,25 +137,13 @@ fn error_body(text: &str, fallback: impl FnOnce() -> String) -> ErrorBody {
     })
 }
 
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
 /// Polls `GET /api/v1/workouts/{id}` every half second, at most `polls` times; true once the
 /// workout is stored.
 pub async fn wait_until_stored(id: &str, polls: u32) -> bool {
     let url = format!("/api/v1/workouts/{id}");
     for _ in 0..polls {
-        sleep(500).await;
-        let Ok(request) = Request::new_with_str(&url) else {
-            return false;
-        };
-        if send(&request).await.is_ok_and(|r| r.ok()) {
+        sleep(Duration::from_millis(500)).await;
+        if Request::get(&url).send().await.is_ok_and(|r| r.ok()) {
             return true;
         }
     }
@@ -152,9 +153,8 @@ pub async fn wait_until_stored(id: &str, polls: u32) -> bool {
 /// GETs JSON from the API; a failure is a sentence for the page.
 pub async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, String> {
     let failed = |_| "Couldn't reach the server; check your connection and reload.".to_owned();
-    let request = Request::new_with_str(url).map_err(failed)?;
-    let response = send(&request).await.map_err(failed)?;
-    let text = text_of(&response).await.map_err(failed)?;
+    let response = Request::get(url).send().await.map_err(failed)?;
+    let text = response.text().await.map_err(failed)?;
     if !response.ok() {
         let status = response.status();
         return Err(error_body(&text, || format!("the server answered HTTP {status}")).message);
@@ -178,21 +178,16 @@ pub async fn import_file(
         .map_err(|_| "Couldn't read the file.".to_owned())?
         .as_string()
         .unwrap_or_default();
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&JsValue::from_str(&text));
-    let request = Request::new_with_str_and_init(&format!("/api/v1/import{query}"), &init)
+    let response = Request::post(&format!("/api/v1/import{query}"))
+        .header("Content-Type", "text/csv")
+        .header("Accept", "application/x-ndjson")
+        .body(text)
+        .map_err(unreachable)?
+        .send()
+        .await
         .map_err(unreachable)?;
-    let headers = request.headers();
-    headers
-        .set("Content-Type", "text/csv")
-        .map_err(unreachable)?;
-    headers
-        .set("Accept", "application/x-ndjson")
-        .map_err(unreachable)?;
-    let response = send(&request).await.map_err(unreachable)?;
     if !response.ok() {
-        let text = text_of(&response).await.map_err(unreachable)?;
+        let text = response.text().await.map_err(unreachable)?;
         let status = response.status();
         let err = error_body(&text, || {
             format!("The server refused the file (HTTP {status}).")

@@ -21,10 +21,8 @@ enum Import {
 /// The user's unit and equipment, for the settings form.
 #[server]
 pub async fn gym_settings() -> Result<Gym, ServerFnError> {
-    use crate::ssr::AppContext;
-    let ctx = use_context::<AppContext>()
-        .ok_or_else(|| ServerFnError::new("server misconfigured: no store"))?;
-    let user = ctx.user_id()?;
+    let ctx = crate::ssr::training()?;
+    let user = crate::ssr::user_id()?;
     ctx.profile(&user).await.map(|p| p.gym).map_err(|e| {
         tracing::error!(error = %e, "reading the profile failed");
         ServerFnError::new("your settings are unavailable right now; try again in a moment")

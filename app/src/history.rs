@@ -20,11 +20,9 @@ pub struct HistoryView {
 
 #[server]
 pub async fn history_page(before: Option<String>) -> Result<HistoryView, ServerFnError> {
-    use crate::ssr::AppContext;
     use domain::cursor::{Cursor, DEFAULT_PAGE};
 
-    let ctx = use_context::<AppContext>()
-        .ok_or_else(|| ServerFnError::new("server misconfigured: no store"))?;
+    let ctx = crate::ssr::training()?;
     let before = match before.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(
@@ -32,9 +30,9 @@ pub async fn history_page(before: Option<String>) -> Result<HistoryView, ServerF
                 .map_err(|e| ServerFnError::new(format!("before: {e}")))?,
         ),
     };
-    let user = ctx.user_id()?;
+    let user = crate::ssr::user_id()?;
     let page = ctx
-        .store
+        .workouts()
         .list(&user, DEFAULT_PAGE, before)
         .await
         .map_err(|e| {
@@ -160,7 +158,7 @@ fn WorkoutCard(workout: WorkoutLogged, unit: Unit) -> impl IntoView {
                     let name = domain::catalog::display_name(&ex.exercise).to_owned();
                     view! {
                         <li>
-                            <h3>{name}</h3>
+                            <h2 class="exercise-name">{name}</h2>
                             <ul class="sets">
                                 {ex.sets.into_iter().map(|s| {
                                     let rpe = s.rpe.map(|r| format!(" @{}", format::number(r))).unwrap_or_default();

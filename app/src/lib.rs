@@ -4,6 +4,9 @@
 
 #[cfg(feature = "hydrate")]
 mod client;
+// Pure, so its tests run natively; only the browser client uses it.
+#[cfg(any(feature = "hydrate", test))]
+mod retry_policy;
 // Both at once happens when one cargo invocation builds `frontend` and `server` together
 // (e.g. `--workspace`): features unify and the server would panic at start-up.
 #[cfg(all(feature = "ssr", feature = "hydrate"))]

@@ -11,10 +11,8 @@ use crate::timer::RestTimer;
 /// The same plan `GET /api/v1/plan` answers.
 #[server]
 pub async fn todays_plan() -> Result<Plan, ServerFnError> {
-    use crate::ssr::AppContext;
-    let ctx = use_context::<AppContext>()
-        .ok_or_else(|| ServerFnError::new("server misconfigured: no store"))?;
-    let user = ctx.user_id()?;
+    let ctx = crate::ssr::training()?;
+    let user = crate::ssr::user_id()?;
     ctx.plan(&user).await.map_err(|e| {
         tracing::error!(error = %e, "planning failed");
         ServerFnError::new("today's plan is unavailable right now; try again in a moment")

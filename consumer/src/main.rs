@@ -9,18 +9,19 @@
 
 use std::time::Duration;
 
+use adapters::mongo::MongoStore;
+use adapters::rabbit::{BrokerAddrs, RabbitSource};
+use adapters::retry;
+use adapters::tls::TlsFiles;
 use anyhow::{bail, Context};
-use consumer::backoff::Backoff;
-use consumer::queue::rabbit::{BrokerAddrs, RabbitSource};
-use consumer::store::mongo::MongoStore;
-use consumer::tls::TlsFiles;
 use consumer::worker::{self, Stopped, WorkerConfig};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+use service::Chain;
 use tokio_util::sync::CancellationToken;
 
 /// A required secret setting, from `name` or the file `<name>_FILE` names.
 fn env_required(name: &str) -> anyhow::Result<String> {
-    match consumer::secrets::secret(name)? {
+    match adapters::secrets::secret(name)? {
         Some(v) => Ok(v),
         None => bail!("{name} (or {name}_FILE) must be set"),
     }
@@ -68,7 +69,7 @@ async fn main() -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
 
-    consumer::store::spawn_ensure_indexes(store.clone());
+    adapters::mongo::spawn_ensure_indexes(store.clone());
 
     tracing::info!(workers, batch, prefetch, "consuming");
     let loops: Vec<_> = (0..workers)
@@ -104,7 +105,8 @@ async fn consume(
 ) {
     // Workers start on different nodes, so one node's loss stalls only some of them.
     let mut node = worker;
-    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
+    let wait = (Duration::from_millis(200), Duration::from_secs(5));
+    let mut backoff = retry::forever(wait.0, wait.1);
     while !shutdown.is_cancelled() {
         let connected = tokio::select! {
             c = RabbitSource::connect(addrs, &mut node, prefetch) => c,
@@ -114,7 +116,7 @@ async fn consume(
             Ok(s) => s,
             Err(e) => {
                 let delay = backoff.next_delay();
-                tracing::warn!(worker, error = %e, retry_in = ?delay, "cannot consume from the broker");
+                tracing::warn!(worker, error = %Chain(&e), retry_in = ?delay, "cannot consume from the broker");
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
                     _ = shutdown.cancelled() => break,
@@ -122,14 +124,14 @@ async fn consume(
                 continue;
             }
         };
-        backoff.reset();
+        backoff = retry::forever(wait.0, wait.1);
         match worker::run(&mut source, store, config, shutdown).await {
             Stopped::Shutdown => {
                 source.close().await;
                 break;
             }
             Stopped::Queue(e) => {
-                tracing::warn!(worker, error = %e, "lost the broker; reconnecting");
+                tracing::warn!(worker, error = %Chain(&e), "lost the broker; reconnecting");
                 metrics::counter!("ironlog_consumer_reconnects_total").increment(1);
             }
         }
@@ -157,7 +159,7 @@ fn serve_metrics() -> anyhow::Result<()> {
 }
 
 async fn stop_on_signal(shutdown: CancellationToken) {
-    consumer::signal::terminated().await;
+    adapters::signal::terminated().await;
     tracing::info!("shutting down");
     shutdown.cancel();
 }

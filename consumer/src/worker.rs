@@ -10,9 +10,8 @@ use chrono::Utc;
 use domain::WorkoutLogged;
 use tokio_util::sync::CancellationToken;
 
-use crate::backoff::Backoff;
-use crate::queue::{Delivery, EventSource, QueueError};
-use crate::store::WorkoutStore;
+use adapters::retry;
+use service::{Chain, Delivery, EventSource, QueueError, WorkoutStore};
 
 /// Histogram buckets for `ironlog_consumer_batch_size` (messages per batch).
 pub const BATCH_SIZE_BUCKETS: &[f64] =
@@ -22,15 +21,15 @@ pub const BATCH_SIZE_BUCKETS: &[f64] =
 pub struct WorkerConfig {
     /// The most messages written in one store round trip.
     pub max_batch: usize,
-    /// Wait between attempts while the store is failing.
-    pub store_backoff: Backoff,
+    /// The shortest and longest wait between attempts while the store is failing (jittered).
+    pub store_backoff: (Duration, Duration),
 }
 
 impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
             max_batch: 256,
-            store_backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(2)),
+            store_backoff: (Duration::from_millis(100), Duration::from_secs(2)),
         }
     }
 }
@@ -66,7 +65,8 @@ pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized>(
     config: &WorkerConfig,
     shutdown: &CancellationToken,
 ) -> Stopped {
-    let mut backoff = config.store_backoff.clone();
+    let (min_wait, max_wait) = config.store_backoff;
+    let mut backoff = retry::forever(min_wait, max_wait);
     loop {
         let batch = tokio::select! {
             b = source.next_batch(config.max_batch) => b,
@@ -120,13 +120,13 @@ pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized>(
         let refused = loop {
             match store.upsert(&events).await {
                 Ok(refused) => {
-                    backoff.reset();
+                    backoff = retry::forever(min_wait, max_wait);
                     break refused;
                 }
                 Err(e) => {
                     metrics::counter!("ironlog_consumer_db_errors_total").increment(1);
                     let delay = backoff.next_delay();
-                    tracing::warn!(error = %e, retry_in = ?delay, batch = events.len(), "store write failed; will retry");
+                    tracing::warn!(error = %Chain(&e), retry_in = ?delay, batch = events.len(), "store write failed; will retry");
                     tokio::select! {
                         _ = tokio::time::sleep(delay) => {}
                         _ = shutdown.cancelled() => return Stopped::Shutdown,

@@ -3,11 +3,11 @@
 
 use std::time::{Duration, Instant};
 
+use adapters::embedded::EmbeddedDb;
 use chrono::{TimeZone, Utc};
-use consumer::embedded::EmbeddedDb;
 use consumer::worker::{self, Stopped, WorkerConfig};
-use consumer::{Publisher, WorkoutStore};
 use domain::{ExerciseLog, SetLog, WorkoutLogged};
+use service::{Publisher, WorkoutStore};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 

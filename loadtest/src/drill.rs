@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use adapters::mongo::MongoStore;
 use anyhow::{Context, Result};
-use consumer::store::mongo::MongoStore;
 use testkit::stack::{DEAD_QUEUE, PERSIST_QUEUE};
 use testkit::{Stack, StackConfig};
 

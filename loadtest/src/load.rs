@@ -51,14 +51,6 @@ impl Request {
     pub fn accepted(&self) -> bool {
         self.attempts.last().and_then(|a| a.status) == Some(202)
     }
-
-    /// From the scheduled start to the final answer, retries included.
-    pub fn corrected_latency(&self) -> Duration {
-        self.attempts
-            .last()
-            .map(|a| (a.at + a.took).saturating_sub(self.scheduled))
-            .unwrap_or_default()
-    }
 }
 
 #[derive(Default)]

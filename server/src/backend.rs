@@ -3,13 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use adapters::embedded::EmbeddedDb;
+use adapters::mongo::MongoStore;
+use adapters::rabbit::{BrokerAddrs, RabbitPublisher};
 use anyhow::Context;
-use consumer::accounts::AccountStore;
-use consumer::embedded::EmbeddedDb;
-use consumer::queue::rabbit::{BrokerAddrs, RabbitPublisher};
-use consumer::store::mongo::MongoStore;
 use consumer::worker::{self, Stopped, WorkerConfig};
-use consumer::{Publisher, WorkoutStore};
+use secrecy::ExposeSecret;
+use service::{AccountStore, Chain, ProfileStore, Publisher, SessionStore, WorkoutStore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -19,6 +19,8 @@ pub struct Backend {
     pub publisher: Arc<dyn Publisher>,
     pub store: Arc<dyn WorkoutStore>,
     pub accounts: Arc<dyn AccountStore>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub profiles: Arc<dyn ProfileStore>,
     /// The in-process worker (embedded mode); awaited on shutdown so its batch finishes.
     pub worker: Option<JoinHandle<()>>,
 }
@@ -38,15 +40,18 @@ impl Backend {
                         match worker::run(&mut source, &worker_store, &config, &shutdown).await {
                             Stopped::Shutdown => return,
                             Stopped::Queue(e) => {
-                                tracing::error!(error = %e, "embedded queue failed; retrying");
+                                tracing::error!(error = %Chain(&e), "embedded queue failed; retrying");
                                 tokio::time::sleep(Duration::from_secs(1)).await;
                             }
                         }
                     }
                 });
+                let accounts = Arc::new(db.accounts());
                 Ok(Self {
                     publisher: Arc::new(db.publisher()),
-                    accounts: Arc::new(db.accounts()),
+                    accounts: accounts.clone(),
+                    sessions: accounts.clone(),
+                    profiles: accounts,
                     store: Arc::new(store),
                     worker: Some(worker),
                 })
@@ -57,35 +62,26 @@ impl Backend {
                 amqp_tls,
                 mongodb_tls,
             } => {
-                let addrs = BrokerAddrs::parse(amqp_url)
+                let addrs = BrokerAddrs::parse(amqp_url.expose_secret())
                     .and_then(|a| a.with_tls(amqp_tls))
                     .context("AMQP_URL")?;
                 let publisher = RabbitPublisher::start(addrs, config.publish_timeout, shutdown);
-                let store = MongoStore::connect_with_tls(mongodb_uri, mongodb_tls)
+                let store = MongoStore::connect_with_tls(mongodb_uri.expose_secret(), mongodb_tls)
                     .await
                     .context("MONGODB_URI")?;
                 // MongoDB may be down at start: writes do not need it, so create indexes
                 // in the background until it answers.
-                consumer::store::spawn_ensure_indexes(store.clone());
-                spawn_account_indexes(store.clone());
+                adapters::mongo::spawn_ensure_indexes(store.clone());
+                let shared = Arc::new(store.clone());
                 Ok(Self {
                     publisher: Arc::new(publisher),
-                    accounts: Arc::new(store.clone()),
+                    accounts: shared.clone(),
+                    sessions: shared.clone(),
+                    profiles: shared,
                     store: Arc::new(store),
                     worker: None,
                 })
             }
         }
     }
-}
-
-/// Creates the account indexes once MongoDB answers (it may be down at start-up).
-fn spawn_account_indexes(store: MongoStore) {
-    tokio::spawn(async move {
-        let mut backoff = consumer::backoff::Backoff::default();
-        while let Err(e) = store.ensure_account_indexes().await {
-            tracing::warn!(error = %e, "cannot create account indexes yet");
-            tokio::time::sleep(backoff.next_delay()).await;
-        }
-    });
 }

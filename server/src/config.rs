@@ -1,10 +1,21 @@
-//! Configuration from the environment (12-factor). Secrets such as passwords inside URIs are
-//! never printed: see [`Mode::describe`].
+//! One typed configuration, from flags or the environment (12-factor), parsed and checked by
+//! `clap` at start-up. Secrets (the MongoDB and RabbitMQ URIs, which hold passwords) come only
+//! from the environment or a file named by `<NAME>_FILE`, never from flags, and are held as
+//! `secrecy` strings whose `Debug` output shows nothing.
 
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use adapters::secrets::{secret, SecretError};
+use adapters::tls::TlsFiles;
+use axum::http::HeaderName;
+use clap::Parser;
+use ipnet::IpNet;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::auth::proxy::{ProxyConfig, ProxyConfigError, DEFAULT_HEADER};
 use crate::limits::LimitConfig;
 
 #[derive(Debug, thiserror::Error)]
@@ -12,15 +23,101 @@ pub enum ConfigError {
     #[error("set both MONGODB_URI and AMQP_URL for the distributed mode, or neither for the embedded one (only {0} is set)")]
     HalfDistributed(&'static str),
     #[error(transparent)]
-    Secret(consumer::secrets::SecretError),
+    Secret(#[from] SecretError),
     #[error(transparent)]
-    Proxy(#[from] crate::auth::proxy::ProxyConfigError),
-    #[error("{name} must be {expected}, got {got:?}")]
-    Invalid {
-        name: &'static str,
-        expected: &'static str,
-        got: String,
-    },
+    Proxy(#[from] ProxyConfigError),
+    #[error(transparent)]
+    Flags(#[from] clap::Error),
+}
+
+/// The flags and variables, as `clap` reads them; [`Config`] is what the server runs with.
+#[derive(Parser)]
+#[command(
+    name = "ironlog-server",
+    version,
+    about = "Ironlog's web server: pages, JSON API, health and metrics. With neither MONGODB_URI nor AMQP_URL set it runs everything in-process on an embedded store.",
+    after_help = "Secrets: MONGODB_URI and AMQP_URL (comma-separated amqp:// or amqps:// addresses) are read from the environment, or from the file named by MONGODB_URI_FILE / AMQP_URL_FILE; never from flags."
+)]
+pub struct Flags {
+    /// Where to listen.
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    site_addr: SocketAddr,
+    /// Embedded mode's data directory (store and queue in one redb file).
+    #[arg(long, env = "IRONLOG_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+    /// How long a publish may wait for the broker's confirm before the API answers 503 (ms).
+    #[arg(long, env = "IRONLOG_PUBLISH_TIMEOUT_MS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    publish_timeout_ms: u64,
+    /// Where browsers reach Ironlog, e.g. https://ironlog.example; https:// turns on Secure
+    /// cookies and HSTS, and cross-site checks compare against it.
+    #[arg(long, env = "IRONLOG_PUBLIC_URL", value_parser = parse_public_url)]
+    public_url: Option<String>,
+    /// Sign-ups and log-ins per client address per minute.
+    #[arg(long, env = "IRONLOG_AUTH_PER_IP_PER_MINUTE", default_value_t = 30, value_parser = count())]
+    auth_per_ip_per_minute: u32,
+    /// Log-ins per account per minute.
+    #[arg(long, env = "IRONLOG_LOGIN_PER_ACCOUNT_PER_MINUTE", default_value_t = 10, value_parser = count())]
+    login_per_account_per_minute: u32,
+    /// Logged workouts per user per second, sustained.
+    #[arg(long, env = "IRONLOG_WRITES_PER_SECOND", default_value_t = 10, value_parser = count())]
+    writes_per_second: u32,
+    /// Logged workouts a user may send at once.
+    #[arg(long, env = "IRONLOG_WRITE_BURST", default_value_t = 100, value_parser = count())]
+    write_burst: u32,
+    /// Seconds a validated session is trusted before the store is asked again: the bound on
+    /// how long a log-out takes to reach the other servers.
+    #[arg(long, env = "IRONLOG_SESSION_RECHECK_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    session_recheck_secs: u64,
+    /// Addresses or networks (comma-separated, e.g. 10.0.0.0/8,127.0.0.1) of the proxies in
+    /// front of Ironlog whose Forwarded / X-Forwarded-For headers are believed. Nobody else's
+    /// are: without this, the client is the TCP peer.
+    #[arg(long, env = "IRONLOG_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
+    trusted_proxies: Vec<IpNet>,
+    /// Trusted-proxy identity: the JWKS or PEM file of the keys the proxy signs identities with.
+    #[arg(long, env = "IRONLOG_TRUSTED_PROXY_KEYS_FILE")]
+    trusted_proxy_keys_file: Option<PathBuf>,
+    /// Trusted-proxy identity: the token's required issuer.
+    #[arg(long, env = "IRONLOG_TRUSTED_PROXY_ISSUER")]
+    trusted_proxy_issuer: Option<String>,
+    /// Trusted-proxy identity: accepted audiences, comma-separated.
+    #[arg(long, env = "IRONLOG_TRUSTED_PROXY_AUDIENCE", value_delimiter = ',')]
+    trusted_proxy_audience: Vec<String>,
+    /// Trusted-proxy identity: the header carrying the token.
+    #[arg(long, env = "IRONLOG_TRUSTED_PROXY_HEADER", default_value = DEFAULT_HEADER)]
+    trusted_proxy_header: String,
+}
+
+fn count() -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(1..=1_000_000)
+}
+
+fn parse_net(v: &str) -> Result<IpNet, String> {
+    let v = v.trim();
+    v.parse::<IpNet>()
+        .or_else(|_| v.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{v:?} is not an IP address or network like 10.0.0.0/8"))
+}
+
+/// `scheme://host[:port]` of an http(s) URL with no path beyond `/`.
+fn parse_public_url(v: &str) -> Result<String, String> {
+    let refuse = || {
+        format!(
+            "{v:?} is not an http:// or https:// URL with no path, like https://ironlog.example"
+        )
+    };
+    let uri: axum::http::Uri = v.trim().parse().map_err(|_| refuse())?;
+    let scheme = uri.scheme_str().ok_or_else(refuse)?.to_ascii_lowercase();
+    let authority = uri
+        .authority()
+        .ok_or_else(refuse)?
+        .as_str()
+        .to_ascii_lowercase();
+    let bare_path = matches!(uri.path(), "" | "/") && uri.query().is_none();
+    ((scheme == "http" || scheme == "https") && bare_path && !authority.contains('@'))
+        .then(|| format!("{scheme}://{authority}"))
+        .ok_or_else(refuse)
 }
 
 #[derive(Debug, Clone)]
@@ -29,12 +126,12 @@ pub enum Mode {
     Embedded { data_dir: PathBuf },
     /// RabbitMQ for writes, MongoDB for reads; a separate consumer persists.
     Distributed {
-        amqp_url: String,
-        mongodb_uri: String,
+        amqp_url: SecretString,
+        mongodb_uri: SecretString,
         /// `IRONLOG_AMQP_CA_FILE`, `IRONLOG_AMQP_CERT_KEY_FILE`.
-        amqp_tls: consumer::tls::TlsFiles,
+        amqp_tls: TlsFiles,
         /// `IRONLOG_MONGODB_CA_FILE`, `IRONLOG_MONGODB_CERT_KEY_FILE`.
-        mongodb_tls: consumer::tls::TlsFiles,
+        mongodb_tls: TlsFiles,
     },
 }
 
@@ -44,7 +141,11 @@ impl Mode {
         match self {
             Mode::Embedded { data_dir } => format!("embedded (data in {})", data_dir.display()),
             Mode::Distributed { amqp_url, .. } => {
-                let nodes = amqp_url.split(',').filter(|s| !s.trim().is_empty()).count();
+                let nodes = amqp_url
+                    .expose_secret()
+                    .split(',')
+                    .filter(|s| !s.trim().is_empty())
+                    .count();
                 format!("distributed ({nodes} broker address(es), MongoDB)")
             }
         }
@@ -54,128 +155,171 @@ impl Mode {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub mode: Mode,
+    pub site_addr: SocketAddr,
     /// How long a publish may wait for the broker's confirm before the API answers 503.
     pub publish_timeout: Duration,
-    /// `IRONLOG_PUBLIC_URL` reduced to `scheme://host[:port]`: where browsers reach Ironlog.
-    /// `https://` turns on `Secure` cookies and HSTS.
+    /// `IRONLOG_PUBLIC_URL` reduced to `scheme://host[:port]`.
     pub public_origin: Option<String>,
     pub limits: LimitConfig,
-    /// How long a validated session is trusted before the store is asked again
-    /// (`IRONLOG_SESSION_RECHECK_SECS`, default 30): the bound on how long a log-out takes to
-    /// reach the other servers.
     pub session_recheck: Duration,
-    /// Trusted-proxy mode, when `IRONLOG_TRUSTED_PROXY_KEYS_FILE` is set.
-    pub trusted_proxy: Option<crate::auth::proxy::ProxyConfig>,
+    /// Peers whose forwarding headers name the client.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Trusted-proxy identity mode, when `IRONLOG_TRUSTED_PROXY_KEYS_FILE` is set.
+    pub trusted_proxy: Option<ProxyConfig>,
 }
 
-/// A whole number from 1 to 1,000,000 from `name`, or `default` when unset.
-fn count(name: &'static str, default: NonZeroU32) -> Result<NonZeroU32, ConfigError> {
-    match non_empty(name) {
-        None => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| *n <= 1_000_000)
-            .and_then(NonZeroU32::new)
-            .ok_or(ConfigError::Invalid {
-                name,
-                expected: "a whole number from 1 to 1000000",
-                got: v,
-            }),
-    }
-}
-
-/// `IRONLOG_SESSION_RECHECK_SECS`: 1 to 3600, default 30.
-fn session_recheck_secs() -> Result<u32, ConfigError> {
-    let secs = count(
-        "IRONLOG_SESSION_RECHECK_SECS",
-        NonZeroU32::new(30).unwrap_or(NonZeroU32::MIN),
-    )?
-    .get();
-    if secs > 3600 {
-        return Err(ConfigError::Invalid {
-            name: "IRONLOG_SESSION_RECHECK_SECS",
-            expected: "a whole number of seconds from 1 to 3600",
-            got: secs.to_string(),
-        });
-    }
-    Ok(secs)
-}
-
-fn limits_from_env() -> Result<LimitConfig, ConfigError> {
-    let d = LimitConfig::default();
-    Ok(LimitConfig {
-        auth_per_ip_per_minute: count("IRONLOG_AUTH_PER_IP_PER_MINUTE", d.auth_per_ip_per_minute)?,
-        login_per_account_per_minute: count(
-            "IRONLOG_LOGIN_PER_ACCOUNT_PER_MINUTE",
-            d.login_per_account_per_minute,
-        )?,
-        writes_per_second: count("IRONLOG_WRITES_PER_SECOND", d.writes_per_second)?,
-        write_burst: count("IRONLOG_WRITE_BURST", d.write_burst)?,
-    })
-}
-
-/// `scheme://host[:port]` of an http(s) URL with no path beyond `/`.
-fn parse_public_url(v: &str) -> Option<String> {
-    let uri: axum::http::Uri = v.trim().parse().ok()?;
-    let scheme = uri.scheme_str()?.to_ascii_lowercase();
-    let authority = uri.authority()?.as_str().to_ascii_lowercase();
-    let bare_path = matches!(uri.path(), "" | "/") && uri.query().is_none();
-    ((scheme == "http" || scheme == "https") && bare_path && !authority.contains('@'))
-        .then(|| format!("{scheme}://{authority}"))
-}
-
-fn non_empty(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+fn nonzero(n: u32) -> NonZeroU32 {
+    // The parsers' ranges start at 1.
+    NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
 }
 
 impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let secret = |name| consumer::secrets::secret(name).map_err(ConfigError::Secret);
+    /// The process's flags and environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        Self::from_flags(Flags::try_parse()?)
+    }
+
+    /// Flags given as arguments (the environment still fills the rest), e.g. from a test.
+    pub fn from_args<I, T>(args: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        Self::from_flags(Flags::try_parse_from(args)?)
+    }
+
+    fn from_flags(f: Flags) -> Result<Self, ConfigError> {
+        let secret = |name| secret(name).map(|v| v.map(SecretString::from));
         let mode = match (secret("MONGODB_URI")?, secret("AMQP_URL")?) {
             (None, None) => Mode::Embedded {
-                data_dir: non_empty("IRONLOG_DATA_DIR")
-                    .unwrap_or_else(|| "./data".into())
-                    .into(),
+                data_dir: f.data_dir,
             },
             (Some(mongodb_uri), Some(amqp_url)) => Mode::Distributed {
                 amqp_url,
                 mongodb_uri,
-                amqp_tls: consumer::tls::TlsFiles::from_env("AMQP"),
-                mongodb_tls: consumer::tls::TlsFiles::from_env("MONGODB"),
+                amqp_tls: TlsFiles::from_env("AMQP"),
+                mongodb_tls: TlsFiles::from_env("MONGODB"),
             },
             (Some(_), None) => return Err(ConfigError::HalfDistributed("MONGODB_URI")),
             (None, Some(_)) => return Err(ConfigError::HalfDistributed("AMQP_URL")),
         };
-        let publish_timeout = match non_empty("IRONLOG_PUBLISH_TIMEOUT_MS") {
-            None => Duration::from_millis(1000),
-            Some(v) => match v.parse::<u64>() {
-                Ok(ms) if (1..=60_000).contains(&ms) => Duration::from_millis(ms),
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        name: "IRONLOG_PUBLISH_TIMEOUT_MS",
-                        expected: "a whole number of milliseconds from 1 to 60000",
-                        got: v,
-                    })
-                }
-            },
-        };
-        let public_origin = match non_empty("IRONLOG_PUBLIC_URL") {
+        let trusted_proxy = match f.trusted_proxy_keys_file {
             None => None,
-            Some(v) => Some(parse_public_url(&v).ok_or(ConfigError::Invalid {
-                name: "IRONLOG_PUBLIC_URL",
-                expected: "an http:// or https:// URL with no path, like https://ironlog.example",
-                got: v,
-            })?),
+            Some(keys_file) => {
+                let issuer = f
+                    .trusted_proxy_issuer
+                    .filter(|i| !i.trim().is_empty())
+                    .ok_or(ProxyConfigError::Missing("IRONLOG_TRUSTED_PROXY_ISSUER"))?;
+                let audiences: Vec<String> = f
+                    .trusted_proxy_audience
+                    .iter()
+                    .map(|a| a.trim().to_owned())
+                    .filter(|a| !a.is_empty())
+                    .collect();
+                if audiences.is_empty() {
+                    return Err(ProxyConfigError::Missing("IRONLOG_TRUSTED_PROXY_AUDIENCE").into());
+                }
+                let header = HeaderName::from_bytes(f.trusted_proxy_header.trim().as_bytes())
+                    .map_err(|_| ProxyConfigError::Header(f.trusted_proxy_header.clone()))?;
+                Some(ProxyConfig {
+                    header,
+                    keys_file,
+                    issuer: issuer.trim().to_owned(),
+                    audiences,
+                })
+            }
         };
         Ok(Self {
             mode,
-            publish_timeout,
-            public_origin,
-            limits: limits_from_env()?,
-            session_recheck: Duration::from_secs(u64::from(session_recheck_secs()?)),
-            trusted_proxy: crate::auth::proxy::config_from_env()?,
+            site_addr: f.site_addr,
+            publish_timeout: Duration::from_millis(f.publish_timeout_ms),
+            public_origin: f.public_url,
+            limits: LimitConfig {
+                auth_per_ip_per_minute: nonzero(f.auth_per_ip_per_minute),
+                login_per_account_per_minute: nonzero(f.login_per_account_per_minute),
+                writes_per_second: nonzero(f.writes_per_second),
+                write_burst: nonzero(f.write_burst),
+            },
+            session_recheck: Duration::from_secs(f.session_recheck_secs),
+            trusted_proxies: f.trusted_proxies,
+            trusted_proxy,
         })
+    }
+
+    /// The command-line flag that sets the variable `env`, for tests and tools that hold
+    /// settings as variables but start the server in-process.
+    pub fn flag_for(env: &str) -> Option<String> {
+        use clap::CommandFactory;
+        Flags::command()
+            .get_arguments()
+            .find(|a| a.get_env().is_some_and(|e| e == env))
+            .and_then(|a| a.get_long().map(|l| format!("--{l}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_shows_no_password() {
+        let config = Config {
+            mode: Mode::Distributed {
+                amqp_url: SecretString::from("amqp://ironlog:hunter2-amqp@rabbit:5672"),
+                mongodb_uri: SecretString::from("mongodb://ironlog:hunter2-mongo@db/ironlog"),
+                amqp_tls: TlsFiles::default(),
+                mongodb_tls: TlsFiles::default(),
+            },
+            ..Config::from_args(["ironlog-server"]).unwrap()
+        };
+        let shown = format!("{config:?} {config:#?} {}", config.mode.describe());
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains("Distributed"),
+            "still describes the mode: {shown}"
+        );
+    }
+
+    #[test]
+    fn flags_are_checked_with_their_ranges() {
+        let c = Config::from_args([
+            "s",
+            "--publish-timeout-ms",
+            "250",
+            "--trusted-proxies",
+            "10.0.0.0/8,127.0.0.1",
+        ])
+        .unwrap();
+        assert_eq!(c.publish_timeout, Duration::from_millis(250));
+        assert_eq!(c.trusted_proxies.len(), 2);
+        for bad in [
+            vec!["s", "--publish-timeout-ms", "0"],
+            vec!["s", "--write-burst", "1000001"],
+            vec!["s", "--session-recheck-secs", "3601"],
+            vec!["s", "--public-url", "https://ironlog.example/app"],
+            vec!["s", "--trusted-proxies", "not-an-ip"],
+        ] {
+            let e = Config::from_args(bad.clone()).expect_err("refused");
+            assert!(matches!(e, ConfigError::Flags(_)), "{bad:?}: {e}");
+        }
+        let c = Config::from_args(["s", "--public-url", "HTTPS://Ironlog.example/"]).unwrap();
+        assert_eq!(c.public_origin.as_deref(), Some("https://ironlog.example"));
+    }
+
+    #[test]
+    fn every_variable_has_a_flag() {
+        assert_eq!(
+            Config::flag_for("IRONLOG_DATA_DIR").as_deref(),
+            Some("--data-dir")
+        );
+        assert_eq!(
+            Config::flag_for("LEPTOS_SITE_ADDR").as_deref(),
+            Some("--site-addr")
+        );
+        assert_eq!(
+            Config::flag_for("MONGODB_URI"),
+            None,
+            "secrets have no flag"
+        );
     }
 }

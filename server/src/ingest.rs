@@ -6,8 +6,8 @@ use domain::{decode_new_workout, WorkoutLogged};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::api::ApiError;
-use crate::router::AppState;
+use crate::error::ApiError;
+use crate::state::AppState;
 
 pub async fn accept(state: &AppState, user_id: &str, body: &Value) -> Result<Uuid, ApiError> {
     let now = Utc::now();
@@ -20,8 +20,10 @@ pub async fn accept(state: &AppState, user_id: &str, body: &Value) -> Result<Uui
         }
         Err(e) => {
             metrics::counter!("ironlog_publish_unavailable_total").increment(1);
-            tracing::warn!(error = %e, id = %event.id, "publish failed; answering 503");
-            Err(ApiError::Unavailable("the write queue is unavailable"))
+            Err(ApiError::Publish {
+                id: event.id,
+                source: e,
+            })
         }
     }
 }

@@ -1,20 +1,30 @@
 //! Ironlog's server: the pages (SSR + hydration), the thin JSON API, health and metrics, and
 //! the write path's publisher. In embedded mode it also runs the consumer's worker in-process.
+//!
+//! The public surface is small: [`Config`] and [`Application`] (build, then run). Modules are
+//! private; `routes` composes the areas (`api`, `pages`, `auth`, `ops`), each with its own
+//! `router()`, over the leaf modules `state`, `error` and `extract`.
 
 // The pages' view types (islands inside Suspense inside routes) nest deeper than the default.
 #![recursion_limit = "256"]
 
-pub mod api;
-pub mod auth;
-pub mod backend;
-pub mod config;
-pub mod form;
-pub mod import_form;
-pub mod ingest;
-pub mod limits;
-pub mod ops;
-pub mod router;
-pub mod security;
-pub mod settings;
+mod api;
+mod auth;
+mod backend;
+mod config;
+mod error;
+mod extract;
+mod ingest;
+mod limits;
+mod ops;
+mod pages;
+mod routes;
+mod security;
+mod startup;
+mod state;
+mod training;
 
-pub use router::{router, AppState};
+pub use auth::middleware::PUBLIC_PAGES;
+pub use config::{Config, ConfigError, Mode};
+pub use routes::page_paths;
+pub use startup::Application;

@@ -5,22 +5,30 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
-use axum::Json;
+use axum::routing::get;
+use axum::{Json, Router};
 use serde_json::json;
 
-use crate::router::AppState;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
 
 /// The process is alive and serving.
-pub async fn healthz() -> impl IntoResponse {
+async fn healthz() -> impl IntoResponse {
     Json(json!({"status": "ok"}))
 }
 
 /// Ready to take writes: the queue is reachable. The store is reported but does not gate
 /// readiness, because writes keep working while only the database is down.
-pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let queue = state.publisher.is_connected();
     let store = matches!(
-        tokio::time::timeout(Duration::from_millis(500), state.store.ping()).await,
+        tokio::time::timeout(Duration::from_millis(500), state.training.workouts().ping()).await,
         Ok(Ok(()))
     );
     let status = if queue {
@@ -38,7 +46,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),

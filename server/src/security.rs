@@ -7,8 +7,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use leptos::nonce::Nonce;
 
-use crate::api::ApiError;
-use crate::router::AppState;
+use crate::error::ApiError;
+use crate::state::AppState;
 
 /// The Content-Security-Policy for a response whose inline scripts carry `nonce`: scripts only
 /// from this origin or with the nonce (no `unsafe-inline`), Wasm compilation allowed, no

@@ -102,10 +102,8 @@ pub struct FormStart {
 
 #[server]
 pub async fn log_setup(#[server(default)] from_plan: bool) -> Result<FormStart, ServerFnError> {
-    use crate::ssr::AppContext;
-    let ctx = use_context::<AppContext>()
-        .ok_or_else(|| ServerFnError::new("server misconfigured: no store"))?;
-    let user = ctx.user_id()?;
+    let ctx = crate::ssr::training()?;
+    let user = crate::ssr::user_id()?;
     let unit = match ctx.profile(&user).await {
         Ok(profile) => profile.gym.unit,
         Err(e) => {

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
+use adapters::rabbit::{declare_topology, publish_settings, EXCHANGE, QUEUE, ROUTING_KEY};
 use anyhow::{Context, Result};
-use consumer::queue::rabbit::{declare_topology, publish_settings, EXCHANGE, QUEUE, ROUTING_KEY};
 use lapin::options::{ConfirmSelectOptions, QueueDeclareOptions, QueuePurgeOptions};
 use lapin::publisher_confirm::Confirmation;
 use lapin::types::FieldTable;

@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use adapters::mongo::{history_index, to_document, MongoStore, COLLECTION};
 use anyhow::{bail, Context, Result};
-use consumer::store::mongo::{history_index, to_document, MongoStore, COLLECTION};
 use futures::StreamExt;
 use mongodb::bson::{doc, Document};
 use mongodb::options::{Acknowledgment, CollectionOptions, WriteConcern};

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use adapters::mongo::MongoStore;
 use anyhow::{Context, Result};
-use consumer::store::mongo::MongoStore;
-use consumer::store::WorkoutStore;
+use service::WorkoutStore;
 use testkit::Stack;
 
 use super::rate::{fixed_rate, saturate};

@@ -13,20 +13,19 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{FixedOffset, Offset, Utc};
-use consumer::Publisher;
 use domain::import::{self, Progress, Source, Summary, MAX_LISTED_REJECTIONS};
 use domain::units::Unit;
 use domain::{NewWorkout, Problem, WorkoutLogged};
 use futures::StreamExt;
 use serde_json::json;
+use service::Publisher;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::training::{history_of, profile_of, save_profile};
-use super::workouts::media_type;
-use super::ApiError;
-use crate::auth::User;
-use crate::router::AppState;
+use crate::error::ApiError;
+use crate::extract::{media_type, User};
+use crate::state::AppState;
+use crate::training::{history_of, profile_of, save_profile};
 
 /// An export of several years fits easily: 20,000 sets are about 2 MB.
 pub const MAX_IMPORT_BODY: usize = 16 * 1024 * 1024;

@@ -1,12 +1,60 @@
-//! The thin JSON API under `/api/v1`, used by the browser and by other clients.
+//! The thin JSON API under `/api/v1`, used by the browser and by other clients. Each route is
+//! registered with its OpenAPI description (`doc.rs`), so none exists undescribed.
 
-pub mod data;
-pub mod doc;
-pub mod error;
-pub mod training;
-pub mod workouts;
+mod data;
+pub(crate) mod doc;
+mod training;
+mod workouts;
 
-pub use error::ApiError;
+pub use data::{parse_import_query, prepare, send_all, Prepared, MAX_IMPORT_BODY};
 
-/// The most a request body may hold.
-pub const MAX_BODY: usize = 64 * 1024;
+use std::sync::Arc;
+
+use axum::routing::{any, get};
+use axum::Router;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The JSON API, `/api/openapi.json` describing it, and 404 for any other `/api/v1` path.
+pub fn router() -> Router<AppState> {
+    let (routes, openapi) = OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
+        .routes(routes!(workouts::create, workouts::list))
+        .routes(routes!(workouts::get_one))
+        .routes(routes!(training::exercises))
+        .routes(routes!(training::programs))
+        .routes(routes!(training::get_profile, training::put_profile))
+        .routes(routes!(training::plan))
+        .routes(routes!(
+            training::get_program,
+            training::put_program,
+            training::delete_program
+        ))
+        .routes(routes!(training::activate_program))
+        .routes(routes!(data::import))
+        .routes(routes!(data::export))
+        .routes(routes!(auth::api::signup))
+        .routes(routes!(auth::api::login))
+        .routes(routes!(auth::api::logout))
+        .routes(routes!(auth::api::change_password))
+        .routes(routes!(auth::api::me))
+        .split_for_parts();
+    let openapi = Arc::new(openapi);
+    routes
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let openapi = openapi.clone();
+                async move { axum::Json(openapi.as_ref().clone()) }
+            }),
+        )
+        .route("/api/v1/{*rest}", any(not_found))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}

@@ -11,40 +11,12 @@ use domain::catalog::ExerciseInfo;
 use domain::engine::Plan;
 use domain::profile::Profile;
 use domain::program::Program;
-use domain::WorkoutLogged;
 use serde::Serialize;
 
-use super::workouts::json_request;
-use super::ApiError;
-use crate::auth::User;
-use crate::router::AppState;
-
-fn unavailable(e: impl std::fmt::Display) -> ApiError {
-    tracing::warn!(error = %e, "the profile or history store failed");
-    ApiError::Unavailable("training data is unavailable")
-}
-
-fn context(state: &AppState) -> app::ssr::AppContext {
-    app::ssr::AppContext {
-        store: state.store.clone(),
-        accounts: state.auth.accounts.clone(),
-    }
-}
-
-/// The user's profile, or the defaults before they save one.
-pub async fn profile_of(state: &AppState, user: &str) -> Result<Profile, ApiError> {
-    context(state).profile(user).await.map_err(unavailable)
-}
-
-/// Every workout of the user, oldest first.
-pub async fn history_of(state: &AppState, user: &str) -> Result<Vec<WorkoutLogged>, ApiError> {
-    context(state).history(user).await.map_err(unavailable)
-}
-
-/// Today's plan for the user: the active program over their whole history.
-pub async fn plan_for(state: &AppState, user: &str) -> Result<Plan, ApiError> {
-    context(state).plan(user).await.map_err(unavailable)
-}
+use crate::error::ApiError;
+use crate::extract::{json_request, User};
+use crate::state::AppState;
+use crate::training::{plan_for, profile_of, save_profile};
 
 #[derive(Serialize)]
 pub struct Exercises {
@@ -154,25 +126,6 @@ pub async fn put_profile(
 )]
 pub async fn plan(State(state): State<AppState>, User(user): User) -> Result<Json<Plan>, ApiError> {
     Ok(Json(plan_for(&state, &user).await?))
-}
-
-fn store_failed(e: impl std::fmt::Display) -> ApiError {
-    tracing::warn!(error = %e, "saving the profile failed");
-    ApiError::Unavailable("the profile store is unavailable")
-}
-
-/// Saves a changed profile after checking it whole, as `PUT /api/v1/profile` does.
-pub async fn save_profile(state: &AppState, user: &str, profile: &Profile) -> Result<(), ApiError> {
-    let problems = profile.problems();
-    if !problems.is_empty() {
-        return Err(ApiError::InvalidInput(problems));
-    }
-    state
-        .auth
-        .accounts
-        .put_profile(user, profile)
-        .await
-        .map_err(store_failed)
 }
 
 /// One program, built in or the user's own.

@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use domain::cursor::{Cursor, DEFAULT_PAGE, MAX_PAGE};
@@ -11,48 +11,10 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{ApiError, MAX_BODY};
-use crate::auth::User;
+use crate::error::ApiError;
+use crate::extract::{is_json, json_body, User};
 use crate::ingest;
-use crate::router::AppState;
-
-/// Reads at most `MAX_BODY` bytes; a longer body is refused without reading the rest.
-pub async fn read_body(body: Body) -> Result<axum::body::Bytes, ApiError> {
-    axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| ApiError::TooLarge(MAX_BODY))
-}
-
-/// The body as JSON: at most `MAX_BODY` bytes (413), well-formed (400).
-pub async fn json_body(body: Body) -> Result<serde_json::Value, ApiError> {
-    let bytes = read_body(body).await?;
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))
-}
-
-/// The body of a request that must be JSON: 415 unless its content type says so, then as
-/// [`json_body`].
-pub async fn json_request(headers: &HeaderMap, body: Body) -> Result<serde_json::Value, ApiError> {
-    if !is_json(headers) {
-        return Err(ApiError::UnsupportedMediaType("application/json"));
-    }
-    json_body(body).await
-}
-
-/// The request's media type, lowercased, without parameters: `text/csv; charset=utf-8` →
-/// `text/csv`.
-pub fn media_type(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|mime| mime.trim().to_ascii_lowercase())
-}
-
-pub fn is_json(headers: &HeaderMap) -> bool {
-    media_type(headers).is_some_and(|mime| {
-        mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
-    })
-}
+use crate::state::AppState;
 
 /// Logs a workout: answered as soon as the queue has it durably.
 #[utoipa::path(
@@ -138,10 +100,12 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Json<ListResponse>, ApiError> {
     let (limit, before) = parse_list_query(query.as_deref()).map_err(ApiError::InvalidQuery)?;
-    let page = state.store.list(&user, limit, before).await.map_err(|e| {
-        tracing::warn!(error = %e, "history read failed");
-        ApiError::Unavailable("the history store is unavailable")
-    })?;
+    let page = state
+        .training
+        .workouts()
+        .list(&user, limit, before)
+        .await
+        .map_err(ApiError::store("the history store is unavailable"))?;
     Ok(Json(ListResponse {
         items: page.items,
         next: page.next.map(|c| c.to_string()),
@@ -166,15 +130,13 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> Result<Json<WorkoutLogged>, ApiError> {
     let id = Uuid::try_parse(&id).map_err(|_| ApiError::NotFound)?;
-    let found = state.store.get(&user, id).await.map_err(|e| {
-        tracing::warn!(error = %e, "workout read failed");
-        ApiError::Unavailable("the history store is unavailable")
-    })?;
+    let found = state
+        .training
+        .workouts()
+        .get(&user, id)
+        .await
+        .map_err(ApiError::store("the history store is unavailable"))?;
     found.map(Json).ok_or(ApiError::NotFound)
-}
-
-pub async fn not_found() -> ApiError {
-    ApiError::NotFound
 }
 
 #[cfg(test)]
@@ -188,19 +150,5 @@ mod tests {
         let problems = parse_list_query(Some("limit=0&before=zz&page=2")).unwrap_err();
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, vec!["limit", "before", "page"]);
-    }
-
-    #[test]
-    fn accepts_json_content_types_only() {
-        let with = |v: &str| {
-            let mut h = HeaderMap::new();
-            h.insert(header::CONTENT_TYPE, v.parse().unwrap());
-            is_json(&h)
-        };
-        assert!(with("application/json"));
-        assert!(with("application/json; charset=utf-8"));
-        assert!(with("application/merge+json"));
-        assert!(!with("text/plain"));
-        assert!(!is_json(&HeaderMap::new()));
     }
 }

@@ -3,19 +3,17 @@
 //! `{"current_password": "...", "new_password": "..."}`); a session cookie comes back on success.
 
 use axum::body::Body;
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use domain::Problem;
 use serde_json::{json, Value};
 
-use super::{SignedIn, User};
-use crate::api::workouts::json_request;
-use crate::api::ApiError;
-use crate::router::AppState;
+use super::service::SignedIn;
+use crate::error::ApiError;
+use crate::extract::{json_request, ClientIp, User};
+use crate::state::AppState;
 
 /// The named string fields of a JSON object body, or every problem with it.
 async fn string_fields<const N: usize>(
@@ -54,10 +52,13 @@ async fn string_fields<const N: usize>(
 
 fn signed_in(state: &AppState, status: StatusCode, s: &SignedIn) -> Response {
     let mut response = (status, Json(json!({"user_id": s.user_id}))).into_response();
-    if let Some(cookie) = state.auth.cookie_for(s) {
-        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    match state.auth.cookie_for(s) {
+        Ok(cookie) => {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+            response
+        }
+        Err(e) => e.into_response(),
     }
-    response
 }
 
 /// Creates an account and signs it in (sets the session cookie).
@@ -75,11 +76,11 @@ fn signed_in(state: &AppState, status: StatusCode, s: &SignedIn) -> Response {
 )]
 pub async fn signup(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    state.limits.auth_attempt(peer.ip())?;
+    state.limits.auth_attempt(client)?;
     let [email, password] = string_fields(&headers, body, ["email", "password"]).await?;
     let s = state.auth.sign_up(&email, &password).await?;
     Ok(signed_in(&state, StatusCode::CREATED, &s))
@@ -100,11 +101,11 @@ pub async fn signup(
 )]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    state.limits.auth_attempt(peer.ip())?;
+    state.limits.auth_attempt(client)?;
     let previous = state.auth.cookie.read(&headers);
     let [email, password] = string_fields(&headers, body, ["email", "password"]).await?;
     state.limits.login_attempt(&email)?;

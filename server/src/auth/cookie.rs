@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use axum::http::header::InvalidHeaderValue;
 use axum::http::{header, HeaderMap, HeaderValue};
 
 #[derive(Debug, Clone, Copy)]
@@ -27,20 +28,25 @@ impl CookiePolicy {
         format!("; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
     }
 
-    /// `Set-Cookie` for a new session.
-    pub fn set(&self, token: &str, lifetime: Duration) -> Option<HeaderValue> {
+    /// `Set-Cookie` for a new session; an error (never an empty header) if the token could not
+    /// be sent in a header.
+    pub fn set(&self, token: &str, lifetime: Duration) -> Result<HeaderValue, InvalidHeaderValue> {
         let value = format!(
             "{}={token}{}",
             self.name(),
             self.attributes(lifetime.as_secs())
         );
-        HeaderValue::from_str(&value).ok()
+        HeaderValue::from_str(&value)
     }
 
     /// `Set-Cookie` that removes the session cookie.
     pub fn clear(&self) -> HeaderValue {
-        let value = format!("{}={}", self.name(), self.attributes(0));
-        HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static(""))
+        // Built from constants only, so it is always a valid header.
+        HeaderValue::from_static(if self.secure {
+            "__Host-ironlog_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure"
+        } else {
+            "ironlog_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+        })
     }
 
     /// The session token sent with the request, if any.
@@ -91,5 +97,26 @@ mod tests {
         );
         assert_eq!(policy.read(&headers).as_deref(), Some("abc"));
         assert_eq!(CookiePolicy { secure: true }.read(&headers), None);
+    }
+
+    #[test]
+    fn a_cookie_that_cannot_be_a_header_is_an_error_not_an_empty_header() {
+        let policy = CookiePolicy { secure: false };
+        assert!(policy
+            .set("token\nInjected: yes", Duration::from_secs(60))
+            .is_err());
+        let ok = policy.set("abc", Duration::from_secs(60)).unwrap();
+        assert!(ok
+            .to_str()
+            .unwrap()
+            .starts_with("ironlog_session=abc; Path=/"));
+        for secure in [false, true] {
+            let policy = CookiePolicy { secure };
+            let cleared = policy.clear();
+            let text = cleared.to_str().unwrap();
+            assert!(text.starts_with(&format!("{}=;", policy.name())), "{text}");
+            assert!(text.contains("Max-Age=0"), "{text}");
+            assert_eq!(text.contains("; Secure"), secure, "{text}");
+        }
     }
 }

@@ -2,50 +2,16 @@
 //! the answer is a redirect (with the session cookie on success, or back to the form with an
 //! error code the page explains). Pages that need an account redirect to log-in.
 
-use app::ssr::CurrentUser;
 use axum::body::Body;
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, Method};
-use axum::middleware::Next;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{AuthFailure, SignedIn};
-use crate::api::workouts::read_body;
-use crate::router::AppState;
-
-/// Pages that show a user's data.
-const PRIVATE_PAGES: &[&str] = &["/", "/history"];
-
-/// Where to go after signing in: a path on this site, never another site.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
-        _ => "/".to_owned(),
-    }
-}
-
-/// `/login?next=…` for a page the visitor may not see yet.
-fn to_login(path_and_query: &str) -> Response {
-    let next: String = form_urlencoded::byte_serialize(path_and_query.as_bytes()).collect();
-    Redirect::to(&format!("/login?next={next}")).into_response()
-}
-
-/// Sends visitors without a session from private pages to log-in.
-pub async fn require_login(req: Request, next: Next) -> Response {
-    let private = (req.method() == Method::GET || req.method() == Method::HEAD)
-        && PRIVATE_PAGES.contains(&req.uri().path());
-    if private && req.extensions().get::<CurrentUser>().is_none() {
-        let target = req
-            .uri()
-            .path_and_query()
-            .map_or("/", |p| p.as_str())
-            .to_owned();
-        return to_login(&target);
-    }
-    next.run(req).await
-}
+use super::middleware::safe_next;
+use super::service::{AuthFailure, SignedIn};
+use crate::error::ApiError;
+use crate::extract::{read_body, ClientIp};
+use crate::state::AppState;
 
 struct FormFields {
     email: String,
@@ -53,8 +19,16 @@ struct FormFields {
     next: String,
 }
 
-async fn read_form(body: Body) -> FormFields {
-    let bytes = read_body(body).await.unwrap_or_default();
+/// The form's fields; a body over the limit is refused (413), never read as empty fields.
+async fn read_form(body: Body) -> Result<FormFields, Response> {
+    let bytes = read_body(body).await.map_err(|e| match e {
+        ApiError::TooLarge(_) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The form is larger than a log-in form can be.",
+        )
+            .into_response(),
+        other => other.into_response(),
+    })?;
     let mut fields = FormFields {
         email: String::new(),
         password: String::new(),
@@ -68,7 +42,7 @@ async fn read_form(body: Body) -> FormFields {
             _ => {}
         }
     }
-    fields
+    Ok(fields)
 }
 
 fn failure_code(f: &AuthFailure) -> &'static str {
@@ -94,21 +68,27 @@ fn back_to(page: &str, code: &str, fields: &FormFields) -> Response {
 
 fn signed_in(state: &AppState, s: &SignedIn, next: &str) -> Response {
     let mut response = Redirect::to(&safe_next(Some(next))).into_response();
-    if let Some(cookie) = state.auth.cookie_for(s) {
-        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    match state.auth.cookie_for(s) {
+        Ok(cookie) => {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+            response
+        }
+        Err(e) => e.into_response(),
     }
-    response
 }
 
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let previous = state.auth.cookie.read(&headers);
-    let fields = read_form(body).await;
-    if state.limits.auth_attempt(peer.ip()).is_err()
+    let fields = match read_form(body).await {
+        Ok(f) => f,
+        Err(refused) => return refused,
+    };
+    if state.limits.auth_attempt(client).is_err()
         || state.limits.login_attempt(&fields.email).is_err()
     {
         return back_to("/login", "rate", &fields);
@@ -125,11 +105,14 @@ pub async fn login(
 
 pub async fn signup(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     body: Body,
 ) -> Response {
-    let fields = read_form(body).await;
-    if state.limits.auth_attempt(peer.ip()).is_err() {
+    let fields = match read_form(body).await {
+        Ok(f) => f,
+        Err(refused) => return refused,
+    };
+    if state.limits.auth_attempt(client).is_err() {
         return back_to("/signup", "rate", &fields);
     }
     match state.auth.sign_up(&fields.email, &fields.password).await {
@@ -146,23 +129,4 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
         Redirect::to("/login?signed_out=1"),
     )
         .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn next_stays_on_this_site() {
-        assert_eq!(safe_next(Some("/history?x=1")), "/history?x=1");
-        for bad in [
-            "https://evil.example",
-            "//evil.example",
-            "/\\evil.example",
-            "",
-        ] {
-            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
-        }
-        assert_eq!(safe_next(None), "/");
-    }
 }

@@ -10,21 +10,20 @@
 //! Verified tokens and each email's account are remembered, so a request costs one hash
 //! lookup, not a signature check or a database round trip.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderName};
 use chrono::Utc;
-use consumer::accounts::{Account, AccountError, AccountStore};
-use consumer::StoreError;
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use moka::sync::Cache;
 use serde::Deserialize;
+use service::{Account, AccountError, AccountStore, StoreError};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::lock;
 use super::password::Hasher;
 
 /// Cloudflare Access's header; oauth2-proxy users set `IRONLOG_TRUSTED_PROXY_HEADER`.
@@ -32,7 +31,7 @@ pub const DEFAULT_HEADER: &str = "cf-access-jwt-assertion";
 /// Clock skew allowed for `exp` and `nbf`, in seconds.
 pub const LEEWAY_SECS: u64 = 30;
 /// Verified tokens remembered; past it the memory is cleared and tokens are checked again.
-const MAX_REMEMBERED: usize = 50_000;
+const MAX_REMEMBERED: u64 = 50_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyConfigError {
@@ -122,10 +121,11 @@ pub struct TrustedProxy {
     verifier: Verifier,
     accounts: Arc<dyn AccountStore>,
     hasher: Hasher,
-    /// SHA-256 of a verified token → its user and expiry (Unix seconds).
-    verified: Mutex<HashMap<[u8; 32], (String, i64)>>,
-    /// Normalized email → account id.
-    users: Mutex<HashMap<String, String>>,
+    /// SHA-256 of a verified token → its user and expiry (Unix seconds); bounded, and an entry
+    /// lives no longer than the longest a token is valid for.
+    verified: Cache<[u8; 32], (String, i64)>,
+    /// Normalized email → account id; bounded, least used forgotten first.
+    users: Cache<String, String>,
 }
 
 impl TrustedProxy {
@@ -152,8 +152,14 @@ impl TrustedProxy {
             verifier,
             accounts,
             hasher,
-            verified: Mutex::new(HashMap::new()),
-            users: Mutex::new(HashMap::new()),
+            verified: Cache::builder()
+                .max_capacity(MAX_REMEMBERED)
+                .time_to_live(Duration::from_secs(24 * 3600))
+                .build(),
+            users: Cache::builder()
+                .max_capacity(MAX_REMEMBERED)
+                .time_to_idle(Duration::from_secs(24 * 3600))
+                .build(),
         })
     }
 
@@ -176,31 +182,26 @@ impl TrustedProxy {
             }
         };
         let user = self.account_for(&email).await?;
-        let mut verified = lock(&self.verified);
-        if verified.len() >= MAX_REMEMBERED {
-            verified.clear();
-        }
-        verified.insert(digest, (user.clone(), exp));
+        self.verified.insert(digest, (user.clone(), exp));
         Ok(Some(user))
     }
 
     fn remembered(&self, digest: &[u8; 32], now: i64) -> Option<String> {
-        let verified = lock(&self.verified);
-        let (user, exp) = verified.get(digest)?;
+        let (user, exp) = self.verified.get(digest)?;
         // The same leeway as the first check, so a token is not refused later than verified.
-        (now <= exp.saturating_add(LEEWAY_SECS as i64)).then(|| user.clone())
+        (now <= exp.saturating_add(LEEWAY_SECS as i64)).then_some(user)
     }
 
     /// The account of `email`, created on its first visit.
     async fn account_for(&self, email: &str) -> Result<String, ProxyUserError> {
-        if let Some(id) = lock(&self.users).get(email) {
-            return Ok(id.clone());
+        if let Some(id) = self.users.get(email) {
+            return Ok(id);
         }
         let id = match self.accounts.account_by_email(email).await? {
             Some(account) => account.id,
             None => self.create(email).await?,
         };
-        lock(&self.users).insert(email.to_owned(), id.clone());
+        self.users.insert(email.to_owned(), id.clone());
         Ok(id)
     }
 
@@ -354,34 +355,6 @@ fn pem_keys(text: &str) -> Result<Vec<Key>, String> {
         });
     }
     Ok(keys)
-}
-
-/// Reads `IRONLOG_TRUSTED_PROXY_*`: `None` unless `IRONLOG_TRUSTED_PROXY_KEYS_FILE` is set.
-pub fn config_from_env() -> Result<Option<ProxyConfig>, ProxyConfigError> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let Some(keys_file) = var("IRONLOG_TRUSTED_PROXY_KEYS_FILE") else {
-        return Ok(None);
-    };
-    let issuer = var("IRONLOG_TRUSTED_PROXY_ISSUER")
-        .ok_or(ProxyConfigError::Missing("IRONLOG_TRUSTED_PROXY_ISSUER"))?;
-    let audiences: Vec<String> = var("IRONLOG_TRUSTED_PROXY_AUDIENCE")
-        .ok_or(ProxyConfigError::Missing("IRONLOG_TRUSTED_PROXY_AUDIENCE"))?
-        .split(',')
-        .map(|a| a.trim().to_owned())
-        .filter(|a| !a.is_empty())
-        .collect();
-    if audiences.is_empty() {
-        return Err(ProxyConfigError::Missing("IRONLOG_TRUSTED_PROXY_AUDIENCE"));
-    }
-    let header_name = var("IRONLOG_TRUSTED_PROXY_HEADER").unwrap_or_else(|| DEFAULT_HEADER.into());
-    let header = HeaderName::from_bytes(header_name.trim().as_bytes())
-        .map_err(|_| ProxyConfigError::Header(header_name.clone()))?;
-    Ok(Some(ProxyConfig {
-        header,
-        keys_file: Path::new(keys_file.trim()).to_path_buf(),
-        issuer: issuer.trim().to_owned(),
-        audiences,
-    }))
 }
 
 #[cfg(test)]

@@ -8,19 +8,19 @@
 //! unreachable, known sessions keep working until `outage_grace` (nothing can be revoked
 //! then anyway). Only a session this server has never seen waits for the store.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use consumer::accounts::{AccountStore, Session};
-use consumer::StoreError;
+use moka::sync::Cache;
 use rand::RngCore as _;
+use service::{Chain, Session, SessionStore, StoreError};
 use sha2::{Digest, Sha256};
-
-use super::lock;
+// Tokio's clock, so tests can pause and advance it.
+use tokio::time::Instant;
 
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
@@ -48,21 +48,25 @@ impl Default for SessionConfig {
 #[error("sessions cannot be checked right now: {0}")]
 pub struct SessionsUnavailable(pub StoreError);
 
+#[derive(Clone)]
 struct Known {
-    user_id: String,
+    user_id: Arc<str>,
     expires_at: DateTime<Utc>,
     checked: Instant,
     /// A background check of this session is under way.
-    refreshing: bool,
+    refreshing: Arc<AtomicBool>,
 }
 
-/// The most sessions remembered; past it, those not checked recently are forgotten.
-const MAX_KNOWN: usize = 100_000;
+/// The most sessions remembered; past it, the least used are forgotten (they are asked of the
+/// store again when they come back).
+const MAX_KNOWN: u64 = 100_000;
 
 pub struct Sessions {
-    store: Arc<dyn AccountStore>,
+    store: Arc<dyn SessionStore>,
     config: SessionConfig,
-    known: Mutex<HashMap<String, Known>>,
+    /// Bounded in size and by `outage_grace` after the last check, past which an entry is of no
+    /// use; eviction is `moka`'s, amortized, never a scan under a lock.
+    known: Cache<String, Known>,
 }
 
 /// A new random token, as sent in the cookie.
@@ -90,11 +94,20 @@ fn plausible(token: &str) -> bool {
 }
 
 impl Sessions {
-    pub fn new(store: Arc<dyn AccountStore>, config: SessionConfig) -> Self {
+    pub fn new(store: Arc<dyn SessionStore>, config: SessionConfig) -> Self {
+        Self::with_capacity(store, config, MAX_KNOWN)
+    }
+
+    fn with_capacity(store: Arc<dyn SessionStore>, config: SessionConfig, max: u64) -> Self {
+        let known = Cache::builder()
+            .max_capacity(max)
+            .time_to_live(config.outage_grace)
+            .support_invalidation_closures()
+            .build();
         Self {
             store,
             config,
-            known: Mutex::new(HashMap::new()),
+            known,
         }
     }
 
@@ -103,25 +116,19 @@ impl Sessions {
     }
 
     fn remember(&self, id: String, user_id: String, expires_at: DateTime<Utc>) {
-        let mut known = lock(&self.known);
-        if known.len() >= MAX_KNOWN {
-            let grace = self.config.outage_grace;
-            known.retain(|_, k| k.checked.elapsed() < grace);
-        }
-        known.insert(
+        self.known.insert(
             id,
             Known {
-                user_id,
+                user_id: user_id.into(),
                 expires_at,
                 checked: Instant::now(),
-                refreshing: false,
+                refreshing: Arc::new(AtomicBool::new(false)),
             },
         );
     }
 
     fn forget(&self, id: &str) {
-        let mut known = lock(&self.known);
-        known.remove(id);
+        self.known.invalidate(id);
     }
 
     /// Starts a session for `user_id`; returns the token for the cookie.
@@ -157,23 +164,17 @@ impl Sessions {
             Expired,
             Unknown,
         }
-        let seen = {
-            let mut known = lock(&self.known);
-            match known.get_mut(&id) {
-                Some(k) if k.expires_at <= now => Seen::Expired,
-                Some(k) if k.checked.elapsed() < self.config.recheck => {
-                    Seen::Fresh(k.user_id.clone())
-                }
-                Some(k) if k.checked.elapsed() < self.config.outage_grace => {
-                    let refresh = !k.refreshing;
-                    k.refreshing = true;
-                    Seen::Stale {
-                        user: k.user_id.clone(),
-                        refresh,
-                    }
-                }
-                _ => Seen::Unknown,
+        let seen = match self.known.get(&id) {
+            Some(k) if k.expires_at <= now => Seen::Expired,
+            Some(k) if k.checked.elapsed() < self.config.recheck => {
+                Seen::Fresh(k.user_id.to_string())
             }
+            Some(k) if k.checked.elapsed() < self.config.outage_grace => Seen::Stale {
+                user: k.user_id.to_string(),
+                // Only the first request to find it stale starts a check.
+                refresh: !k.refreshing.swap(true, Ordering::AcqRel),
+            },
+            _ => Seen::Unknown,
         };
         match seen {
             Seen::Fresh(user) => return Ok(Some(user)),
@@ -213,10 +214,9 @@ impl Sessions {
     /// the store cannot answer.
     async fn recheck(&self, id: String) {
         if let Err(e) = self.ask_store(id.clone()).await {
-            tracing::debug!(error = %e, "session store unreachable; still trusting a known session");
-            let mut known = lock(&self.known);
-            if let Some(k) = known.get_mut(&id) {
-                k.refreshing = false;
+            tracing::debug!(error = %Chain(&e), "session store unreachable; still trusting a known session");
+            if let Some(k) = self.known.get(&id) {
+                k.refreshing.store(false, Ordering::Release);
             }
         }
     }
@@ -231,8 +231,16 @@ impl Sessions {
     /// Forgets every remembered session of `user_id` (after a password change ended them in
     /// the store), so this server asks the store again.
     pub fn forget_user(&self, user_id: &str) {
-        let mut known = lock(&self.known);
-        known.retain(|_, k| k.user_id != user_id);
+        let user: Arc<str> = user_id.into();
+        if let Err(e) = self
+            .known
+            .invalidate_entries_if(move |_, k| k.user_id == user)
+        {
+            // Only if the cache were built without invalidation closures: forget everything
+            // rather than keep an ended session.
+            tracing::error!(error = %e, "cannot forget one user's sessions; forgetting all");
+            self.known.invalidate_all();
+        }
     }
 }
 
@@ -256,53 +264,35 @@ mod tests {
 mod stale_tests {
     use super::*;
     use async_trait::async_trait;
-    use consumer::accounts::{Account, AccountError};
+    use std::sync::Mutex;
 
     /// A session store whose lookups take `delay`, then answer `answer`: a stand-in for a
     /// database that is down or has ended the session (the failover drill does it for real).
     struct SlowStore {
         delay: Duration,
-        answer: Mutex<Option<Result<Option<Session>, String>>>,
+        answer: Mutex<Option<Result<Option<Session>, &'static str>>>,
     }
 
     #[async_trait]
-    impl AccountStore for SlowStore {
-        async fn ensure_account_indexes(&self) -> Result<(), StoreError> {
-            Ok(())
-        }
-        async fn create_account(&self, _: &Account) -> Result<(), AccountError> {
-            Ok(())
-        }
-        async fn account_by_email(&self, _: &str) -> Result<Option<Account>, StoreError> {
-            Ok(None)
-        }
-        async fn account(&self, _: &str) -> Result<Option<Account>, StoreError> {
-            Ok(None)
-        }
-        async fn set_password(&self, _: &str, _: &str) -> Result<(), StoreError> {
-            Ok(())
-        }
+    impl SessionStore for SlowStore {
         async fn create_session(&self, _: &Session) -> Result<(), StoreError> {
             Ok(())
         }
         async fn session(&self, _: &str) -> Result<Option<Session>, StoreError> {
             tokio::time::sleep(self.delay).await;
             let answer = self.answer.lock().unwrap().clone();
-            answer.unwrap_or(Ok(None)).map_err(StoreError::Database)
+            answer.unwrap_or(Ok(None)).map_err(StoreError::unavailable)
         }
         async fn delete_session(&self, _: &str) -> Result<(), StoreError> {
             Ok(())
         }
-        async fn profile(&self, _: &str) -> Result<Option<domain::profile::Profile>, StoreError> {
-            Ok(None)
-        }
-        async fn put_profile(
-            &self,
-            _: &str,
-            _: &domain::profile::Profile,
-        ) -> Result<(), StoreError> {
-            Ok(())
-        }
+    }
+
+    fn down(delay: Duration) -> Arc<SlowStore> {
+        Arc::new(SlowStore {
+            delay,
+            answer: Mutex::new(Some(Err("database down"))),
+        })
     }
 
     fn sessions(store: Arc<SlowStore>) -> Arc<Sessions> {
@@ -315,12 +305,11 @@ mod stale_tests {
         ))
     }
 
-    #[tokio::test]
+    // Tokio's clock is paused: it moves only when every task waits, so "answered at once"
+    // means no time passed at all, however busy the machine is.
+    #[tokio::test(start_paused = true)]
     async fn a_stale_session_is_answered_from_memory_and_rechecked_in_the_background() {
-        let store = Arc::new(SlowStore {
-            delay: Duration::from_secs(2),
-            answer: Mutex::new(Some(Err("database down".into()))),
-        });
+        let store = down(Duration::from_secs(2));
         let sessions = sessions(store.clone());
         let token = sessions.start("u1").await.unwrap();
         tokio::time::sleep(Duration::from_millis(80)).await;
@@ -331,11 +320,7 @@ mod stale_tests {
             sessions.user_for(&token).await.unwrap().as_deref(),
             Some("u1")
         );
-        assert!(
-            started.elapsed() < Duration::from_millis(100),
-            "{:?}",
-            started.elapsed()
-        );
+        assert_eq!(started.elapsed(), Duration::ZERO);
 
         // The store says the session ended: once a background check has run, it is gone.
         tokio::time::sleep(Duration::from_millis(2100)).await; // the failing check finishes
@@ -348,14 +333,74 @@ mod stale_tests {
         assert_eq!(sessions.user_for(&token).await.unwrap(), None);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
+    async fn a_known_session_outlives_an_outage_only_within_the_grace() {
+        let store = down(Duration::from_millis(10));
+        let sessions = Arc::new(Sessions::new(
+            store,
+            SessionConfig {
+                recheck: Duration::from_secs(30),
+                outage_grace: Duration::from_secs(15 * 60),
+                ..SessionConfig::default()
+            },
+        ));
+        let token = sessions.start("u1").await.unwrap();
+        tokio::time::sleep(Duration::from_secs(14 * 60)).await;
+        assert_eq!(
+            sessions.user_for(&token).await.unwrap().as_deref(),
+            Some("u1")
+        );
+        tokio::time::sleep(Duration::from_secs(2 * 60)).await;
+        assert!(
+            sessions.user_for(&token).await.is_err(),
+            "past the grace the store must answer, and it is down"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn an_unknown_session_waits_for_the_store_and_fails_when_it_is_down() {
-        let store = Arc::new(SlowStore {
-            delay: Duration::from_millis(10),
-            answer: Mutex::new(Some(Err("database down".into()))),
-        });
-        let sessions = sessions(store);
+        let sessions = sessions(down(Duration::from_millis(10)));
         let token = new_token();
         assert!(sessions.user_for(&token).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn two_hundred_thousand_sessions_stay_within_the_bound() {
+        let store = Arc::new(SlowStore {
+            delay: Duration::ZERO,
+            answer: Mutex::new(None),
+        });
+        let max = 10_000;
+        let sessions = Arc::new(Sessions::with_capacity(
+            store,
+            SessionConfig::default(),
+            max,
+        ));
+        let mut last = String::new();
+        for i in 0..200_000u32 {
+            last = format!("session-{i}");
+            sessions.remember(
+                last.clone(),
+                format!("user-{}", i % 1000),
+                Utc::now() + chrono::Duration::days(1),
+            );
+        }
+        sessions.known.run_pending_tasks();
+        assert!(
+            sessions.known.entry_count() <= max,
+            "{} entries kept",
+            sessions.known.entry_count()
+        );
+        // Still a working cache: a session just remembered is answered from memory.
+        sessions.remember(
+            last.clone(),
+            "user-x".into(),
+            Utc::now() + chrono::Duration::days(1),
+        );
+        assert!(sessions.known.get(&last).is_some());
+        // Forgetting a user's sessions finds them without a scan under a lock.
+        sessions.forget_user("user-x");
+        sessions.known.run_pending_tasks();
+        assert!(sessions.known.get(&last).is_none());
     }
 }

@@ -1,0 +1,417 @@
+//! The embedded default: one redb file holds the store and a durable queue, so a single
+//! process with no services keeps every promise the distributed stack does. A publish commits
+//! (fsync) before it returns; the worker acknowledges by deleting the row after the store write,
+//! so a crash between the two redelivers, and the upsert makes that harmless.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use domain::{Cursor, WorkoutLogged};
+use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use service::{
+    BoxError, Delivery, EventSource, Page, PublishError, Publisher, QueueError, StoreError,
+    WorkoutStore,
+};
+
+use accounts::EmbeddedAccounts;
+
+mod accounts;
+
+const WORKOUTS: TableDefinition<&str, &[u8]> = TableDefinition::new("workouts");
+/// (user_id, performed_at millis, id) → (): the history index, scanned backwards.
+const BY_USER: TableDefinition<(&str, i64, &str), ()> = TableDefinition::new("workouts_by_user");
+const QUEUE: TableDefinition<u64, &[u8]> = TableDefinition::new("queue");
+const DEAD: TableDefinition<u64, &[u8]> = TableDefinition::new("dead_letters");
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+const NEXT_SEQ: &str = "next_seq";
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedError {
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open embedded database {path}: {source}")]
+    Open {
+        path: String,
+        source: redb::DatabaseError,
+    },
+    #[error("embedded database error")]
+    Db(#[source] BoxError),
+}
+
+fn db_err(e: impl Into<BoxError>) -> BoxError {
+    e.into()
+}
+
+/// The embedded database: open once, then hand out the store, publisher and source.
+#[derive(Clone)]
+pub struct EmbeddedDb {
+    db: Arc<Database>,
+    published: Arc<Notify>,
+}
+
+impl EmbeddedDb {
+    /// Opens (or creates) `ironlog.redb` under `dir`, creating the directory if needed.
+    pub fn open(dir: &Path) -> Result<Self, EmbeddedError> {
+        std::fs::create_dir_all(dir).map_err(|source| EmbeddedError::DataDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let path = dir.join("ironlog.redb");
+        let db = Database::create(&path).map_err(|source| EmbeddedError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+        // Create every table up front so readers never meet a missing one.
+        let txn = db.begin_write().map_err(|e| EmbeddedError::Db(db_err(e)))?;
+        {
+            txn.open_table(WORKOUTS)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+            txn.open_table(BY_USER)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+            txn.open_table(QUEUE)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+            txn.open_table(DEAD)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+            txn.open_table(META)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+            txn.open_table(accounts::ACCOUNTS)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+            txn.open_table(accounts::EMAILS)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+            txn.open_table(accounts::SESSIONS)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+            txn.open_table(accounts::SESSIONS_BY_USER)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+            txn.open_table(accounts::PROFILES)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+        }
+        txn.commit().map_err(|e| EmbeddedError::Db(db_err(e)))?;
+        Ok(Self {
+            db: Arc::new(db),
+            published: Arc::new(Notify::new()),
+        })
+    }
+
+    pub fn store(&self) -> EmbeddedStore {
+        EmbeddedStore {
+            db: self.db.clone(),
+        }
+    }
+
+    pub fn accounts(&self) -> EmbeddedAccounts {
+        EmbeddedAccounts {
+            db: self.db.clone(),
+        }
+    }
+
+    pub fn publisher(&self) -> EmbeddedPublisher {
+        EmbeddedPublisher {
+            db: self.db.clone(),
+            published: self.published.clone(),
+        }
+    }
+
+    /// The queue's consuming side. Only one may run at a time per database.
+    pub fn source(&self) -> EmbeddedSource {
+        EmbeddedSource {
+            db: self.db.clone(),
+            published: self.published.clone(),
+            next_key: 0,
+        }
+    }
+
+    /// Messages waiting in the queue (not yet acknowledged).
+    pub async fn queue_depth(&self) -> Result<u64, QueueError> {
+        let db = self.db.clone();
+        blocking(move || {
+            let txn = db.begin_read().map_err(db_err)?;
+            let len = txn
+                .open_table(QUEUE)
+                .map_err(db_err)?
+                .len()
+                .map_err(db_err)?;
+            Ok(len)
+        })
+        .await
+        .map_err(QueueError::Broker)
+    }
+
+    /// The bodies of dead-lettered messages, oldest first.
+    pub async fn dead_letters(&self) -> Result<Vec<Vec<u8>>, QueueError> {
+        let db = self.db.clone();
+        blocking(move || {
+            let txn = db.begin_read().map_err(db_err)?;
+            let table = txn.open_table(DEAD).map_err(db_err)?;
+            let mut out = Vec::new();
+            for row in table.iter().map_err(db_err)? {
+                let (_, v) = row.map_err(db_err)?;
+                out.push(v.value().to_vec());
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(QueueError::Broker)
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, BoxError> + Send + 'static,
+) -> Result<T, BoxError> {
+    tokio::task::spawn_blocking(f).await.map_err(db_err)?
+}
+
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    db: Arc<Database>,
+}
+
+#[async_trait]
+impl WorkoutStore for EmbeddedStore {
+    async fn ensure_indexes(&self) -> Result<(), StoreError> {
+        // The history index is a table maintained on every write; nothing to build.
+        Ok(())
+    }
+
+    async fn upsert(&self, events: &[WorkoutLogged]) -> Result<Vec<usize>, StoreError> {
+        let db = self.db.clone();
+        let events = events.to_vec();
+        blocking(move || {
+            let mut refused = Vec::new();
+            let txn = db.begin_write().map_err(db_err)?;
+            {
+                let mut workouts = txn.open_table(WORKOUTS).map_err(db_err)?;
+                let mut by_user = txn.open_table(BY_USER).map_err(db_err)?;
+                for (position, event) in events.iter().enumerate() {
+                    let id = event.id.to_string();
+                    let previous = workouts
+                        .get(id.as_str())
+                        .map_err(db_err)?
+                        .and_then(|old| serde_json::from_slice::<WorkoutLogged>(old.value()).ok());
+                    if let Some(old) = previous {
+                        // The id is someone else's: never replace their workout.
+                        if old.user_id != event.user_id {
+                            refused.push(position);
+                            continue;
+                        }
+                        let old_key = (
+                            old.user_id.as_str(),
+                            old.performed_at.timestamp_millis(),
+                            id.as_str(),
+                        );
+                        by_user.remove(old_key).map_err(db_err)?;
+                    }
+                    let body = serde_json::to_vec(event).map_err(db_err)?;
+                    workouts
+                        .insert(id.as_str(), body.as_slice())
+                        .map_err(db_err)?;
+                    let key = (
+                        event.user_id.as_str(),
+                        event.performed_at.timestamp_millis(),
+                        id.as_str(),
+                    );
+                    by_user.insert(key, ()).map_err(db_err)?;
+                }
+            }
+            txn.commit().map_err(db_err)?;
+            Ok(refused)
+        })
+        .await
+        .map_err(StoreError::Rejected)
+    }
+
+    async fn get(&self, user_id: &str, id: Uuid) -> Result<Option<WorkoutLogged>, StoreError> {
+        let db = self.db.clone();
+        let user_id = user_id.to_owned();
+        let found = blocking(move || {
+            let txn = db.begin_read().map_err(db_err)?;
+            let table = txn.open_table(WORKOUTS).map_err(db_err)?;
+            let row = table.get(id.to_string().as_str()).map_err(db_err)?;
+            Ok(row.map(|v| v.value().to_vec()))
+        })
+        .await
+        .map_err(StoreError::Rejected)?;
+        let Some(bytes) = found else { return Ok(None) };
+        let event = decode_record(&id.to_string(), &bytes)?;
+        Ok((event.user_id == user_id).then_some(event))
+    }
+
+    async fn list(
+        &self,
+        user_id: &str,
+        limit: usize,
+        before: Option<Cursor>,
+    ) -> Result<Page, StoreError> {
+        let db = self.db.clone();
+        let user_id = user_id.to_owned();
+        let rows = blocking(move || {
+            let txn = db.begin_read().map_err(db_err)?;
+            let index = txn.open_table(BY_USER).map_err(db_err)?;
+            let workouts = txn.open_table(WORKOUTS).map_err(db_err)?;
+            let upper_id = before.map(|c| c.id.to_string());
+            let upper = match (&before, &upper_id) {
+                (Some(c), Some(id)) => (
+                    user_id.as_str(),
+                    c.performed_at.timestamp_millis(),
+                    id.as_str(),
+                ),
+                _ => (user_id.as_str(), i64::MAX, ""),
+            };
+            let lower = (user_id.as_str(), i64::MIN, "");
+            let mut out = Vec::with_capacity(limit + 1);
+            for row in index
+                .range(lower..upper)
+                .map_err(db_err)?
+                .rev()
+                .take(limit + 1)
+            {
+                let (key, _) = row.map_err(db_err)?;
+                let id = key.value().2.to_owned();
+                if let Some(body) = workouts.get(id.as_str()).map_err(db_err)? {
+                    out.push((id, body.value().to_vec()));
+                }
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(StoreError::Rejected)?;
+        let items = rows
+            .iter()
+            .map(|(id, bytes)| decode_record(id, bytes))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_overfetch(items, limit))
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let db = self.db.clone();
+        blocking(move || db.begin_read().map(|_| ()).map_err(db_err))
+            .await
+            .map_err(StoreError::Rejected)
+    }
+}
+
+fn decode_record(id: &str, bytes: &[u8]) -> Result<WorkoutLogged, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::corrupt(id.to_owned(), e))
+}
+
+#[derive(Clone)]
+pub struct EmbeddedPublisher {
+    db: Arc<Database>,
+    published: Arc<Notify>,
+}
+
+#[async_trait]
+impl Publisher for EmbeddedPublisher {
+    async fn publish_bytes(&self, _message_id: &str, body: Vec<u8>) -> Result<(), PublishError> {
+        let db = self.db.clone();
+        blocking(move || {
+            let txn = db.begin_write().map_err(db_err)?;
+            {
+                let mut meta = txn.open_table(META).map_err(db_err)?;
+                let seq = meta.get(NEXT_SEQ).map_err(db_err)?.map_or(0, |v| v.value());
+                meta.insert(NEXT_SEQ, seq + 1).map_err(db_err)?;
+                let mut queue = txn.open_table(QUEUE).map_err(db_err)?;
+                queue.insert(seq, body.as_slice()).map_err(db_err)?;
+            }
+            // Commit is durable (fsync) before the caller may answer 202.
+            txn.commit().map_err(db_err)
+        })
+        .await
+        .map_err(PublishError::Broker)?;
+        self.published.notify_one();
+        Ok(())
+    }
+
+    fn is_connected(&self) -> bool {
+        true
+    }
+}
+
+pub struct EmbeddedSource {
+    db: Arc<Database>,
+    published: Arc<Notify>,
+    /// Messages below this key were delivered in this process; a restart delivers all again.
+    next_key: u64,
+}
+
+/// How long the worker sleeps when idle before looking again, should a notification be missed.
+const IDLE_POLL: Duration = Duration::from_millis(500);
+
+#[async_trait]
+impl EventSource for EmbeddedSource {
+    async fn next_batch(&mut self, max: usize) -> Result<Vec<Delivery>, QueueError> {
+        loop {
+            let db = self.db.clone();
+            let from = self.next_key;
+            let max = max.max(1);
+            let rows = blocking(move || {
+                let txn = db.begin_read().map_err(db_err)?;
+                let queue = txn.open_table(QUEUE).map_err(db_err)?;
+                let mut out = Vec::new();
+                for row in queue.range(from..).map_err(db_err)?.take(max) {
+                    let (k, v) = row.map_err(db_err)?;
+                    out.push(Delivery {
+                        tag: k.value(),
+                        body: v.value().to_vec(),
+                        redelivered: false,
+                    });
+                }
+                Ok(out)
+            })
+            .await
+            .map_err(QueueError::Broker)?;
+            if let Some(last) = rows.last() {
+                self.next_key = last.tag + 1;
+                return Ok(rows);
+            }
+            let _ = tokio::time::timeout(IDLE_POLL, self.published.notified()).await;
+        }
+    }
+
+    async fn ack(&mut self, tags: &[u64]) -> Result<(), QueueError> {
+        let db = self.db.clone();
+        let tags = tags.to_vec();
+        blocking(move || {
+            let txn = db.begin_write().map_err(db_err)?;
+            {
+                let mut queue = txn.open_table(QUEUE).map_err(db_err)?;
+                for tag in tags {
+                    queue.remove(tag).map_err(db_err)?;
+                }
+            }
+            txn.commit().map_err(db_err)
+        })
+        .await
+        .map_err(QueueError::Broker)
+    }
+
+    async fn reject(&mut self, tag: u64) -> Result<(), QueueError> {
+        let db = self.db.clone();
+        blocking(move || {
+            let txn = db.begin_write().map_err(db_err)?;
+            {
+                let mut queue = txn.open_table(QUEUE).map_err(db_err)?;
+                let body = queue
+                    .remove(tag)
+                    .map_err(db_err)?
+                    .map(|v| v.value().to_vec());
+                if let Some(body) = body {
+                    txn.open_table(DEAD)
+                        .map_err(db_err)?
+                        .insert(tag, body.as_slice())
+                        .map_err(db_err)?;
+                }
+            }
+            txn.commit().map_err(db_err)
+        })
+        .await
+        .map_err(QueueError::Broker)
+    }
+}

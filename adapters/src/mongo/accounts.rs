@@ -1,0 +1,248 @@
+//! Accounts in MongoDB: `accounts` (unique `email`) and `sessions` (by `_id`, the token's
+//! hash; a TTL index removes expired ones where the server supports it).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use mongodb::bson::{self, doc};
+use mongodb::error::{ErrorKind, WriteFailure};
+use mongodb::options::IndexOptions;
+use mongodb::{Collection, IndexModel};
+use serde::{Deserialize, Serialize};
+
+use super::{db_err, MongoStore};
+use domain::profile::Profile;
+use service::{
+    Account, AccountError, AccountStore, ProfileStore, Session, SessionStore, StoreError,
+};
+
+const DUPLICATE_KEY: i32 = 11000;
+
+#[derive(Serialize, Deserialize)]
+struct AccountDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    email: String,
+    password_hash: String,
+    created_at: bson::DateTime,
+}
+
+/// The profile as JSON text: it is configuration read and written whole, never queried.
+#[derive(Serialize, Deserialize)]
+struct ProfileDoc {
+    #[serde(rename = "_id")]
+    user_id: String,
+    json: String,
+    updated_at: bson::DateTime,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SessionDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    user_id: String,
+    created_at: bson::DateTime,
+    expires_at: bson::DateTime,
+}
+
+fn to_bson(t: DateTime<Utc>) -> bson::DateTime {
+    bson::DateTime::from_millis(t.timestamp_millis())
+}
+
+fn from_bson(id: &str, t: bson::DateTime) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_millis(t.timestamp_millis())
+        .ok_or_else(|| StoreError::corrupt(id.to_owned(), "date out of range"))
+}
+
+impl TryFrom<AccountDoc> for Account {
+    type Error = StoreError;
+    fn try_from(d: AccountDoc) -> Result<Self, StoreError> {
+        Ok(Self {
+            created_at: from_bson(&d.id, d.created_at)?,
+            id: d.id,
+            email: d.email,
+            password_hash: d.password_hash,
+        })
+    }
+}
+
+impl TryFrom<SessionDoc> for Session {
+    type Error = StoreError;
+    fn try_from(d: SessionDoc) -> Result<Self, StoreError> {
+        Ok(Self {
+            created_at: from_bson(&d.id, d.created_at)?,
+            expires_at: from_bson(&d.id, d.expires_at)?,
+            id: d.id,
+            user_id: d.user_id,
+        })
+    }
+}
+
+impl MongoStore {
+    fn accounts(&self) -> Collection<AccountDoc> {
+        self.db.collection("accounts")
+    }
+
+    fn sessions(&self) -> Collection<SessionDoc> {
+        self.db.collection("sessions")
+    }
+
+    fn profiles(&self) -> Collection<ProfileDoc> {
+        self.db.collection("profiles")
+    }
+}
+
+fn is_duplicate_key(e: &mongodb::error::Error) -> bool {
+    matches!(&*e.kind, ErrorKind::Write(WriteFailure::WriteError(w)) if w.code == DUPLICATE_KEY)
+}
+
+#[async_trait]
+impl AccountStore for MongoStore {
+    async fn create_account(&self, account: &Account) -> Result<(), AccountError> {
+        let doc = AccountDoc {
+            id: account.id.clone(),
+            email: account.email.clone(),
+            password_hash: account.password_hash.clone(),
+            created_at: to_bson(account.created_at),
+        };
+        match self.accounts().insert_one(doc).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_duplicate_key(&e) => Err(AccountError::EmailTaken),
+            Err(e) => Err(AccountError::Store(db_err(e))),
+        }
+    }
+
+    async fn account_by_email(&self, email: &str) -> Result<Option<Account>, StoreError> {
+        let found = self
+            .accounts()
+            .find_one(doc! {"email": email})
+            .await
+            .map_err(db_err)?;
+        found.map(Account::try_from).transpose()
+    }
+
+    async fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {
+        let found = self
+            .accounts()
+            .find_one(doc! {"_id": id})
+            .await
+            .map_err(db_err)?;
+        found.map(Account::try_from).transpose()
+    }
+
+    async fn set_password(&self, id: &str, password_hash: &str) -> Result<(), StoreError> {
+        let updated = self
+            .accounts()
+            .update_one(
+                doc! {"_id": id},
+                doc! {"$set": {"password_hash": password_hash}},
+            )
+            .await
+            .map_err(db_err)?;
+        if updated.matched_count == 0 {
+            return Err(StoreError::rejected(format!("no account {id}")));
+        }
+        self.sessions()
+            .delete_many(doc! {"user_id": id})
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SessionStore for MongoStore {
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        let doc = SessionDoc {
+            id: session.id.clone(),
+            user_id: session.user_id.clone(),
+            created_at: to_bson(session.created_at),
+            expires_at: to_bson(session.expires_at),
+        };
+        self.sessions().insert_one(doc).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        let found = self
+            .sessions()
+            .find_one(doc! {"_id": id})
+            .await
+            .map_err(db_err)?;
+        found.map(Session::try_from).transpose()
+    }
+
+    async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
+        self.sessions()
+            .delete_one(doc! {"_id": id})
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ProfileStore for MongoStore {
+    async fn profile(&self, user_id: &str) -> Result<Option<Profile>, StoreError> {
+        let found = self
+            .profiles()
+            .find_one(doc! {"_id": user_id})
+            .await
+            .map_err(db_err)?;
+        found
+            .map(|d| {
+                serde_json::from_str(&d.json).map_err(|e| StoreError::corrupt(d.user_id.clone(), e))
+            })
+            .transpose()
+    }
+
+    async fn put_profile(&self, user_id: &str, profile: &Profile) -> Result<(), StoreError> {
+        let json = serde_json::to_string(profile).map_err(StoreError::rejected)?;
+        let doc = ProfileDoc {
+            user_id: user_id.to_owned(),
+            json,
+            updated_at: to_bson(Utc::now()),
+        };
+        self.profiles()
+            .replace_one(doc! {"_id": user_id}, doc)
+            .upsert(true)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+}
+
+impl MongoStore {
+    pub async fn ensure_account_indexes(&self) -> Result<(), StoreError> {
+        let unique_email = IndexModel::builder()
+            .keys(doc! {"email": 1})
+            .options(
+                IndexOptions::builder()
+                    .name("unique_email".to_owned())
+                    .unique(true)
+                    .build(),
+            )
+            .build();
+        self.accounts()
+            .create_index(unique_email)
+            .await
+            .map_err(db_err)?;
+        let by_user = IndexModel::builder()
+            .keys(doc! {"user_id": 1})
+            .options(IndexOptions::builder().name("by_user".to_owned()).build())
+            .build();
+        let expiry = IndexModel::builder()
+            .keys(doc! {"expires_at": 1})
+            .options(
+                IndexOptions::builder()
+                    .name("expiry".to_owned())
+                    .expire_after(std::time::Duration::ZERO)
+                    .build(),
+            )
+            .build();
+        self.sessions()
+            .create_indexes([by_user, expiry])
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+}

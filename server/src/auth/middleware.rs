@@ -1,0 +1,107 @@
+//! The identity middleware: who the request is from (`authenticate`), and the log-in
+//! redirect for pages (`require_login`), which denies by default.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use app::ssr::CurrentUser;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::state::AppState;
+
+/// Marks a request whose session could not be checked (store down, session not seen here).
+#[derive(Clone, Copy)]
+pub struct SessionsDown;
+
+/// Resolves the session cookie (or, in trusted-proxy mode, the proxy's token) to a user, if
+/// there is one.
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let user = if let Some(proxy) = &state.auth.proxy {
+        proxy
+            .user_for(req.headers())
+            .await
+            .map_err(|e| e.to_string())
+    } else if let Some(token) = state.auth.cookie.read(req.headers()) {
+        state
+            .auth
+            .sessions
+            .user_for(&token)
+            .await
+            .map_err(|e| e.to_string())
+    } else {
+        Ok(None)
+    };
+    match user {
+        Ok(Some(id)) => {
+            req.extensions_mut().insert(CurrentUser { id });
+        }
+        Ok(None) => {}
+        Err(error) => {
+            tracing::warn!(%error, "cannot establish the request's user");
+            req.extensions_mut().insert(SessionsDown);
+        }
+    }
+    next.run(req).await
+}
+
+/// The pages anyone may see; every other page of the app needs a session.
+pub const PUBLIC_PAGES: &[&str] = &["/login", "/signup"];
+
+/// Where to go after signing in: a path on this site, never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// `/login?next=…` for a page the visitor may not see yet.
+fn to_login(path_and_query: &str) -> Response {
+    let next: String = form_urlencoded::byte_serialize(path_and_query.as_bytes()).collect();
+    Redirect::to(&format!("/login?next={next}")).into_response()
+}
+
+/// Sends visitors without a session to log-in from every page of the app (`pages`: the
+/// paths its router declares) except [`PUBLIC_PAGES`]. A page added later is private unless
+/// it is listed there.
+pub async fn require_login(
+    State(pages): State<Arc<HashSet<String>>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path();
+    let private = (req.method() == Method::GET || req.method() == Method::HEAD)
+        && pages.contains(path)
+        && !PUBLIC_PAGES.contains(&path);
+    if private && req.extensions().get::<CurrentUser>().is_none() {
+        let target = req
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned();
+        return to_login(&target);
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/history?x=1")), "/history?x=1");
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}

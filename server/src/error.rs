@@ -1,0 +1,121 @@
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use domain::Problem;
+use serde_json::json;
+use service::{Chain, ProfileError, PublishError, StoreError};
+
+/// Every API failure, answered as `{"error": code, "message": text, "problems": [...]}`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the body is not valid JSON: {0}")]
+    MalformedJson(String),
+    #[error("the body is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("send the body as {0}")]
+    UnsupportedMediaType(&'static str),
+    #[error("the request has {} problem(s)", .0.len())]
+    Invalid(Vec<Problem>),
+    #[error("the request has {} problem(s)", .0.len())]
+    InvalidInput(Vec<Problem>),
+    #[error("the query has {} problem(s)", .0.len())]
+    InvalidQuery(Vec<Problem>),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}; try again shortly")]
+    Unavailable(&'static str),
+    /// The queue did not take a workout; the client retries with the same id.
+    #[error("the write queue is unavailable; try again shortly")]
+    Publish {
+        id: uuid::Uuid,
+        #[source]
+        source: PublishError,
+    },
+    /// A store failed under the request; the source is logged once, when the answer is made.
+    #[error("{what}; try again shortly")]
+    Store {
+        what: &'static str,
+        #[source]
+        source: StoreError,
+    },
+    #[error("sign in first")]
+    Unauthorized,
+    #[error("email or password is incorrect")]
+    BadCredentials,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("too many requests; try again in {0} s")]
+    TooManyRequests(u64),
+    /// A bug or a broken invariant on the server; logged where it happens.
+    #[error("{0}")]
+    Internal(&'static str),
+}
+
+impl ApiError {
+    /// Maps a store's failure to the answer `what` (e.g. "your history is unavailable").
+    pub fn store(what: &'static str) -> impl FnOnce(StoreError) -> ApiError {
+        move |source| ApiError::Store { what, source }
+    }
+
+    /// As [`ApiError::store`] for saving a profile: its problems are the client's (422).
+    pub fn profile(what: &'static str) -> impl FnOnce(ProfileError) -> ApiError {
+        move |e| match e {
+            ProfileError::Invalid(problems) => ApiError::InvalidInput(problems),
+            ProfileError::Store(source) => ApiError::Store { what, source },
+        }
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            ApiError::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_workout"),
+            ApiError::InvalidInput(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+            ApiError::InvalidQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Unavailable(_) | ApiError::Store { .. } | ApiError::Publish { .. } => {
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            }
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.parts();
+        // The one place a failure under a request is logged, with every source.
+        if status.is_server_error() {
+            tracing::warn!(error = %Chain(&self), %status, "request failed");
+        }
+        let problems = match &self {
+            ApiError::Invalid(p) | ApiError::InvalidInput(p) | ApiError::InvalidQuery(p) => {
+                p.clone()
+            }
+            _ => Vec::new(),
+        };
+        let body = json!({"error": code, "message": self.to_string(), "problems": problems});
+        let mut response = (status, Json(body)).into_response();
+        let retry_after = match &self {
+            ApiError::TooManyRequests(secs) => Some(*secs),
+            _ if status == StatusCode::SERVICE_UNAVAILABLE => Some(1),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}

@@ -1,0 +1,241 @@
+//! What handlers take from a request: its body within limits, the signed-in user, and the
+//! client's address as the trusted proxies report it.
+
+use std::net::{IpAddr, SocketAddr};
+
+use app::ssr::CurrentUser;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use ipnet::IpNet;
+
+use crate::auth::middleware::SessionsDown;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The most a request body may hold (the import has its own, larger, limit).
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Reads at most `MAX_BODY` bytes; a longer body is refused without reading the rest.
+pub async fn read_body(body: Body) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| ApiError::TooLarge(MAX_BODY))
+}
+
+/// The body as JSON: at most `MAX_BODY` bytes (413), well-formed (400).
+pub async fn json_body(body: Body) -> Result<serde_json::Value, ApiError> {
+    let bytes = read_body(body).await?;
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))
+}
+
+/// The body of a request that must be JSON: 415 unless its content type says so, then as
+/// [`json_body`].
+pub async fn json_request(headers: &HeaderMap, body: Body) -> Result<serde_json::Value, ApiError> {
+    if !is_json(headers) {
+        return Err(ApiError::UnsupportedMediaType("application/json"));
+    }
+    json_body(body).await
+}
+
+/// The request's media type, lowercased, without parameters: `text/csv; charset=utf-8` →
+/// `text/csv`.
+pub fn media_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| mime.trim().to_ascii_lowercase())
+}
+
+pub fn is_json(headers: &HeaderMap) -> bool {
+    media_type(headers).is_some_and(|mime| {
+        mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+    })
+}
+
+/// The signed-in user of an API request; 401 without one.
+pub struct User(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for User {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        if let Some(user) = parts.extensions.get::<CurrentUser>() {
+            Ok(User(user.id.clone()))
+        } else if parts.extensions.get::<SessionsDown>().is_some() {
+            Err(ApiError::Unavailable("sign-in cannot be checked right now"))
+        } else {
+            Err(ApiError::Unauthorized)
+        }
+    }
+}
+
+/// The client's address: the TCP peer, unless the peer is one of the configured trusted
+/// proxies; then the address their `Forwarded` or `X-Forwarded-For` header names, read from the
+/// right and skipping the trusted proxies' own hops, so a client cannot choose it by sending
+/// the header itself.
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip())
+            .ok_or(ApiError::Internal(
+                "the server was started without peer addresses",
+            ))?;
+        Ok(ClientIp(client_ip(
+            peer,
+            &parts.headers,
+            &state.trusted_proxies,
+        )))
+    }
+}
+
+fn is_trusted(ip: IpAddr, trusted: &[IpNet]) -> bool {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    };
+    trusted.iter().any(|net| net.contains(&ip))
+}
+
+/// The addresses a forwarding header lists, nearest hop last. `Forwarded` (RFC 7239) wins over
+/// `X-Forwarded-For` when both are present.
+fn forwarded_chain(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+    let values = |name| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect::<Vec<_>>()
+    };
+    let forwarded = values(header::FORWARDED);
+    if !forwarded.is_empty() {
+        return forwarded
+            .iter()
+            .map(|element| {
+                element
+                    .split(';')
+                    .filter_map(|pair| pair.trim().split_once('='))
+                    .find(|(k, _)| k.eq_ignore_ascii_case("for"))
+                    .and_then(|(_, v)| parse_node(v))
+            })
+            .collect();
+    }
+    values(header::HeaderName::from_static("x-forwarded-for"))
+        .iter()
+        .map(|v| parse_node(v))
+        .collect()
+}
+
+/// `192.0.2.1`, `"[2001:db8::1]:4711"`, `192.0.2.1:80`; `unknown` and obfuscated names are none.
+fn parse_node(v: &str) -> Option<IpAddr> {
+    let v = v.trim().trim_matches('"');
+    if let Ok(ip) = v.parse() {
+        return Some(ip);
+    }
+    if let Some(rest) = v.strip_prefix('[') {
+        return rest.split(']').next()?.parse().ok();
+    }
+    v.parse::<SocketAddr>().ok().map(|s| s.ip())
+}
+
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    if !is_trusted(peer, trusted) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded_chain(headers).into_iter().rev() {
+        match hop {
+            // A hop a trusted proxy vouches for; keep walking while it is one of ours.
+            Some(ip) => {
+                client = ip;
+                if !is_trusted(ip, trusted) {
+                    break;
+                }
+            }
+            // An unreadable hop: nothing left of it can be believed.
+            None => break,
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nets(list: &[&str]) -> Vec<IpNet> {
+        list.iter().map(|n| n.parse().unwrap()).collect()
+    }
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn accepts_json_content_types_only() {
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::CONTENT_TYPE, v.parse().unwrap());
+            is_json(&h)
+        };
+        assert!(with("application/json"));
+        assert!(with("application/json; charset=utf-8"));
+        assert!(with("application/merge+json"));
+        assert!(!with("text/plain"));
+        assert!(!is_json(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn only_trusted_peers_are_believed() {
+        let trusted = nets(&["10.0.0.0/8"]);
+        let peer: IpAddr = "203.0.113.9".parse().unwrap();
+        let forged = headers(&[("x-forwarded-for", "198.51.100.1")]);
+        assert_eq!(
+            client_ip(peer, &forged, &trusted),
+            peer,
+            "an untrusted peer's header is ignored"
+        );
+        assert_eq!(
+            client_ip(peer, &forged, &[]),
+            peer,
+            "no trusted proxies: the peer"
+        );
+
+        let proxy: IpAddr = "10.1.2.3".parse().unwrap();
+        let h = headers(&[("x-forwarded-for", "198.51.100.1, 192.0.2.7, 10.9.9.9")]);
+        assert_eq!(
+            client_ip(proxy, &h, &trusted),
+            "192.0.2.7".parse::<IpAddr>().unwrap(),
+            "the right-most address that is not our proxy: the client cannot pick it"
+        );
+        let h = headers(&[(
+            "forwarded",
+            "for=198.51.100.1, for=\"[2001:db8::7]:4711\";proto=https",
+        )]);
+        assert_eq!(
+            client_ip(proxy, &h, &trusted),
+            "2001:db8::7".parse::<IpAddr>().unwrap()
+        );
+        let h = headers(&[("x-forwarded-for", "garbage")]);
+        assert_eq!(
+            client_ip(proxy, &h, &trusted),
+            proxy,
+            "unreadable: the proxy itself"
+        );
+        assert_eq!(client_ip(proxy, &HeaderMap::new(), &trusted), proxy);
+    }
+}

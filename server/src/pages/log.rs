@@ -1,0 +1,247 @@
+//! `POST /log`: the Log form submitted without JavaScript (before hydration, or with scripts
+//! off). It builds the same JSON the browser would and goes through the same validation and
+//! publish, then redirects to History; errors come back as a plain page.
+
+use std::collections::BTreeMap;
+
+use app::log::draft::{describe_field, ExerciseDraft, SetDraft, WorkoutDraft};
+use app::ssr::CurrentUser;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+use chrono::Utc;
+use domain::rules::{MAX_EXERCISES, MAX_SETS};
+use domain::units::Unit;
+
+use super::answer::{page, Answer, Back};
+use crate::error::ApiError;
+use crate::extract::read_body;
+use crate::ingest;
+use crate::limits::RetryAfter;
+use crate::state::AppState;
+
+const BACK: Back = ("/", "Back to the Log form");
+
+/// A bracketed form field name, e.g. `exercises[3][exercise]` or `exercises[3][sets][1][reps]`.
+#[derive(Debug, PartialEq)]
+enum Field<'a> {
+    Exercise(usize),
+    Set {
+        exercise: usize,
+        set: usize,
+        name: &'a str,
+    },
+}
+
+fn parse_key(key: &str) -> Option<Field<'_>> {
+    let rest = key.strip_prefix("exercises[")?;
+    let (i, rest) = rest.split_once("][")?;
+    let exercise: usize = i.parse().ok()?;
+    match rest.strip_prefix("sets][") {
+        Some(rest) => {
+            let (j, rest) = rest.split_once("][")?;
+            Some(Field::Set {
+                exercise,
+                set: j.parse().ok()?,
+                name: rest.strip_suffix(']')?,
+            })
+        }
+        None => (rest == "exercise]").then_some(Field::Exercise(exercise)),
+    }
+}
+
+/// Indices past the limits are dropped here; the limits themselves are the validator's job,
+/// and these bounds only stop a hostile form from making us allocate.
+pub fn draft_from_form(body: &[u8]) -> WorkoutDraft {
+    let mut draft = WorkoutDraft::default();
+    let mut exercises: BTreeMap<usize, (String, BTreeMap<usize, SetDraft>)> = BTreeMap::new();
+    for (key, value) in form_urlencoded::parse(body) {
+        match key.as_ref() {
+            "id" => draft.id = value.into_owned(),
+            "performed_at" => draft.performed_at = value.into_owned(),
+            "unit" => draft.unit = if value == "lb" { Unit::Lb } else { Unit::Kg },
+            other => match parse_key(other) {
+                Some(Field::Exercise(i)) if i <= MAX_EXERCISES => {
+                    exercises.entry(i).or_default().0 = value.into_owned();
+                }
+                Some(Field::Set {
+                    exercise,
+                    set,
+                    name,
+                }) if exercise <= MAX_EXERCISES && set <= MAX_SETS => {
+                    let s = exercises
+                        .entry(exercise)
+                        .or_default()
+                        .1
+                        .entry(set)
+                        .or_default();
+                    match name {
+                        // `weight_kg`: the field's name before the form took pounds.
+                        "weight" | "weight_kg" => s.weight = value.into_owned(),
+                        "reps" => s.reps = value.into_owned(),
+                        "rpe" => s.rpe = value.into_owned(),
+                        _ => {}
+                    }
+                }
+                _ => {}
+            },
+        }
+    }
+    draft.exercises = exercises
+        .into_values()
+        .map(|(exercise, sets)| ExerciseDraft {
+            exercise,
+            sets: sets.into_values().collect(),
+        })
+        .collect();
+    draft
+}
+
+/// Without JavaScript the browser sends `datetime-local` text with no zone: read it as UTC.
+fn resolve_performed_at(text: &str) -> String {
+    let t = text.trim();
+    if t.is_empty() {
+        Utc::now().to_rfc3339()
+    } else if t.len() == 16 {
+        format!("{t}:00Z")
+    } else if t.len() == 19 {
+        format!("{t}Z")
+    } else {
+        t.to_owned()
+    }
+}
+
+/// A posted form's body, or the page that says it was too large.
+pub async fn read_form(body: Body, back: Back) -> Result<axum::body::Bytes, Response> {
+    read_body(body).await.map_err(|e| {
+        page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Too much data",
+            Answer::text(e.to_string()),
+            back,
+        )
+    })
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    body: Body,
+) -> Response {
+    let Some(Extension(user)) = user else {
+        return Redirect::to("/login?next=%2F").into_response();
+    };
+    if let Err(RetryAfter(secs)) = state.limits.write(&user.id) {
+        return page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Slow down",
+            Answer::text(format!(
+                "Too many workouts at once. Try again in {secs} s: saving twice is safe."
+            )),
+            BACK,
+        );
+    }
+    let bytes = match read_form(body, BACK).await {
+        Ok(b) => b,
+        Err(refused) => return refused,
+    };
+    let mut draft = draft_from_form(&bytes);
+    draft.performed_at = resolve_performed_at(&draft.performed_at);
+    let (body, positions) = draft.to_json();
+    match ingest::accept(&state, &user.id, &body).await {
+        Ok(id) => Redirect::to(&format!("/history?logged={id}")).into_response(),
+        Err(ApiError::Invalid(problems)) => {
+            let lines = problems.iter().map(|p| {
+                // Name the form's rows, not the JSON's positions (blank rows are skipped).
+                let field = describe_field(&positions.to_form_field(&p.field));
+                format!("{field} {}", p.message)
+            });
+            page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Please fix your workout",
+                Answer::list(lines),
+                BACK,
+            )
+        }
+        Err(e) => page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Not saved yet",
+            Answer::text(format!(
+                "{e}. Go back and submit again: saving twice is safe."
+            )),
+            BACK,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_a_draft_from_bracketed_names() {
+        let body = "id=abc&performed_at=&exercises%5B1%5D%5Bexercise%5D=bench-press\
+            &exercises%5B0%5D%5Bexercise%5D=squat&exercises%5B0%5D%5Bsets%5D%5B0%5D%5Bweight_kg%5D=100\
+            &exercises%5B0%5D%5Bsets%5D%5B0%5D%5Breps%5D=5&exercises%5B0%5D%5Bsets%5D%5B0%5D%5Brpe%5D=\
+            &exercises%5B1%5D%5Bsets%5D%5B0%5D%5Breps%5D=8&exercises%5B99999999999%5D%5Bexercise%5D=x";
+        let d = draft_from_form(body.as_bytes());
+        assert_eq!(d.id, "abc");
+        assert_eq!(d.exercises.len(), 2);
+        assert_eq!(d.exercises[0].exercise, "squat");
+        assert_eq!(
+            d.exercises[0].sets[0],
+            SetDraft {
+                weight: "100".into(),
+                reps: "5".into(),
+                rpe: String::new()
+            }
+        );
+        assert_eq!(d.exercises[1].sets[0].reps, "8");
+        assert_eq!(d.unit, Unit::Kg);
+
+        let lb = draft_from_form(
+            b"unit=lb&exercises%5B0%5D%5Bexercise%5D=squat&exercises%5B0%5D%5Bsets%5D%5B0%5D%5Bweight%5D=225",
+        );
+        assert_eq!(lb.unit, Unit::Lb);
+        assert_eq!(lb.exercises[0].sets[0].weight, "225");
+    }
+
+    #[test]
+    fn parses_field_names() {
+        assert_eq!(
+            parse_key("exercises[2][exercise]"),
+            Some(Field::Exercise(2))
+        );
+        assert_eq!(
+            parse_key("exercises[0][sets][4][rpe]"),
+            Some(Field::Set {
+                exercise: 0,
+                set: 4,
+                name: "rpe"
+            })
+        );
+        for bad in [
+            "exercises",
+            "exercises[x][exercise]",
+            "exercises[1][other]",
+            "exercises[1][sets][y][reps]",
+        ] {
+            assert_eq!(parse_key(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn reads_zone_less_times_as_utc() {
+        assert_eq!(
+            resolve_performed_at("2026-11-23T18:30"),
+            "2026-11-23T18:30:00Z"
+        );
+        assert_eq!(
+            resolve_performed_at("2026-11-23T18:30:00+01:00"),
+            "2026-11-23T18:30:00+01:00"
+        );
+        assert!(resolve_performed_at("").ends_with("+00:00"));
+    }
+}

@@ -1,0 +1,27 @@
+//! What the pages' plain HTML forms post to, so they work before hydration and without
+//! JavaScript: the Log form, the units-and-equipment settings and the import. Each answers
+//! with a redirect or a plain answer page (`answer.rs`). The pages themselves are Leptos's.
+
+mod answer;
+mod import;
+mod log;
+mod settings;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::post;
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/log", post(log::submit))
+        .route("/settings", post(settings::submit))
+        // Multipart reads stop at axum's default body limit (2 MB) unless told otherwise.
+        .route(
+            "/import",
+            post(import::submit).layer(DefaultBodyLimit::max(
+                crate::api::MAX_IMPORT_BODY + 64 * 1024,
+            )),
+        )
+}

@@ -1,0 +1,109 @@
+//! Composes the HTTP surface: each area's router (JSON API, the forms' posts, account forms,
+//! operations), then Leptos for the pages, under the shared middleware. Nothing imports this
+//! module but `startup`.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::{shell, App};
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::predicate::{NotForContentType, Predicate};
+use tower_http::compression::{CompressionLayer, DefaultPredicate};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::middleware::{authenticate, require_login};
+use crate::state::AppState;
+use crate::{api, auth, ops, pages, security};
+
+/// Requests slower than this are logged: the write path promises answers within 100 ms.
+const SLOW_REQUEST: Duration = Duration::from_millis(100);
+
+/// No request may hold a connection longer than this.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Records `ironlog_http_request_seconds{method, route, status}`.
+async fn record_latency(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(req).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16().to_string();
+    if elapsed >= SLOW_REQUEST {
+        tracing::warn!(%method, %route, %status, ?elapsed, "slow request");
+    }
+    metrics::histogram!("ironlog_http_request_seconds", "method" => method, "route" => route, "status" => status)
+        .record(elapsed.as_secs_f64());
+    response
+}
+
+/// The paths of every page the app declares.
+pub fn page_paths() -> Vec<String> {
+    generate_route_list(App)
+        .iter()
+        .map(|r| r.path().to_owned())
+        .collect()
+}
+
+pub fn router(state: AppState) -> Router {
+    let training = state.training.clone();
+    let options = state.leptos_options.clone();
+    let routes = generate_route_list(App);
+    let pages: Arc<HashSet<String>> =
+        Arc::new(routes.iter().map(|r| r.path().to_owned()).collect());
+    Router::new()
+        .merge(api::router())
+        .merge(pages::router())
+        .merge(auth::router())
+        .merge(ops::router())
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || {
+                provide_context(training.clone());
+                // The nonce in the response's CSP header, for the hydration scripts.
+                if let Some(nonce) = use_context::<http::request::Parts>()
+                    .and_then(|p| p.extensions.get::<leptos::nonce::Nonce>().cloned())
+                {
+                    provide_context(nonce);
+                }
+            },
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .route_layer(middleware::from_fn(record_latency))
+        .layer(middleware::from_fn_with_state(pages, require_login))
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::csrf,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
+        // Wasm, JS, CSS and HTML travel brotli- or gzip-compressed when the client accepts it;
+        // streamed progress (NDJSON) is not, since a compressor holds lines back until the end.
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("application/x-ndjson")),
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}

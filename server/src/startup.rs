@@ -1,0 +1,155 @@
+//! Builds the application from its configuration: the backend for the mode, the shared state,
+//! the router, and the bound listener. `main` runs it; tests build it in-process on port 0.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use leptos::prelude::LeptosOptions;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use service::Training;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::cookie::CookiePolicy;
+use crate::auth::password::Hasher;
+use crate::auth::proxy::TrustedProxy;
+use crate::auth::service::Auth;
+use crate::auth::session::{SessionConfig, Sessions};
+use crate::backend::Backend;
+use crate::config::Config;
+use crate::limits::Limits;
+use crate::routes;
+use crate::state::AppState;
+
+/// Seconds, for the latency histograms: fine below 10 ms where the targets are.
+const BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// The process's metrics recorder, installed on first use (there is one per process; servers
+/// built in one test process share it).
+fn metrics_handle() -> anyhow::Result<PrometheusHandle> {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    if let Some(h) = HANDLE.get() {
+        return Ok(h.clone());
+    }
+    let handle = PrometheusBuilder::new()
+        .set_buckets(BUCKETS)
+        .context("histogram buckets")?
+        .set_buckets_for_metric(
+            Matcher::Suffix("batch_size".into()),
+            consumer::worker::BATCH_SIZE_BUCKETS,
+        )
+        .context("histogram buckets")?
+        .install_recorder()
+        .context("installing the metrics recorder")?;
+    Ok(HANDLE.get_or_init(|| handle).clone())
+}
+
+/// A built server, listening, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    mode: String,
+    worker: Option<JoinHandle<()>>,
+    shutdown: CancellationToken,
+}
+
+impl Application {
+    /// Starts the backend of `config`'s mode and binds `config.site_addr` (port 0: any free
+    /// port, see [`Application::local_addr`]).
+    pub async fn build(config: Config, mut leptos_options: LeptosOptions) -> anyhow::Result<Self> {
+        if leptos_options.output_name.is_empty() {
+            // Built without cargo-leptos (e.g. by `cargo test`): use the site's name.
+            leptos_options.output_name = "ironlog".into();
+        }
+        let shutdown = CancellationToken::new();
+        let backend = Backend::start(&config, shutdown.child_token()).await?;
+        // One hash per core at a time; the rest wait their turn.
+        let hasher = Hasher::new(std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let proxy = match &config.trusted_proxy {
+            Some(p) => {
+                let proxy = TrustedProxy::new(p, backend.accounts.clone(), hasher.clone())
+                    .context("starting trusted-proxy mode")?;
+                tracing::info!(header = %p.header, issuer = %p.issuer, "trusted-proxy mode: identities come from the proxy's signed token");
+                Some(Arc::new(proxy))
+            }
+            None => None,
+        };
+        let listener = TcpListener::bind(config.site_addr)
+            .await
+            .with_context(|| format!("binding {}", config.site_addr))?;
+        leptos_options.site_addr = listener.local_addr().context("the bound address")?;
+        let state = AppState {
+            leptos_options,
+            publisher: backend.publisher.clone(),
+            training: Training::new(backend.store.clone(), backend.profiles.clone()),
+            metrics: metrics_handle()?,
+            auth: Auth {
+                accounts: backend.accounts.clone(),
+                sessions: Arc::new(Sessions::new(
+                    backend.sessions.clone(),
+                    SessionConfig {
+                        recheck: config.session_recheck,
+                        ..SessionConfig::default()
+                    },
+                )),
+                hasher,
+                cookie: CookiePolicy {
+                    secure: config
+                        .public_origin
+                        .as_deref()
+                        .is_some_and(|o| o.starts_with("https://")),
+                },
+                proxy,
+            },
+            public_origin: config.public_origin.clone(),
+            limits: Arc::new(Limits::new(config.limits)),
+            trusted_proxies: config.trusted_proxies.clone().into(),
+        };
+        state.limits.spawn_cleanup(Duration::from_secs(60));
+        Ok(Self {
+            listener,
+            router: routes::router(state),
+            mode: config.mode.describe(),
+            worker: backend.worker,
+            shutdown,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `stop` resolves, then finishes the requests in flight and lets the
+    /// in-process worker finish its batch.
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let addr = self.local_addr().context("the bound address")?;
+        tracing::info!(mode = %self.mode, "Ironlog listening on http://{addr}");
+        let shutdown = self.shutdown.clone();
+        let serving = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            stop.await;
+            shutdown.cancel();
+        });
+        serving.await.context("serving HTTP")?;
+        self.shutdown.cancel();
+        if let Some(worker) = self.worker {
+            let _ = tokio::time::timeout(Duration::from_secs(10), worker).await;
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}

@@ -1,0 +1,34 @@
+//! What every handler shares, built once at start-up by `startup`.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use ipnet::IpNet;
+use leptos::prelude::LeptosOptions;
+use metrics_exporter_prometheus::PrometheusHandle;
+use service::{Publisher, Training};
+
+use crate::auth::service::Auth;
+use crate::limits::Limits;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub publisher: Arc<dyn Publisher>,
+    /// Profiles, history and plans, for the pages and the JSON API alike.
+    pub training: Training,
+    pub metrics: PrometheusHandle,
+    pub auth: Auth,
+    pub limits: Arc<Limits>,
+    /// `scheme://host[:port]` the site is served at, when configured: cross-site checks
+    /// compare against it instead of the request's Host.
+    pub public_origin: Option<String>,
+    /// Peers whose forwarding headers name the client (rate limits key on the client).
+    pub trusted_proxies: Arc<[IpNet]>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

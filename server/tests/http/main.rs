@@ -1,0 +1,16 @@
+//! The server's HTTP tests, in one test binary: most start the app in-process on port 0
+//! (`support::InProcess`); those that kill, restart or read the log of a process, or need the
+//! distributed stack, start the real binaries through `testkit`.
+
+mod support;
+
+mod accounts;
+mod architecture;
+mod data;
+mod embedded;
+mod openapi;
+mod pages;
+mod pipeline;
+mod proxy;
+mod tls;
+mod training;

@@ -1,0 +1,71 @@
+//! Accounts and their sessions: who may use Ironlog, and which browser is whom. Stored beside
+//! the workouts (MongoDB, or the embedded redb file). Only sign-up, log-in, log-out and
+//! password changes touch this store; the write path validates sessions from the server's
+//! cache and never waits for it.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::StoreError;
+use domain::profile::Profile;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// Stable and opaque (a UUID v7); workouts are stored under it.
+    pub id: String,
+    /// Normalized: trimmed and lowercased.
+    pub email: String,
+    /// An argon2id hash in PHC string form.
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// The SHA-256 of the token in the cookie, hex: a copy of the store does not hold tokens.
+    pub id: String,
+    pub user_id: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[async_trait]
+pub trait AccountStore: Send + Sync + 'static {
+    /// Stores a new account; `EmailTaken` when its email is in use.
+    async fn create_account(&self, account: &Account) -> Result<(), AccountError>;
+
+    async fn account_by_email(&self, email: &str) -> Result<Option<Account>, StoreError>;
+
+    async fn account(&self, id: &str) -> Result<Option<Account>, StoreError>;
+
+    /// Replaces the password hash and ends every session of the account.
+    async fn set_password(&self, id: &str, password_hash: &str) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
+
+    /// The session, if it exists (expired ones may still be returned: callers check).
+    async fn session(&self, id: &str) -> Result<Option<Session>, StoreError>;
+
+    async fn delete_session(&self, id: &str) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait ProfileStore: Send + Sync + 'static {
+    /// The user's training settings, own exercises and programs, if they saved any.
+    async fn profile(&self, user_id: &str) -> Result<Option<Profile>, StoreError>;
+
+    /// Replaces the user's profile (already validated).
+    async fn put_profile(&self, user_id: &str, profile: &Profile) -> Result<(), StoreError>;
+}

@@ -1,0 +1,58 @@
+//! The read/write store of logged workouts.
+
+use async_trait::async_trait;
+use domain::{Cursor, WorkoutLogged};
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// One page of a user's history, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub items: Vec<WorkoutLogged>,
+    /// Where the next (older) page starts, if there is one.
+    pub next: Option<Cursor>,
+}
+
+#[async_trait]
+pub trait WorkoutStore: Send + Sync + 'static {
+    /// Creates what the store needs to answer queries fast; safe to call on every start.
+    async fn ensure_indexes(&self) -> Result<(), StoreError>;
+
+    /// Inserts or replaces each event by its id, durably. Writing the same event twice leaves
+    /// one record. An id belongs to the user who stored it first: an event whose id is stored
+    /// for another user never replaces that workout. Such events are not written, and their
+    /// positions in `events` are returned (ascending) for the caller to set aside.
+    async fn upsert(&self, events: &[WorkoutLogged]) -> Result<Vec<usize>, StoreError>;
+
+    async fn get(&self, user_id: &str, id: Uuid) -> Result<Option<WorkoutLogged>, StoreError>;
+
+    /// Up to `limit` of the user's workouts older than `before`, newest first.
+    async fn list(
+        &self,
+        user_id: &str,
+        limit: usize,
+        before: Option<Cursor>,
+    ) -> Result<Page, StoreError>;
+
+    /// True when the store answers; used by readiness checks.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Splits a fetched `limit + 1` rows into a page and the cursor of its last item.
+impl Page {
+    /// Splits `limit + 1` fetched rows into a page and the cursor of its last item: the extra
+    /// row only tells that another page exists.
+    pub fn from_overfetch(mut items: Vec<WorkoutLogged>, limit: usize) -> Self {
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|w| Cursor {
+                performed_at: w.performed_at,
+                id: w.id,
+            })
+        } else {
+            None
+        };
+        Page { items, next }
+    }
+}
