@@ -1,12 +1,9 @@
-//! `ironlog-consumer`: persists logged workouts from RabbitMQ into MongoDB.
-//!
-//! Configuration (environment): `AMQP_URL` (one or more comma-separated `amqp://`/`amqps://`
-//! addresses), `MONGODB_URI` (each also from a file named by `AMQP_URL_FILE`/`MONGODB_URI_FILE`), `IRONLOG_BATCH` (the most messages written per database round
-//! trip, default 256), `IRONLOG_PREFETCH` (unacknowledged messages the broker may push ahead,
-//! default four batches, per worker), `IRONLOG_CONSUMER_WORKERS` (concurrent batch loops, each
-//! with its own broker connection, default 2), `IRONLOG_METRICS_ADDR` (where Prometheus metrics are served at
-//! `/metrics`, default 127.0.0.1:9187), `RUST_LOG`.
+//! `ironlog-consumer`: persists logged workouts from RabbitMQ into MongoDB. Settings are flags
+//! or environment variables (`ironlog-consumer --help`); the secrets `AMQP_URL` (one or more
+//! comma-separated `amqp://`/`amqps://` addresses) and `MONGODB_URI` come only from the
+//! environment or a file named by `AMQP_URL_FILE`/`MONGODB_URI_FILE`.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use adapters::mongo::MongoStore;
@@ -14,27 +11,41 @@ use adapters::rabbit::{BrokerAddrs, RabbitSource};
 use adapters::retry;
 use adapters::tls::TlsFiles;
 use anyhow::{bail, Context};
+use clap::Parser;
 use consumer::worker::{self, Stopped, WorkerConfig};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+use secrecy::{ExposeSecret, SecretString};
 use service::Chain;
 use tokio_util::sync::CancellationToken;
 
-/// A required secret setting, from `name` or the file `<name>_FILE` names.
-fn env_required(name: &str) -> anyhow::Result<String> {
-    match adapters::secrets::secret(name)? {
-        Some(v) => Ok(v),
-        None => bail!("{name} (or {name}_FILE) must be set"),
-    }
+#[derive(Parser, Debug)]
+#[command(
+    name = "ironlog-consumer",
+    version,
+    about = "Persists logged workouts from RabbitMQ into MongoDB, exactly once in effect."
+)]
+struct Flags {
+    /// The most messages written per database round trip.
+    #[arg(long, env = "IRONLOG_BATCH", default_value_t = 256,
+          value_parser = clap::value_parser!(u16).range(1..=1000))]
+    batch: u16,
+    /// Unacknowledged messages the broker may push ahead, per worker (default: four batches).
+    #[arg(long, env = "IRONLOG_PREFETCH", value_parser = clap::value_parser!(u16).range(1..))]
+    prefetch: Option<u16>,
+    /// Concurrent batch loops, each with its own broker connection.
+    #[arg(long, env = "IRONLOG_CONSUMER_WORKERS", default_value_t = 2,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    workers: u16,
+    /// Where Prometheus metrics are served at /metrics.
+    #[arg(long, env = "IRONLOG_METRICS_ADDR", default_value = "127.0.0.1:9187")]
+    metrics_addr: SocketAddr,
 }
 
-/// A whole number from 1 to `max` read from `name`, or `default` when unset.
-fn env_count(name: &str, default: u16, max: u16) -> anyhow::Result<u16> {
-    match std::env::var(name) {
-        Err(_) => Ok(default),
-        Ok(v) => match v.trim().parse::<u16>() {
-            Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => bail!("{name} must be a whole number from 1 to {max}, got {v:?}"),
-        },
+/// A required secret setting, from `name` or the file `<name>_FILE` names.
+fn env_required(name: &str) -> anyhow::Result<SecretString> {
+    match adapters::secrets::secret(name)? {
+        Some(v) => Ok(SecretString::from(v)),
+        None => bail!("{name} (or {name}_FILE) must be set"),
     }
 }
 
@@ -46,21 +57,22 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info,lapin=warn".into()),
         )
         .init();
-    let addrs = BrokerAddrs::parse(&env_required("AMQP_URL")?)
+    let flags = Flags::parse();
+    let addrs = BrokerAddrs::parse(env_required("AMQP_URL")?.expose_secret())
         .and_then(|a| a.with_tls(&TlsFiles::from_env("AMQP")))
         .context("AMQP_URL")?;
     let store = MongoStore::connect_with_tls(
-        &env_required("MONGODB_URI")?,
+        env_required("MONGODB_URI")?.expose_secret(),
         &TlsFiles::from_env("MONGODB"),
     )
     .await
     .context("MONGODB_URI")?;
-    let batch = env_count("IRONLOG_BATCH", 256, 1000)?;
+    let batch = flags.batch;
     // More credit than one batch, so the next batch is already here while one is written:
     // with prefetch equal to the batch, each batch waited for the previous ack's round trip.
-    let prefetch = env_count("IRONLOG_PREFETCH", batch.saturating_mul(4), u16::MAX)?;
-    let workers = usize::from(env_count("IRONLOG_CONSUMER_WORKERS", 2, 64)?);
-    serve_metrics()?;
+    let prefetch = flags.prefetch.unwrap_or(batch.saturating_mul(4));
+    let workers = usize::from(flags.workers);
+    serve_metrics(flags.metrics_addr)?;
     let config = WorkerConfig {
         max_batch: usize::from(batch),
         ..WorkerConfig::default()
@@ -140,11 +152,7 @@ async fn consume(
 
 /// Serves `/metrics` in the background. Batch sizes get count buckets; the rest are counters
 /// and gauges.
-fn serve_metrics() -> anyhow::Result<()> {
-    let addr = std::env::var("IRONLOG_METRICS_ADDR").unwrap_or_else(|_| "127.0.0.1:9187".into());
-    let addr: std::net::SocketAddr = addr
-        .parse()
-        .with_context(|| format!("IRONLOG_METRICS_ADDR must be host:port, got {addr:?}"))?;
+fn serve_metrics(addr: SocketAddr) -> anyhow::Result<()> {
     PrometheusBuilder::new()
         .with_http_listener(addr)
         .set_buckets_for_metric(
@@ -162,4 +170,23 @@ async fn stop_on_signal(shutdown: CancellationToken) {
     adapters::signal::terminated().await;
     tracing::info!("shutting down");
     shutdown.cancel();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_are_checked_with_their_ranges() {
+        let f = Flags::try_parse_from(["c", "--batch", "100", "--workers", "3"]).unwrap();
+        assert_eq!((f.batch, f.workers, f.prefetch), (100, 3, None));
+        for bad in [
+            vec!["c", "--batch", "0"],
+            vec!["c", "--batch", "1001"],
+            vec!["c", "--workers", "65"],
+            vec!["c", "--metrics-addr", "localhost"],
+        ] {
+            assert!(Flags::try_parse_from(bad.clone()).is_err(), "{bad:?}");
+        }
+    }
 }

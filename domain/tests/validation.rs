@@ -188,6 +188,38 @@ fn arb_breakage() -> impl Strategy<Value = Breakage> {
     ]
 }
 
+/// Any JSON value, nested up to a few levels: objects with the workout's own keys among
+/// random ones, so generated values reach the decoder's checks, not only its first refusal.
+fn arb_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(|f| json!(f)),
+        "\\PC{0,20}".prop_map(Value::from),
+        Just(json!("2026-11-23T10:30:00Z")),
+        Just(json!("0192e4a0-7b1c-7cc0-a5b2-3f0c1d2e4f5a")),
+    ];
+    let key = prop_oneof![
+        Just("id".to_owned()),
+        Just("performed_at".to_owned()),
+        Just("exercises".to_owned()),
+        Just("exercise".to_owned()),
+        Just("sets".to_owned()),
+        Just("reps".to_owned()),
+        Just("weight_kg".to_owned()),
+        Just("rpe".to_owned()),
+        "[a-z_]{1,8}",
+    ];
+    leaf.prop_recursive(4, 64, 8, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+            proptest::collection::btree_map(key.clone(), inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
 proptest! {
     #[test]
     fn every_valid_workout_decodes_to_what_was_sent(body in arb_workout()) {
@@ -223,16 +255,44 @@ proptest! {
         }
         let problems = decode_new_workout(&body, now()).expect_err("broken");
         let got: std::collections::BTreeSet<String> = problems.iter().map(|p| p.field.clone()).collect();
-        prop_assert_eq!(got, expected);
-        // And the event check finds the same fields when the broken values reach the queue.
+        prop_assert_eq!(&got, &expected);
+        // The consumer's re-check finds the same fields when the broken values reach the queue
+        // as an event (another publisher, an older version): built here without the decoder.
+        let mut event = body.clone();
+        event["v"] = json!(domain::EVENT_VERSION);
+        event["user_id"] = json!("u");
+        event["received_at"] = json!(now().to_rfc3339());
+        let event: WorkoutLogged = serde_json::from_value(event).expect("the event decodes");
+        let rechecked: std::collections::BTreeSet<String> =
+            event.problems(now()).into_iter().map(|p| p.field).collect();
+        prop_assert_eq!(rechecked, expected);
     }
 
     #[test]
-    fn arbitrary_json_never_panics_and_errors_are_never_empty(s in "\\PC{0,200}") {
-        if let Ok(v) = serde_json::from_str::<Value>(&s) {
-            if let Err(problems) = decode_new_workout(&v, now()) {
-                prop_assert!(!problems.is_empty());
-            }
+    fn arbitrary_json_never_panics_and_errors_are_never_empty(v in arb_json()) {
+        if let Err(problems) = decode_new_workout(&v, now()) {
+            prop_assert!(!problems.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_valid_workout_with_any_value_swapped_in_never_panics(
+        path in proptest::sample::select(vec![
+            "/id", "/performed_at", "/exercises", "/exercises/0", "/exercises/0/exercise",
+            "/exercises/0/sets", "/exercises/0/sets/0", "/exercises/0/sets/0/reps",
+            "/exercises/0/sets/0/weight_kg", "/exercises/0/sets/0/rpe", "/exercises/1/sets/0",
+        ]),
+        value in arb_json(),
+    ) {
+        let mut body = valid();
+        if let Some(slot) = body.pointer_mut(path) {
+            *slot = value;
+        }
+        // Whatever the value, the answer is a workout or a non-empty list of problems, and a
+        // workout it accepts is one the consumer's re-check accepts too.
+        match decode_new_workout(&body, now()) {
+            Ok(w) => prop_assert!(WorkoutLogged::new(w, "u", now()).problems(now()).is_empty()),
+            Err(problems) => prop_assert!(!problems.is_empty()),
         }
     }
 

@@ -51,6 +51,39 @@ fn metrics_handle() -> anyhow::Result<PrometheusHandle> {
     Ok(HANDLE.get_or_init(|| handle).clone())
 }
 
+/// The site a server is given was not built for it.
+#[derive(Debug, thiserror::Error)]
+#[error("the site in {path} was built without --split (`cargo leptos watch` leaves such a debug site), so this release server's pages would never hydrate: build it with `cargo leptos build --release --split`")]
+pub struct UnsplitSite {
+    path: String,
+}
+
+/// The split loader's stand-in, which `cargo leptos build --split` replaces in the site's JS
+/// and a plain (debug, `watch`) build leaves in place.
+const SPLIT_PLACEHOLDER: &str = "__wasm_split_placeholder__";
+
+/// A release server renders pages whose lazy islands load split chunks; refuse a site whose
+/// JS glue still has the placeholder. Without a site at all (tests, an API-only server) there
+/// is nothing to check.
+fn check_site(options: &LeptosOptions, release: bool) -> Result<(), UnsplitSite> {
+    if !release {
+        return Ok(());
+    }
+    let js = std::path::Path::new(options.site_root.as_ref())
+        .join(options.site_pkg_dir.as_ref())
+        .join(format!("{}.js", options.output_name));
+    match std::fs::read_to_string(&js) {
+        Ok(text) if text.contains(SPLIT_PLACEHOLDER) => Err(UnsplitSite {
+            path: js.display().to_string(),
+        }),
+        Ok(_) => Ok(()),
+        Err(e) => {
+            tracing::warn!(path = %js.display(), error = %e, "no site to serve: pages will not hydrate");
+            Ok(())
+        }
+    }
+}
+
 /// A built server, listening, not yet serving.
 pub struct Application {
     listener: TcpListener,
@@ -68,6 +101,7 @@ impl Application {
             // Built without cargo-leptos (e.g. by `cargo test`): use the site's name.
             leptos_options.output_name = "ironlog".into();
         }
+        check_site(&leptos_options, !cfg!(debug_assertions))?;
         let shutdown = CancellationToken::new();
         let backend = Backend::start(&config, shutdown.child_token()).await?;
         // One hash per core at a time; the rest wait their turn.
@@ -151,5 +185,36 @@ impl Application {
         }
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_release_server_refuses_a_site_built_without_split() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("pkg")).unwrap();
+        let options = LeptosOptions::builder()
+            .output_name("ironlog")
+            .site_root(dir.path().display().to_string())
+            .site_pkg_dir("pkg")
+            .build();
+        let js = dir.path().join("pkg/ironlog.js");
+        std::fs::write(&js, format!("import * as x from '{SPLIT_PLACEHOLDER}';")).unwrap();
+        let refused = check_site(&options, true).unwrap_err().to_string();
+        assert!(refused.contains("--split"), "{refused}");
+        assert!(
+            check_site(&options, false).is_ok(),
+            "a debug server (watch) takes it"
+        );
+        std::fs::write(&js, "import * as x from './ironlog.chunk-1.js';").unwrap();
+        assert!(check_site(&options, true).is_ok(), "a split site is served");
+        std::fs::remove_file(&js).unwrap();
+        assert!(
+            check_site(&options, true).is_ok(),
+            "no site: nothing to check"
+        );
     }
 }
