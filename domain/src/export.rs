@@ -14,11 +14,27 @@ pub const CSV_HEADER: [&str; 8] = [
     "rpe",
 ];
 
+/// Writing the export failed: never answered as a shorter or empty file.
+#[derive(Debug, thiserror::Error)]
+#[error("the CSV export could not be written")]
+pub struct ExportError(#[from] csv::Error);
+
 /// Every set of `workouts`, in the order given.
-pub fn to_csv(workouts: &[WorkoutLogged], catalog: &Catalog) -> String {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    // Writing to a Vec cannot fail; a failure would only lose the row, never panic.
-    let _ = writer.write_record(CSV_HEADER);
+pub fn to_csv(workouts: &[WorkoutLogged], catalog: &Catalog) -> Result<String, ExportError> {
+    let mut out = Vec::new();
+    write_csv(&mut out, workouts, catalog)?;
+    // The csv writer writes the UTF-8 it is given; any other byte would be a bug surfaced here.
+    String::from_utf8(out).map_err(|e| ExportError(csv::Error::from(std::io::Error::other(e))))
+}
+
+/// Every set of `workouts` as CSV into `out`; the first failure stops it and is returned.
+pub fn write_csv(
+    out: impl std::io::Write,
+    workouts: &[WorkoutLogged],
+    catalog: &Catalog,
+) -> Result<(), ExportError> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(CSV_HEADER)?;
     for w in workouts {
         let id = w.id.to_string();
         let at = w
@@ -27,7 +43,7 @@ pub fn to_csv(workouts: &[WorkoutLogged], catalog: &Catalog) -> String {
         for e in &w.exercises {
             let name = catalog.name(&e.exercise);
             for (i, s) in e.sets.iter().enumerate() {
-                let _ = writer.write_record([
+                writer.write_record([
                     id.as_str(),
                     at.as_str(),
                     e.exercise.as_str(),
@@ -36,9 +52,44 @@ pub fn to_csv(workouts: &[WorkoutLogged], catalog: &Catalog) -> String {
                     &s.weight_kg.to_string(),
                     &s.reps.to_string(),
                     &s.rpe.map(|r| r.to_string()).unwrap_or_default(),
-                ]);
+                ])?;
             }
         }
     }
-    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+    writer.flush().map_err(csv::Error::from)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A disk that fills after `room` bytes.
+    struct Full {
+        room: usize,
+    }
+
+    impl std::io::Write for Full {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if buf.len() > self.room {
+                return Err(std::io::Error::other("no space left"));
+            }
+            self.room -= buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failed_write_is_an_error_not_a_short_file() {
+        let history = crate::sample::five_years("u");
+        let catalog = Catalog::default();
+        let full = write_csv(Full { room: 100 }, &history, &catalog);
+        assert!(full.is_err(), "a write that fails is reported");
+        let text = to_csv(&history, &catalog).unwrap();
+        assert!(text.starts_with("workout_id,performed_at"));
+        assert!(text.lines().count() > history.len());
+    }
 }

@@ -273,7 +273,7 @@ fn the_csv_export_imports_back_to_the_same_sessions() {
         .map(|w| WorkoutLogged::new(w.clone(), "u1", options().now))
         .collect();
     assert!(stored.iter().all(|w| w.v == EVENT_VERSION));
-    let csv = to_csv(&stored, &catalog);
+    let csv = to_csv(&stored, &catalog).unwrap();
     assert!(
         csv.starts_with("workout_id,performed_at,exercise,exercise_name,set,weight_kg,reps,rpe\n")
     );

@@ -16,7 +16,7 @@ pub async fn run(base_url: &str, config: &BenchConfig) -> Result<Vec<Figure>> {
     eprintln!("bench: analytics over 5 years of history, in Wasm (Chromium) and natively…");
     let account = crate::accounts::one(base_url).await?;
     let history = domain::sample::five_years(&account.user_id);
-    let csv = domain::export::to_csv(&history, &Catalog::default());
+    let csv = domain::export::to_csv(&history, &Catalog::default())?;
     let client = reqwest::Client::new();
     let resp = client
         .post(format!("{base_url}/api/v1/import"))

@@ -330,6 +330,7 @@ pub async fn send_all(
         (status = 200, description = "an attachment: JSON {format, version, exported_at, profile, workouts} or CSV"),
         (status = 400, description = "bad query; every problem listed", body = crate::api::doc::Error),
         (status = 401, description = "no session", body = crate::api::doc::Error),
+        (status = 500, description = "the export could not be written", body = crate::api::doc::Error),
         (status = 503, description = "the history or profile store is unavailable", body = crate::api::doc::Error),
     )
 )]
@@ -356,7 +357,10 @@ pub async fn export(
     let now = Utc::now();
     let stem = format!("ironlog-{}", now.format("%Y-%m-%d"));
     let (body, mime, file) = if csv {
-        let text = domain::export::to_csv(&workouts, &profile.catalog());
+        let text = domain::export::to_csv(&workouts, &profile.catalog()).map_err(|e| {
+            tracing::error!(error = %service::Chain(&e), "the CSV export failed");
+            ApiError::Internal("the export could not be written")
+        })?;
         (text, "text/csv; charset=utf-8", format!("{stem}.csv"))
     } else {
         let doc = json!({
