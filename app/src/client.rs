@@ -45,7 +45,8 @@ fn backoff() -> ExponentialBuilder {
         .with_max_delay(Duration::from_secs(8))
         .with_max_times(ATTEMPTS - 1)
         .with_jitter()
-        // Without `std` backon seeds every backoff alike; seed each from the browser instead.
+        // backon's random numbers have no entropy source in a browser build (every backoff
+        // would jitter alike); seed each from the browser's.
         .with_jitter_seed(js_sys::Math::random().to_bits())
 }
 

@@ -94,8 +94,9 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.parts();
-        // The one place a failure under a request is logged, with every source.
-        if status.is_server_error() {
+        // The one place a failure with an underlying cause is logged, with every source; the
+        // others were logged where they arose (the account service, the identity middleware).
+        if std::error::Error::source(&self).is_some() {
             tracing::warn!(error = %Chain(&self), %status, "request failed");
         }
         let problems = match &self {

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -32,10 +32,11 @@ const BUCKETS: &[f64] = &[
 ];
 
 /// The process's metrics recorder, installed on first use (there is one per process; servers
-/// built in one test process share it).
+/// built at once in one test process share it, so the check and the install are one step).
 fn metrics_handle() -> anyhow::Result<PrometheusHandle> {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    if let Some(h) = HANDLE.get() {
+    static HANDLE: Mutex<Option<PrometheusHandle>> = Mutex::new(None);
+    let mut installed = HANDLE.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(h) = installed.as_ref() {
         return Ok(h.clone());
     }
     let handle = PrometheusBuilder::new()
@@ -48,7 +49,8 @@ fn metrics_handle() -> anyhow::Result<PrometheusHandle> {
         .context("histogram buckets")?
         .install_recorder()
         .context("installing the metrics recorder")?;
-    Ok(HANDLE.get_or_init(|| handle).clone())
+    *installed = Some(handle.clone());
+    Ok(handle)
 }
 
 /// The site a server is given was not built for it.

@@ -1,9 +1,12 @@
 //! The plain answer page of a form posted without JavaScript, rendered by Leptos like every
 //! other page, so everything in it is escaped.
 
+use axum::body::Body;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use leptos::prelude::*;
+
+use crate::extract::read_body;
 
 /// Where the answer page's button returns to: (address, text).
 pub type Back = (&'static str, &'static str);
@@ -83,6 +86,18 @@ pub fn page(status: StatusCode, title: &str, answer: Answer, back: Back) -> Resp
         Html(render(title, answer, back)),
     )
         .into_response()
+}
+
+/// A posted form's body, or the page that says it was too large.
+pub async fn read_form(body: Body, back: Back) -> Result<axum::body::Bytes, Response> {
+    read_body(body).await.map_err(|e| {
+        page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Too much data",
+            Answer::text(e.to_string()),
+            back,
+        )
+    })
 }
 
 #[cfg(test)]

@@ -15,9 +15,8 @@ use chrono::Utc;
 use domain::rules::{MAX_EXERCISES, MAX_SETS};
 use domain::units::Unit;
 
-use super::answer::{page, Answer, Back};
+use super::answer::{page, read_form, Answer, Back};
 use crate::error::ApiError;
-use crate::extract::read_body;
 use crate::ingest;
 use crate::limits::RetryAfter;
 use crate::state::AppState;
@@ -111,18 +110,6 @@ fn resolve_performed_at(text: &str) -> String {
     } else {
         t.to_owned()
     }
-}
-
-/// A posted form's body, or the page that says it was too large.
-pub async fn read_form(body: Body, back: Back) -> Result<axum::body::Bytes, Response> {
-    read_body(body).await.map_err(|e| {
-        page(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Too much data",
-            Answer::text(e.to_string()),
-            back,
-        )
-    })
 }
 
 pub async fn submit(

@@ -11,8 +11,7 @@ use axum::Extension;
 use domain::units::{Gym, Unit};
 use domain::Problem;
 
-use super::answer::{page, Answer, Back};
-use super::log::read_form;
+use super::answer::{page, read_form, Answer, Back};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::training::{profile_of, save_profile};
