@@ -82,39 +82,44 @@ async fn store_contract(store: &dyn WorkoutStore) {
     );
     assert_eq!(store.get("alice", Uuid::now_v7()).await.unwrap(), None);
 
-    // An id belongs to its first user: another user's event with it is refused, alone or
-    // beside a fresh one, and never replaces the stored workout.
-    let mut taken = b.clone();
-    taken.id = a.id;
+    // Ids are scoped per user: another user's workout with the same id is a workout of their
+    // own, alone or beside a fresh one, in separate batches or in one, and neither replaces
+    // nor reveals the other.
+    let mut same_id = b.clone();
+    same_id.id = a.id;
     let other = event("bob", day(2), 7);
-    assert_eq!(
-        store.upsert(&[other.clone(), taken.clone()]).await.unwrap(),
-        vec![1]
-    );
+    store
+        .upsert(&[other.clone(), same_id.clone()])
+        .await
+        .unwrap();
     assert_eq!(store.get("alice", a.id).await.unwrap(), Some(a.clone()));
-    assert_eq!(store.get("bob", a.id).await.unwrap(), None);
+    assert_eq!(store.get("bob", a.id).await.unwrap(), Some(same_id.clone()));
     assert_eq!(store.get("bob", other.id).await.unwrap(), Some(other));
-    // The same within one batch: the first user's event is stored, the second's refused.
     let first = event("dana", day(3), 3);
     let mut second = event("erin", day(3), 9);
     second.id = first.id;
-    assert_eq!(
-        store.upsert(&[first.clone(), second]).await.unwrap(),
-        vec![1]
-    );
+    store
+        .upsert(&[first.clone(), second.clone()])
+        .await
+        .unwrap();
     assert_eq!(
         store.get("dana", first.id).await.unwrap(),
         Some(first.clone())
     );
-    assert_eq!(store.get("erin", first.id).await.unwrap(), None);
-    store.upsert(std::slice::from_ref(&first)).await.unwrap();
+    assert_eq!(
+        store.get("erin", first.id).await.unwrap(),
+        Some(second.clone())
+    );
     let mut mine = first.clone();
     mine.exercises[0].sets[0].reps = 4;
-    assert_eq!(
-        store.upsert(&[mine.clone()]).await.unwrap(),
-        Vec::<usize>::new()
-    );
+    store.upsert(std::slice::from_ref(&mine)).await.unwrap();
     assert_eq!(store.get("dana", first.id).await.unwrap(), Some(mine));
+    assert_eq!(
+        store.get("erin", first.id).await.unwrap(),
+        Some(second),
+        "untouched"
+    );
+    assert_eq!(store.list("erin", 10, None).await.unwrap().items.len(), 1);
 
     // Upserting again, even with changed content, leaves one record with the latest content.
     store.upsert(std::slice::from_ref(&a)).await.unwrap();
@@ -359,4 +364,82 @@ async fn mongodb_and_rabbitmq_adapters_meet_the_contract() {
     };
     queue_contract(&q).await;
     shutdown.cancel();
+}
+
+#[tokio::test]
+async fn an_embedded_store_of_the_old_layout_is_moved_to_keys_per_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = event("alice", day(1), 5);
+    let b = event("bob", day(2), 6);
+    {
+        // The layout before ids were scoped per user: workout id → event, plus the index.
+        let legacy: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("workouts");
+        let by_user: redb::TableDefinition<(&str, i64, &str), ()> =
+            redb::TableDefinition::new("workouts_by_user");
+        let db = redb::Database::create(dir.path().join("ironlog.redb")).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut t = txn.open_table(legacy).unwrap();
+            let mut i = txn.open_table(by_user).unwrap();
+            for e in [&a, &b] {
+                let id = e.id.to_string();
+                t.insert(id.as_str(), serde_json::to_vec(e).unwrap().as_slice())
+                    .unwrap();
+                i.insert(
+                    (
+                        e.user_id.as_str(),
+                        e.performed_at.timestamp_millis(),
+                        id.as_str(),
+                    ),
+                    (),
+                )
+                .unwrap();
+            }
+        }
+        txn.commit().unwrap();
+    }
+    let db = EmbeddedDb::open(dir.path()).unwrap();
+    let store = db.store();
+    assert_eq!(store.get("alice", a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(store.get("bob", b.id).await.unwrap(), Some(b.clone()));
+    assert_eq!(
+        store.list("alice", 10, None).await.unwrap().items,
+        vec![a.clone()]
+    );
+    // A redelivery of the old event after the move replaces it, not a second copy.
+    store.upsert(std::slice::from_ref(&a)).await.unwrap();
+    assert_eq!(store.list("alice", 10, None).await.unwrap().items, vec![a]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mongodb_store_of_the_old_layout_is_moved_to_keys_per_user() {
+    let mongo = testkit::Secantus::start().expect("SecantusDB");
+    let store = MongoStore::connect(&mongo.uri("legacy")).await.unwrap();
+    let a = event("alice", day(1), 5);
+    let b = event("bob", day(2), 6);
+    let raw = store
+        .client()
+        .database("legacy")
+        .collection::<mongodb::bson::Document>("workouts");
+    for e in [&a, &b] {
+        // As the store wrote them before: `_id` the bare workout id, no `workout_id`.
+        let mut d = adapters::mongo::to_document(e).unwrap();
+        d.insert("_id", e.id.to_string());
+        d.remove("workout_id");
+        raw.insert_one(d).await.unwrap();
+    }
+    assert_eq!(
+        store.get("alice", a.id).await.unwrap(),
+        None,
+        "not yet moved"
+    );
+    store.ensure_indexes().await.unwrap();
+    assert_eq!(store.get("alice", a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(store.get("bob", b.id).await.unwrap(), Some(b.clone()));
+    store.upsert(std::slice::from_ref(&a)).await.unwrap();
+    assert_eq!(store.list("alice", 10, None).await.unwrap().items, vec![a]);
+    assert_eq!(
+        raw.count_documents(mongodb::bson::doc! {}).await.unwrap(),
+        2
+    );
 }

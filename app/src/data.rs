@@ -19,7 +19,7 @@ enum Import {
 }
 
 /// The user's unit and equipment, for the settings form.
-#[server]
+#[server(endpoint = "gym_settings")]
 pub async fn gym_settings() -> Result<Gym, ServerFnError> {
     let ctx = crate::ssr::training()?;
     let user = crate::ssr::user_id()?;

@@ -18,7 +18,8 @@ pub struct HistoryView {
     pub next: Option<String>,
 }
 
-#[server]
+/// At `/api/history_page`, a stable address for clients and the API description.
+#[server(endpoint = "history_page")]
 pub async fn history_page(before: Option<String>) -> Result<HistoryView, ServerFnError> {
     use domain::cursor::{Cursor, DEFAULT_PAGE};
 
@@ -27,7 +28,7 @@ pub async fn history_page(before: Option<String>) -> Result<HistoryView, ServerF
         None => None,
         Some(s) => Some(
             s.parse::<Cursor>()
-                .map_err(|e| ServerFnError::new(format!("before: {e}")))?,
+                .map_err(|e| crate::ssr::bad_input(format!("before: {e}")))?,
         ),
     };
     let user = crate::ssr::user_id()?;

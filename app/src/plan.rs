@@ -9,7 +9,7 @@ use leptos_meta::Title;
 use crate::timer::RestTimer;
 
 /// The same plan `GET /api/v1/plan` answers.
-#[server]
+#[server(endpoint = "todays_plan")]
 pub async fn todays_plan() -> Result<Plan, ServerFnError> {
     let ctx = crate::ssr::training()?;
     let user = crate::ssr::user_id()?;

@@ -31,3 +31,12 @@ pub fn user_id() -> Result<String, ServerFnError> {
         }
     }
 }
+
+/// A server function's answer to input it cannot take: 400 with `message`, as the JSON API
+/// answers a bad query (not the 500 of a failure).
+pub fn bad_input(message: impl std::fmt::Display) -> ServerFnError {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::BAD_REQUEST);
+    }
+    ServerFnError::new(message.to_string())
+}

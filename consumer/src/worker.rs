@@ -82,8 +82,8 @@ pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized>(
             metrics::counter!("ironlog_consumer_redeliveries_total").increment(redelivered as u64);
         }
 
-        // Last write wins within a batch, as it would across batches (a user's own id; the
-        // same id from another user is left for the store to refuse). Queue order is kept:
+        // Last write wins within a batch, as it would across batches, per (user, id): the
+        // store's key. Queue order is kept:
         // ids are time-ordered, so the database appends to its indexes instead of scattering.
         let mut events: Vec<WorkoutLogged> = Vec::with_capacity(batch.len());
         let mut tags: Vec<Vec<u64>> = Vec::with_capacity(batch.len());
@@ -117,11 +117,11 @@ pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized>(
         }
 
         // Keep the messages unacknowledged while the store is down: they stay safe in the queue.
-        let refused = loop {
+        loop {
             match store.upsert(&events).await {
-                Ok(refused) => {
+                Ok(()) => {
                     backoff = retry::forever(min_wait, max_wait);
-                    break refused;
+                    break;
                 }
                 Err(e) => {
                     metrics::counter!("ironlog_consumer_db_errors_total").increment(1);
@@ -133,28 +133,11 @@ pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized>(
                     }
                 }
             }
-        };
-        // An id another user's workout already has: kept in the dead-letter queue, never
-        // written over that workout.
-        for &i in &refused {
-            let (Some(event), Some(refused_tags)) = (events.get(i), tags.get_mut(i)) else {
-                continue;
-            };
-            tracing::warn!(id = %event.id, user = %event.user_id, "dead-lettering a workout whose id is another user's");
-            for tag in std::mem::take(refused_tags) {
-                if let Err(e) = source.reject(tag).await {
-                    return Stopped::Queue(e);
-                }
-                metrics::counter!("ironlog_consumer_dead_lettered_total").increment(1);
-            }
         }
-        let good: Vec<u64> = tags.into_iter().flatten().collect();
-        if good.is_empty() {
-            continue;
-        }
-        if let Err(e) = source.ack(&good).await {
+        let stored: Vec<u64> = tags.into_iter().flatten().collect();
+        if let Err(e) = source.ack(&stored).await {
             return Stopped::Queue(e);
         }
-        metrics::counter!("ironlog_consumer_persisted_total").increment(good.len() as u64);
+        metrics::counter!("ironlog_consumer_persisted_total").increment(stored.len() as u64);
     }
 }

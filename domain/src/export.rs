@@ -14,6 +14,26 @@ pub const CSV_HEADER: [&str; 8] = [
     "rpe",
 ];
 
+/// Characters that make a spreadsheet read a cell as a formula (CSV injection): `=`, `+`,
+/// `-`, `@`, and the tab and carriage return some of them skip before looking.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell as exported: one that a spreadsheet would run as a formula gets a leading
+/// apostrophe (shown as text, never evaluated), and so does one that already starts with an
+/// apostrophe, so that [`restore`] can undo exactly this and a round trip loses nothing.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(FORMULA_START) || cell.starts_with('\'') {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// The text cell [`neutralise`] was given.
+pub fn restore(cell: &str) -> &str {
+    cell.strip_prefix('\'').unwrap_or(cell)
+}
+
 /// Writing the export failed: never answered as a shorter or empty file.
 #[derive(Debug, thiserror::Error)]
 #[error("the CSV export could not be written")]
@@ -27,14 +47,34 @@ pub fn to_csv(workouts: &[WorkoutLogged], catalog: &Catalog) -> Result<String, E
     String::from_utf8(out).map_err(|e| ExportError(csv::Error::from(std::io::Error::other(e))))
 }
 
-/// Every set of `workouts` as CSV into `out`; the first failure stops it and is returned.
+/// Every set of `workouts` as CSV into `out`, header first; the first failure stops it and
+/// is returned.
 pub fn write_csv(
+    mut out: impl std::io::Write,
+    workouts: &[WorkoutLogged],
+    catalog: &Catalog,
+) -> Result<(), ExportError> {
+    write_csv_header(&mut out)?;
+    write_csv_rows(out, workouts, catalog)
+}
+
+/// The CSV's header line, for an export written a page at a time.
+pub fn write_csv_header(out: impl std::io::Write) -> Result<(), ExportError> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(CSV_HEADER)?;
+    writer.flush().map_err(csv::Error::from)?;
+    Ok(())
+}
+
+/// The rows of every set of `workouts`, without the header.
+pub fn write_csv_rows(
     out: impl std::io::Write,
     workouts: &[WorkoutLogged],
     catalog: &Catalog,
 ) -> Result<(), ExportError> {
-    let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(CSV_HEADER)?;
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(out);
     for w in workouts {
         let id = w.id.to_string();
         let at = w
@@ -46,8 +86,8 @@ pub fn write_csv(
                 writer.write_record([
                     id.as_str(),
                     at.as_str(),
-                    e.exercise.as_str(),
-                    name,
+                    &neutralise(e.exercise.as_str()),
+                    &neutralise(name),
                     &(i + 1).to_string(),
                     &s.weight_kg.to_string(),
                     &s.reps.to_string(),
@@ -63,6 +103,23 @@ pub fn write_csv(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn a_neutralised_cell_never_starts_a_formula_and_restores_exactly(cell in ".*") {
+            let out = neutralise(&cell);
+            proptest::prop_assert!(!out.starts_with(FORMULA_START));
+            proptest::prop_assert_eq!(restore(&out), cell.as_str());
+        }
+    }
+
+    #[test]
+    fn formula_payloads_are_neutralised() {
+        for payload in ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "'=1"] {
+            assert!(neutralise(payload).starts_with('\''), "{payload:?}");
+        }
+        assert_eq!(neutralise("Back squat"), "Back squat");
+    }
 
     /// A disk that fills after `room` bytes.
     struct Full {

@@ -287,6 +287,60 @@ fn the_csv_export_imports_back_to_the_same_sessions() {
 }
 
 #[test]
+fn formula_payloads_round_trip_and_never_start_a_cell_of_the_export() {
+    let payloads = [
+        "=HYPERLINK(\"http://evil.example\",\"x\")",
+        "+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(A1:A9)",
+        "'=already quoted",
+    ];
+    let mut strong = String::from("Date,Workout Name,Exercise Name,Set Order,Weight,Reps\n");
+    for (i, p) in payloads.iter().enumerate() {
+        strong.push_str(&format!(
+            "2024-01-0{} 10:00:00,Day,\"{}\",1,100,5\n",
+            i + 1,
+            p.replace('"', "\"\"")
+        ));
+    }
+    let import = parse(&strong, None, &Catalog::default(), &options()).unwrap();
+    assert!(import.rejected.is_empty(), "{:?}", import.rejected);
+    let names: Vec<&str> = import
+        .new_exercises
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    for p in payloads {
+        assert!(
+            names.contains(&p),
+            "{p:?} is an exercise of its own: {names:?}"
+        );
+    }
+    let catalog = Catalog::with_custom(import.new_exercises.clone());
+    let stored: Vec<WorkoutLogged> = import
+        .workouts
+        .iter()
+        .map(|w| WorkoutLogged::new(w.clone(), "u1", options().now))
+        .collect();
+    let csv = to_csv(&stored, &catalog).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    for record in reader.records() {
+        for cell in record.unwrap().iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a cell of the export starts a formula: {cell:?}"
+            );
+        }
+    }
+    let again = parse(&csv, None, &catalog, &options()).unwrap();
+    assert!(again.rejected.is_empty(), "{:?}", again.rejected);
+    assert_eq!(
+        again.workouts, import.workouts,
+        "lossless: same sessions, same ids"
+    );
+}
+
+#[test]
 fn a_summary_reads_as_sentences() {
     use domain::import::{Rejection, Summary};
     let summary = Summary {

@@ -237,15 +237,11 @@ pub async fn run(config: &DrillConfig) -> Result<bool> {
     );
     let servers: Vec<String> = stack.servers.iter().map(|s| s.base_url()).collect();
     let uri = stack.uri.clone();
-    let metrics_urls: Vec<String> = servers
+    let metrics_urls: Vec<String> = stack
+        .server_metrics_ports
         .iter()
-        .map(|s| format!("{s}/metrics"))
-        .chain(
-            stack
-                .consumer_metrics_ports
-                .iter()
-                .map(|p| format!("http://127.0.0.1:{p}/metrics")),
-        )
+        .chain(&stack.consumer_metrics_ports)
+        .map(|p| format!("http://127.0.0.1:{p}/metrics"))
         .collect();
 
     let load_config = LoadConfig {

@@ -30,6 +30,7 @@ impl Backend {
         match &config.mode {
             Mode::Embedded { data_dir } => {
                 let db = EmbeddedDb::open(data_dir)?;
+                crate::disk::spawn_watch(data_dir.clone(), shutdown.clone());
                 let store = db.store();
                 let mut source = db.source();
                 let worker_store = store.clone();

@@ -16,7 +16,9 @@ use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::proxy::{ProxyConfig, ProxyConfigError, DEFAULT_HEADER};
+use crate::importing::ImportCaps;
 use crate::limits::LimitConfig;
+use crate::serve::ConnectionLimits;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -42,6 +44,10 @@ pub struct Flags {
     /// Where to listen.
     #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
     site_addr: SocketAddr,
+    /// Where Prometheus metrics are served at /metrics (e.g. 0.0.0.0:9186 in a pod); unset:
+    /// not served. Never on the app's own address, which the public reaches.
+    #[arg(long, env = "IRONLOG_METRICS_ADDR")]
+    metrics_addr: Option<SocketAddr>,
     /// Embedded mode's data directory (store and queue in one redb file).
     #[arg(long, env = "IRONLOG_DATA_DIR", default_value = "./data")]
     data_dir: PathBuf,
@@ -56,15 +62,28 @@ pub struct Flags {
     /// Sign-ups and log-ins per client address per minute.
     #[arg(long, env = "IRONLOG_AUTH_PER_IP_PER_MINUTE", default_value_t = 30, value_parser = count())]
     auth_per_ip_per_minute: u32,
-    /// Log-ins per account per minute.
+    /// Log-ins per account from one client address per minute.
     #[arg(long, env = "IRONLOG_LOGIN_PER_ACCOUNT_PER_MINUTE", default_value_t = 10, value_parser = count())]
     login_per_account_per_minute: u32,
+    /// Log-ins per account from all addresses together per minute: a ceiling well above the
+    /// per-client limit, so a guesser at one address cannot lock the owner out.
+    #[arg(long, env = "IRONLOG_LOGIN_ACCOUNT_CEILING_PER_MINUTE", default_value_t = 100, value_parser = count())]
+    login_account_ceiling_per_minute: u32,
     /// Logged workouts per user per second, sustained.
     #[arg(long, env = "IRONLOG_WRITES_PER_SECOND", default_value_t = 10, value_parser = count())]
     writes_per_second: u32,
     /// Logged workouts a user may send at once.
     #[arg(long, env = "IRONLOG_WRITE_BURST", default_value_t = 100, value_parser = count())]
     write_burst: u32,
+    /// New sessions one import may bring; a larger file is refused whole.
+    #[arg(long, env = "IRONLOG_MAX_IMPORT_SESSIONS", default_value_t = 5_000, value_parser = count())]
+    max_import_sessions: u32,
+    /// Sessions one account's history may hold through imports.
+    #[arg(long, env = "IRONLOG_MAX_ACCOUNT_SESSIONS", default_value_t = 20_000, value_parser = count())]
+    max_account_sessions: u32,
+    /// Imported sessions per user per hour (each session is charged, not each file).
+    #[arg(long, env = "IRONLOG_IMPORT_SESSIONS_PER_HOUR", default_value_t = 10_000, value_parser = count())]
+    import_sessions_per_hour: u32,
     /// Seconds a validated session is trusted before the store is asked again: the bound on
     /// how long a log-out takes to reach the other servers.
     #[arg(long, env = "IRONLOG_SESSION_RECHECK_SECS", default_value_t = 30,
@@ -75,6 +94,24 @@ pub struct Flags {
     /// are: without this, the client is the TCP peer.
     #[arg(long, env = "IRONLOG_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
     trusted_proxies: Vec<IpNet>,
+    /// Open connections in all; more are closed at once (idle ones are closed first to make
+    /// room). The process's open-file limit must exceed it (checked at start).
+    #[arg(long, env = "IRONLOG_MAX_CONNECTIONS", default_value_t = 768,
+          value_parser = clap::value_parser!(u32).range(8..=1_000_000))]
+    max_connections: u32,
+    /// Open connections from one client address (trusted proxies are exempt).
+    #[arg(long, env = "IRONLOG_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 64, value_parser = count())]
+    max_connections_per_client: u32,
+    /// Seconds from a request's first byte to its complete head before the connection is
+    /// closed (slow or trickling clients).
+    #[arg(long, env = "IRONLOG_HEADER_READ_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    header_read_timeout_secs: u64,
+    /// Seconds a connection may sit idle (no request in progress, nothing received) before it
+    /// is closed.
+    #[arg(long, env = "IRONLOG_IDLE_TIMEOUT_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    idle_timeout_secs: u64,
     /// Trusted-proxy identity: the JWKS or PEM file of the keys the proxy signs identities with.
     #[arg(long, env = "IRONLOG_TRUSTED_PROXY_KEYS_FILE")]
     trusted_proxy_keys_file: Option<PathBuf>,
@@ -156,16 +193,19 @@ impl Mode {
 pub struct Config {
     pub mode: Mode,
     pub site_addr: SocketAddr,
+    pub metrics_addr: Option<SocketAddr>,
     /// How long a publish may wait for the broker's confirm before the API answers 503.
     pub publish_timeout: Duration,
     /// `IRONLOG_PUBLIC_URL` reduced to `scheme://host[:port]`.
     pub public_origin: Option<String>,
     pub limits: LimitConfig,
+    pub import_caps: ImportCaps,
     pub session_recheck: Duration,
     /// Peers whose forwarding headers name the client.
     pub trusted_proxies: Vec<IpNet>,
     /// Trusted-proxy identity mode, when `IRONLOG_TRUSTED_PROXY_KEYS_FILE` is set.
     pub trusted_proxy: Option<ProxyConfig>,
+    pub connections: ConnectionLimits,
 }
 
 fn nonzero(n: u32) -> NonZeroU32 {
@@ -232,17 +272,30 @@ impl Config {
         Ok(Self {
             mode,
             site_addr: f.site_addr,
+            metrics_addr: f.metrics_addr,
             publish_timeout: Duration::from_millis(f.publish_timeout_ms),
             public_origin: f.public_url,
             limits: LimitConfig {
                 auth_per_ip_per_minute: nonzero(f.auth_per_ip_per_minute),
                 login_per_account_per_minute: nonzero(f.login_per_account_per_minute),
+                login_account_ceiling_per_minute: nonzero(f.login_account_ceiling_per_minute),
                 writes_per_second: nonzero(f.writes_per_second),
                 write_burst: nonzero(f.write_burst),
+                import_sessions_per_hour: nonzero(f.import_sessions_per_hour),
+            },
+            import_caps: ImportCaps {
+                per_import: f.max_import_sessions as usize,
+                per_account: f.max_account_sessions as usize,
             },
             session_recheck: Duration::from_secs(f.session_recheck_secs),
             trusted_proxies: f.trusted_proxies,
             trusted_proxy,
+            connections: ConnectionLimits {
+                max_connections: f.max_connections as usize,
+                max_per_client: f.max_connections_per_client as usize,
+                header_read_timeout: Duration::from_secs(f.header_read_timeout_secs),
+                idle_timeout: Duration::from_secs(f.idle_timeout_secs),
+            },
         })
     }
 

@@ -38,6 +38,8 @@ pub enum ApiError {
         #[source]
         source: StoreError,
     },
+    #[error("this method is not served here")]
+    MethodNotAllowed,
     #[error("sign in first")]
     Unauthorized,
     #[error("email or password is incorrect")]
@@ -78,6 +80,7 @@ impl ApiError {
             ApiError::InvalidInput(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
             ApiError::InvalidQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Unavailable(_) | ApiError::Store { .. } | ApiError::Publish { .. } => {
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
             }

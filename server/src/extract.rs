@@ -19,9 +19,18 @@ pub const MAX_BODY: usize = 64 * 1024;
 
 /// Reads at most `MAX_BODY` bytes; a longer body is refused without reading the rest.
 pub async fn read_body(body: Body) -> Result<axum::body::Bytes, ApiError> {
-    axum::body::to_bytes(body, MAX_BODY)
+    read_at_most(body, MAX_BODY).await
+}
+
+/// Reads at most `max` bytes. A body announced longer (its Content-Length) is refused before
+/// a byte is read, so a client that asked `Expect: 100-continue` is told 413, not to go on.
+pub async fn read_at_most(body: Body, max: usize) -> Result<axum::body::Bytes, ApiError> {
+    if http_body::Body::size_hint(&body).lower() > max as u64 {
+        return Err(ApiError::TooLarge(max));
+    }
+    axum::body::to_bytes(body, max)
         .await
-        .map_err(|_| ApiError::TooLarge(MAX_BODY))
+        .map_err(|_| ApiError::TooLarge(max))
 }
 
 /// The body as JSON: at most `MAX_BODY` bytes (413), well-formed (400).

@@ -1,4 +1,6 @@
-//! `/healthz`, `/readyz`, `/metrics`.
+//! `/healthz` and `/readyz` on the app's port; `/metrics` on its own address
+//! (`IRONLOG_METRICS_ADDR`), since what it tells (routes, error rates, queue health) is for the
+//! operator, not for whoever can reach the site.
 
 use std::time::Duration;
 
@@ -7,6 +9,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
+use metrics_exporter_prometheus::PrometheusHandle;
 use serde_json::json;
 
 use crate::state::AppState;
@@ -15,7 +18,22 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+}
+
+/// `/metrics` alone, for the metrics listener.
+pub fn metrics_router(handle: PrometheusHandle) -> Router {
+    Router::new().route(
+        "/metrics",
+        get(move || {
+            let handle = handle.clone();
+            async move {
+                (
+                    [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                    handle.render(),
+                )
+            }
+        }),
+    )
 }
 
 /// The process is alive and serving.
@@ -43,12 +61,5 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             "queue": if queue { "connected" } else { "disconnected" },
             "store": if store { "ok" } else { "unreachable" },
         })),
-    )
-}
-
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
     )
 }

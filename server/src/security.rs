@@ -30,8 +30,12 @@ pub async fn headers(State(state): State<AppState>, mut req: Request, next: Next
     let nonce = Nonce::new();
     let csp = content_security_policy(nonce.as_inner());
     req.extensions_mut().insert(nonce);
+    let cacheable = cacheable(req.uri().path());
     let mut response = next.run(req).await;
     let h = response.headers_mut();
+    if !cacheable && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if let Ok(v) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
@@ -59,6 +63,60 @@ pub async fn headers(State(state): State<AppState>, mut req: Request, next: Next
         );
     }
     response
+}
+
+/// The methods the app serves; any other (CONNECT, TRACE, WebDAV's, made-up ones) is
+/// answered 405 before it reaches a handler. Leptos' fallback, for one, cannot take a
+/// CONNECT's authority-form target.
+const SERVED_METHODS: [Method; 7] = [
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PUT,
+    Method::PATCH,
+    Method::DELETE,
+    Method::OPTIONS,
+];
+
+pub async fn served_methods(req: Request, next: Next) -> Response {
+    if SERVED_METHODS.contains(req.method()) && req.uri().path().starts_with('/') {
+        return next.run(req).await;
+    }
+    let mut response = ApiError::MethodNotAllowed.into_response();
+    response.headers_mut().insert(
+        header::ALLOW,
+        HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
+    );
+    response
+}
+
+/// The largest body any route takes: the import, file and form fields around it.
+pub const LARGEST_BODY: u64 = crate::importing::MAX_IMPORT_BODY as u64 + 64 * 1024;
+
+/// Refuses a body announced (Content-Length) larger than any route takes, before a handler
+/// runs: a client that sent `Expect: 100-continue` hears 413 instead of being told to send
+/// it. Each route still enforces its own, smaller, limit as it reads.
+pub async fn announced_size(req: Request, next: Next) -> Response {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > LARGEST_BODY) {
+        return ApiError::TooLarge(LARGEST_BODY as usize).into_response();
+    }
+    next.run(req).await
+}
+
+/// Whether a response may be kept by caches: the built site's files (under `/pkg`, and the
+/// icons and manifest) may; pages and API answers, which are one person's data, may not.
+fn cacheable(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || path.starts_with("/icons/")
+        || matches!(
+            path.rsplit_once('.').map(|(_, ext)| ext),
+            Some("png" | "svg" | "ico" | "webmanifest" | "css" | "js" | "wasm" | "txt")
+        )
 }
 
 /// scheme://host[:port] of an absolute URL.

@@ -22,8 +22,10 @@ use crate::auth::service::Auth;
 use crate::auth::session::{SessionConfig, Sessions};
 use crate::backend::Backend;
 use crate::config::Config;
+use crate::importing::ImportJobs;
 use crate::limits::Limits;
 use crate::routes;
+use crate::serve::{self, ConnectionLimits};
 use crate::state::AppState;
 
 /// Seconds, for the latency histograms: fine below 10 ms where the targets are.
@@ -89,7 +91,10 @@ fn check_site(options: &LeptosOptions, release: bool) -> Result<(), UnsplitSite>
 /// A built server, listening, not yet serving.
 pub struct Application {
     listener: TcpListener,
+    metrics: Option<(TcpListener, PrometheusHandle)>,
     router: Router,
+    connections: ConnectionLimits,
+    trusted_proxies: Arc<[ipnet::IpNet]>,
     mode: String,
     worker: Option<JoinHandle<()>>,
     shutdown: CancellationToken,
@@ -104,6 +109,8 @@ impl Application {
             leptos_options.output_name = "ironlog".into();
         }
         check_site(&leptos_options, !cfg!(debug_assertions))?;
+        let files = serve::raise_file_limit(&config.connections)?;
+        tracing::debug!(files, "open-file limit");
         let shutdown = CancellationToken::new();
         let backend = Backend::start(&config, shutdown.child_token()).await?;
         // One hash per core at a time; the rest wait their turn.
@@ -117,6 +124,15 @@ impl Application {
             }
             None => None,
         };
+        let metrics = metrics_handle()?;
+        let metrics_listener = match config.metrics_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding the metrics address {addr}"))?,
+            ),
+            None => None,
+        };
         let listener = TcpListener::bind(config.site_addr)
             .await
             .with_context(|| format!("binding {}", config.site_addr))?;
@@ -125,7 +141,6 @@ impl Application {
             leptos_options,
             publisher: backend.publisher.clone(),
             training: Training::new(backend.store.clone(), backend.profiles.clone()),
-            metrics: metrics_handle()?,
             auth: Auth {
                 accounts: backend.accounts.clone(),
                 sessions: Arc::new(Sessions::new(
@@ -146,11 +161,16 @@ impl Application {
             },
             public_origin: config.public_origin.clone(),
             limits: Arc::new(Limits::new(config.limits)),
+            import_caps: config.import_caps,
+            imports: ImportJobs::default(),
             trusted_proxies: config.trusted_proxies.clone().into(),
         };
         state.limits.spawn_cleanup(Duration::from_secs(60));
         Ok(Self {
             listener,
+            metrics: metrics_listener.map(|l| (l, metrics)),
+            connections: config.connections,
+            trusted_proxies: config.trusted_proxies.clone().into(),
             router: routes::router(state),
             mode: config.mode.describe(),
             worker: backend.worker,
@@ -171,17 +191,29 @@ impl Application {
         let addr = self.local_addr().context("the bound address")?;
         tracing::info!(mode = %self.mode, "Ironlog listening on http://{addr}");
         let shutdown = self.shutdown.clone();
-        let serving = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        tokio::spawn(async move {
             stop.await;
             shutdown.cancel();
         });
-        serving.await.context("serving HTTP")?;
-        self.shutdown.cancel();
+        if let Some((listener, handle)) = self.metrics {
+            let addr = listener.local_addr().context("the metrics address")?;
+            tracing::info!("metrics on http://{addr}/metrics");
+            tokio::spawn(serve::serve(
+                listener,
+                crate::ops::metrics_router(handle),
+                ConnectionLimits::default(),
+                Arc::from(Vec::new()),
+                self.shutdown.clone(),
+            ));
+        }
+        serve::serve(
+            self.listener,
+            self.router,
+            self.connections,
+            self.trusted_proxies,
+            self.shutdown.clone(),
+        )
+        .await;
         if let Some(worker) = self.worker {
             let _ = tokio::time::timeout(Duration::from_secs(10), worker).await;
         }

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use ipnet::IpNet;
 use leptos::prelude::LeptosOptions;
-use metrics_exporter_prometheus::PrometheusHandle;
 use service::{Publisher, Training};
 
 use crate::auth::service::Auth;
+use crate::importing::{ImportCaps, ImportJobs};
 use crate::limits::Limits;
 
 #[derive(Clone)]
@@ -17,9 +17,11 @@ pub struct AppState {
     pub publisher: Arc<dyn Publisher>,
     /// Profiles, history and plans, for the pages and the JSON API alike.
     pub training: Training,
-    pub metrics: PrometheusHandle,
     pub auth: Auth,
     pub limits: Arc<Limits>,
+    pub import_caps: ImportCaps,
+    /// Each user's running or last import.
+    pub imports: ImportJobs,
     /// `scheme://host[:port]` the site is served at, when configured: cross-site checks
     /// compare against it instead of the request's Host.
     pub public_origin: Option<String>,

@@ -19,11 +19,11 @@ pub trait WorkoutStore: Send + Sync + 'static {
     /// Creates what the store needs to answer queries fast; safe to call on every start.
     async fn ensure_indexes(&self) -> Result<(), StoreError>;
 
-    /// Inserts or replaces each event by its id, durably. Writing the same event twice leaves
-    /// one record. An id belongs to the user who stored it first: an event whose id is stored
-    /// for another user never replaces that workout. Such events are not written, and their
-    /// positions in `events` are returned (ascending) for the caller to set aside.
-    async fn upsert(&self, events: &[WorkoutLogged]) -> Result<Vec<usize>, StoreError>;
+    /// Inserts or replaces each event by its key, durably: the user and the workout id
+    /// together, so ids are scoped per user. Writing the same event twice leaves one record;
+    /// two users' workouts with one id are two records, neither aware of the other (an id
+    /// tells nothing about anyone else's history).
+    async fn upsert(&self, events: &[WorkoutLogged]) -> Result<(), StoreError>;
 
     async fn get(&self, user_id: &str, id: Uuid) -> Result<Option<WorkoutLogged>, StoreError>;
 

@@ -63,6 +63,8 @@ pub struct Stack {
     pub consumers: Vec<Consumer>,
     /// Where each consumer serves `/metrics`.
     pub consumer_metrics_ports: Vec<u16>,
+    /// Where each server serves `/metrics` (never on its app port).
+    pub server_metrics_ports: Vec<u16>,
     pub mongo: Secantus,
     pub broker: RabbitMq,
     /// The database URI the consumers and servers use.
@@ -79,14 +81,19 @@ impl Stack {
             servers: Vec::new(),
             consumers: Vec::new(),
             consumer_metrics_ports: Vec::new(),
+            server_metrics_ports: Vec::new(),
             mongo,
             broker,
             uri: uri.clone(),
         };
         // The first server declares the quorum queue, now that every node is in the cluster.
         for _ in 0..config.servers {
-            let mut env: Vec<(&str, String)> =
-                vec![("AMQP_URL", amqp.clone()), ("MONGODB_URI", uri.clone())];
+            let metrics = free_port()?;
+            let mut env: Vec<(&str, String)> = vec![
+                ("AMQP_URL", amqp.clone()),
+                ("MONGODB_URI", uri.clone()),
+                ("IRONLOG_METRICS_ADDR", format!("127.0.0.1:{metrics}")),
+            ];
             env.extend(
                 config
                     .server_env
@@ -97,6 +104,7 @@ impl Stack {
             wait_for_http(server.port, "/readyz", Duration::from_secs(30))
                 .with_context(|| format!("server not ready\n{}", server.proc.tail(20)))?;
             stack.servers.push(server);
+            stack.server_metrics_ports.push(metrics);
         }
         for i in 0..config.consumers {
             let metrics = free_port()?;

@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use redb::{Database, ReadableTable, TableDefinition};
+use redb::{ReadableTable, TableDefinition};
+
+use super::handle::{store_err, Db};
 use serde::de::DeserializeOwned;
 
 use domain::profile::Profile;
@@ -23,18 +25,13 @@ pub(crate) const SESSIONS_BY_USER: TableDefinition<(&str, &str), ()> =
 
 #[derive(Clone)]
 pub struct EmbeddedAccounts {
-    pub(crate) db: Arc<Database>,
+    pub(crate) db: Arc<Db>,
 }
 
-/// redb fails only when the disk or the file does: nothing a retry fixes.
+/// redb fails only when the disk or the file does: an I/O failure passes once the file is
+/// reopened, anything else will not.
 fn err(e: impl Into<service::BoxError>) -> StoreError {
-    StoreError::rejected(e)
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(f).await.map_err(err)?
+    store_err(e)
 }
 
 fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
@@ -47,42 +44,43 @@ impl EmbeddedAccounts {
         table: TableDefinition<'static, &'static str, &'static [u8]>,
         key: String,
     ) -> Result<Option<T>, StoreError> {
-        let db = self.db.clone();
-        blocking(move || {
-            let txn = db.begin_read().map_err(err)?;
-            let table = txn.open_table(table).map_err(err)?;
-            let found = table.get(key.as_str()).map_err(err)?;
-            found.map(|v| decode(&key, v.value())).transpose()
-        })
-        .await
+        self.db
+            .run::<_, StoreError>(move |db| {
+                let txn = db.begin_read().map_err(err)?;
+                let table = txn.open_table(table).map_err(err)?;
+                let found = table.get(key.as_str()).map_err(err)?;
+                found.map(|v| decode(&key, v.value())).transpose()
+            })
+            .await
     }
 }
 
 #[async_trait]
 impl AccountStore for EmbeddedAccounts {
     async fn create_account(&self, account: &Account) -> Result<(), AccountError> {
-        let db = self.db.clone();
         let account = account.clone();
-        let created = blocking(move || {
-            let txn = db.begin_write().map_err(err)?;
-            {
-                let mut emails = txn.open_table(EMAILS).map_err(err)?;
-                if emails.get(account.email.as_str()).map_err(err)?.is_some() {
-                    return Ok(false);
+        let created = self
+            .db
+            .run::<_, StoreError>(move |db| {
+                let txn = db.begin_write().map_err(err)?;
+                {
+                    let mut emails = txn.open_table(EMAILS).map_err(err)?;
+                    if emails.get(account.email.as_str()).map_err(err)?.is_some() {
+                        return Ok(false);
+                    }
+                    emails
+                        .insert(account.email.as_str(), account.id.as_str())
+                        .map_err(err)?;
+                    let body = serde_json::to_vec(&account).map_err(err)?;
+                    txn.open_table(ACCOUNTS)
+                        .map_err(err)?
+                        .insert(account.id.as_str(), body.as_slice())
+                        .map_err(err)?;
                 }
-                emails
-                    .insert(account.email.as_str(), account.id.as_str())
-                    .map_err(err)?;
-                let body = serde_json::to_vec(&account).map_err(err)?;
-                txn.open_table(ACCOUNTS)
-                    .map_err(err)?
-                    .insert(account.id.as_str(), body.as_slice())
-                    .map_err(err)?;
-            }
-            txn.commit().map_err(err)?;
-            Ok(true)
-        })
-        .await?;
+                txn.commit().map_err(err)?;
+                Ok(true)
+            })
+            .await?;
         if created {
             Ok(())
         } else {
@@ -91,18 +89,19 @@ impl AccountStore for EmbeddedAccounts {
     }
 
     async fn account_by_email(&self, email: &str) -> Result<Option<Account>, StoreError> {
-        let db = self.db.clone();
         let email = email.to_owned();
-        let id = blocking(move || {
-            let txn = db.begin_read().map_err(err)?;
-            let emails = txn.open_table(EMAILS).map_err(err)?;
-            let id = emails
-                .get(email.as_str())
-                .map_err(err)?
-                .map(|v| v.value().to_owned());
-            Ok(id)
-        })
-        .await?;
+        let id = self
+            .db
+            .run::<_, StoreError>(move |db| {
+                let txn = db.begin_read().map_err(err)?;
+                let emails = txn.open_table(EMAILS).map_err(err)?;
+                let id = emails
+                    .get(email.as_str())
+                    .map_err(err)?
+                    .map(|v| v.value().to_owned());
+                Ok(id)
+            })
+            .await?;
         match id {
             Some(id) => self.account(&id).await,
             None => Ok(None),
@@ -114,64 +113,64 @@ impl AccountStore for EmbeddedAccounts {
     }
 
     async fn set_password(&self, id: &str, password_hash: &str) -> Result<(), StoreError> {
-        let db = self.db.clone();
         let (id, hash) = (id.to_owned(), password_hash.to_owned());
-        blocking(move || {
-            let txn = db.begin_write().map_err(err)?;
-            {
-                let mut accounts = txn.open_table(ACCOUNTS).map_err(err)?;
-                let mut account: Account = match accounts.get(id.as_str()).map_err(err)? {
-                    Some(v) => decode(&id, v.value())?,
-                    None => return Err(err(format!("no account {id}"))),
-                };
-                account.password_hash = hash;
-                let body = serde_json::to_vec(&account).map_err(err)?;
-                accounts.insert(id.as_str(), body.as_slice()).map_err(err)?;
-                let mut by_user = txn.open_table(SESSIONS_BY_USER).map_err(err)?;
-                let mut sessions = txn.open_table(SESSIONS).map_err(err)?;
-                let ids: Vec<String> = by_user
-                    .range((id.as_str(), "")..)
-                    .map_err(err)?
-                    .map_while(|entry| {
-                        let (key, _) = entry.ok()?;
-                        let (user, session) = key.value();
-                        (user == id).then(|| session.to_owned())
-                    })
-                    .collect();
-                for session in &ids {
-                    sessions.remove(session.as_str()).map_err(err)?;
-                    by_user
-                        .remove((id.as_str(), session.as_str()))
-                        .map_err(err)?;
+        self.db
+            .run::<_, StoreError>(move |db| {
+                let txn = db.begin_write().map_err(err)?;
+                {
+                    let mut accounts = txn.open_table(ACCOUNTS).map_err(err)?;
+                    let mut account: Account = match accounts.get(id.as_str()).map_err(err)? {
+                        Some(v) => decode(&id, v.value())?,
+                        None => return Err(err(format!("no account {id}"))),
+                    };
+                    account.password_hash = hash;
+                    let body = serde_json::to_vec(&account).map_err(err)?;
+                    accounts.insert(id.as_str(), body.as_slice()).map_err(err)?;
+                    let mut by_user = txn.open_table(SESSIONS_BY_USER).map_err(err)?;
+                    let mut sessions = txn.open_table(SESSIONS).map_err(err)?;
+                    let ids: Vec<String> = by_user
+                        .range((id.as_str(), "")..)
+                        .map_err(err)?
+                        .map_while(|entry| {
+                            let (key, _) = entry.ok()?;
+                            let (user, session) = key.value();
+                            (user == id).then(|| session.to_owned())
+                        })
+                        .collect();
+                    for session in &ids {
+                        sessions.remove(session.as_str()).map_err(err)?;
+                        by_user
+                            .remove((id.as_str(), session.as_str()))
+                            .map_err(err)?;
+                    }
                 }
-            }
-            txn.commit().map_err(err)
-        })
-        .await
+                txn.commit().map_err(err)
+            })
+            .await
     }
 }
 
 #[async_trait]
 impl SessionStore for EmbeddedAccounts {
     async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
-        let db = self.db.clone();
         let session = session.clone();
-        blocking(move || {
-            let txn = db.begin_write().map_err(err)?;
-            {
-                let body = serde_json::to_vec(&session).map_err(err)?;
-                txn.open_table(SESSIONS)
-                    .map_err(err)?
-                    .insert(session.id.as_str(), body.as_slice())
-                    .map_err(err)?;
-                txn.open_table(SESSIONS_BY_USER)
-                    .map_err(err)?
-                    .insert((session.user_id.as_str(), session.id.as_str()), ())
-                    .map_err(err)?;
-            }
-            txn.commit().map_err(err)
-        })
-        .await
+        self.db
+            .run::<_, StoreError>(move |db| {
+                let txn = db.begin_write().map_err(err)?;
+                {
+                    let body = serde_json::to_vec(&session).map_err(err)?;
+                    txn.open_table(SESSIONS)
+                        .map_err(err)?
+                        .insert(session.id.as_str(), body.as_slice())
+                        .map_err(err)?;
+                    txn.open_table(SESSIONS_BY_USER)
+                        .map_err(err)?
+                        .insert((session.user_id.as_str(), session.id.as_str()), ())
+                        .map_err(err)?;
+                }
+                txn.commit().map_err(err)
+            })
+            .await
     }
 
     async fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
@@ -179,27 +178,27 @@ impl SessionStore for EmbeddedAccounts {
     }
 
     async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
-        let db = self.db.clone();
         let id = id.to_owned();
-        blocking(move || {
-            let txn = db.begin_write().map_err(err)?;
-            {
-                let mut sessions = txn.open_table(SESSIONS).map_err(err)?;
-                let removed: Option<Session> = sessions
-                    .remove(id.as_str())
-                    .map_err(err)?
-                    .map(|v| decode(&id, v.value()))
-                    .transpose()?;
-                if let Some(s) = removed {
-                    txn.open_table(SESSIONS_BY_USER)
+        self.db
+            .run::<_, StoreError>(move |db| {
+                let txn = db.begin_write().map_err(err)?;
+                {
+                    let mut sessions = txn.open_table(SESSIONS).map_err(err)?;
+                    let removed: Option<Session> = sessions
+                        .remove(id.as_str())
                         .map_err(err)?
-                        .remove((s.user_id.as_str(), id.as_str()))
-                        .map_err(err)?;
+                        .map(|v| decode(&id, v.value()))
+                        .transpose()?;
+                    if let Some(s) = removed {
+                        txn.open_table(SESSIONS_BY_USER)
+                            .map_err(err)?
+                            .remove((s.user_id.as_str(), id.as_str()))
+                            .map_err(err)?;
+                    }
                 }
-            }
-            txn.commit().map_err(err)
-        })
-        .await
+                txn.commit().map_err(err)
+            })
+            .await
     }
 }
 
@@ -210,17 +209,17 @@ impl ProfileStore for EmbeddedAccounts {
     }
 
     async fn put_profile(&self, user_id: &str, profile: &Profile) -> Result<(), StoreError> {
-        let db = self.db.clone();
         let id = user_id.to_owned();
         let body = serde_json::to_vec(profile).map_err(err)?;
-        blocking(move || {
-            let txn = db.begin_write().map_err(err)?;
-            txn.open_table(PROFILES)
-                .map_err(err)?
-                .insert(id.as_str(), body.as_slice())
-                .map_err(err)?;
-            txn.commit().map_err(err)
-        })
-        .await
+        self.db
+            .run::<_, StoreError>(move |db| {
+                let txn = db.begin_write().map_err(err)?;
+                txn.open_table(PROFILES)
+                    .map_err(err)?
+                    .insert(id.as_str(), body.as_slice())
+                    .map_err(err)?;
+                txn.commit().map_err(err)
+            })
+            .await
     }
 }

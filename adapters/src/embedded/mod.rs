@@ -19,10 +19,16 @@ use service::{
 };
 
 use accounts::EmbeddedAccounts;
+use handle::{store_err, Db};
 
 mod accounts;
+mod handle;
 
-const WORKOUTS: TableDefinition<&str, &[u8]> = TableDefinition::new("workouts");
+/// (user_id, workout id) → the event as JSON: workout ids are scoped per user.
+const WORKOUTS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("user_workouts");
+/// The layout before ids were scoped per user (workout id → event); moved into [`WORKOUTS`]
+/// when the database is opened.
+const LEGACY_WORKOUTS: TableDefinition<&str, &[u8]> = TableDefinition::new("workouts");
 /// (user_id, performed_at millis, id) → (): the history index, scanned backwards.
 const BY_USER: TableDefinition<(&str, i64, &str), ()> = TableDefinition::new("workouts_by_user");
 const QUEUE: TableDefinition<u64, &[u8]> = TableDefinition::new("queue");
@@ -53,7 +59,7 @@ fn db_err(e: impl Into<BoxError>) -> BoxError {
 /// The embedded database: open once, then hand out the store, publisher and source.
 #[derive(Clone)]
 pub struct EmbeddedDb {
-    db: Arc<Database>,
+    db: Arc<Db>,
     published: Arc<Notify>,
 }
 
@@ -94,8 +100,9 @@ impl EmbeddedDb {
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
         }
         txn.commit().map_err(|e| EmbeddedError::Db(db_err(e)))?;
+        migrate_legacy_workouts(&db).map_err(EmbeddedError::Db)?;
         Ok(Self {
-            db: Arc::new(db),
+            db: Arc::new(Db::new(path, db)),
             published: Arc::new(Notify::new()),
         })
     }
@@ -130,47 +137,67 @@ impl EmbeddedDb {
 
     /// Messages waiting in the queue (not yet acknowledged).
     pub async fn queue_depth(&self) -> Result<u64, QueueError> {
-        let db = self.db.clone();
-        blocking(move || {
-            let txn = db.begin_read().map_err(db_err)?;
-            let len = txn
-                .open_table(QUEUE)
-                .map_err(db_err)?
-                .len()
-                .map_err(db_err)?;
-            Ok(len)
-        })
-        .await
-        .map_err(QueueError::Broker)
+        self.db
+            .run::<_, BoxError>(move |db| {
+                let txn = db.begin_read().map_err(db_err)?;
+                let len = txn
+                    .open_table(QUEUE)
+                    .map_err(db_err)?
+                    .len()
+                    .map_err(db_err)?;
+                Ok(len)
+            })
+            .await
+            .map_err(QueueError::Broker)
     }
 
     /// The bodies of dead-lettered messages, oldest first.
     pub async fn dead_letters(&self) -> Result<Vec<Vec<u8>>, QueueError> {
-        let db = self.db.clone();
-        blocking(move || {
-            let txn = db.begin_read().map_err(db_err)?;
-            let table = txn.open_table(DEAD).map_err(db_err)?;
-            let mut out = Vec::new();
-            for row in table.iter().map_err(db_err)? {
-                let (_, v) = row.map_err(db_err)?;
-                out.push(v.value().to_vec());
-            }
-            Ok(out)
-        })
-        .await
-        .map_err(QueueError::Broker)
+        self.db
+            .run::<_, BoxError>(move |db| {
+                let txn = db.begin_read().map_err(db_err)?;
+                let table = txn.open_table(DEAD).map_err(db_err)?;
+                let mut out = Vec::new();
+                for row in table.iter().map_err(db_err)? {
+                    let (_, v) = row.map_err(db_err)?;
+                    out.push(v.value().to_vec());
+                }
+                Ok(out)
+            })
+            .await
+            .map_err(QueueError::Broker)
     }
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, BoxError> + Send + 'static,
-) -> Result<T, BoxError> {
-    tokio::task::spawn_blocking(f).await.map_err(db_err)?
+/// Moves workouts stored under their id alone to the (user, id) key, in one transaction, and
+/// drops the old table: after it, every workout is where [`EmbeddedStore`] reads.
+fn migrate_legacy_workouts(db: &Database) -> Result<(), BoxError> {
+    let txn = db.begin_write().map_err(db_err)?;
+    let moved = {
+        let legacy = txn.open_table(LEGACY_WORKOUTS).map_err(db_err)?;
+        let mut workouts = txn.open_table(WORKOUTS).map_err(db_err)?;
+        let mut moved = 0u64;
+        for row in legacy.iter().map_err(db_err)? {
+            let (id, body) = row.map_err(db_err)?;
+            let event = decode_record(id.value(), body.value()).map_err(db_err)?;
+            workouts
+                .insert((event.user_id.as_str(), id.value()), body.value())
+                .map_err(db_err)?;
+            moved += 1;
+        }
+        moved
+    };
+    txn.delete_table(LEGACY_WORKOUTS).map_err(db_err)?;
+    txn.commit().map_err(db_err)?;
+    if moved > 0 {
+        tracing::info!(moved, "workouts moved to keys scoped per user");
+    }
+    Ok(())
 }
 
 #[derive(Clone)]
 pub struct EmbeddedStore {
-    db: Arc<Database>,
+    db: Arc<Db>,
 }
 
 #[async_trait]
@@ -180,67 +207,59 @@ impl WorkoutStore for EmbeddedStore {
         Ok(())
     }
 
-    async fn upsert(&self, events: &[WorkoutLogged]) -> Result<Vec<usize>, StoreError> {
-        let db = self.db.clone();
+    async fn upsert(&self, events: &[WorkoutLogged]) -> Result<(), StoreError> {
         let events = events.to_vec();
-        blocking(move || {
-            let mut refused = Vec::new();
-            let txn = db.begin_write().map_err(db_err)?;
-            {
-                let mut workouts = txn.open_table(WORKOUTS).map_err(db_err)?;
-                let mut by_user = txn.open_table(BY_USER).map_err(db_err)?;
-                for (position, event) in events.iter().enumerate() {
-                    let id = event.id.to_string();
-                    let previous = workouts
-                        .get(id.as_str())
-                        .map_err(db_err)?
-                        .and_then(|old| serde_json::from_slice::<WorkoutLogged>(old.value()).ok());
-                    if let Some(old) = previous {
-                        // The id is someone else's: never replace their workout.
-                        if old.user_id != event.user_id {
-                            refused.push(position);
-                            continue;
+        self.db
+            .run::<_, BoxError>(move |db| {
+                let txn = db.begin_write().map_err(db_err)?;
+                {
+                    let mut workouts = txn.open_table(WORKOUTS).map_err(db_err)?;
+                    let mut by_user = txn.open_table(BY_USER).map_err(db_err)?;
+                    for event in &events {
+                        let id = event.id.to_string();
+                        let user = event.user_id.as_str();
+                        let previous =
+                            workouts
+                                .get((user, id.as_str()))
+                                .map_err(db_err)?
+                                .and_then(|old| {
+                                    serde_json::from_slice::<WorkoutLogged>(old.value()).ok()
+                                });
+                        if let Some(old) = previous {
+                            let old_key = (user, old.performed_at.timestamp_millis(), id.as_str());
+                            by_user.remove(old_key).map_err(db_err)?;
                         }
-                        let old_key = (
-                            old.user_id.as_str(),
-                            old.performed_at.timestamp_millis(),
-                            id.as_str(),
-                        );
-                        by_user.remove(old_key).map_err(db_err)?;
+                        let body = serde_json::to_vec(event).map_err(db_err)?;
+                        workouts
+                            .insert((user, id.as_str()), body.as_slice())
+                            .map_err(db_err)?;
+                        let key = (user, event.performed_at.timestamp_millis(), id.as_str());
+                        by_user.insert(key, ()).map_err(db_err)?;
                     }
-                    let body = serde_json::to_vec(event).map_err(db_err)?;
-                    workouts
-                        .insert(id.as_str(), body.as_slice())
-                        .map_err(db_err)?;
-                    let key = (
-                        event.user_id.as_str(),
-                        event.performed_at.timestamp_millis(),
-                        id.as_str(),
-                    );
-                    by_user.insert(key, ()).map_err(db_err)?;
                 }
-            }
-            txn.commit().map_err(db_err)?;
-            Ok(refused)
-        })
-        .await
-        .map_err(StoreError::Rejected)
+                txn.commit().map_err(db_err)
+            })
+            .await
+            .map_err(store_err)
     }
 
     async fn get(&self, user_id: &str, id: Uuid) -> Result<Option<WorkoutLogged>, StoreError> {
-        let db = self.db.clone();
         let user_id = user_id.to_owned();
-        let found = blocking(move || {
-            let txn = db.begin_read().map_err(db_err)?;
-            let table = txn.open_table(WORKOUTS).map_err(db_err)?;
-            let row = table.get(id.to_string().as_str()).map_err(db_err)?;
-            Ok(row.map(|v| v.value().to_vec()))
-        })
-        .await
-        .map_err(StoreError::Rejected)?;
-        let Some(bytes) = found else { return Ok(None) };
-        let event = decode_record(&id.to_string(), &bytes)?;
-        Ok((event.user_id == user_id).then_some(event))
+        let found = self
+            .db
+            .run::<_, BoxError>(move |db| {
+                let txn = db.begin_read().map_err(db_err)?;
+                let table = txn.open_table(WORKOUTS).map_err(db_err)?;
+                let row = table
+                    .get((user_id.as_str(), id.to_string().as_str()))
+                    .map_err(db_err)?;
+                Ok(row.map(|v| v.value().to_vec()))
+            })
+            .await
+            .map_err(store_err)?;
+        found
+            .map(|bytes| decode_record(&id.to_string(), &bytes))
+            .transpose()
     }
 
     async fn list(
@@ -249,39 +268,43 @@ impl WorkoutStore for EmbeddedStore {
         limit: usize,
         before: Option<Cursor>,
     ) -> Result<Page, StoreError> {
-        let db = self.db.clone();
         let user_id = user_id.to_owned();
-        let rows = blocking(move || {
-            let txn = db.begin_read().map_err(db_err)?;
-            let index = txn.open_table(BY_USER).map_err(db_err)?;
-            let workouts = txn.open_table(WORKOUTS).map_err(db_err)?;
-            let upper_id = before.map(|c| c.id.to_string());
-            let upper = match (&before, &upper_id) {
-                (Some(c), Some(id)) => (
-                    user_id.as_str(),
-                    c.performed_at.timestamp_millis(),
-                    id.as_str(),
-                ),
-                _ => (user_id.as_str(), i64::MAX, ""),
-            };
-            let lower = (user_id.as_str(), i64::MIN, "");
-            let mut out = Vec::with_capacity(limit + 1);
-            for row in index
-                .range(lower..upper)
-                .map_err(db_err)?
-                .rev()
-                .take(limit + 1)
-            {
-                let (key, _) = row.map_err(db_err)?;
-                let id = key.value().2.to_owned();
-                if let Some(body) = workouts.get(id.as_str()).map_err(db_err)? {
-                    out.push((id, body.value().to_vec()));
+        let rows = self
+            .db
+            .run::<_, BoxError>(move |db| {
+                let txn = db.begin_read().map_err(db_err)?;
+                let index = txn.open_table(BY_USER).map_err(db_err)?;
+                let workouts = txn.open_table(WORKOUTS).map_err(db_err)?;
+                let upper_id = before.map(|c| c.id.to_string());
+                let upper = match (&before, &upper_id) {
+                    (Some(c), Some(id)) => (
+                        user_id.as_str(),
+                        c.performed_at.timestamp_millis(),
+                        id.as_str(),
+                    ),
+                    _ => (user_id.as_str(), i64::MAX, ""),
+                };
+                let lower = (user_id.as_str(), i64::MIN, "");
+                let mut out = Vec::with_capacity(limit + 1);
+                for row in index
+                    .range(lower..upper)
+                    .map_err(db_err)?
+                    .rev()
+                    .take(limit + 1)
+                {
+                    let (key, _) = row.map_err(db_err)?;
+                    let id = key.value().2.to_owned();
+                    if let Some(body) = workouts
+                        .get((user_id.as_str(), id.as_str()))
+                        .map_err(db_err)?
+                    {
+                        out.push((id, body.value().to_vec()));
+                    }
                 }
-            }
-            Ok(out)
-        })
-        .await
-        .map_err(StoreError::Rejected)?;
+                Ok(out)
+            })
+            .await
+            .map_err(store_err)?;
         let items = rows
             .iter()
             .map(|(id, bytes)| decode_record(id, bytes))
@@ -290,10 +313,10 @@ impl WorkoutStore for EmbeddedStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        let db = self.db.clone();
-        blocking(move || db.begin_read().map(|_| ()).map_err(db_err))
+        self.db
+            .run(|db| db.begin_read().map(|_| ()).map_err(db_err))
             .await
-            .map_err(StoreError::Rejected)
+            .map_err(store_err)
     }
 }
 
@@ -303,39 +326,41 @@ fn decode_record(id: &str, bytes: &[u8]) -> Result<WorkoutLogged, StoreError> {
 
 #[derive(Clone)]
 pub struct EmbeddedPublisher {
-    db: Arc<Database>,
+    db: Arc<Db>,
     published: Arc<Notify>,
 }
 
 #[async_trait]
 impl Publisher for EmbeddedPublisher {
     async fn publish_bytes(&self, _message_id: &str, body: Vec<u8>) -> Result<(), PublishError> {
-        let db = self.db.clone();
-        blocking(move || {
-            let txn = db.begin_write().map_err(db_err)?;
-            {
-                let mut meta = txn.open_table(META).map_err(db_err)?;
-                let seq = meta.get(NEXT_SEQ).map_err(db_err)?.map_or(0, |v| v.value());
-                meta.insert(NEXT_SEQ, seq + 1).map_err(db_err)?;
-                let mut queue = txn.open_table(QUEUE).map_err(db_err)?;
-                queue.insert(seq, body.as_slice()).map_err(db_err)?;
-            }
-            // Commit is durable (fsync) before the caller may answer 202.
-            txn.commit().map_err(db_err)
-        })
-        .await
-        .map_err(PublishError::Broker)?;
+        self.db
+            .run::<_, BoxError>(move |db| {
+                let txn = db.begin_write().map_err(db_err)?;
+                {
+                    let mut meta = txn.open_table(META).map_err(db_err)?;
+                    let seq = meta.get(NEXT_SEQ).map_err(db_err)?.map_or(0, |v| v.value());
+                    meta.insert(NEXT_SEQ, seq + 1).map_err(db_err)?;
+                    let mut queue = txn.open_table(QUEUE).map_err(db_err)?;
+                    queue.insert(seq, body.as_slice()).map_err(db_err)?;
+                }
+                // Commit is durable (fsync) before the caller may answer 202.
+                txn.commit().map_err(db_err)
+            })
+            .await
+            .map_err(PublishError::Broker)?;
         self.published.notify_one();
         Ok(())
     }
 
+    /// False while the file is broken by an I/O error and cannot be reopened yet (a full
+    /// disk): readiness says so, instead of answering ready to writes that would all fail.
     fn is_connected(&self) -> bool {
-        true
+        self.db.is_usable()
     }
 }
 
 pub struct EmbeddedSource {
-    db: Arc<Database>,
+    db: Arc<Db>,
     published: Arc<Notify>,
     /// Messages below this key were delivered in this process; a restart delivers all again.
     next_key: u64,
@@ -348,25 +373,26 @@ const IDLE_POLL: Duration = Duration::from_millis(500);
 impl EventSource for EmbeddedSource {
     async fn next_batch(&mut self, max: usize) -> Result<Vec<Delivery>, QueueError> {
         loop {
-            let db = self.db.clone();
             let from = self.next_key;
             let max = max.max(1);
-            let rows = blocking(move || {
-                let txn = db.begin_read().map_err(db_err)?;
-                let queue = txn.open_table(QUEUE).map_err(db_err)?;
-                let mut out = Vec::new();
-                for row in queue.range(from..).map_err(db_err)?.take(max) {
-                    let (k, v) = row.map_err(db_err)?;
-                    out.push(Delivery {
-                        tag: k.value(),
-                        body: v.value().to_vec(),
-                        redelivered: false,
-                    });
-                }
-                Ok(out)
-            })
-            .await
-            .map_err(QueueError::Broker)?;
+            let rows = self
+                .db
+                .run::<_, BoxError>(move |db| {
+                    let txn = db.begin_read().map_err(db_err)?;
+                    let queue = txn.open_table(QUEUE).map_err(db_err)?;
+                    let mut out = Vec::new();
+                    for row in queue.range(from..).map_err(db_err)?.take(max) {
+                        let (k, v) = row.map_err(db_err)?;
+                        out.push(Delivery {
+                            tag: k.value(),
+                            body: v.value().to_vec(),
+                            redelivered: false,
+                        });
+                    }
+                    Ok(out)
+                })
+                .await
+                .map_err(QueueError::Broker)?;
             if let Some(last) = rows.last() {
                 self.next_key = last.tag + 1;
                 return Ok(rows);
@@ -376,42 +402,42 @@ impl EventSource for EmbeddedSource {
     }
 
     async fn ack(&mut self, tags: &[u64]) -> Result<(), QueueError> {
-        let db = self.db.clone();
         let tags = tags.to_vec();
-        blocking(move || {
-            let txn = db.begin_write().map_err(db_err)?;
-            {
-                let mut queue = txn.open_table(QUEUE).map_err(db_err)?;
-                for tag in tags {
-                    queue.remove(tag).map_err(db_err)?;
+        self.db
+            .run::<_, BoxError>(move |db| {
+                let txn = db.begin_write().map_err(db_err)?;
+                {
+                    let mut queue = txn.open_table(QUEUE).map_err(db_err)?;
+                    for tag in tags {
+                        queue.remove(tag).map_err(db_err)?;
+                    }
                 }
-            }
-            txn.commit().map_err(db_err)
-        })
-        .await
-        .map_err(QueueError::Broker)
+                txn.commit().map_err(db_err)
+            })
+            .await
+            .map_err(QueueError::Broker)
     }
 
     async fn reject(&mut self, tag: u64) -> Result<(), QueueError> {
-        let db = self.db.clone();
-        blocking(move || {
-            let txn = db.begin_write().map_err(db_err)?;
-            {
-                let mut queue = txn.open_table(QUEUE).map_err(db_err)?;
-                let body = queue
-                    .remove(tag)
-                    .map_err(db_err)?
-                    .map(|v| v.value().to_vec());
-                if let Some(body) = body {
-                    txn.open_table(DEAD)
+        self.db
+            .run::<_, BoxError>(move |db| {
+                let txn = db.begin_write().map_err(db_err)?;
+                {
+                    let mut queue = txn.open_table(QUEUE).map_err(db_err)?;
+                    let body = queue
+                        .remove(tag)
                         .map_err(db_err)?
-                        .insert(tag, body.as_slice())
-                        .map_err(db_err)?;
+                        .map(|v| v.value().to_vec());
+                    if let Some(body) = body {
+                        txn.open_table(DEAD)
+                            .map_err(db_err)?
+                            .insert(tag, body.as_slice())
+                            .map_err(db_err)?;
+                    }
                 }
-            }
-            txn.commit().map_err(db_err)
-        })
-        .await
-        .map_err(QueueError::Broker)
+                txn.commit().map_err(db_err)
+            })
+            .await
+            .map_err(QueueError::Broker)
     }
 }

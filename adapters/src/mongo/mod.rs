@@ -21,11 +21,15 @@ mod accounts;
 pub const COLLECTION: &str = "workouts";
 const HISTORY_INDEX: &str = "user_history";
 
-/// The stored shape: `_id` is the workout id, dates are BSON dates.
+/// The stored shape: `_id` is the user and the workout id ([`key`]), so ids are scoped per
+/// user; dates are BSON dates. Documents written before that have the bare workout id as
+/// `_id` and no `workout_id`, until [`MongoStore::ensure_indexes`] moves them.
 #[derive(Debug, Serialize, Deserialize)]
 struct WorkoutDoc {
     #[serde(rename = "_id")]
-    id: String,
+    key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    workout_id: Option<String>,
     v: u32,
     user_id: String,
     performed_at: bson::DateTime,
@@ -36,7 +40,8 @@ struct WorkoutDoc {
 impl From<&WorkoutLogged> for WorkoutDoc {
     fn from(e: &WorkoutLogged) -> Self {
         Self {
-            id: e.id.to_string(),
+            key: key(&e.user_id, e.id),
+            workout_id: Some(e.id.to_string()),
             v: e.v,
             user_id: e.user_id.clone(),
             performed_at: bson::DateTime::from_millis(e.performed_at.timestamp_millis()),
@@ -49,11 +54,12 @@ impl From<&WorkoutLogged> for WorkoutDoc {
 impl TryFrom<WorkoutDoc> for WorkoutLogged {
     type Error = StoreError;
     fn try_from(d: WorkoutDoc) -> Result<Self, StoreError> {
-        let corrupt = |reason: &str| StoreError::corrupt(d.id.clone(), reason);
+        let corrupt = |reason: &str| StoreError::corrupt(d.key.clone(), reason);
         let date = |b: bson::DateTime| DateTime::<Utc>::from_timestamp_millis(b.timestamp_millis());
+        let id = d.workout_id.as_deref().unwrap_or(&d.key);
         Ok(Self {
             v: d.v,
-            id: Uuid::try_parse(&d.id).map_err(|_| corrupt("_id is not a UUID"))?,
+            id: Uuid::try_parse(id).map_err(|_| corrupt("the workout id is not a UUID"))?,
             user_id: d.user_id.clone(),
             performed_at: date(d.performed_at)
                 .ok_or_else(|| corrupt("performed_at out of range"))?,
@@ -62,6 +68,15 @@ impl TryFrom<WorkoutDoc> for WorkoutLogged {
         })
     }
 }
+
+/// A workout's `_id`: its user and its id. The id is a UUID of fixed length at the end, so
+/// no two (user, id) pairs share a key whatever the user id holds.
+fn key(user_id: &str, id: Uuid) -> String {
+    format!("{user_id}/{id}")
+}
+
+/// Legacy documents moved per round.
+const MIGRATION_BATCH: i64 = 1000;
 
 /// The driver's error, kept whole, classified: no server to talk to, a lost connection or an
 /// error the server labels retryable may pass; anything else will not.
@@ -151,13 +166,14 @@ impl MongoStore {
         &self.client
     }
 
-    /// Every stored document id; for tests and the failover drill's final check.
+    /// Every stored workout id (of all users); for tests and the failover drill's final
+    /// check.
     #[cfg(feature = "test-support")]
     pub async fn all_ids(&self) -> Result<Vec<String>, StoreError> {
         let raw: Collection<Document> = self.workouts.clone_with_type();
         let docs: Vec<Document> = raw
             .find(doc! {})
-            .projection(doc! {"_id": 1})
+            .projection(doc! {"workout_id": 1})
             .await
             .map_err(db_err)?
             .try_collect()
@@ -165,7 +181,7 @@ impl MongoStore {
             .map_err(db_err)?;
         Ok(docs
             .iter()
-            .filter_map(|d| d.get_str("_id").ok().map(str::to_owned))
+            .filter_map(|d| d.get_str("workout_id").ok().map(str::to_owned))
             .collect())
     }
 }
@@ -261,16 +277,14 @@ fn duplicates_in_error(error: mongodb::error::Error) -> Result<Vec<usize>, Store
 }
 
 impl MongoStore {
-    /// Writes a chunk durably in one round trip when its ids are new, which is nearly always:
-    /// an unordered `insert_many`. Ids already stored (a redelivery, a client's retry) are then
-    /// replaced in a second command, so the last write wins as with a plain upsert; its filter
-    /// names the user too, so an id stored for someone else matches nothing, the upsert's
-    /// insert hits the duplicate key, and the event is refused. Inserting first is about 2.5
-    /// times faster than upserting every document, and the driver's `insert_many` (documents
-    /// sent as an OP_MSG sequence) cost SecantusDB about half the CPU of the same documents
-    /// inside an `insert` command (measured with `ironlog-bench`). Returns the positions in
-    /// `docs` refused.
-    async fn write_chunk(&self, docs: Vec<Document>) -> Result<Vec<usize>, StoreError> {
+    /// Writes a chunk durably in one round trip when its keys are new, which is nearly always:
+    /// an unordered `insert_many`. Keys already stored (a redelivery, a client's retry) are
+    /// then replaced in a second command, so the last write wins as with a plain upsert.
+    /// Inserting first is about 2.5 times faster than upserting every document, and the
+    /// driver's `insert_many` (documents sent as an OP_MSG sequence) cost SecantusDB about half
+    /// the CPU of the same documents inside an `insert` command (measured with
+    /// `ironlog-bench`).
+    async fn write_chunk(&self, docs: Vec<Document>) -> Result<(), StoreError> {
         let duplicates = match self
             .workouts
             .clone_with_type::<Document>()
@@ -278,7 +292,7 @@ impl MongoStore {
             .ordered(false)
             .await
         {
-            Ok(_) => return Ok(Vec::new()),
+            Ok(_) => return Ok(()),
             Err(e) => duplicates_in_error(e)?,
         };
         let mut updates = Vec::with_capacity(duplicates.len());
@@ -288,9 +302,8 @@ impl MongoStore {
                     "the server reported a write error for statement {i}, which was not sent"
                 ))
             })?;
-            let id = doc.get("_id").cloned().unwrap_or(bson::Bson::Null);
-            let user = doc.get("user_id").cloned().unwrap_or(bson::Bson::Null);
-            updates.push(doc! {"q": {"_id": id, "user_id": user}, "u": doc, "upsert": true});
+            let key = doc.get("_id").cloned().unwrap_or(bson::Bson::Null);
+            updates.push(doc! {"q": {"_id": key}, "u": doc, "upsert": true});
         }
         let reply = self
             .db
@@ -302,16 +315,49 @@ impl MongoStore {
             })
             .await
             .map_err(db_err)?;
-        duplicates_in_reply(&reply)?
-            .into_iter()
-            .map(|u| {
-                duplicates.get(u).copied().ok_or_else(|| {
-                    StoreError::rejected(format!(
-                        "the server reported a write error for update {u}, which was not sent"
-                    ))
-                })
-            })
-            .collect()
+        // An upsert by `_id` meets a duplicate key only when another consumer inserted the
+        // same key between our two commands: the batch is tried again, and then replaces it.
+        if !duplicates_in_reply(&reply)?.is_empty() {
+            return Err(StoreError::unavailable(
+                "another writer stored the same workout at the same moment",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Moves documents stored under the bare workout id (before ids were scoped per user) to
+    /// their (user, id) key: the new document first, then the old one removed, so a stop
+    /// half-way loses nothing and the next start finishes the move.
+    async fn migrate_legacy_keys(&self) -> Result<u64, StoreError> {
+        let raw: Collection<Document> = self.workouts.clone_with_type();
+        let mut moved = 0;
+        loop {
+            let legacy: Vec<Document> = raw
+                .find(doc! {"workout_id": {"$exists": false}})
+                .limit(MIGRATION_BATCH)
+                .await
+                .map_err(db_err)?
+                .try_collect()
+                .await
+                .map_err(db_err)?;
+            if legacy.is_empty() {
+                return Ok(moved);
+            }
+            let mut old_keys = Vec::with_capacity(legacy.len());
+            let mut events = Vec::with_capacity(legacy.len());
+            for d in legacy {
+                let doc: WorkoutDoc = bson::from_document(d).map_err(StoreError::rejected)?;
+                old_keys.push(doc.key.clone());
+                events.push(WorkoutLogged::try_from(doc)?);
+            }
+            for chunk in document_chunks(&events)? {
+                self.write_chunk(chunk).await?;
+            }
+            raw.delete_many(doc! {"_id": {"$in": &old_keys}})
+                .await
+                .map_err(db_err)?;
+            moved += old_keys.len() as u64;
+        }
     }
 }
 
@@ -335,29 +381,24 @@ impl WorkoutStore for MongoStore {
             .create_index(history_index())
             .await
             .map_err(db_err)?;
+        let moved = self.migrate_legacy_keys().await?;
+        if moved > 0 {
+            tracing::info!(moved, "workouts moved to keys scoped per user");
+        }
         Ok(())
     }
 
-    async fn upsert(&self, events: &[WorkoutLogged]) -> Result<Vec<usize>, StoreError> {
-        let mut refused = Vec::new();
-        let mut offset = 0;
+    async fn upsert(&self, events: &[WorkoutLogged]) -> Result<(), StoreError> {
         for chunk in document_chunks(events)? {
-            let len = chunk.len();
-            refused.extend(
-                self.write_chunk(chunk)
-                    .await?
-                    .into_iter()
-                    .map(|i| offset + i),
-            );
-            offset += len;
+            self.write_chunk(chunk).await?;
         }
-        Ok(refused)
+        Ok(())
     }
 
     async fn get(&self, user_id: &str, id: Uuid) -> Result<Option<WorkoutLogged>, StoreError> {
         let found = self
             .workouts
-            .find_one(doc! {"_id": id.to_string(), "user_id": user_id})
+            .find_one(doc! {"_id": key(user_id, id)})
             .await
             .map_err(db_err)?;
         found.map(WorkoutLogged::try_from).transpose()
@@ -377,7 +418,7 @@ impl WorkoutStore for MongoStore {
                     "user_id": user_id,
                     "$or": [
                         {"performed_at": {"$lt": at}},
-                        {"performed_at": at, "_id": {"$lt": c.id.to_string()}},
+                        {"performed_at": at, "_id": {"$lt": key(user_id, c.id)}},
                     ],
                 }
             }

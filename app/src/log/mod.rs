@@ -100,7 +100,7 @@ pub struct FormStart {
     plan: Option<Vec<Prefill>>,
 }
 
-#[server]
+#[server(endpoint = "log_setup")]
 pub async fn log_setup(#[server(default)] from_plan: bool) -> Result<FormStart, ServerFnError> {
     let ctx = crate::ssr::training()?;
     let user = crate::ssr::user_id()?;

@@ -221,8 +221,9 @@ fn ironlog(c: &Columns, r: &csv::StringRecord) -> Result<RowOutcome, String> {
     let performed_at = DateTime::parse_from_rfc3339(at)
         .map_err(|_| format!("performed_at \"{at}\" is not an RFC 3339 time"))?
         .with_timezone(&Utc);
-    let slug = c.get(r, "exercise");
-    let exercise = match c.get(r, "exercise_name") {
+    // Text cells come back as the export neutralised them against spreadsheet formulas.
+    let slug = crate::export::restore(c.get(r, "exercise"));
+    let exercise = match crate::export::restore(c.get(r, "exercise_name")) {
         "" => slug,
         name => name,
     };

@@ -229,6 +229,21 @@ pub struct ImportSummary {
     pub new_exercises: Vec<String>,
 }
 
+/// Where the user's current or last import is.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ImportStatus {
+    /// running or done.
+    #[schema(pattern = "^(running|done)$")]
+    pub status: String,
+    /// While running: sessions handled so far.
+    pub done: Option<usize>,
+    /// While running: sessions in the file.
+    pub total: Option<usize>,
+    /// Once done.
+    pub summary: Option<ImportSummary>,
+}
+
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct Activate {

@@ -6,8 +6,6 @@ pub(crate) mod doc;
 mod training;
 mod workouts;
 
-pub use data::{parse_import_query, prepare, send_all, Prepared, MAX_IMPORT_BODY};
-
 use std::sync::Arc;
 
 use axum::routing::{any, get};
@@ -36,6 +34,7 @@ pub fn router() -> Router<AppState> {
         ))
         .routes(routes!(training::activate_program))
         .routes(routes!(data::import))
+        .routes(routes!(data::latest_import))
         .routes(routes!(data::export))
         .routes(routes!(auth::api::signup))
         .routes(routes!(auth::api::login))

@@ -108,7 +108,7 @@ pub async fn login(
     state.limits.auth_attempt(client)?;
     let previous = state.auth.cookie.read(&headers);
     let [email, password] = string_fields(&headers, body, ["email", "password"]).await?;
-    state.limits.login_attempt(&email)?;
+    state.limits.login_attempt(&email, client)?;
     let s = state
         .auth
         .log_in(&email, &password, previous.as_deref())

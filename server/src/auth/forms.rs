@@ -89,7 +89,7 @@ pub async fn login(
         Err(refused) => return refused,
     };
     if state.limits.auth_attempt(client).is_err()
-        || state.limits.login_attempt(&fields.email).is_err()
+        || state.limits.login_attempt(&fields.email, client).is_err()
     {
         return back_to("/login", "rate", &fields);
     }

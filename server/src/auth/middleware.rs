@@ -50,10 +50,19 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 /// The pages anyone may see; every other page of the app needs a session.
 pub const PUBLIC_PAGES: &[&str] = &["/login", "/signup"];
 
-/// Where to go after signing in: a path on this site, never another site.
+/// Where to go after signing in: a plain path on this site, never another site. Browsers
+/// drop tabs and newlines from a `Location` and read `\\` as `/`, so `/\t/evil.example` would
+/// leave the site; only visible ASCII is taken (anything else arrives percent-encoded from
+/// a real link), and control characters could not go into a header anyway.
 pub fn safe_next(next: Option<&str>) -> String {
+    let plain = |p: &str| {
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+            && p.parse::<http::uri::PathAndQuery>().is_ok()
+    };
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        Some(p) if plain(p) => p.to_owned(),
         _ => "/".to_owned(),
     }
 }
@@ -94,10 +103,22 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(safe_next(Some("/history?x=1")), "/history?x=1");
+        assert_eq!(safe_next(Some("/progress#top")), "/progress#top");
         for bad in [
             "https://evil.example",
             "//evil.example",
             "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\x0b/evil.example",
+            "/\x0c/evil.example",
+            "/\0/evil.example",
+            "/ /evil.example",
+            "/\u{a0}/evil.example",
+            "/\u{3000}evil.example",
+            "\t//evil.example",
+            "javascript:alert(1)",
             "",
         ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");

@@ -36,6 +36,11 @@ pub fn check_new_password(password: &str) -> Result<(), String> {
         Err(format!("must be at least {MIN_CHARS} characters"))
     } else if password.len() > MAX_BYTES {
         Err(format!("must be at most {MAX_BYTES} bytes"))
+    } else if password.chars().any(char::is_control) {
+        // Tabs, newlines and the like cannot be typed the same way twice on every device.
+        Err("must not contain control characters such as tabs or line breaks".into())
+    } else if password.chars().all(char::is_whitespace) {
+        Err("must contain something besides spaces".into())
     } else {
         Ok(())
     }
@@ -153,5 +158,10 @@ mod tests {
         assert!(check_new_password("short").is_err());
         assert!(check_new_password("long enough pw").is_ok());
         assert!(check_new_password(&"x".repeat(MAX_BYTES + 1)).is_err());
+        assert!(check_new_password(&" ".repeat(20)).is_err());
+        assert!(check_new_password(&"\u{3000}".repeat(20)).is_err());
+        assert!(check_new_password("tab\tinside password").is_err());
+        assert!(check_new_password(&"\u{1}".repeat(20)).is_err());
+        assert!(check_new_password("spaces are fine in a passphrase").is_ok());
     }
 }

@@ -12,12 +12,15 @@ use axum::Extension;
 use domain::import::Summary;
 
 use super::answer::{page, Answer, Back};
-use crate::api::{parse_import_query, prepare, send_all, Prepared};
 use crate::error::ApiError;
+use crate::importing::{finished, parse_import_query, prepare};
 use crate::limits::RetryAfter;
 use crate::state::AppState;
 
 const BACK: Back = ("/data", "Back to your data");
+
+/// How long the answer waits for the import (below the request timeout).
+const WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The posted file and the query its other fields make (`format`, `unit`).
 struct Posted {
@@ -131,18 +134,30 @@ pub async fn submit(
             )
         }
     };
-    match prepare(&state, &user.id, posted.file, query).await {
-        Ok(Prepared { fresh, summary }) => {
-            let summary = send_all(
-                state.publisher.clone(),
-                user.id.clone(),
-                fresh,
-                summary,
-                None,
-            )
-            .await;
-            summary_page(&summary)
-        }
+    let started = match prepare(&state, &user.id, posted.file, query).await {
+        Ok(prepared) => state
+            .imports
+            .start(state.publisher.clone(), &user.id, prepared),
+        Err(e) => Err(e),
+    };
+    match started {
+        Ok(job) => match tokio::time::timeout(WAIT, finished(job)).await {
+            Ok(Some(summary)) => summary_page(&summary),
+            _ => page(
+                StatusCode::ACCEPTED,
+                "Still importing",
+                Answer::text(
+                    "The import goes on without this page. Your history shows the sessions as they arrive; importing the same file again adds nothing twice.",
+                ),
+                BACK,
+            ),
+        },
+        Err(ApiError::Conflict(_)) => page(
+            StatusCode::CONFLICT,
+            "An import is already running",
+            Answer::text("Wait for it to finish, then import again if anything is missing."),
+            BACK,
+        ),
         Err(ApiError::InvalidInput(problems)) => problem_page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "This file cannot be imported",

@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
         .route(
             "/import",
             post(import::submit).layer(DefaultBodyLimit::max(
-                crate::api::MAX_IMPORT_BODY + 64 * 1024,
+                crate::security::LARGEST_BODY as usize,
             )),
         )
 }

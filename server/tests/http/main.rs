@@ -6,8 +6,11 @@ mod support;
 
 mod accounts;
 mod architecture;
+mod bulk;
+mod connections;
 mod data;
 mod embedded;
+mod hostile;
 mod openapi;
 mod pages;
 mod pipeline;

@@ -268,6 +268,28 @@ async fn the_pipeline_stores_each_workout_exactly_once_through_failures() {
     await_exactly(&client, &base, &expected, Duration::from_secs(10)).await;
     assert_eq!(dead_letters(&stack).await.len(), 2);
 
+    // 5b. Workout ids are scoped per user: another user posting an id this user has is simply
+    //     a workout of their own, stored, with nothing dead-lettered and nothing learned.
+    let taken = Uuid::parse_str(expected.iter().next().expect("a stored id")).unwrap();
+    let other = signed_in_client(&base).await;
+    let mut theirs = workout(taken, 9);
+    theirs["performed_at"] = "2026-11-21T08:00:00Z".into();
+    assert_eq!(post(&other, &base, &theirs).await.0, 202);
+    let only_theirs: HashSet<String> = [taken.to_string()].into();
+    await_exactly(&other, &base, &only_theirs, Duration::from_secs(30)).await;
+    let stored = get_json(&other, &format!("{base}/api/v1/workouts/{taken}")).await;
+    assert_eq!(
+        stored["exercises"][0]["sets"][0]["reps"], 9,
+        "their own content"
+    );
+    let mine = get_json(&client, &format!("{base}/api/v1/workouts/{taken}")).await;
+    assert_eq!(
+        mine["exercises"][0]["sets"][0]["reps"], 5,
+        "the first user's is untouched"
+    );
+    await_exactly(&client, &base, &expected, Duration::from_secs(10)).await;
+    assert_eq!(dead_letters(&stack).await.len(), 2, "nothing dead-lettered");
+
     // 6. A broker that takes messages but never confirms them (a memory alarm blocks
     //    publishers): the API answers 503 once the confirm timeout passes, and recovers.
     stack

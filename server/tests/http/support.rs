@@ -391,6 +391,10 @@ impl InProcess {
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
+
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
 }
 
 impl Drop for InProcess {
