@@ -34,13 +34,28 @@ impl fmt::Display for Cursor {
 impl FromStr for Cursor {
     type Err = BadCursor;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // Only the form `Display` writes (the API description's pattern, CURSOR_PATTERN), so
+        // what the description allows and what the server takes are the same.
         let (millis, id) = s.split_once('_').ok_or(BadCursor)?;
+        let digits = millis.strip_prefix('-').unwrap_or(millis);
+        let canonical = (1..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && id.len() == 32
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !canonical {
+            return Err(BadCursor);
+        }
         let millis: i64 = millis.parse().map_err(|_| BadCursor)?;
         let performed_at = DateTime::from_timestamp_millis(millis).ok_or(BadCursor)?;
         let id = Uuid::try_parse(id).map_err(|_| BadCursor)?;
         Ok(Self { performed_at, id })
     }
 }
+
+/// What a cursor looks like: milliseconds since the epoch, `_`, the id as 32 hex digits.
+pub const CURSOR_PATTERN: &str = "^-?[0-9]{1,15}_[0-9a-f]{32}$";
 
 /// Page sizes accepted by the history API.
 pub const DEFAULT_PAGE: usize = 20;
@@ -60,6 +75,19 @@ mod tests {
     }
 
     #[test]
+    fn takes_exactly_what_the_pattern_describes() {
+        let c = Cursor {
+            performed_at: DateTime::from_timestamp_millis(-5).unwrap(),
+            id: Uuid::now_v7(),
+        };
+        let text = c.to_string();
+        let digits_then_hex = text.split_once('_').unwrap();
+        assert!(digits_then_hex.1.len() == 32 && text.starts_with("-5_"));
+        assert_eq!(text.parse::<Cursor>(), Ok(c));
+        assert!(CURSOR_PATTERN.starts_with('^') && CURSOR_PATTERN.ends_with('$'));
+    }
+
+    #[test]
     fn rejects_garbage() {
         for bad in [
             "",
@@ -68,6 +96,10 @@ mod tests {
             "_x",
             "x_0190a0a0a0a0a0a0a0a0a0a0a0a0a0a0",
             "1_not-a-uuid",
+            "+1_0190a0a0a0a0a0a0a0a0a0a0a0a0a0",
+            "1_0190A0A0A0A0A0A0A0A0A0A0A0A0A0",
+            "1_0190a0a0-a0a0-a0a0-a0a0-a0a0a0a0a0a0",
+            "1234567890123456_0190a0a0a0a0a0a0a0a0a0a0a0a0a0a0",
         ] {
             assert_eq!(bad.parse::<Cursor>(), Err(BadCursor), "{bad:?}");
         }

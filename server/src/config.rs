@@ -16,7 +16,7 @@ use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::proxy::{ProxyConfig, ProxyConfigError, DEFAULT_HEADER};
-use crate::importing::ImportCaps;
+use crate::import_jobs::ImportCaps;
 use crate::limits::LimitConfig;
 use crate::serve::ConnectionLimits;
 

@@ -15,6 +15,7 @@ mod config;
 mod disk;
 mod error;
 mod extract;
+mod import_jobs;
 mod importing;
 mod ingest;
 mod limits;

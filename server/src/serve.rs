@@ -484,6 +484,8 @@ pub fn raise_file_limit(limits: &ConnectionLimits) -> Result<u64, FileLimitError
             rl.rlim_cur = rl.rlim_max;
         }
     }
+    // rlim_t is 64 bits wide on the platforms Ironlog runs on.
+    #[allow(clippy::useless_conversion)]
     let limit = u64::try_from(rl.rlim_cur).unwrap_or(u64::MAX);
     let needed = (limits.max_connections as u64).saturating_add(RESERVE);
     if needed > limit {

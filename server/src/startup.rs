@@ -22,7 +22,7 @@ use crate::auth::service::Auth;
 use crate::auth::session::{SessionConfig, Sessions};
 use crate::backend::Backend;
 use crate::config::Config;
-use crate::importing::ImportJobs;
+use crate::import_jobs::ImportJobs;
 use crate::limits::Limits;
 use crate::routes;
 use crate::serve::{self, ConnectionLimits};

@@ -8,7 +8,7 @@ use leptos::prelude::LeptosOptions;
 use service::{Publisher, Training};
 
 use crate::auth::service::Auth;
-use crate::importing::{ImportCaps, ImportJobs};
+use crate::import_jobs::{ImportCaps, ImportJobs};
 use crate::limits::Limits;
 
 #[derive(Clone)]

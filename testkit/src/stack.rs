@@ -19,6 +19,10 @@ pub const UNLIMITED: &[(&str, &str)] = &[
     ("IRONLOG_LOGIN_PER_ACCOUNT_PER_MINUTE", "1000000"),
     ("IRONLOG_WRITES_PER_SECOND", "1000000"),
     ("IRONLOG_WRITE_BURST", "1000000"),
+    ("IRONLOG_LOGIN_ACCOUNT_CEILING_PER_MINUTE", "1000000"),
+    ("IRONLOG_IMPORT_SESSIONS_PER_HOUR", "1000000"),
+    // Load comes from one address here; a real one comes through trusted proxies.
+    ("IRONLOG_MAX_CONNECTIONS_PER_CLIENT", "100000"),
 ];
 
 #[derive(Debug, Clone)]

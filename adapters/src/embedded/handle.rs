@@ -18,7 +18,16 @@ const REOPEN_EVERY: Duration = Duration::from_millis(250);
 pub(crate) struct Db {
     path: PathBuf,
     state: Mutex<State>,
+    /// When an operation last failed on the file's I/O.
+    last_io_failure: Mutex<Option<Instant>>,
 }
+
+/// A write is expected to fail below this much free space (redb grows its file in steps).
+const LEAST_FREE: u64 = 1024 * 1024;
+
+/// After an I/O failure the database is reported unusable for this long, even if it reopens:
+/// the next write would most likely fail the same way.
+const FAILURE_HOLDS: Duration = Duration::from_secs(5);
 
 enum State {
     Open(Arc<Database>),
@@ -41,6 +50,7 @@ impl Db {
         Self {
             path,
             state: Mutex::new(State::Open(Arc::new(db))),
+            last_io_failure: Mutex::new(None),
         }
     }
 
@@ -72,12 +82,24 @@ impl Db {
         }
     }
 
-    /// Whether operations can run now (reopening the file if it is broken and may be).
+    /// Whether writes can be expected to succeed now: the file is open (reopened if it broke
+    /// and can be), no I/O failure in the last [`FAILURE_HOLDS`], and the disk has room.
     pub(crate) fn is_usable(&self) -> bool {
-        self.handle().is_ok()
+        let failed_lately = self
+            .last_io_failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some_and(|at| at.elapsed() < FAILURE_HOLDS);
+        let dir = self.path.parent().unwrap_or(&self.path);
+        let room = super::space(dir).is_ok_and(|(free, _)| free >= LEAST_FREE);
+        !failed_lately && room && self.handle().is_ok()
     }
 
     fn broke(&self, failed: &Arc<Database>) {
+        *self
+            .last_io_failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if matches!(&*state, State::Open(db) if Arc::ptr_eq(db, failed)) {
             tracing::error!(path = %self.path.display(), "embedded database write failed; it will be reopened");

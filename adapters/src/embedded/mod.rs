@@ -23,6 +23,9 @@ use handle::{store_err, Db};
 
 mod accounts;
 mod handle;
+mod space;
+
+pub use space::space;
 
 /// (user_id, workout id) → the event as JSON: workout ids are scoped per user.
 const WORKOUTS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("user_workouts");

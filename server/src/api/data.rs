@@ -16,9 +16,8 @@ use serde_json::json;
 
 use crate::error::ApiError;
 use crate::extract::{media_type, read_at_most, User};
-use crate::importing::{
-    finished, parse_import_query, prepare, progress_lines, ImportState, MAX_IMPORT_BODY,
-};
+use crate::import_jobs::{finished, progress_lines, ImportState};
+use crate::importing::{parse_import_query, prepare, MAX_IMPORT_BODY};
 use crate::state::AppState;
 use crate::training::profile_of;
 

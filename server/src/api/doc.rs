@@ -15,6 +15,7 @@ pub struct NewWorkout {
     #[schema(format = DateTime)]
     pub performed_at: String,
     /// 1 to 50 exercises.
+    #[schema(min_items = 1, max_items = 50)]
     pub exercises: Vec<NewExercise>,
 }
 
@@ -22,9 +23,10 @@ pub struct NewWorkout {
 #[allow(dead_code)]
 pub struct NewExercise {
     /// A catalog slug: lowercase words joined by hyphens.
-    #[schema(example = "bench-press")]
+    #[schema(example = "bench-press", pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 64)]
     pub exercise: String,
     /// 1 to 100 sets.
+    #[schema(min_items = 1, max_items = 100)]
     pub sets: Vec<SetLog>,
 }
 
@@ -32,10 +34,13 @@ pub struct NewExercise {
 #[allow(dead_code)]
 pub struct SetLog {
     /// 0 to 1000.
+    #[schema(minimum = 0, maximum = 1000)]
     pub weight_kg: f64,
     /// 1 to 100.
+    #[schema(minimum = 1, maximum = 100)]
     pub reps: u32,
     /// 1 to 10 in steps of 0.5.
+    #[schema(minimum = 1, maximum = 10, multiple_of = 0.5)]
     pub rpe: Option<f64>,
 }
 

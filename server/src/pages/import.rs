@@ -13,7 +13,8 @@ use domain::import::Summary;
 
 use super::answer::{page, Answer, Back};
 use crate::error::ApiError;
-use crate::importing::{finished, parse_import_query, prepare};
+use crate::import_jobs::finished;
+use crate::importing::{parse_import_query, prepare};
 use crate::limits::RetryAfter;
 use crate::state::AppState;
 

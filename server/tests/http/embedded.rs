@@ -186,6 +186,19 @@ async fn a_full_disk_is_a_pause_not_an_outage() {
         }
     }
     accepted.insert(id.to_string());
+    let ready_by = std::time::Instant::now() + Duration::from_secs(10);
+    while reqwest::get(format!("{base}/readyz"))
+        .await
+        .unwrap()
+        .status()
+        != 200
+    {
+        assert!(
+            std::time::Instant::now() < ready_by,
+            "ready again within seconds"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     assert_eq!(
         reqwest::get(format!("{base}/readyz"))
             .await

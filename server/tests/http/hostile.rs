@@ -91,7 +91,14 @@ async fn every_method_on_every_route_family_is_answered_without_a_server_error()
 
 #[tokio::test]
 async fn hostile_next_values_end_on_a_same_site_path() {
-    let (server, _data) = start();
+    let data = tempfile::tempdir().unwrap();
+    let env = [
+        ("IRONLOG_DATA_DIR", data.path().display().to_string()),
+        // Forty log-ins in a row from one address: not what this test is about.
+        ("IRONLOG_AUTH_PER_IP_PER_MINUTE", "1000".to_owned()),
+        ("IRONLOG_LOGIN_PER_ACCOUNT_PER_MINUTE", "1000".to_owned()),
+    ];
+    let server = InProcess::start(&env).unwrap();
     let base = server.base_url();
     let (email, _) = sign_up(&base).await;
     let client = reqwest::Client::builder()

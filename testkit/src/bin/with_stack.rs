@@ -1,4 +1,4 @@
-//! `with-stack [--mode embedded|distributed] [--release|--debug] -- COMMAND...`
+//! `with-stack [--mode embedded|distributed] [--release|--debug] [--unlimited] -- COMMAND...`
 //!
 //! Starts Ironlog on free loopback ports — alone on a temporary embedded store, or with
 //! RabbitMQ, SecantusDB and a consumer — runs COMMAND with `BASE_URL` set to the server, stops
@@ -12,6 +12,8 @@ use testkit::{Server, Stack, StackConfig};
 
 struct Args {
     distributed: bool,
+    /// Lift the rate limits (for generated traffic such as Schemathesis').
+    unlimited: bool,
     profile: String,
     command: Vec<String>,
 }
@@ -20,6 +22,7 @@ fn parse_args() -> Result<Args> {
     let mut args = std::env::args().skip(1);
     let mut out = Args {
         distributed: false,
+        unlimited: false,
         profile: "release".into(),
         command: Vec::new(),
     };
@@ -31,6 +34,7 @@ fn parse_args() -> Result<Args> {
                 other => bail!("--mode takes embedded or distributed, got {other:?}"),
             },
             "--debug" => out.profile = "debug".into(),
+            "--unlimited" => out.unlimited = true,
             "--release" => out.profile = "release".into(),
             "--" => {
                 out.command = args.collect();
@@ -68,7 +72,7 @@ fn run() -> Result<ExitCode> {
     }
     let server_bin = bin(&args.profile, "ironlog-server")?;
     let data = tempfile::tempdir()?;
-    let site = vec![
+    let mut site = vec![
         (
             "LEPTOS_SITE_ROOT".to_owned(),
             site_root.display().to_string(),
@@ -76,6 +80,13 @@ fn run() -> Result<ExitCode> {
         ("LEPTOS_OUTPUT_NAME".to_owned(), "ironlog".to_owned()),
     ];
 
+    if args.unlimited {
+        site.extend(
+            testkit::UNLIMITED
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+    }
     // Held until the command finishes; dropping them stops the services.
     let (stack, embedded) = if args.distributed {
         eprintln!("with-stack: starting RabbitMQ, SecantusDB, the consumer and the server…");
