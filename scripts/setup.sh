@@ -13,6 +13,7 @@ WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pinned in Car
 BINARYEN_VERSION=132.0.0       # Debian's binaryen (wasm-opt 108) breaks hydration: never use it
 PLAYWRIGHT_VERSION=1.65.0
 SECANTUS_VERSION=0.7.0b3
+SCHEMATHESIS_VERSION=4.32.5
 
 step() { printf '\n==> %s\n' "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -32,6 +33,7 @@ if [ "$what" = test ]; then
   need_pkg rabbitmq-server
   need_pkg chromium
   need_pkg python3-pip
+  need_pkg curl
 fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   # npm may already come with a nodejs that is not Debian's; only install what has no binary.
@@ -41,6 +43,7 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
       nodejs) have node || filtered+=("$p") ;;
       npm) have npm || filtered+=("$p") ;;
       python3-pip) have pip3 || have pip || filtered+=("$p") ;;
+      curl) have curl || filtered+=("$p") ;;
       *) filtered+=("$p") ;;
     esac
   done
@@ -77,6 +80,12 @@ if [ "$what" = test ]; then
     step "pip install SecantusDB==$SECANTUS_VERSION (MongoDB wire-protocol server for the tests)"
     pip3 install --quiet "SecantusDB==$SECANTUS_VERSION" 2>/dev/null \
       || pip3 install --quiet --break-system-packages "SecantusDB==$SECANTUS_VERSION"
+    hash -r
+  fi
+  if ! st --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+    step "pip install schemathesis==$SCHEMATHESIS_VERSION (generated API tests from the OpenAPI document)"
+    pip3 install --quiet "schemathesis==$SCHEMATHESIS_VERSION" 2>/dev/null \
+      || pip3 install --quiet --break-system-packages "schemathesis==$SCHEMATHESIS_VERSION"
     hash -r
   fi
   if ! end2end/node_modules/.bin/playwright --version 2>/dev/null | grep -q "$PLAYWRIGHT_VERSION"; then

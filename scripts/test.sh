@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what is missing, then runs every check and test: formatting, clippy, unit and
 # property tests, the contract suite against both stores and both queues, the integration
-# tests against real RabbitMQ + SecantusDB + the binaries, and the browser tests in Chromium
+# tests against real RabbitMQ + SecantusDB + the binaries, Schemathesis over the OpenAPI
+# document, and the browser tests in Chromium
 # against the embedded and the distributed stack; last, the shortened failover drill. Services are started on free loopback ports
 # by the tests themselves and stopped afterwards.
 set -euo pipefail
@@ -28,6 +29,8 @@ step "cargo build --release -p consumer -p loadtest (the consumer and the failov
 cargo build --release -p consumer -p loadtest
 step "cargo test (unit, property, contract and integration tests)"
 cargo test --no-fail-fast
+step "Schemathesis over the OpenAPI document (fixed seed, every check, signed in and anonymous)"
+cargo run --quiet -p testkit --bin with-stack -- --mode embedded --unlimited -- scripts/schemathesis.sh
 step "Playwright in Chromium against the embedded server"
 cargo run --quiet -p testkit --bin with-stack -- --mode embedded -- sh -c "cd end2end && npx playwright test"
 step "Playwright in Chromium against the distributed stack"

@@ -178,6 +178,7 @@ pub const EXERCISES: &[Exercise] = exercises! {
 
 /// An exercise as the API and the engine see it: built in or the user's own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ExerciseInfo {
     pub slug: String,
     pub name: String,

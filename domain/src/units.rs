@@ -70,6 +70,7 @@ pub enum Equipment {
 
 /// The user's equipment, in their unit: what can be put on a bar or pinned on a stack.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Gym {
     pub unit: Unit,
     /// The barbell's own weight.

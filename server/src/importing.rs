@@ -75,9 +75,14 @@ fn parse_offset(text: &str) -> Option<FixedOffset> {
         b'-' => (-1, &text[1..]),
         _ => return None,
     };
+    // Exactly `HH:MM`, as the API description's pattern says.
     let (h, m) = rest.split_once(':')?;
+    let two_digits = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit());
+    if !two_digits(h) || !two_digits(m) {
+        return None;
+    }
     let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
-    if h > 14 || m > 59 || h < 0 || m < 0 {
+    if h > 14 || m > 59 || (h == 14 && m > 0) {
         return None;
     }
     FixedOffset::east_opt(sign * (h * 3600 + m * 60))
@@ -238,7 +243,9 @@ mod tests {
         let problems = parse_import_query(Some("format=csv&unit=st&utc_offset=2&x=1")).unwrap_err();
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, ["format", "unit", "utc_offset", "x"]);
-        for bad in ["+15:00", "+1:60", "0200", "", "+a:00"] {
+        for bad in [
+            "+15:00", "+1:60", "0200", "", "+a:00", "+2:00", "+14:30", "+002:00",
+        ] {
             assert!(parse_offset(bad).is_none(), "{bad}");
         }
     }

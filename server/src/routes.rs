@@ -49,6 +49,32 @@ async fn record_latency(req: Request, next: Next) -> Response {
     response
 }
 
+/// Leptos answers a server function's undecodable arguments with 500, as if the server had
+/// failed; they are the client's mistake, so they are answered 400 (the error body, which the
+/// browser client reads, is kept).
+async fn server_fn_input_errors(req: Request, next: Next) -> Response {
+    let server_fn = req.uri().path().starts_with("/api/")
+        && !req.uri().path().starts_with("/api/v1/")
+        && req.method() == axum::http::Method::POST;
+    let response = next.run(req).await;
+    if !server_fn
+        || response.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key("serverfnerror")
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Error bodies are a line of text; a larger one is not an argument error.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        parts.status = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+        return Response::from_parts(parts, axum::body::Body::empty());
+    };
+    if bytes.starts_with(b"Args|") || bytes.starts_with(b"Deserialization|") {
+        parts.status = axum::http::StatusCode::BAD_REQUEST;
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 /// The paths of every page the app declares.
 pub fn page_paths() -> Vec<String> {
     generate_route_list(App)
@@ -84,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .route_layer(middleware::from_fn(record_latency))
+        .layer(middleware::from_fn(server_fn_input_errors))
         .layer(middleware::from_fn_with_state(pages, require_login))
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(middleware::from_fn_with_state(

@@ -53,9 +53,9 @@ fn wants_progress(headers: &HeaderMap) -> bool {
 #[utoipa::path(
     post, path = "/api/v1/import", tag = "data",
     params(
-        ("format" = Option<String>, Query, description = "strong, hevy, ironlog or auto (default)"),
-        ("unit" = Option<String>, Query, description = "kg or lb: weights in files that do not name a unit; default the profile's"),
-        ("utc_offset" = Option<String>, Query, description = "the zone of the file's local times, e.g. +02:00; default Z"),
+        ("format" = Option<String>, Query, pattern = "^(strong|hevy|ironlog|auto)$", description = "strong, hevy, ironlog or auto (default)"),
+        ("unit" = Option<String>, Query, pattern = "^(kg|lb|lbs)$", description = "kg or lb: weights in files that do not name a unit; default the profile's"),
+        ("utc_offset" = Option<String>, Query, pattern = "^([Zz]|[-+ ](0[0-9]|1[0-3]):[0-5][0-9]|[-+ ]14:00)$", description = "the zone of the file's local times, e.g. +02:00; default Z"),
     ),
     request_body(content = String, content_type = "text/csv", description = "the export file, at most 16 MiB"),
     security(("session" = [])),
@@ -146,7 +146,7 @@ pub async fn latest_import(
 /// one row per set as CSV (`format=csv`, which the import reads back).
 #[utoipa::path(
     get, path = "/api/v1/export", tag = "data",
-    params(("format" = Option<String>, Query, description = "json (default) or csv")),
+    params(("format" = Option<String>, Query, pattern = "^(json|csv)$", description = "json (default) or csv")),
     security(("session" = [])),
     responses(
         (status = 200, description = "an attachment: JSON {format, version, exported_at, profile, workouts} or CSV"),

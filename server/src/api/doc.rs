@@ -6,7 +6,8 @@
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 /// A workout as a client sends it.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct NewWorkout {
     /// Made by the client (UUID v7 recommended); sending the same id again is safe.
@@ -19,18 +20,24 @@ pub struct NewWorkout {
     pub exercises: Vec<NewExercise>,
 }
 
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct NewExercise {
     /// A catalog slug: lowercase words joined by hyphens.
-    #[schema(example = "bench-press", pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 64)]
+    #[schema(
+        example = "bench-press",
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        max_length = 64
+    )]
     pub exercise: String,
     /// 1 to 100 sets.
     #[schema(min_items = 1, max_items = 100)]
     pub sets: Vec<SetLog>,
 }
 
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct SetLog {
     /// 0 to 1000.
@@ -73,15 +80,42 @@ pub struct Accepted {
     pub id: uuid::Uuid,
 }
 
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct Credentials {
+    /// One `@`, at most 64 characters before it, a dot inside the domain; no spaces or
+    /// control characters; at most 254 characters.
+    #[schema(
+        pattern = "^[^@\\s\\x00-\\x1f\\x7f-\\x9f]{1,64}@[^@\\s\\x00-\\x1f\\x7f-\\x9f.][^@\\s\\x00-\\x1f\\x7f-\\x9f]*\\.[^@\\s\\x00-\\x1f\\x7f-\\x9f]*[^@\\s\\x00-\\x1f\\x7f-\\x9f.]$",
+        max_length = 254
+    )]
     pub email: String,
-    /// At least 10 characters at sign-up; at most 1024 bytes.
+    #[schema(max_length = 256)]
     pub password: String,
 }
 
-#[derive(ToSchema)]
+/// A sign-up: as [`Credentials`], with the rules for a new password.
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct NewCredentials {
+    #[schema(
+        pattern = "^[^@\\s\\x00-\\x1f\\x7f-\\x9f]{1,64}@[^@\\s\\x00-\\x1f\\x7f-\\x9f.][^@\\s\\x00-\\x1f\\x7f-\\x9f]*\\.[^@\\s\\x00-\\x1f\\x7f-\\x9f]*[^@\\s\\x00-\\x1f\\x7f-\\x9f.]$",
+        max_length = 254
+    )]
+    pub email: String,
+    /// 10 to 256 characters, something besides spaces, no control characters.
+    #[schema(
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$",
+        min_length = 10,
+        max_length = 256
+    )]
+    pub password: String,
+}
+
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct PasswordChange {
     pub current_password: String,
@@ -112,21 +146,64 @@ pub struct Problem {
     pub message: String,
 }
 
-/// An exercise: built in, or the user's own (`custom`).
-#[derive(ToSchema)]
+/// Kinds of equipment.
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum Equipment {
+    Barbell,
+    Dumbbell,
+    Cable,
+    Machine,
+    Bodyweight,
+    Kettlebell,
+}
+
+/// Muscle groups.
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum Muscle {
+    Chest,
+    Lats,
+    UpperBack,
+    LowerBack,
+    Shoulders,
+    RearDelts,
+    Biceps,
+    Triceps,
+    Forearms,
+    Abs,
+    Quads,
+    Hamstrings,
+    Glutes,
+    Adductors,
+    Calves,
+}
+
+/// An exercise: built in, or the user's own (`custom`; its slug must not be a built-in one's).
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct Exercise {
-    #[schema(example = "bench-press")]
+    #[schema(
+        example = "bench-press",
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        max_length = 64
+    )]
     pub slug: String,
+    /// 1 to 80 characters, not only spaces.
+    #[schema(pattern = "\\S", max_length = 80)]
     pub name: String,
-    /// barbell, dumbbell, cable, machine, bodyweight or kettlebell.
-    pub equipment: String,
+    pub equipment: Equipment,
     /// The load added on progress, in kilograms.
+    #[schema(minimum = 0.5, maximum = 50)]
     pub increment_kg: f64,
-    /// Muscle groups, e.g. chest, lats, upper_back, quads.
-    pub primary: Vec<String>,
-    pub secondary: Vec<String>,
-    pub custom: bool,
+    pub primary: Vec<Muscle>,
+    #[schema(nullable = false)]
+    pub secondary: Option<Vec<Muscle>>,
+    #[schema(nullable = false)]
+    pub custom: Option<bool>,
 }
 
 #[derive(ToSchema)]
@@ -135,18 +212,35 @@ pub struct Exercises {
     pub exercises: Vec<Exercise>,
 }
 
-/// A program: days of slots, each an exercise with its progression rule
-/// (`{"kind": "linear", "sets": 3, "reps": 5, "deload_after": 3, "deload_percent": 10}`,
-/// `double` with `min_reps`/`max_reps`, `rpe` with `reps`/`rpe`, `gzclp` with `tier`, or
-/// `five_three_one`).
-#[derive(ToSchema)]
+/// A day of a program: its slots, each an exercise of the catalog or the user's own with its
+/// progression rule (`{"kind": "linear", "sets": 3, "reps": 5, "deload_after": 3,
+/// "deload_percent": 10}`, `double` with `min_reps`/`max_reps`, `rpe` with `reps`/`rpe`,
+/// `gzclp` with `tier`, or `five_three_one`).
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct Day {
+    #[schema(pattern = "\\S", max_length = 80)]
+    pub name: String,
+    #[schema(min_items = 1, max_items = 20)]
+    pub slots: Vec<serde_json::Value>,
+}
+
+/// A program: 1 to 14 days, run `days_per_week` times a week.
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct Program {
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 64)]
     pub slug: String,
+    #[schema(pattern = "\\S", max_length = 80)]
     pub name: String,
-    pub description: String,
+    #[schema(max_length = 2000, nullable = false)]
+    pub description: Option<String>,
+    #[schema(minimum = 1, maximum = 7)]
     pub days_per_week: u32,
-    pub days: Vec<serde_json::Value>,
+    #[schema(min_items = 1, max_items = 14)]
+    pub days: Vec<Day>,
 }
 
 #[derive(ToSchema)]
@@ -160,14 +254,43 @@ pub struct Programs {
 /// Training settings: `gym` (unit `kg` or `lb`, `bar`, `smallest_plate`, `dumbbell_step`,
 /// `machine_step`, in that unit), `warmups`, `active_program`, own `exercises` and
 /// `programs`. Every field may be omitted for its default.
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct Profile {
-    pub gym: serde_json::Value,
-    pub warmups: bool,
-    pub active_program: String,
-    pub exercises: Vec<Exercise>,
-    pub programs: Vec<Program>,
+    #[schema(nullable = false)]
+    pub gym: Option<Gym>,
+    #[schema(nullable = false)]
+    pub warmups: Option<bool>,
+    /// A built-in program's slug or one of `programs`'.
+    #[schema(
+        nullable = false,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        max_length = 64
+    )]
+    pub active_program: Option<String>,
+    #[schema(nullable = false, max_items = 200)]
+    pub exercises: Option<Vec<Exercise>>,
+    #[schema(nullable = false, max_items = 20)]
+    pub programs: Option<Vec<Program>>,
+}
+
+/// The gym, in its unit: the bar's weight and the smallest steps of plates, dumbbells and
+/// machines (at most 100 kg, or 220.46 lb; steps at least 0.1).
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct Gym {
+    #[schema(pattern = "^(kg|lb)$")]
+    pub unit: String,
+    #[schema(minimum = 0, maximum = 220.46)]
+    pub bar: f64,
+    #[schema(minimum = 0.1, maximum = 220.46)]
+    pub smallest_plate: f64,
+    #[schema(minimum = 0.1, maximum = 220.46)]
+    pub dumbbell_step: f64,
+    #[schema(minimum = 0.1, maximum = 220.46)]
+    pub machine_step: f64,
 }
 
 #[derive(ToSchema)]
@@ -290,6 +413,12 @@ impl Modify for SessionCookie {
 #[openapi(
     info(title = "Ironlog API", description = "Log workouts and read them back. Every workout call needs a session cookie from sign-up or log-in."),
     modifiers(&SessionCookie),
-    tags((name = "workouts"), (name = "auth"), (name = "training"), (name = "data"))
+    paths(
+        super::server_fns::history_page,
+        super::server_fns::todays_plan,
+        super::server_fns::gym_settings,
+        super::server_fns::log_setup
+    ),
+    tags((name = "workouts"), (name = "auth"), (name = "training"), (name = "data"), (name = "pages"))
 )]
 pub struct ApiDoc;

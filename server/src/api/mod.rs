@@ -3,6 +3,7 @@
 
 mod data;
 pub(crate) mod doc;
+mod server_fns;
 mod training;
 mod workouts;
 

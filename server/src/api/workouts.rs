@@ -83,8 +83,8 @@ fn parse_list_query(raw: Option<&str>) -> Result<(usize, Option<Cursor>), Vec<Pr
 #[utoipa::path(
     get, path = "/api/v1/workouts", tag = "workouts",
     params(
-        ("limit" = Option<usize>, Query, description = "1 to 100, default 20"),
-        ("before" = Option<String>, Query, description = "a cursor from `next`"),
+        ("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "1 to 100, default 20"),
+        ("before" = Option<String>, Query, pattern = "^-?[0-9]{1,15}_[0-9a-f]{32}$", description = "a cursor from `next`"),
     ),
     security(("session" = [])),
     responses(

@@ -64,7 +64,7 @@ fn signed_in(state: &AppState, status: StatusCode, s: &SignedIn) -> Response {
 /// Creates an account and signs it in (sets the session cookie).
 #[utoipa::path(
     post, path = "/api/v1/auth/signup", tag = "auth",
-    request_body = crate::api::doc::Credentials,
+    request_body = crate::api::doc::NewCredentials,
     responses(
         (status = 201, body = crate::api::doc::SignedIn),
         crate::api::doc::BodyRefusals,

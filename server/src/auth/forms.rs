@@ -36,7 +36,8 @@ async fn read_form(body: Body) -> Result<FormFields, Response> {
     };
     for (k, v) in form_urlencoded::parse(&bytes) {
         match k.as_ref() {
-            "email" => fields.email = v.into_owned(),
+            // People type (and phones autocomplete) spaces around an address.
+            "email" => fields.email = v.trim().to_owned(),
             "password" => fields.password = v.into_owned(),
             "next" => fields.next = v.into_owned(),
             _ => {}

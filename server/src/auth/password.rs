@@ -17,6 +17,8 @@ pub const LANES: u32 = 1;
 /// Shortest and longest accepted passwords, in characters and bytes.
 pub const MIN_CHARS: usize = 10;
 pub const MAX_BYTES: usize = 1024;
+/// The longest new password, in characters (so at most 1024 bytes of UTF-8).
+pub const MAX_CHARS: usize = 256;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HashError {
@@ -34,8 +36,8 @@ fn argon2() -> Result<Argon2<'static>, HashError> {
 pub fn check_new_password(password: &str) -> Result<(), String> {
     if password.chars().count() < MIN_CHARS {
         Err(format!("must be at least {MIN_CHARS} characters"))
-    } else if password.len() > MAX_BYTES {
-        Err(format!("must be at most {MAX_BYTES} bytes"))
+    } else if password.chars().count() > MAX_CHARS {
+        Err(format!("must be at most {MAX_CHARS} characters"))
     } else if password.chars().any(char::is_control) {
         // Tabs, newlines and the like cannot be typed the same way twice on every device.
         Err("must not contain control characters such as tabs or line breaks".into())
@@ -157,7 +159,8 @@ mod tests {
     fn new_passwords_have_a_length_range() {
         assert!(check_new_password("short").is_err());
         assert!(check_new_password("long enough pw").is_ok());
-        assert!(check_new_password(&"x".repeat(MAX_BYTES + 1)).is_err());
+        assert!(check_new_password(&"x".repeat(MAX_CHARS + 1)).is_err());
+        assert!(check_new_password(&"é".repeat(MAX_CHARS)).is_ok());
         assert!(check_new_password(&" ".repeat(20)).is_err());
         assert!(check_new_password(&"\u{3000}".repeat(20)).is_err());
         assert!(check_new_password("tab\tinside password").is_err());

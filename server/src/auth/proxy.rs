@@ -282,7 +282,7 @@ impl Verifier {
                         .claims
                         .email
                         .as_deref()
-                        .and_then(|e| domain::account::normalize_email(e).ok())
+                        .and_then(|e| domain::account::normalize_email(e.trim()).ok())
                         .ok_or(Refusal::NoEmail)?;
                     return Ok((email, data.claims.exp));
                 }
