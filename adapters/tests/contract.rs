@@ -428,6 +428,14 @@ async fn a_mongodb_store_of_the_old_layout_is_moved_to_keys_per_user() {
         d.remove("workout_id");
         raw.insert_one(d).await.unwrap();
     }
+    // A newer write of b under the new key before the move (a stop half-way, or a write while
+    // the move runs), and a document nobody can read.
+    let mut b_newer = b.clone();
+    b_newer.exercises[0].sets[0].reps = 9;
+    store.upsert(std::slice::from_ref(&b_newer)).await.unwrap();
+    raw.insert_one(mongodb::bson::doc! {"_id": "garbage", "v": "x"})
+        .await
+        .unwrap();
     assert_eq!(
         store.get("alice", a.id).await.unwrap(),
         None,
@@ -435,11 +443,17 @@ async fn a_mongodb_store_of_the_old_layout_is_moved_to_keys_per_user() {
     );
     store.ensure_indexes().await.unwrap();
     assert_eq!(store.get("alice", a.id).await.unwrap(), Some(a.clone()));
-    assert_eq!(store.get("bob", b.id).await.unwrap(), Some(b.clone()));
+    assert_eq!(
+        store.get("bob", b.id).await.unwrap(),
+        Some(b_newer),
+        "the old copy never overwrites a newer write"
+    );
+    store.ensure_indexes().await.unwrap();
     store.upsert(std::slice::from_ref(&a)).await.unwrap();
     assert_eq!(store.list("alice", 10, None).await.unwrap().items, vec![a]);
     assert_eq!(
         raw.count_documents(mongodb::bson::doc! {}).await.unwrap(),
-        2
+        3,
+        "a, b, and the unreadable one left in place"
     );
 }

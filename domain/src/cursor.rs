@@ -84,7 +84,6 @@ mod tests {
         let digits_then_hex = text.split_once('_').unwrap();
         assert!(digits_then_hex.1.len() == 32 && text.starts_with("-5_"));
         assert_eq!(text.parse::<Cursor>(), Ok(c));
-        assert!(CURSOR_PATTERN.starts_with('^') && CURSOR_PATTERN.ends_with('$'));
     }
 
     #[test]

@@ -77,6 +77,12 @@ impl ImportJobs {
         self.jobs.get(user).map(|rx| rx.borrow().clone())
     }
 
+    /// Whether an import of the user's is sending now: asked before the work of preparing
+    /// another (reading the file, saving exercises, charging the sessions).
+    pub fn is_running(&self, user: &str) -> bool {
+        self.jobs.get(user).is_some_and(|rx| running(&rx))
+    }
+
     /// Starts sending `prepared` for `user` on a task of its own; refused (409) while
     /// another import of theirs is running.
     pub fn start(
@@ -92,21 +98,29 @@ impl ImportJobs {
         });
         let entry = self.jobs.entry(user.to_owned()).and_upsert_with(|current| {
             match current.map(|e| e.into_value()) {
-                Some(running) if matches!(*running.borrow(), ImportState::Running { .. }) => {
-                    running
-                }
+                Some(current) if running(&current) => current,
                 _ => rx.clone(),
             }
         });
         if !entry.value().same_channel(&rx) {
-            return Err(ApiError::Conflict(
-                "an import of yours is still running; its outcome is at /api/v1/import/latest"
-                    .into(),
-            ));
+            return Err(already_running());
         }
         tokio::spawn(send_all(publisher, user.to_owned(), fresh, summary, tx));
         Ok(rx)
     }
+}
+
+/// The answer to a second import while one runs.
+pub fn already_running() -> ApiError {
+    ApiError::Conflict(
+        "an import of yours is still running; its outcome is at /api/v1/import/latest".into(),
+    )
+}
+
+/// A job still sending: not done, and its task still alive (one that died without saying
+/// `Done` has dropped its sender and must not block the user's next import for a day).
+fn running(job: &watch::Receiver<ImportState>) -> bool {
+    matches!(*job.borrow(), ImportState::Running { .. }) && job.has_changed().is_ok()
 }
 
 /// Waits for the job to finish; its summary.
@@ -146,10 +160,13 @@ pub fn progress_lines(
                         ))
                     }
                     ImportState::Running { done, total } => {
-                        // The sender is dropped only after it sent Done, which the next
-                        // turn reads.
-                        let _ = job.changed().await;
-                        Some((Progress::Progress { done, total }, Next::Watch(job)))
+                        // The sender says Done before it is dropped, which the next turn
+                        // reads; if its task died instead, the stream ends here.
+                        let next = match job.changed().await {
+                            Ok(()) => Next::Watch(job),
+                            Err(_) => Next::End,
+                        };
+                        Some((Progress::Progress { done, total }, next))
                     }
                 }
             }
@@ -246,7 +263,15 @@ mod tests {
         assert!(finished(other).await.is_some());
         tx.send_replace(ImportState::Done { summary: empty() });
         assert!(matches!(jobs.latest("u1"), Some(ImportState::Done { .. })));
-        let again = jobs.start(publisher, "u1", prepared()).unwrap();
+        let again = jobs.start(publisher.clone(), "u1", prepared()).unwrap();
         assert!(finished(again).await.is_some());
+
+        // A job whose task died without finishing does not hold the user's imports.
+        let (dead, rx) = watch::channel(ImportState::Running { done: 1, total: 3 });
+        jobs.jobs.insert("u3".into(), rx);
+        assert!(jobs.is_running("u3"));
+        drop(dead);
+        assert!(!jobs.is_running("u3"));
+        assert!(jobs.start(publisher, "u3", prepared()).is_ok());
     }
 }

@@ -12,6 +12,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::error::ApiError;
+use crate::serve::client_key;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LimitConfig {
@@ -87,7 +88,7 @@ impl Limits {
     }
 
     pub fn auth_attempt(&self, ip: IpAddr) -> Result<(), RetryAfter> {
-        check(&self.auth_by_ip, &ip)
+        check(&self.auth_by_ip, &client_key(ip))
     }
 
     /// A log-in to `email` from `client`: limited per (account, client), then per account
@@ -96,7 +97,7 @@ impl Limits {
         let account = email.trim().to_lowercase();
         check(
             &self.login_by_account_and_client,
-            &(account.clone(), client),
+            &(account.clone(), client_key(client)),
         )?;
         check(&self.login_by_account, &account)
     }
@@ -105,8 +106,6 @@ impl Limits {
         check(&self.writes_by_user, &user_id.to_owned())
     }
 
-    /// Drops the state of keys that are back to a full allowance, so memory follows the
-    /// number of recently active clients, not every client ever seen.
     /// Charges an import's `sessions` new sessions, each one a write. More than an hour's
     /// allowance at once can never pass, and says so.
     pub fn import_sessions(&self, user_id: &str, sessions: usize) -> Result<(), ApiError> {
@@ -129,6 +128,8 @@ impl Limits {
         }
     }
 
+    /// Drops the state of keys that are back to a full allowance, so memory follows the
+    /// number of recently active clients, not every client ever seen.
     pub fn forget_idle(&self) {
         self.auth_by_ip.retain_recent();
         self.login_by_account_and_client.retain_recent();

@@ -117,10 +117,6 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security::csrf,
         ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            security::headers,
-        ))
         // Wasm, JS, CSS and HTML travel brotli- or gzip-compressed when the client accepts it;
         // streamed progress (NDJSON) is not, since a compressor holds lines back until the end.
         .layer(CompressionLayer::new().compress_when(
@@ -134,6 +130,12 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(security::served_methods))
         // A panic in a handler is a bug: answered 500 and logged, and the connection lives.
         .layer(CatchPanicLayer::new())
+        // Outside everything that answers early (405, 413, 408, a caught panic), so every
+        // answer carries the security headers and no-store.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -108,15 +108,12 @@ pub async fn announced_size(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// Whether a response may be kept by caches: the built site's files (under `/pkg`, and the
-/// icons and manifest) may; pages and API answers, which are one person's data, may not.
+/// Whether a response may be kept by caches: only the built site's files (under `/pkg`) and
+/// the public files the site ships (the manifest and the icon). Pages and API answers, which
+/// are one person's data, may not; a route added later is private unless listed here.
 fn cacheable(path: &str) -> bool {
     path.starts_with("/pkg/")
-        || path.starts_with("/icons/")
-        || matches!(
-            path.rsplit_once('.').map(|(_, ext)| ext),
-            Some("png" | "svg" | "ico" | "webmanifest" | "css" | "js" | "wasm" | "txt")
-        )
+        || matches!(path, "/manifest.webmanifest" | "/icon.svg" | "/favicon.ico")
 }
 
 /// scheme://host[:port] of an absolute URL.

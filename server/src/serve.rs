@@ -8,10 +8,12 @@
 //!   `idle_timeout`;
 //! - reading a request head (a first byte came): closed unless the whole head is in within
 //!   `header_read_timeout`, however slowly it trickles;
-//! - in a request: the request timeout of the router applies, not these.
+//! - in a request: the router's request timeout bounds the handler; after that, a response
+//!   that sends nothing for `idle_timeout` (a client that stopped reading) is closed.
 //!
-//! Connections are capped in total and per client address. A connection over the cap is
-//! closed at once, and the idle ones are asked to close, so clients that are actually sending
+//! Connections are capped in total and per client address (an IPv6 client's whole /64). A
+//! connection over a client's share is closed at once; one over the total cap asks the idle
+//! connections to close and waits a moment for a place, so clients that are actually sending
 //! requests get the capacity back.
 
 use std::collections::HashMap;
@@ -70,8 +72,30 @@ const DRAIN: Duration = Duration::from_secs(20);
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 const ACCEPT_LOG_EVERY: Duration = Duration::from_secs(5);
 
-/// How long a connection over the total cap waits for an idle one to make room.
+/// How long a connection over the total cap waits for an idle one to make room, and how many
+/// may wait at once.
 const MAKE_ROOM: Duration = Duration::from_millis(200);
+const MAX_WAITING: usize = 32;
+
+fn refuse(stream: TcpStream) {
+    metrics::counter!("ironlog_connections_refused_total").increment(1);
+    drop(stream);
+}
+
+/// The address a client is counted under: an IPv6 client owns its whole /64 (one subnet is
+/// one site, and its addresses are free to rotate through).
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let bits = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(std::net::Ipv6Addr::from(bits))
+            }
+        },
+    }
+}
 
 /// Serves `router` on `listener` until `stop` is cancelled, then lets the requests in flight
 /// finish (for at most [`DRAIN`]).
@@ -84,6 +108,7 @@ pub async fn serve(
 ) {
     let tracker = TaskTracker::new();
     let counts = Arc::new(Counts::default());
+    let waiting = Arc::new(tokio::sync::Semaphore::new(MAX_WAITING));
     // Bumped when the cap is reached: idle connections close on seeing it change.
     let (shed, _) = watch::channel(0u64);
     let mut last_accept_log: Option<Instant> = None;
@@ -104,28 +129,42 @@ pub async fn serve(
             }
         };
         let exempt = trusted_proxies.iter().any(|n| n.contains(&peer.ip()));
-        let slot = match counts.admit(peer.ip(), exempt, &limits) {
-            Admission::Admitted(slot) => Some(slot),
-            Admission::ClientFull => None,
+        let client = client_key(peer.ip());
+        let slot = match counts.admit(client, exempt, &limits) {
+            Admission::Admitted(slot) => slot,
+            Admission::ClientFull => {
+                refuse(stream);
+                continue;
+            }
             Admission::Full => {
-                // Ask the idle connections to make room, and give them a moment to.
-                let released = counts.released.notified();
-                tokio::pin!(released);
-                released.as_mut().enable();
+                // Ask the idle connections to make room, and give this one a moment to get
+                // a place, on a task of its own so that accepting goes on meanwhile; a few
+                // such waits at once, or it would be a way around the cap.
+                let Ok(waiting) = waiting.clone().try_acquire_owned() else {
+                    refuse(stream);
+                    continue;
+                };
+                let released = counts.released.clone().notified_owned();
                 shed.send_modify(|g| *g = g.wrapping_add(1));
-                let _ = tokio::time::timeout(MAKE_ROOM, released).await;
-                match counts.admit(peer.ip(), exempt, &limits) {
-                    Admission::Admitted(slot) => Some(slot),
-                    _ => None,
-                }
+                let (counts, router, stop, shed) = (
+                    counts.clone(),
+                    router.clone(),
+                    stop.clone(),
+                    shed.subscribe(),
+                );
+                tracker.spawn(async move {
+                    let _ = tokio::time::timeout(MAKE_ROOM, released).await;
+                    let slot = match counts.admit(client, exempt, &limits) {
+                        Admission::Admitted(slot) => slot,
+                        _ => return refuse(stream),
+                    };
+                    drop(waiting);
+                    connection(stream, peer, router, limits, stop, shed).await;
+                    drop(slot);
+                });
+                continue;
             }
         };
-        let Some(slot) = slot else {
-            metrics::counter!("ironlog_connections_refused_total").increment(1);
-            drop(stream);
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
         let router = router.clone();
         let stop = stop.clone();
         let shed = shed.subscribe();
@@ -151,6 +190,7 @@ async fn connection(
     stop: CancellationToken,
     mut shed: watch::Receiver<u64>,
 ) {
+    let _ = stream.set_nodelay(true);
     let phase = Arc::new(Phase::new());
     let io = Watched {
         inner: stream,
@@ -214,7 +254,7 @@ struct Counts {
     per_client: Mutex<HashMap<IpAddr, usize>>,
     total: std::sync::atomic::AtomicUsize,
     /// Told whenever a connection closes.
-    released: Notify,
+    released: Arc<Notify>,
 }
 
 enum Admission {
@@ -322,6 +362,15 @@ impl Phase {
         self.set(IN_REQUEST);
     }
 
+    /// Bytes went out: a request in progress is not stalled. No wake-up is needed: the
+    /// watchdog finds the later time when its sleep ends.
+    fn wrote(&self) {
+        if self.state.load(Ordering::Acquire) == IN_REQUEST {
+            let now = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
+            self.since_ms.store(now, Ordering::Release);
+        }
+    }
+
     fn end_request(&self) {
         self.set(IDLE);
     }
@@ -338,7 +387,9 @@ impl Phase {
             let (limit, name) = match self.state.load(Ordering::Acquire) {
                 IDLE => (Some(limits.idle_timeout), "idle"),
                 READING_HEAD => (Some(limits.header_read_timeout), "header"),
-                _ => (None, "request"),
+                // The router times the handler out (15 s); this catches a response that
+                // stops going out (a client that stops reading holds its slot otherwise).
+                _ => (Some(limits.idle_timeout), "stalled"),
             };
             match limit {
                 Some(limit) => {
@@ -386,7 +437,11 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let result = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
+            self.phase.wrote();
+        }
+        result
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -402,7 +457,11 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let result = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
+            self.phase.wrote();
+        }
+        result
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -535,7 +594,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_request_in_progress_never_expires_and_its_end_restarts_the_idle_clock() {
+    async fn a_request_sending_never_expires_and_a_stalled_one_does() {
         let limits = ConnectionLimits {
             idle_timeout: Duration::from_secs(5),
             header_read_timeout: Duration::from_secs(5),
@@ -544,14 +603,42 @@ mod tests {
         let phase = Arc::new(Phase::new());
         phase.received();
         phase.start_request();
-        let ender = phase.clone();
+        // A long response going out a little every second for ten minutes, then done.
+        let sender = phase.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(600)).await;
-            ender.end_request();
+            for _ in 0..600 {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                sender.wrote();
+            }
+            sender.end_request();
         });
         let started = Instant::now();
         assert_eq!(phase.expired(&limits).await, "idle");
-        assert_eq!(started.elapsed().as_secs(), 605);
+        assert_eq!(
+            started.elapsed().as_secs(),
+            605,
+            "idle clock restarts at the end"
+        );
+
+        // A response that stops going out (the client stopped reading).
+        let phase = Arc::new(Phase::new());
+        phase.received();
+        phase.start_request();
+        phase.wrote();
+        let started = Instant::now();
+        assert_eq!(phase.expired(&limits).await, "stalled");
+        assert_eq!(started.elapsed().as_secs(), 5);
+    }
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_64_and_a_mapped_v4_as_v4() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(client_key(a), client_key(b));
+        assert_ne!(client_key(a), client_key(c));
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert_eq!(client_key(mapped), "192.0.2.7".parse::<IpAddr>().unwrap());
     }
 
     #[test]
@@ -593,7 +680,13 @@ mod tests {
         assert_eq!(counts.total(), 3);
         assert!(
             counts.per_client.lock().unwrap().get(&a) == Some(&1),
-            "a refused client leaves no entry behind and a closed one gives its place back"
+            "a closed connection gives its place back"
+        );
+        let c: IpAddr = "10.0.0.3".parse().unwrap();
+        assert!(matches!(counts.admit(c, false, &limits), Admission::Full));
+        assert!(
+            !counts.per_client.lock().unwrap().contains_key(&c),
+            "a client refused at the cap leaves no entry behind"
         );
     }
 }

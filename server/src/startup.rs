@@ -198,10 +198,16 @@ impl Application {
         if let Some((listener, handle)) = self.metrics {
             let addr = listener.local_addr().context("the metrics address")?;
             tracing::info!("metrics on http://{addr}/metrics");
+            // A scraper or two: a few connections, counted in the open-file check's reserve.
+            let scrapers = ConnectionLimits {
+                max_connections: 16,
+                max_per_client: 16,
+                ..ConnectionLimits::default()
+            };
             tokio::spawn(serve::serve(
                 listener,
                 crate::ops::metrics_router(handle),
-                ConnectionLimits::default(),
+                scrapers,
                 Arc::from(Vec::new()),
                 self.shutdown.clone(),
             ));

@@ -82,9 +82,10 @@ impl Db {
         }
     }
 
-    /// Whether writes can be expected to succeed now: the file is open (reopened if it broke
-    /// and can be), no I/O failure in the last [`FAILURE_HOLDS`], and the disk has room.
-    pub(crate) fn is_usable(&self) -> bool {
+    /// Whether writes can be expected to succeed now: the file is open, no I/O failure in
+    /// the last [`FAILURE_HOLDS`], and the disk has room. Cheap and never blocking (readiness
+    /// asks it): a broken file is reopened on the blocking pool, and the next call sees it.
+    pub(crate) fn is_usable(self: &Arc<Self>) -> bool {
         let failed_lately = self
             .last_io_failure
             .lock()
@@ -92,7 +93,17 @@ impl Db {
             .is_some_and(|at| at.elapsed() < FAILURE_HOLDS);
         let dir = self.path.parent().unwrap_or(&self.path);
         let room = super::space(dir).is_ok_and(|(free, _)| free >= LEAST_FREE);
-        !failed_lately && room && self.handle().is_ok()
+        let open = matches!(
+            &*self.state.lock().unwrap_or_else(|p| p.into_inner()),
+            State::Open(_)
+        );
+        if !open && room {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                let this = self.clone();
+                runtime.spawn_blocking(move || this.handle().is_ok());
+            }
+        }
+        !failed_lately && room && open
     }
 
     fn broke(&self, failed: &Arc<Database>) {

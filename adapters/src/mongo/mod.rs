@@ -108,9 +108,11 @@ pub fn spawn_ensure_indexes(store: MongoStore) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut backoff = crate::retry::forever(Duration::from_millis(100), Duration::from_secs(5));
         loop {
+            // Account indexes first: they guard sign-up and sessions, and must not wait for
+            // the workouts' migration.
             let done = async {
-                store.ensure_indexes().await?;
-                store.ensure_account_indexes().await
+                store.ensure_account_indexes().await?;
+                store.ensure_indexes().await
             };
             match done.await {
                 Ok(()) => return,
@@ -326,14 +328,17 @@ impl MongoStore {
     }
 
     /// Moves documents stored under the bare workout id (before ids were scoped per user) to
-    /// their (user, id) key: the new document first, then the old one removed, so a stop
-    /// half-way loses nothing and the next start finishes the move.
+    /// their (user, id) key: the new document is inserted only where that key is still free
+    /// (a newer write there wins over the old copy), then the old one is removed, so a stop
+    /// half-way loses nothing, a second mover does no harm, and the next start finishes. A
+    /// document that cannot be read is left in place and reported, not retried forever.
     async fn migrate_legacy_keys(&self) -> Result<u64, StoreError> {
         let raw: Collection<Document> = self.workouts.clone_with_type();
         let mut moved = 0;
+        let mut unreadable: Vec<bson::Bson> = Vec::new();
         loop {
             let legacy: Vec<Document> = raw
-                .find(doc! {"workout_id": {"$exists": false}})
+                .find(doc! {"workout_id": {"$exists": false}, "_id": {"$nin": &unreadable}})
                 .limit(MIGRATION_BATCH)
                 .await
                 .map_err(db_err)?
@@ -341,17 +346,40 @@ impl MongoStore {
                 .await
                 .map_err(db_err)?;
             if legacy.is_empty() {
+                if !unreadable.is_empty() {
+                    tracing::error!(
+                        count = unreadable.len(),
+                        "workouts of the old layout could not be read and were left in place"
+                    );
+                }
                 return Ok(moved);
             }
             let mut old_keys = Vec::with_capacity(legacy.len());
-            let mut events = Vec::with_capacity(legacy.len());
+            let mut fresh = Vec::with_capacity(legacy.len());
             for d in legacy {
-                let doc: WorkoutDoc = bson::from_document(d).map_err(StoreError::rejected)?;
-                old_keys.push(doc.key.clone());
-                events.push(WorkoutLogged::try_from(doc)?);
+                let key = d.get("_id").cloned().unwrap_or(bson::Bson::Null);
+                let event = bson::from_document::<WorkoutDoc>(d)
+                    .map_err(StoreError::rejected)
+                    .and_then(WorkoutLogged::try_from);
+                match event {
+                    Ok(event) => {
+                        fresh.push(to_document(&event)?);
+                        old_keys.push(key);
+                    }
+                    Err(e) => {
+                        tracing::error!(key = %key, error = %service::Chain(&e), "a workout of the old layout cannot be read");
+                        unreadable.push(key);
+                    }
+                }
             }
-            for chunk in document_chunks(&events)? {
-                self.write_chunk(chunk).await?;
+            if !fresh.is_empty() {
+                match raw.insert_many(&fresh).ordered(false).await {
+                    // Keys already taken hold a newer write (or another mover's copy): kept.
+                    Ok(_) => {}
+                    Err(e) => {
+                        duplicates_in_error(e)?;
+                    }
+                }
             }
             raw.delete_many(doc! {"_id": {"$in": &old_keys}})
                 .await

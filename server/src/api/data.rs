@@ -16,14 +16,16 @@ use serde_json::json;
 
 use crate::error::ApiError;
 use crate::extract::{media_type, read_at_most, User};
-use crate::import_jobs::{finished, progress_lines, ImportState};
+use crate::import_jobs::{already_running, finished, progress_lines, ImportState};
 use crate::importing::{parse_import_query, prepare, MAX_IMPORT_BODY};
 use crate::state::AppState;
 use crate::training::profile_of;
 
-/// How long an import's answer waits for it to finish before answering 202 with where its
-/// outcome will be (below the request timeout, so a long import is never a bare 408).
-const IMPORT_WAIT: Duration = Duration::from_secs(10);
+/// How long after the request arrived an import's answer stops waiting for the job and
+/// answers 202 with where its outcome will be: reading and preparing the file count too, and
+/// the whole stays below the router's 15 s request timeout, so a long import is never a bare
+/// 408.
+const IMPORT_ANSWER_BY: Duration = Duration::from_secs(12);
 
 /// Workouts read from the store per step of an export: what the export holds in memory.
 const EXPORT_PAGE: usize = 200;
@@ -61,10 +63,12 @@ fn wants_progress(headers: &HeaderMap) -> bool {
     security(("session" = [])),
     responses(
         (status = 200, description = "what was imported, skipped and rejected", body = crate::api::doc::ImportSummary),
+        (status = 202, description = "still sending after 12 s: it goes on, and its outcome will be at the Location, /api/v1/import/latest", body = crate::api::doc::ImportStatus),
         (status = 400, description = "bad query; every problem listed", body = crate::api::doc::Error),
         (status = 401, description = "no session", body = crate::api::doc::Error),
         (status = 403, description = "sent from another site", body = crate::api::doc::Error),
         (status = 413, description = "the file is over 16 MiB", body = crate::api::doc::Error),
+        (status = 409, description = "an import of yours is still running", body = crate::api::doc::Error),
         (status = 415, description = "not sent as text/csv", body = crate::api::doc::Error),
         (status = 422, description = "the file is not an export Ironlog can read", body = crate::api::doc::Error),
         (status = 429, description = "too many writes; see Retry-After", body = crate::api::doc::Error),
@@ -78,9 +82,13 @@ pub async fn import(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    let arrived = tokio::time::Instant::now();
     let query = parse_import_query(query.as_deref()).map_err(ApiError::InvalidQuery)?;
     if !is_csv(&headers) {
         return Err(ApiError::UnsupportedMediaType("text/csv"));
+    }
+    if state.imports.is_running(&user) {
+        return Err(already_running());
     }
     state.limits.write(&user)?;
     let bytes = read_at_most(body, MAX_IMPORT_BODY).await?;
@@ -105,7 +113,7 @@ pub async fn import(
         );
         return Ok(response);
     }
-    match tokio::time::timeout(IMPORT_WAIT, finished(job.clone())).await {
+    match tokio::time::timeout_at(arrived + IMPORT_ANSWER_BY, finished(job.clone())).await {
         Ok(Some(summary)) => Ok(Json(summary).into_response()),
         // Still sending: it goes on without this request; the outcome will be there.
         _ => {

@@ -422,3 +422,21 @@ impl Modify for SessionCookie {
     tags((name = "workouts"), (name = "auth"), (name = "training"), (name = "data"), (name = "pages"))
 )]
 pub struct ApiDoc;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_cursor_pattern_is_the_one_the_server_parses_with() {
+        let json = serde_json::to_string(&super::super::described().1).unwrap();
+        let pattern = domain::cursor::CURSOR_PATTERN;
+        assert!(
+            json.contains(&serde_json::to_string(pattern).unwrap()),
+            "the workouts listing's `before`"
+        );
+        let optional = format!("^({})?$", &pattern[1..pattern.len() - 1]);
+        assert!(
+            json.contains(&serde_json::to_string(&optional).unwrap()),
+            "the History page's server function"
+        );
+    }
+}

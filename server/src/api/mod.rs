@@ -21,7 +21,22 @@ use crate::state::AppState;
 
 /// The JSON API, `/api/openapi.json` describing it, and 404 for any other `/api/v1` path.
 pub fn router() -> Router<AppState> {
-    let (routes, openapi) = OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
+    let (routes, openapi) = described();
+    let openapi = Arc::new(openapi);
+    routes
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let openapi = openapi.clone();
+                async move { axum::Json(openapi.as_ref().clone()) }
+            }),
+        )
+        .route("/api/v1/{*rest}", any(not_found))
+}
+
+/// The API's routes and their description, built together so none exists undescribed.
+fn described() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
         .routes(routes!(workouts::create, workouts::list))
         .routes(routes!(workouts::get_one))
         .routes(routes!(training::exercises))
@@ -42,17 +57,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(auth::api::logout))
         .routes(routes!(auth::api::change_password))
         .routes(routes!(auth::api::me))
-        .split_for_parts();
-    let openapi = Arc::new(openapi);
-    routes
-        .route(
-            "/api/openapi.json",
-            get(move || {
-                let openapi = openapi.clone();
-                async move { axum::Json(openapi.as_ref().clone()) }
-            }),
-        )
-        .route("/api/v1/{*rest}", any(not_found))
+        .split_for_parts()
 }
 
 async fn not_found() -> ApiError {

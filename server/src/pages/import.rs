@@ -66,6 +66,15 @@ async fn read(mut form: Multipart) -> Result<Posted, Response> {
     Ok(posted)
 }
 
+fn already_running_page() -> Response {
+    page(
+        StatusCode::CONFLICT,
+        "An import is already running",
+        Answer::text("Wait for it to finish, then import again if anything is missing."),
+        BACK,
+    )
+}
+
 fn summary_page(summary: &Summary) -> Response {
     let rejections = summary.rejection_lines();
     let answer = Answer {
@@ -113,6 +122,9 @@ pub async fn submit(
             BACK,
         );
     }
+    if state.imports.is_running(&user.id) {
+        return already_running_page();
+    }
     let posted = match read(form).await {
         Ok(p) => p,
         Err(refused) => return refused,
@@ -153,12 +165,7 @@ pub async fn submit(
                 BACK,
             ),
         },
-        Err(ApiError::Conflict(_)) => page(
-            StatusCode::CONFLICT,
-            "An import is already running",
-            Answer::text("Wait for it to finish, then import again if anything is missing."),
-            BACK,
-        ),
+        Err(ApiError::Conflict(_)) => already_running_page(),
         Err(ApiError::InvalidInput(problems)) => problem_page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "This file cannot be imported",

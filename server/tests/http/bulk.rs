@@ -12,12 +12,12 @@ use uuid::Uuid;
 
 use crate::support::*;
 
-/// A Strong export of `n` sessions, one a day from `first_day` days after 2020-01-01.
+/// A Strong export of `n` sessions, one every 8 hours from `first_day` days after 2020-01-01.
 fn strong_file(n: usize, first_day: i64) -> String {
     let mut csv = String::from("Date,Workout Name,Exercise Name,Set Order,Weight,Reps\n");
     let start = Utc.with_ymd_and_hms(2020, 1, 1, 18, 0, 0).unwrap();
     for i in 0..n as i64 {
-        let at = start + chrono::Duration::days(first_day + i);
+        let at = start + chrono::Duration::days(first_day) + chrono::Duration::hours(8 * i);
         csv.push_str(&format!(
             "{},Day,Squat (Barbell),1,100,5\n",
             at.format("%Y-%m-%d %H:%M:%S")
@@ -195,4 +195,54 @@ async fn exporting_a_long_history_keeps_the_servers_memory_small() {
             assert_eq!(doc["format"], "ironlog");
         }
     }
+}
+
+#[tokio::test]
+async fn one_import_runs_at_a_time_and_its_progress_is_readable_while_it_runs() {
+    let data = tempfile::tempdir().unwrap();
+    let env = [("IRONLOG_DATA_DIR", data.path().display().to_string())];
+    let server = InProcess::start(&env).unwrap();
+    let base = server.base_url();
+    let user = signed_in_client(&base).await;
+    // Streamed: the answer's head comes as soon as the job starts.
+    let mut first = user
+        .post(format!("{base}/api/v1/import"))
+        .header("content-type", "text/csv")
+        .header("accept", "application/x-ndjson")
+        .body(strong_file(3000, 0))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    let latest: Value = get_json(&user, &format!("{base}/api/v1/import/latest")).await;
+    assert_eq!(latest["status"], "running", "{latest}");
+    assert_eq!(latest["total"], 3000);
+    let (status, body) = import(&user, &base, strong_file(5, 2000)).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("/api/v1/import/latest"),
+        "{body}"
+    );
+    let mut text = Vec::new();
+    while let Some(chunk) = first.chunk().await.unwrap() {
+        text.extend_from_slice(&chunk);
+    }
+    let last: Value = serde_json::from_slice(
+        text.split(|b| *b == b'\n')
+            .rfind(|l| !l.is_empty())
+            .expect("a summary line"),
+    )
+    .unwrap();
+    assert_eq!(last["summary"]["imported"], 3000);
+    let latest: Value = get_json(&user, &format!("{base}/api/v1/import/latest")).await;
+    assert_eq!(latest["status"], "done");
+    assert_eq!(latest["summary"], last["summary"]);
+    let (status, body) = import(&user, &base, strong_file(5, 2000)).await;
+    assert_eq!(
+        status, 200,
+        "the next import runs once the first is done: {body}"
+    );
 }

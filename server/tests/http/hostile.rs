@@ -350,3 +350,28 @@ async fn a_server_function_answers_a_bad_cursor_with_400() {
         .unwrap();
     assert_eq!(anonymous.status(), 401);
 }
+
+#[tokio::test]
+async fn early_answers_carry_the_security_headers_too() {
+    let (server, _data) = start();
+    let addr = server.addr();
+    for request in [
+        format!("TRACE / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+        format!("POST /api/v1/import HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nContent-Length: 99999999\r\nConnection: close\r\n\r\n"),
+    ] {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(request.as_bytes()).await.unwrap();
+        let mut head = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+        }
+        let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+        for header in ["content-security-policy:", "x-content-type-options: nosniff", "cache-control: no-store"] {
+            assert!(head.contains(header), "{header} missing in:\n{head}");
+        }
+    }
+}
