@@ -12,9 +12,9 @@ fn start() -> (InProcess, tempfile::TempDir) {
     (InProcess::start(&env).unwrap(), data)
 }
 
-/// Sends one raw request and returns the status of its answer, or None when the connection
+/// Sends one raw request and returns the head of its answer, or None when the connection
 /// ended without one (a handler that panicked takes its connection with it).
-async fn raw_status(addr: std::net::SocketAddr, request: &str) -> Option<u16> {
+async fn raw_head(addr: std::net::SocketAddr, request: &str) -> Option<String> {
     let mut s = TcpStream::connect(addr).await.ok()?;
     s.write_all(request.as_bytes()).await.ok()?;
     let mut answer = Vec::new();
@@ -25,7 +25,12 @@ async fn raw_status(addr: std::net::SocketAddr, request: &str) -> Option<u16> {
             Ok(n) => answer.extend_from_slice(&buf[..n]),
         }
     }
-    let head = String::from_utf8_lossy(&answer);
+    (!answer.is_empty()).then(|| String::from_utf8_lossy(&answer).into_owned())
+}
+
+/// The status of the answer to one raw request.
+async fn raw_status(addr: std::net::SocketAddr, request: &str) -> Option<u16> {
+    let head = raw_head(addr, request).await?;
     head.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()
 }
 
@@ -359,17 +364,10 @@ async fn early_answers_carry_the_security_headers_too() {
         format!("TRACE / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
         format!("POST /api/v1/import HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nContent-Length: 99999999\r\nConnection: close\r\n\r\n"),
     ] {
-        let mut s = TcpStream::connect(addr).await.unwrap();
-        s.write_all(request.as_bytes()).await.unwrap();
-        let mut head = Vec::new();
-        let mut buf = [0u8; 4096];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-            match s.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => head.extend_from_slice(&buf[..n]),
-            }
-        }
-        let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+        let head = raw_head(addr, &request)
+            .await
+            .expect("an answer")
+            .to_ascii_lowercase();
         for header in ["content-security-policy:", "x-content-type-options: nosniff", "cache-control: no-store"] {
             assert!(head.contains(header), "{header} missing in:\n{head}");
         }
