@@ -6,7 +6,6 @@ use std::time::Duration;
 use adapters::embedded::EmbeddedDb;
 use adapters::mongo::MongoStore;
 use adapters::rabbit::{BrokerAddrs, RabbitPublisher};
-use anyhow::Context;
 use consumer::worker::{self, Stopped, WorkerConfig};
 use secrecy::ExposeSecret;
 use service::{AccountStore, Chain, ProfileStore, Publisher, SessionStore, WorkoutStore};
@@ -14,6 +13,17 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, Mode};
+
+/// The mode's services could not be reached or opened.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error("opening the embedded store")]
+    Embedded(#[from] adapters::embedded::EmbeddedError),
+    #[error("AMQP_URL")]
+    Broker(#[source] service::QueueError),
+    #[error("MONGODB_URI")]
+    Database(#[source] service::StoreError),
+}
 
 pub struct Backend {
     pub publisher: Arc<dyn Publisher>,
@@ -26,7 +36,7 @@ pub struct Backend {
 }
 
 impl Backend {
-    pub async fn start(config: &Config, shutdown: CancellationToken) -> anyhow::Result<Self> {
+    pub async fn start(config: &Config, shutdown: CancellationToken) -> Result<Self, BackendError> {
         match &config.mode {
             Mode::Embedded { data_dir } => {
                 let db = EmbeddedDb::open(data_dir)?;
@@ -65,11 +75,11 @@ impl Backend {
             } => {
                 let addrs = BrokerAddrs::parse(amqp_url.expose_secret())
                     .and_then(|a| a.with_tls(amqp_tls))
-                    .context("AMQP_URL")?;
+                    .map_err(BackendError::Broker)?;
                 let publisher = RabbitPublisher::start(addrs, config.publish_timeout, shutdown);
                 let store = MongoStore::connect_with_tls(mongodb_uri.expose_secret(), mongodb_tls)
                     .await
-                    .context("MONGODB_URI")?;
+                    .map_err(BackendError::Database)?;
                 // MongoDB may be down at start: writes do not need it, so create indexes
                 // in the background until it answers.
                 adapters::mongo::spawn_ensure_indexes(store.clone());

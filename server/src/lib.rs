@@ -31,4 +31,4 @@ mod training;
 pub use auth::middleware::PUBLIC_PAGES;
 pub use config::{Config, ConfigError, Mode};
 pub use routes::page_paths;
-pub use startup::Application;
+pub use startup::{Application, StartError};

@@ -21,10 +21,13 @@ async fn main() -> anyhow::Result<()> {
     let leptos_options = get_configuration(None)
         .context("reading the LEPTOS_* configuration")?
         .leptos_options;
-    let app = Application::build(config, leptos_options).await?;
+    let app = Application::build(config, leptos_options)
+        .await
+        .context("starting the server")?;
     app.run_until(async {
         adapters::signal::terminated().await;
         tracing::info!("shutting down: finishing requests in flight");
     })
-    .await
+    .await;
+    Ok(())
 }

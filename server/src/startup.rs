@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::Context;
 use axum::Router;
 use leptos::prelude::LeptosOptions;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -33,9 +32,30 @@ const BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+/// Why a server could not start; each names what to fix and keeps its cause.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Site(#[from] UnsplitSite),
+    #[error(transparent)]
+    FileLimit(#[from] serve::FileLimitError),
+    #[error(transparent)]
+    Backend(#[from] crate::backend::BackendError),
+    #[error("starting trusted-proxy mode")]
+    Proxy(#[from] crate::auth::proxy::ProxyConfigError),
+    #[error("binding {addr}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("installing the metrics recorder")]
+    Metrics(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
 /// The process's metrics recorder, installed on first use (there is one per process; servers
 /// built at once in one test process share it, so the check and the install are one step).
-fn metrics_handle() -> anyhow::Result<PrometheusHandle> {
+fn metrics_handle() -> Result<PrometheusHandle, StartError> {
     static HANDLE: Mutex<Option<PrometheusHandle>> = Mutex::new(None);
     let mut installed = HANDLE.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(h) = installed.as_ref() {
@@ -43,14 +63,14 @@ fn metrics_handle() -> anyhow::Result<PrometheusHandle> {
     }
     let handle = PrometheusBuilder::new()
         .set_buckets(BUCKETS)
-        .context("histogram buckets")?
+        .map_err(|e| StartError::Metrics(e.into()))?
         .set_buckets_for_metric(
             Matcher::Suffix("batch_size".into()),
             consumer::worker::BATCH_SIZE_BUCKETS,
         )
-        .context("histogram buckets")?
+        .map_err(|e| StartError::Metrics(e.into()))?
         .install_recorder()
-        .context("installing the metrics recorder")?;
+        .map_err(|e| StartError::Metrics(e.into()))?;
     *installed = Some(handle.clone());
     Ok(handle)
 }
@@ -91,6 +111,7 @@ fn check_site(options: &LeptosOptions, release: bool) -> Result<(), UnsplitSite>
 /// A built server, listening, not yet serving.
 pub struct Application {
     listener: TcpListener,
+    addr: SocketAddr,
     metrics: Option<(TcpListener, PrometheusHandle)>,
     router: Router,
     connections: ConnectionLimits,
@@ -103,7 +124,10 @@ pub struct Application {
 impl Application {
     /// Starts the backend of `config`'s mode and binds `config.site_addr` (port 0: any free
     /// port, see [`Application::local_addr`]).
-    pub async fn build(config: Config, mut leptos_options: LeptosOptions) -> anyhow::Result<Self> {
+    pub async fn build(
+        config: Config,
+        mut leptos_options: LeptosOptions,
+    ) -> Result<Self, StartError> {
         if leptos_options.output_name.is_empty() {
             // Built without cargo-leptos (e.g. by `cargo test`): use the site's name.
             leptos_options.output_name = "ironlog".into();
@@ -117,8 +141,7 @@ impl Application {
         let hasher = Hasher::new(std::thread::available_parallelism().map_or(1, |n| n.get()));
         let proxy = match &config.trusted_proxy {
             Some(p) => {
-                let proxy = TrustedProxy::new(p, backend.accounts.clone(), hasher.clone())
-                    .context("starting trusted-proxy mode")?;
+                let proxy = TrustedProxy::new(p, backend.accounts.clone(), hasher.clone())?;
                 tracing::info!(header = %p.header, issuer = %p.issuer, "trusted-proxy mode: identities come from the proxy's signed token");
                 Some(Arc::new(proxy))
             }
@@ -129,14 +152,21 @@ impl Application {
             Some(addr) => Some(
                 TcpListener::bind(addr)
                     .await
-                    .with_context(|| format!("binding the metrics address {addr}"))?,
+                    .map_err(|source| StartError::Bind { addr, source })?,
             ),
             None => None,
         };
         let listener = TcpListener::bind(config.site_addr)
             .await
-            .with_context(|| format!("binding {}", config.site_addr))?;
-        leptos_options.site_addr = listener.local_addr().context("the bound address")?;
+            .map_err(|source| StartError::Bind {
+                addr: config.site_addr,
+                source,
+            })?;
+        let leptos_options_addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.site_addr,
+            source,
+        })?;
+        leptos_options.site_addr = leptos_options_addr;
         let state = AppState {
             leptos_options,
             publisher: backend.publisher.clone(),
@@ -167,6 +197,7 @@ impl Application {
         };
         state.limits.spawn_cleanup(Duration::from_secs(60));
         Ok(Self {
+            addr: leptos_options_addr,
             listener,
             metrics: metrics_listener.map(|l| (l, metrics)),
             connections: config.connections,
@@ -178,26 +209,23 @@ impl Application {
         })
     }
 
-    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        self.listener.local_addr()
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
     }
 
     /// Serves until `stop` resolves, then finishes the requests in flight and lets the
     /// in-process worker finish its batch.
-    pub async fn run_until(
-        self,
-        stop: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
-        let addr = self.local_addr().context("the bound address")?;
-        tracing::info!(mode = %self.mode, "Ironlog listening on http://{addr}");
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) {
+        tracing::info!(mode = %self.mode, "Ironlog listening on http://{}", self.addr);
         let shutdown = self.shutdown.clone();
         tokio::spawn(async move {
             stop.await;
             shutdown.cancel();
         });
         if let Some((listener, handle)) = self.metrics {
-            let addr = listener.local_addr().context("the metrics address")?;
-            tracing::info!("metrics on http://{addr}/metrics");
+            if let Ok(addr) = listener.local_addr() {
+                tracing::info!("metrics on http://{addr}/metrics");
+            }
             // A scraper or two: a few connections, counted in the open-file check's reserve.
             let scrapers = ConnectionLimits {
                 max_connections: 16,
@@ -224,7 +252,6 @@ impl Application {
             let _ = tokio::time::timeout(Duration::from_secs(10), worker).await;
         }
         tracing::info!("stopped");
-        Ok(())
     }
 }
 

@@ -413,12 +413,6 @@ impl Modify for SessionCookie {
 #[openapi(
     info(title = "Ironlog API", description = "Log workouts and read them back. Every workout call needs a session cookie from sign-up or log-in."),
     modifiers(&SessionCookie),
-    paths(
-        super::server_fns::history_page,
-        super::server_fns::todays_plan,
-        super::server_fns::gym_settings,
-        super::server_fns::log_setup
-    ),
     tags((name = "workouts"), (name = "auth"), (name = "training"), (name = "data"), (name = "pages"))
 )]
 pub struct ApiDoc;

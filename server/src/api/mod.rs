@@ -36,7 +36,9 @@ pub fn router() -> Router<AppState> {
 
 /// The API's routes and their description, built together so none exists undescribed.
 fn described() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
+    let mut description = doc::ApiDoc::openapi();
+    description.merge(server_fns::ServerFnsDoc::openapi());
+    OpenApiRouter::with_openapi(description)
         .routes(routes!(workouts::create, workouts::list))
         .routes(routes!(workouts::get_one))
         .routes(routes!(training::exercises))

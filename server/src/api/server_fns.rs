@@ -5,7 +5,12 @@
 
 #![allow(dead_code)]
 
-use utoipa::ToSchema;
+use utoipa::{OpenApi, ToSchema};
+
+/// Merged into the API's description by `api::described`.
+#[derive(OpenApi)]
+#[openapi(paths(history_page, todays_plan, gym_settings, log_setup))]
+pub struct ServerFnsDoc;
 
 /// `before`: a cursor from an earlier page's `next`, or empty for the newest page. Keys it
 /// does not know are ignored (Leptos' decoder); the description names only the meaningful one.

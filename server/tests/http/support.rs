@@ -364,8 +364,7 @@ impl InProcess {
                     .build();
                 match server::Application::build(config, options).await {
                     Ok(app) => {
-                        let addr = app.local_addr().map_err(anyhow::Error::from);
-                        let _ = ready_tx.send(addr);
+                        let _ = ready_tx.send(Ok(app.local_addr()));
                         let _ = app
                             .run_until(async move {
                                 let _ = stop_rx.await;
@@ -373,7 +372,7 @@ impl InProcess {
                             .await;
                     }
                     Err(e) => {
-                        let _ = ready_tx.send(Err(e));
+                        let _ = ready_tx.send(Err(anyhow::Error::from(e)));
                     }
                 }
             });
