@@ -41,8 +41,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                // The browser's bar in each scheme: a light bar over light pages, a dark one over dark.
+                <meta name="theme-color" content="#ffffff" media="(prefers-color-scheme: light)"/>
+                <meta name="theme-color" content="#131c2e" media="(prefers-color-scheme: dark)"/>
+                // iOS reads neither the manifest's icons nor its display mode.
+                <link rel="apple-touch-icon" href="/apple-touch-icon.png"/>
+                <meta name="apple-mobile-web-app-capable" content="yes"/>
+                <meta name="mobile-web-app-capable" content="yes"/>
+                <meta name="apple-mobile-web-app-status-bar-style" content="black-translucent"/>
+                <meta name="apple-mobile-web-app-title" content="Ironlog"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options islands=true/>
+                <script src="/sw-register.js" defer></script>
                 <MetaTags/>
             </head>
             <body>
@@ -60,7 +70,6 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/ironlog.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Ironlog".to_owned() } else { format!("{page} · Ironlog") }/>
         <Meta name="description" content="Ironlog: log your lifts, see your progress. Self-hosted strength training."/>
-        <Meta name="theme-color" content="#0f172a"/>
         <Link rel="manifest" href="/manifest.webmanifest"/>
         <Link rel="icon" href="/icon.svg" type_="image/svg+xml"/>
         <Router>

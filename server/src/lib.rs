@@ -21,6 +21,7 @@ mod ingest;
 mod limits;
 mod ops;
 mod pages;
+mod pwa;
 mod routes;
 mod security;
 mod serve;

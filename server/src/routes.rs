@@ -22,7 +22,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::middleware::{authenticate, require_login};
 use crate::state::AppState;
-use crate::{api, auth, ops, pages, security};
+use crate::{api, auth, ops, pages, pwa, security};
 
 /// Requests slower than this are logged: the write path promises answers within 100 ms.
 const SLOW_REQUEST: Duration = Duration::from_millis(100);
@@ -94,6 +94,10 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(auth::router())
         .merge(ops::router())
+        .merge(pwa::router(pwa::worker_for(
+            std::path::Path::new(options.site_root.as_ref()),
+            options.site_pkg_dir.as_ref(),
+        )))
         .leptos_routes_with_context(
             &state,
             routes,

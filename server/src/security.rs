@@ -112,9 +112,22 @@ pub async fn announced_size(req: Request, next: Next) -> Response {
 /// the public files the site ships (the manifest and the icon). Pages and API answers, which
 /// are one person's data, may not; a route added later is private unless listed here.
 fn cacheable(path: &str) -> bool {
-    path.starts_with("/pkg/")
-        || matches!(path, "/manifest.webmanifest" | "/icon.svg" | "/favicon.ico")
+    path.starts_with("/pkg/") || PUBLIC_FILES.contains(&path)
 }
+
+/// The files of `public/` the site ships (the manifest and the icons).
+const PUBLIC_FILES: &[&str] = &[
+    "/manifest.webmanifest",
+    "/icon.svg",
+    "/icon-maskable.svg",
+    "/icon-192.png",
+    "/icon-512.png",
+    "/icon-maskable-192.png",
+    "/icon-maskable-512.png",
+    "/apple-touch-icon.png",
+    "/sw-register.js",
+    "/favicon.ico",
+];
 
 /// scheme://host[:port] of an absolute URL.
 fn origin_of(url: &str) -> Option<String> {

@@ -1,0 +1,129 @@
+//! What makes Ironlog an installable, offline-capable app: the service worker at `/sw.js`,
+//! generated for the running build, and the page it shows offline for a page never visited.
+//!
+//! The worker is small and hand-written (`pwa/sw.js`) rather than Workbox: it needs three
+//! rules (precache the build, pages network-first with a cached fallback, everything else
+//! untouched), Workbox's runtime would be larger than the rest of the app's JS, and its build
+//! step would need a Node toolchain in the server's build. The precache list and the build id
+//! come from the site directory the server was given, so a page never mixes one build's HTML
+//! with another's Wasm.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::http::{header, HeaderValue};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use sha2::{Digest, Sha256};
+
+use crate::state::AppState;
+
+/// The worker's code; `__BUILD__` and `__PRECACHE__` are filled in at start-up.
+const WORKER: &str = include_str!("pwa/sw.js");
+
+/// The public files precached beside `/pkg` (the manifest and the icons).
+const SHELL_FILES: &[&str] = &[
+    "/manifest.webmanifest",
+    "/icon.svg",
+    "/icon-192.png",
+    "/icon-512.png",
+    "/icon-maskable-192.png",
+    "/apple-touch-icon.png",
+    "/sw-register.js",
+    OFFLINE_PATH,
+];
+
+const OFFLINE_PATH: &str = "/offline";
+
+/// The worker for the site in `site_root`: its build id is a hash of every `/pkg` file's name
+/// and content, and it precaches them all (the lazy chunks included).
+pub fn worker_for(site_root: &Path, pkg_dir: &str) -> String {
+    let dir = site_root.join(pkg_dir);
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            std::fs::read(e.path()).ok().map(|bytes| (name, bytes))
+        })
+        .collect();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut hash = Sha256::new();
+    for (name, bytes) in &files {
+        hash.update(name.as_bytes());
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(bytes);
+    }
+    let build: String = hash.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let precache: Vec<String> = files
+        .iter()
+        .map(|(name, _)| format!("/{pkg_dir}/{name}"))
+        .chain(SHELL_FILES.iter().map(|f| (*f).to_owned()))
+        .collect();
+    let list = serde_json::to_string(&precache).unwrap_or_else(|_| "[]".into());
+    WORKER
+        .replace("__BUILD__", &build)
+        .replace("__PRECACHE__", &list)
+}
+
+pub fn router(worker: String) -> Router<AppState> {
+    let worker: Arc<str> = worker.into();
+    Router::new()
+        .route(
+            "/sw.js",
+            get(move || {
+                let worker = worker.clone();
+                async move { serve_worker(&worker) }
+            }),
+        )
+        .route(OFFLINE_PATH, get(offline))
+}
+
+/// Never cached by the HTTP cache, so an update is seen on the next check; allowed to control
+/// the whole site.
+fn serve_worker(worker: &str) -> Response {
+    let mut response = worker.to_owned().into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("service-worker-allowed", HeaderValue::from_static("/"));
+    response
+}
+
+/// What a page never visited online shows offline.
+async fn offline() -> Html<&'static str> {
+    Html(include_str!("pwa/offline.html"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_build_id_follows_the_site_and_every_file_is_precached() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("pkg")).unwrap();
+        std::fs::write(dir.path().join("pkg/ironlog.wasm"), b"one").unwrap();
+        std::fs::write(dir.path().join("pkg/ironlog.chunk-1.js"), b"lazy").unwrap();
+        let first = worker_for(dir.path(), "pkg");
+        assert!(first.contains("\"/pkg/ironlog.wasm\""), "{first}");
+        assert!(
+            first.contains("\"/pkg/ironlog.chunk-1.js\""),
+            "the lazy chunks too"
+        );
+        assert!(first.contains("\"/offline\""));
+        assert!(!first.contains("__BUILD__") && !first.contains("__PRECACHE__"));
+        std::fs::write(dir.path().join("pkg/ironlog.wasm"), b"two").unwrap();
+        let second = worker_for(dir.path(), "pkg");
+        assert_ne!(first, second, "a new build is a new worker");
+    }
+}

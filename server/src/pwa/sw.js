@@ -1,0 +1,86 @@
+// Ironlog's service worker, generated for one build (see server/src/pwa.rs).
+// - Installs: precaches the build's files (/pkg, its lazy chunks included), the icons and the
+//   offline page, in a cache named after the build.
+// - Pages: network first (3 s), a copy kept per page; offline or slow, the kept copy, else
+//   the offline page. So Log, Today, History and Progress open offline once visited online.
+// - The build's files: from the precache. Anything else (the API): straight to the network.
+// - Activates: deletes older builds' caches. A new version waits until the page asks it to
+//   take over (the user pressed "Reload"), so code never changes under an open form.
+// - Signing out clears the kept pages: nothing of one user is left for the next.
+const BUILD = "__BUILD__";
+const PRECACHE = __PRECACHE__;
+const SHELL = `ironlog-shell-${BUILD}`;
+const PAGES = "ironlog-pages";
+const NETWORK_WAIT_MS = 3000;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(SHELL).then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" })))),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) =>
+        Promise.all(keys.filter((k) => k.startsWith("ironlog-shell-") && k !== SHELL).map((k) => caches.delete(k))),
+      )
+      .then(() => self.clients.claim()),
+  );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data === "take-over") self.skipWaiting();
+});
+
+function withTimeout(promise, ms) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("timeout")), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+async function page(request) {
+  const url = new URL(request.url);
+  if (url.pathname === "/login" && url.searchParams.has("signed_out")) {
+    await caches.delete(PAGES);
+  }
+  try {
+    const response = await withTimeout(fetch(request), NETWORK_WAIT_MS);
+    // Only a page of the app shown to a signed-in user is worth keeping (not the log-in and
+    // sign-up forms, nor a redirect to them).
+    const kept = response.ok && !response.redirected && !["/login", "/signup"].includes(url.pathname);
+    if (kept && response.headers.get("content-type")?.startsWith("text/html")) {
+      const copy = response.clone();
+      caches.open(PAGES).then((cache) => cache.put(url.pathname, copy));
+    }
+    return response;
+  } catch (_) {
+    const kept = await caches.match(url.pathname, { cacheName: PAGES });
+    return kept ?? (await caches.match("/offline", { cacheName: SHELL })) ?? Response.error();
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate") {
+    event.respondWith(page(request));
+    return;
+  }
+  if (PRECACHE.includes(url.pathname)) {
+    event.respondWith(caches.match(url.pathname, { cacheName: SHELL }).then((hit) => hit ?? fetch(request)));
+  }
+});
