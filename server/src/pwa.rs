@@ -45,6 +45,14 @@ pub fn worker_for(site_root: &Path, pkg_dir: &str) -> String {
         .flatten()
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        // What the browser loads: not the TypeScript declarations wasm-bindgen writes beside.
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            [".js", ".wasm", ".css", ".json"]
+                .iter()
+                .any(|ext| name.ends_with(ext))
+        })
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
             std::fs::read(e.path()).ok().map(|bytes| (name, bytes))
@@ -114,6 +122,7 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("pkg")).unwrap();
         std::fs::write(dir.path().join("pkg/ironlog.wasm"), b"one").unwrap();
         std::fs::write(dir.path().join("pkg/ironlog.chunk-1.js"), b"lazy").unwrap();
+        std::fs::write(dir.path().join("pkg/ironlog.d.ts"), b"types").unwrap();
         let first = worker_for(dir.path(), "pkg");
         assert!(first.contains("\"/pkg/ironlog.wasm\""), "{first}");
         assert!(
@@ -121,6 +130,10 @@ mod tests {
             "the lazy chunks too"
         );
         assert!(first.contains("\"/offline\""));
+        assert!(
+            !first.contains("d.ts"),
+            "declarations are not the browser's"
+        );
         assert!(!first.contains("__BUILD__") && !first.contains("__PRECACHE__"));
         std::fs::write(dir.path().join("pkg/ironlog.wasm"), b"two").unwrap();
         let second = worker_for(dir.path(), "pkg");
