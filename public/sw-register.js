@@ -27,7 +27,9 @@
     reloading = true;
     location.reload();
   });
-  navigator.serviceWorker.register("/sw.js", { scope: "/" }).then((registration) => {
+  // After the page has loaded: the worker's install downloads the whole build (lazy chunks
+  // too), which must not compete with the first load and its hydration.
+  const register = () => navigator.serviceWorker.register("/sw.js", { scope: "/" }).then((registration) => {
     const watch = (worker) => {
       worker.addEventListener("statechange", () => {
         if (worker.state === "installed" && navigator.serviceWorker.controller) offer(worker);
@@ -37,4 +39,6 @@
     if (registration.installing) watch(registration.installing);
     registration.addEventListener("updatefound", () => watch(registration.installing));
   });
+  if (document.readyState === "complete") register();
+  else window.addEventListener("load", register, { once: true });
 })();
