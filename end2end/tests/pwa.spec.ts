@@ -84,4 +84,11 @@ test("signing out leaves no page of the user in the worker's cache", async ({ pa
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login\?signed_out=1$/);
   expect(await page.evaluate(() => caches.has("ironlog-pages"))).toBe(false);
+
+  // Someone else signing in on this device, offline, finds none of the first user's pages.
+  await signUp(page);
+  await page.goto("/today");
+  await expect.poll(() => page.evaluate(async () => (await (await caches.open("ironlog-pages")).keys()).length)).toBeGreaterThan(0);
+  await page.goto("/login");
+  expect(await page.evaluate(() => caches.has("ironlog-pages"))).toBe(false);
 });

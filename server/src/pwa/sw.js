@@ -6,7 +6,8 @@
 // - The build's files: from the precache. Anything else (the API): straight to the network.
 // - Activates: deletes older builds' caches. A new version waits until the page asks it to
 //   take over (the user pressed "Reload"), so code never changes under an open form.
-// - Signing out clears the kept pages: nothing of one user is left for the next.
+// - Opening the log-in or sign-up page (signing out, switching accounts) clears the kept
+//   pages: nothing of one user is left for the next.
 const BUILD = "__BUILD__";
 const PRECACHE = __PRECACHE__;
 const SHELL = `ironlog-shell-${BUILD}`;
@@ -52,7 +53,9 @@ function withTimeout(promise, ms) {
 
 async function page(request) {
   const url = new URL(request.url);
-  if (url.pathname === "/login" && url.searchParams.has("signed_out")) {
+  // Whoever opens the log-in or sign-up page is signing out, switching accounts or starting
+  // fresh: the pages kept for the last user go, so the next one never sees them offline.
+  if (url.pathname === "/login" || url.pathname === "/signup") {
     await caches.delete(PAGES);
   }
   try {
