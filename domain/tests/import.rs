@@ -263,15 +263,20 @@ fn ids_come_from_the_content_and_the_user() {
     assert_ne!(a.workouts[0].id, a.workouts[1].id);
 }
 
+/// An import's sessions as the store would hold them for user `u1`.
+fn stored_as_u1(import: &domain::import::Import) -> Vec<WorkoutLogged> {
+    import
+        .workouts
+        .iter()
+        .map(|w| WorkoutLogged::new(w.clone(), "u1", options().now))
+        .collect()
+}
+
 #[test]
 fn the_csv_export_imports_back_to_the_same_sessions() {
     let import = read("hevy.csv");
     let catalog = Catalog::with_custom(import.new_exercises.clone());
-    let stored: Vec<WorkoutLogged> = import
-        .workouts
-        .iter()
-        .map(|w| WorkoutLogged::new(w.clone(), "u1", options().now))
-        .collect();
+    let stored = stored_as_u1(&import);
     assert!(stored.iter().all(|w| w.v == EVENT_VERSION));
     let csv = to_csv(&stored, &catalog).unwrap();
     assert!(
@@ -317,11 +322,7 @@ fn formula_payloads_round_trip_and_never_start_a_cell_of_the_export() {
         );
     }
     let catalog = Catalog::with_custom(import.new_exercises.clone());
-    let stored: Vec<WorkoutLogged> = import
-        .workouts
-        .iter()
-        .map(|w| WorkoutLogged::new(w.clone(), "u1", options().now))
-        .collect();
+    let stored = stored_as_u1(&import);
     let csv = to_csv(&stored, &catalog).unwrap();
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     for record in reader.records() {

@@ -22,16 +22,19 @@ use crate::state::AppState;
 /// The worker's code; `__BUILD__` and `__PRECACHE__` are filled in at start-up.
 const WORKER: &str = include_str!("pwa/sw.js");
 
-/// The public files precached beside `/pkg` (the manifest and the icons).
-const SHELL_FILES: &[&str] = &[
+/// The files of `public/` the site ships (the manifest, the icons, the worker's registration):
+/// precached beside `/pkg`, and the only ones besides `/pkg` that HTTP caches may keep
+/// (`security::headers`). Every one must exist, or the worker's install fails.
+pub const PUBLIC_FILES: &[&str] = &[
     "/manifest.webmanifest",
     "/icon.svg",
+    "/icon-maskable.svg",
     "/icon-192.png",
     "/icon-512.png",
     "/icon-maskable-192.png",
+    "/icon-maskable-512.png",
     "/apple-touch-icon.png",
     "/sw-register.js",
-    OFFLINE_PATH,
 ];
 
 const OFFLINE_PATH: &str = "/offline";
@@ -72,7 +75,8 @@ pub fn worker_for(site_root: &Path, pkg_dir: &str) -> String {
     let precache: Vec<String> = files
         .iter()
         .map(|(name, _)| format!("/{pkg_dir}/{name}"))
-        .chain(SHELL_FILES.iter().map(|f| (*f).to_owned()))
+        .chain(PUBLIC_FILES.iter().map(|f| (*f).to_owned()))
+        .chain([OFFLINE_PATH.to_owned()])
         .collect();
     let list = serde_json::to_string(&precache).unwrap_or_else(|_| "[]".into());
     WORKER
@@ -115,6 +119,14 @@ async fn offline() -> Html<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_public_file_listed_is_shipped() {
+        let public = Path::new(env!("CARGO_MANIFEST_DIR")).join("../public");
+        for file in PUBLIC_FILES {
+            assert!(public.join(&file[1..]).is_file(), "public{file} is missing");
+        }
+    }
 
     #[test]
     fn the_build_id_follows_the_site_and_every_file_is_precached() {

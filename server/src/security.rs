@@ -109,25 +109,11 @@ pub async fn announced_size(req: Request, next: Next) -> Response {
 }
 
 /// Whether a response may be kept by caches: only the built site's files (under `/pkg`) and
-/// the public files the site ships (the manifest and the icon). Pages and API answers, which
-/// are one person's data, may not; a route added later is private unless listed here.
+/// the public files the site ships (`pwa::PUBLIC_FILES`). Pages and API answers, which are one
+/// person's data, may not; a route added later is private unless listed there.
 fn cacheable(path: &str) -> bool {
-    path.starts_with("/pkg/") || PUBLIC_FILES.contains(&path)
+    path.starts_with("/pkg/") || crate::pwa::PUBLIC_FILES.contains(&path)
 }
-
-/// The files of `public/` the site ships (the manifest and the icons).
-const PUBLIC_FILES: &[&str] = &[
-    "/manifest.webmanifest",
-    "/icon.svg",
-    "/icon-maskable.svg",
-    "/icon-192.png",
-    "/icon-512.png",
-    "/icon-maskable-192.png",
-    "/icon-maskable-512.png",
-    "/apple-touch-icon.png",
-    "/sw-register.js",
-    "/favicon.ico",
-];
 
 /// scheme://host[:port] of an absolute URL.
 fn origin_of(url: &str) -> Option<String> {

@@ -340,9 +340,13 @@ impl Phase {
         }
     }
 
+    /// Milliseconds since the connection was accepted.
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
     fn set(&self, state: u8) {
-        let now = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.since_ms.store(now, Ordering::Release);
+        self.since_ms.store(self.now_ms(), Ordering::Release);
         self.state.store(state, Ordering::Release);
         self.changed.notify_one();
     }
@@ -366,8 +370,7 @@ impl Phase {
     /// watchdog finds the later time when its sleep ends.
     fn wrote(&self) {
         if self.state.load(Ordering::Acquire) == IN_REQUEST {
-            let now = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
-            self.since_ms.store(now, Ordering::Release);
+            self.since_ms.store(self.now_ms(), Ordering::Release);
         }
     }
 
