@@ -419,6 +419,43 @@ pub struct ApiDoc;
 
 #[cfg(test)]
 mod tests {
+    /// The description's copies of the domain's enums (the domain, built for Wasm too, does
+    /// not depend on utoipa) name exactly the values the server takes.
+    #[test]
+    fn described_muscles_and_equipment_are_the_domains() {
+        let doc = serde_json::to_value(super::super::described().1).unwrap();
+        let values = |name: &str| -> Vec<String> {
+            let mut v: Vec<String> = doc["components"]["schemas"][name]["enum"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{name} has an enum"))
+                .iter()
+                .map(|x| x.as_str().unwrap().to_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        let mut muscles: Vec<String> = domain::catalog::Muscle::ALL
+            .iter()
+            .map(|m| {
+                serde_json::to_value(m)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        muscles.sort();
+        assert_eq!(values("Muscle"), muscles);
+        let equipment = values("Equipment");
+        assert_eq!(equipment.len(), 6);
+        for e in equipment {
+            serde_json::from_value::<domain::units::Equipment>(serde_json::Value::String(
+                e.clone(),
+            ))
+            .unwrap_or_else(|_| panic!("{e} is not the domain's"));
+        }
+    }
+
     #[test]
     fn the_cursor_pattern_is_the_one_the_server_parses_with() {
         let json = serde_json::to_string(&super::super::described().1).unwrap();
