@@ -1,24 +1,16 @@
 //! Browser-side calls to the JSON API (hydrate only), over `gloo-net`'s fetch wrapper (already
 //! in the Wasm: `leptos_router` and `server_fn` use it). Requests keep fetch's default
 //! credentials mode, `same-origin`: the session cookie goes with every call to the API.
+//! Workouts are saved through the device's outbox instead (`device.rs`).
 
 use std::time::Duration;
 
-use backon::{ExponentialBuilder, Retryable};
 use domain::Problem;
 use gloo_net::http::Request;
 use gloo_timers::future::sleep;
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-
-use crate::log::draft::WorkoutDraft;
-use crate::retry_policy::{decide, Decision};
-
-pub enum SubmitError {
-    Invalid(Vec<Problem>),
-    Failed(String),
-}
 
 #[derive(Deserialize)]
 struct ErrorBody {
@@ -28,80 +20,8 @@ struct ErrorBody {
     problems: Vec<Problem>,
 }
 
-#[derive(Deserialize)]
-struct Accepted {
-    id: String,
-}
-
-/// Attempts before giving up on a busy server; the same id makes every attempt safe.
-const ATTEMPTS: usize = 5;
-
-/// The waits between attempts: 0.5 s doubling up to 8 s, each plus up to as much again at
-/// random, so browsers turned away together do not come back together.
-fn backoff() -> ExponentialBuilder {
-    ExponentialBuilder::default()
-        .with_min_delay(Duration::from_millis(500))
-        .with_factor(2.0)
-        .with_max_delay(Duration::from_secs(8))
-        .with_max_times(ATTEMPTS - 1)
-        .with_jitter()
-        // backon's random numbers have no entropy source in a browser build (every backoff
-        // would jitter alike); seed each from the browser's.
-        .with_jitter_seed(js_sys::Math::random().to_bits())
-}
-
-/// An attempt worth repeating: no answer, or a busy one (429, 5xx), with the wait the server
-/// asked for in `Retry-After`, if any.
-struct Busy(Option<Duration>);
-
-/// Posts the workout, retrying on 429, 5xx or network failure: after the server's
-/// `Retry-After` when it sends one, else after the jittered backoff. Returns the saved id.
-pub async fn submit_workout(
-    mut draft: WorkoutDraft,
-    on_retry: impl Fn(u32),
-) -> Result<String, SubmitError> {
-    draft.performed_at = to_rfc3339(&draft.performed_at);
-    let (body, positions) = draft.to_json();
-    let body = body.to_string();
-    let mut retries = 0;
-    let answer = (|| post_json("/api/v1/workouts", &body))
-        .retry(backoff())
-        // The server's wait replaces the backoff's; the number of attempts stays bounded.
-        .adjust(|busy: &Busy, delay| delay.map(|delay| busy.0.unwrap_or(delay)))
-        .notify(|_, _| {
-            retries += 1;
-            on_retry(retries);
-        })
-        .await;
-    match answer {
-        Ok((200..=299, text)) => serde_json::from_str::<Accepted>(&text)
-            .map(|a| a.id)
-            .map_err(|_| SubmitError::Failed("The server answered oddly; please try again.".into())),
-        Ok((status, text)) => {
-            let err = error_body(&text, || {
-                format!("The server refused the workout (HTTP {status}).")
-            });
-            Err(if err.problems.is_empty() {
-                SubmitError::Failed(err.message)
-            } else {
-                // Name the rows the person sees, not the JSON's positions.
-                let problems = err
-                    .problems
-                    .into_iter()
-                    .map(|p| Problem::new(positions.to_form_field(&p.field), p.message))
-                    .collect();
-                SubmitError::Invalid(problems)
-            })
-        }
-        Err(Busy(_)) => Err(SubmitError::Failed(
-            "Couldn't reach the server. Your entries are still here: press Save again when you're back online (saving twice is safe)."
-                .into(),
-        )),
-    }
-}
-
 /// A `datetime-local` value is in the device's time zone; empty means now.
-fn to_rfc3339(local: &str) -> String {
+pub fn to_rfc3339(local: &str) -> String {
     let date = if local.trim().is_empty() {
         js_sys::Date::new_0()
     } else {
@@ -111,23 +31,6 @@ fn to_rfc3339(local: &str) -> String {
         return local.to_owned();
     }
     date.to_iso_string().as_string().unwrap_or_default()
-}
-
-/// One POST of a JSON body: a final answer (success or refusal) with its body, or [`Busy`].
-async fn post_json(url: &str, body: &str) -> Result<(u16, String), Busy> {
-    let response = Request::post(url)
-        .header("Content-Type", "application/json")
-        .body(body)
-        .map_err(|_| Busy(None))?
-        .send()
-        .await
-        .map_err(|_| Busy(None))?;
-    let status = response.status();
-    match decide(status, response.headers().get("Retry-After").as_deref()) {
-        Decision::Final => Ok((status, response.text().await.map_err(|_| Busy(None))?)),
-        Decision::RetryAfter(wait) => Err(Busy(Some(wait))),
-        Decision::Backoff => Err(Busy(None)),
-    }
 }
 
 /// The API's error answer, or `fallback` as its message when the body is not one.

@@ -4,9 +4,8 @@
 
 #[cfg(feature = "hydrate")]
 mod client;
-// Pure, so its tests run natively; only the browser client uses it.
-#[cfg(any(feature = "hydrate", test))]
-mod retry_policy;
+#[cfg(feature = "hydrate")]
+mod device;
 // Both at once happens when one cargo invocation builds `frontend` and `server` together
 // (e.g. `--workspace`): features unify and the server would panic at start-up.
 #[cfg(all(feature = "ssr", feature = "hydrate"))]
@@ -35,6 +34,10 @@ use leptos_router::{SsrMode, StaticSegment};
 
 /// The HTML document around the app, rendered once per page on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let user = ssr::signed_in();
+    #[cfg(not(feature = "ssr"))]
+    let user: Option<String> = None;
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -51,11 +54,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="apple-mobile-web-app-status-bar-style" content="black-translucent"/>
                 <meta name="apple-mobile-web-app-title" content="Ironlog"/>
                 <AutoReload options=options.clone()/>
+                // Before the Wasm's script: the Log form calls the device store as it hydrates.
+                <script src="/device-store.js" defer></script>
+                <script src="/offline-ui.js" defer></script>
                 <HydrationScripts options islands=true/>
                 <script src="/sw-register.js" defer></script>
                 <MetaTags/>
             </head>
-            <body>
+            // Whose workouts the device store (public/device-store.js) shows and sends.
+            <body data-user=user>
                 <App/>
             </body>
         </html>

@@ -32,6 +32,13 @@ pub fn user_id() -> Result<String, ServerFnError> {
     }
 }
 
+/// The signed-in user of the page being rendered, if any; unlike [`user_id`], no answer is
+/// changed when there is none (the shell renders the log-in page too).
+pub fn signed_in() -> Option<String> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CurrentUser>().map(|u| u.id.clone()))
+}
+
 /// A server function's answer to input it cannot take: 400 with `message`, as the JSON API
 /// answers a bad query (not the 500 of a failure).
 pub fn bad_input(message: impl std::fmt::Display) -> ServerFnError {

@@ -35,6 +35,8 @@ pub const PUBLIC_FILES: &[&str] = &[
     "/icon-maskable-512.png",
     "/apple-touch-icon.png",
     "/sw-register.js",
+    "/device-store.js",
+    "/offline-ui.js",
 ];
 
 const OFFLINE_PATH: &str = "/offline";
@@ -63,7 +65,17 @@ pub fn worker_for(site_root: &Path, pkg_dir: &str) -> String {
         .collect();
     files.sort_by(|a, b| a.0.cmp(&b.0));
     let mut hash = Sha256::new();
-    for (name, bytes) in &files {
+    // The shipped public files are part of the build too: a change to the outbox's script
+    // alone must still reach the devices as a new worker.
+    let public: Vec<(String, Vec<u8>)> = PUBLIC_FILES
+        .iter()
+        .filter_map(|f| {
+            std::fs::read(site_root.join(&f[1..]))
+                .ok()
+                .map(|bytes| ((*f).to_owned(), bytes))
+        })
+        .collect();
+    for (name, bytes) in files.iter().chain(&public) {
         hash.update(name.as_bytes());
         hash.update((bytes.len() as u64).to_le_bytes());
         hash.update(bytes);
@@ -150,5 +162,8 @@ mod tests {
         std::fs::write(dir.path().join("pkg/ironlog.wasm"), b"two").unwrap();
         let second = worker_for(dir.path(), "pkg");
         assert_ne!(first, second, "a new build is a new worker");
+        std::fs::write(dir.path().join("device-store.js"), b"// changed").unwrap();
+        let third = worker_for(dir.path(), "pkg");
+        assert_ne!(second, third, "a changed public file is a new build too");
     }
 }

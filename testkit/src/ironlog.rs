@@ -92,6 +92,12 @@ impl Server {
     pub fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
+
+    /// Sets (or replaces) one variable of the environment the next [`Server::restart`] uses.
+    pub fn set_env(&mut self, key: &str, value: String) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_owned(), value));
+    }
 }
 
 /// An `ironlog-consumer` process that can be killed and started again with the same settings.

@@ -5,9 +5,11 @@
 //! unit and sent in kilograms.
 
 use domain::units::Unit;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-#[derive(Debug, Clone, Default, PartialEq)]
+// Serialized as the draft kept on the device (`device.rs`): every field as typed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SetDraft {
     /// In the draft's unit.
     pub weight: String,
@@ -15,13 +17,16 @@ pub struct SetDraft {
     pub rpe: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExerciseDraft {
     pub exercise: String,
+    /// Slug and name of an exercise the built-in list lacks (the user's own, from a plan).
+    #[serde(default)]
+    pub extra: Option<(String, String)>,
     pub sets: Vec<SetDraft>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WorkoutDraft {
     pub id: String,
     /// RFC 3339; the caller resolves an empty field to "now".
@@ -134,6 +139,57 @@ impl WorkoutDraft {
         let body = json!({"id": self.id.trim(), "performed_at": self.performed_at, "exercises": exercises});
         (body, positions)
     }
+
+    /// The same draft with its weights in `unit`: a draft kept on the device before the person
+    /// changed their unit comes back in the unit the form now shows. Text that is not a number
+    /// stays as typed.
+    pub fn in_unit(mut self, unit: Unit) -> Self {
+        if self.unit == unit {
+            return self;
+        }
+        for set in self.exercises.iter_mut().flat_map(|e| e.sets.iter_mut()) {
+            if let Some(typed) = number(&set.weight).as_f64() {
+                set.weight = domain::units::trim(unit.from_kg(self.unit.to_kg(typed)));
+            }
+        }
+        self.unit = unit;
+        self
+    }
+
+    /// One line per exercise with sets, as typed: what History shows of a workout that is not
+    /// synced yet ("Back squat: 100 kg × 5 @8, 100 kg × 5").
+    pub fn summary_lines(&self) -> Vec<String> {
+        let symbol = self.unit.symbol();
+        self.exercises
+            .iter()
+            .filter_map(|ex| {
+                let sets: Vec<String> = ex
+                    .sets
+                    .iter()
+                    .filter(|s| !s.is_blank())
+                    .map(|s| {
+                        let weight = match s.weight.trim() {
+                            "" => "bodyweight".to_owned(),
+                            w => format!("{w} {symbol}"),
+                        };
+                        let rpe = match s.rpe.trim() {
+                            "" => String::new(),
+                            r => format!(" @{r}"),
+                        };
+                        format!("{weight} × {}{rpe}", s.reps.trim())
+                    })
+                    .collect();
+                if sets.is_empty() {
+                    return None;
+                }
+                let name = match &ex.extra {
+                    Some((slug, name)) if *slug == ex.exercise => name.as_str(),
+                    _ => domain::catalog::display_name(&ex.exercise),
+                };
+                Some(format!("{name}: {}", sets.join(", ")))
+            })
+            .collect()
+    }
 }
 
 /// Labels a validator field path for people: `exercises[1].sets[2].reps` → "Exercise 2, set 3: reps".
@@ -188,6 +244,7 @@ mod tests {
             unit: Unit::Kg,
             exercises: vec![
                 ExerciseDraft {
+                    extra: None,
                     exercise: "squat".into(),
                     sets: vec![
                         set("100", "5", "8.5"),
@@ -196,6 +253,7 @@ mod tests {
                     ],
                 },
                 ExerciseDraft {
+                    extra: None,
                     exercise: "bench-press".into(),
                     sets: vec![set(" ", "", "")],
                 },
@@ -225,6 +283,7 @@ mod tests {
         let draft = WorkoutDraft {
             unit: Unit::Lb,
             exercises: vec![ExerciseDraft {
+                extra: None,
                 exercise: "squat".into(),
                 sets: vec![
                     set("225", "5", "8"),
@@ -255,10 +314,12 @@ mod tests {
         let draft = WorkoutDraft {
             exercises: vec![
                 ExerciseDraft {
+                    extra: None,
                     exercise: "squat".into(),
                     sets: vec![set("", "", "")],
                 },
                 ExerciseDraft {
+                    extra: None,
                     exercise: "dip".into(),
                     sets: vec![set("", "", ""), set("0", "0", "")],
                 },
@@ -280,6 +341,7 @@ mod tests {
     fn passes_non_numbers_through_for_the_validator_to_name() {
         let draft = WorkoutDraft {
             exercises: vec![ExerciseDraft {
+                extra: None,
                 exercise: "squat".into(),
                 sets: vec![set("heavy", "", "")],
             }],
@@ -288,6 +350,86 @@ mod tests {
         assert_eq!(
             draft.to_json().0["exercises"][0]["sets"][0],
             json!({"weight_kg": "heavy", "reps": ""})
+        );
+    }
+
+    #[test]
+    fn a_kept_draft_comes_back_in_the_unit_the_form_shows() {
+        let kept = WorkoutDraft {
+            unit: Unit::Kg,
+            exercises: vec![ExerciseDraft {
+                exercise: "squat".into(),
+                extra: None,
+                sets: vec![
+                    set("100", "5", "8"),
+                    set("", "10", ""),
+                    set("heavy", "1", ""),
+                ],
+            }],
+            ..Default::default()
+        };
+        let lb = kept.clone().in_unit(Unit::Lb);
+        assert_eq!(lb.unit, Unit::Lb);
+        let sets = &lb.exercises[0].sets;
+        assert_eq!(sets[0].weight, "220.46");
+        assert_eq!(sets[0].rpe, "8", "RPE is not a weight");
+        assert_eq!(sets[1].weight, "", "bodyweight stays blank");
+        assert_eq!(sets[2].weight, "heavy", "text stays for the validator");
+        assert_eq!(
+            kept.clone().in_unit(Unit::Kg),
+            kept,
+            "same unit, same draft"
+        );
+    }
+
+    #[test]
+    fn a_draft_survives_its_round_trip_through_json() {
+        let draft = WorkoutDraft {
+            id: "0193".into(),
+            performed_at: "2026-12-01T07:30".into(),
+            unit: Unit::Lb,
+            exercises: vec![ExerciseDraft {
+                exercise: "my-sled-push".into(),
+                extra: Some(("my-sled-push".into(), "Sled push".into())),
+                sets: vec![set("90", "8", "")],
+            }],
+        };
+        let text = serde_json::to_string(&draft).unwrap();
+        assert_eq!(serde_json::from_str::<WorkoutDraft>(&text).unwrap(), draft);
+    }
+
+    #[test]
+    fn summarizes_what_was_typed() {
+        let draft = WorkoutDraft {
+            unit: Unit::Kg,
+            exercises: vec![
+                ExerciseDraft {
+                    exercise: "squat".into(),
+                    extra: None,
+                    sets: vec![set("100", "5", "8"), set("", "", ""), set("", "12", "")],
+                },
+                ExerciseDraft {
+                    exercise: "my-sled-push".into(),
+                    extra: Some(("my-sled-push".into(), "Sled push".into())),
+                    sets: vec![set("40", "10", "")],
+                },
+                ExerciseDraft {
+                    exercise: "deadlift".into(),
+                    extra: None,
+                    sets: vec![set("", "", "")],
+                },
+            ],
+            ..Default::default()
+        };
+        assert_eq!(
+            draft.summary_lines(),
+            vec![
+                format!(
+                    "{}: 100 kg × 5 @8, bodyweight × 12",
+                    domain::catalog::display_name("squat")
+                ),
+                "Sled push: 40 kg × 10".to_owned(),
+            ]
         );
     }
 

@@ -1,8 +1,10 @@
 //! Log: pick exercises, add sets of weight × reps (optional RPE), save.
 //!
-//! Hydrated, the form posts JSON to `POST /api/v1/workouts` with an id made on this device, so a
-//! retry after a timeout or a 503 is the same workout. Before hydration (or without
-//! JavaScript) the same form posts to `/log`, which runs the same validation and publish.
+//! Hydrated, the form keeps its draft on the device and saves through the device's outbox
+//! (`crate::device`), which posts JSON to `POST /api/v1/workouts` with an id made on this
+//! device, so every resend (a timeout, a 503, coming back online) is the same workout. Before
+//! hydration (or without JavaScript) the same form posts to `/log`, which runs the same
+//! validation and publish.
 //!
 //! From Today's "Log this workout" (`/?plan=today`) the form starts filled with the plan's
 //! working sets, which the person can still change.
@@ -43,9 +45,10 @@ struct ExerciseRow {
 enum Status {
     Idle,
     Saving,
-    Retrying(u32),
     Invalid(Vec<Problem>),
     Failed(String),
+    /// In the outbox on this device; true when the server asked to sign in again.
+    Kept(bool),
 }
 
 const ROWS_PER_NEW_EXERCISE: usize = 3;
@@ -152,7 +155,69 @@ pub fn LogPage() -> impl IntoView {
     }
 }
 
+/// Rows for the form: a set's fields as signals, created under `owner` (see `LogForm`).
+fn rows_from(
+    owner: &Owner,
+    next_key: impl Fn() -> usize,
+    draft: Vec<ExerciseDraft>,
+) -> Vec<ExerciseRow> {
+    owner.with(|| {
+        draft
+            .into_iter()
+            .map(|e| ExerciseRow {
+                key: next_key(),
+                exercise: RwSignal::new(e.exercise),
+                extra: RwSignal::new(e.extra),
+                sets: RwSignal::new(
+                    e.sets
+                        .into_iter()
+                        .map(|s| SetRow {
+                            weight: RwSignal::new(s.weight),
+                            reps: RwSignal::new(s.reps),
+                            rpe: RwSignal::new(s.rpe),
+                        })
+                        .collect(),
+                ),
+            })
+            .collect()
+    })
+}
+
+/// The exercises the form starts with: today's plan, or one empty exercise.
+fn first_exercises(plan: Option<Vec<Prefill>>) -> Vec<ExerciseDraft> {
+    match plan {
+        Some(plan) => plan
+            .into_iter()
+            .map(|e| {
+                let builtin = EXERCISES.iter().any(|b| b.slug == e.exercise);
+                ExerciseDraft {
+                    extra: (!builtin).then(|| (e.exercise.clone(), e.name)),
+                    exercise: e.exercise,
+                    sets: e
+                        .sets
+                        .into_iter()
+                        .map(|(weight, reps, rpe)| SetDraft { weight, reps, rpe })
+                        .collect(),
+                }
+            })
+            .collect(),
+        None => vec![blank_exercise(EXERCISES[0].slug)],
+    }
+}
+
+fn blank_exercise(slug: &str) -> ExerciseDraft {
+    ExerciseDraft {
+        exercise: slug.to_owned(),
+        extra: None,
+        sets: vec![SetDraft::default(); ROWS_PER_NEW_EXERCISE],
+    }
+}
+
 /// An island: the form's code ships as Wasm; the page around it is server HTML.
+///
+/// Every change is kept on the device as the draft (`device.rs`), restored when the form opens
+/// again (a reload, a crash, a closed browser), and cleared once the workout is stored or in the
+/// outbox, or when the person discards it.
 #[island]
 fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
     // Rows are added from click handlers deep in the list, and the list re-renders: create
@@ -173,105 +238,165 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
             })
         }
     });
-    let new_exercise = Callback::new(move |slug: &'static str| {
-        let sets = (0..ROWS_PER_NEW_EXERCISE)
-            .map(|_| new_set.run(()))
-            .collect();
-        owner.with(|| ExerciseRow {
-            key: next_key(),
-            exercise: RwSignal::new(slug.to_owned()),
-            extra: RwSignal::new(None),
-            sets: RwSignal::new(sets),
-        })
+    let new_exercise = Callback::new({
+        let owner = owner.clone();
+        move |slug: &'static str| {
+            rows_from(&owner, next_key, vec![blank_exercise(slug)])
+                .pop()
+                .expect("one exercise in, one row out")
+        }
     });
-    let first_rows = match plan {
-        Some(plan) => plan
-            .into_iter()
-            .map(|e| {
-                let sets = e
-                    .sets
-                    .into_iter()
-                    .map(|(weight, reps, rpe)| SetRow {
-                        weight: RwSignal::new(weight),
-                        reps: RwSignal::new(reps),
-                        rpe: RwSignal::new(rpe),
-                    })
-                    .collect();
-                let builtin = EXERCISES.iter().any(|b| b.slug == e.exercise);
-                ExerciseRow {
-                    key: next_key(),
-                    extra: RwSignal::new((!builtin).then(|| (e.exercise.clone(), e.name))),
-                    exercise: RwSignal::new(e.exercise),
-                    sets: RwSignal::new(sets),
-                }
-            })
-            .collect(),
-        None => vec![new_exercise.run(EXERCISES[0].slug)],
-    };
+    let first = first_exercises(plan);
 
     let id = RwSignal::new(new_id());
     let performed_at = RwSignal::new(String::new());
-    let exercises = RwSignal::new(first_rows);
+    let exercises = RwSignal::new(rows_from(&owner, next_key, first.clone()));
     let status = RwSignal::new(Status::Idle);
+    // A draft from an earlier visit was put back into the form.
+    let restored = RwSignal::new(false);
+    // Keeping the draft on the device failed: say so, once, by the form.
+    let draft_trouble = RwSignal::new(None::<String>);
 
+    // Read with tracking: the draft Effect below follows every field.
     let draft = move || WorkoutDraft {
-        id: id.get_untracked(),
-        performed_at: performed_at.get_untracked(),
+        id: id.get(),
+        performed_at: performed_at.get(),
         unit,
         exercises: exercises
-            .get_untracked()
+            .get()
             .iter()
             .map(|ex| ExerciseDraft {
-                exercise: ex.exercise.get_untracked(),
+                exercise: ex.exercise.get(),
+                extra: ex.extra.get(),
                 sets: ex
                     .sets
-                    .get_untracked()
+                    .get()
                     .iter()
                     .map(|s| SetDraft {
-                        weight: s.weight.get_untracked(),
-                        reps: s.reps.get_untracked(),
-                        rpe: s.rpe.get_untracked(),
+                        weight: s.weight.get(),
+                        reps: s.reps.get(),
+                        rpe: s.rpe.get(),
                     })
                     .collect(),
             })
             .collect(),
     };
 
+    // What the form held when it opened (fresh, or the restored draft) or was last reset to:
+    // kept only once it differs, so opening the form never leaves a draft behind.
+    let baseline = StoredValue::new(None::<WorkoutDraft>);
+    #[cfg(feature = "hydrate")]
+    {
+        let owner = owner.clone();
+        leptos::task::spawn_local(async move {
+            match crate::device::load_draft().await {
+                Ok(Some(text)) => match serde_json::from_str::<WorkoutDraft>(&text) {
+                    Ok(kept) => {
+                        let kept = kept.in_unit(unit);
+                        id.set(kept.id.clone());
+                        performed_at.set(kept.performed_at.clone());
+                        exercises.set(rows_from(&owner, next_key, kept.exercises));
+                        restored.set(true);
+                    }
+                    Err(e) => leptos::logging::warn!("the kept draft is unreadable: {e}"),
+                },
+                Ok(None) => {}
+                Err(e) => draft_trouble.set(Some(device_trouble(&e))),
+            }
+            baseline.set_value(Some(untrack(draft)));
+        });
+        Effect::new(move |_| {
+            let now = draft();
+            let Some(start) = baseline.get_value() else {
+                return;
+            };
+            if now == start {
+                return;
+            }
+            let Ok(text) = serde_json::to_string(&now) else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                match crate::device::save_draft(&text).await {
+                    Ok(()) => draft_trouble.set(None),
+                    Err(e) => draft_trouble.set(Some(device_trouble(&e))),
+                }
+            });
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (&first, draft, draft_trouble, baseline);
+
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if matches!(status.get_untracked(), Status::Saving | Status::Retrying(_)) {
+        if matches!(status.get_untracked(), Status::Saving) {
             return;
         }
         #[cfg(feature = "hydrate")]
         {
-            let draft = draft();
+            let mut typed = untrack(draft);
             status.set(Status::Saving);
+            let fresh = first.clone();
+            let owner = owner.clone();
             leptos::task::spawn_local(async move {
-                match crate::client::submit_workout(draft, |attempt| {
-                    status.set(Status::Retrying(attempt))
-                })
-                .await
-                {
-                    Ok(saved) => {
-                        status.set(Status::Idle);
-                        id.set(new_id());
+                let summary = serde_json::json!({"lines": typed.summary_lines()});
+                let form = serde_json::to_string(&typed).unwrap_or_default();
+                typed.performed_at = crate::client::to_rfc3339(&typed.performed_at);
+                let (body, positions) = typed.to_json();
+                match crate::device::save(&body, &form, &summary).await {
+                    Ok(crate::device::Saved::Stored { id: saved }) => {
+                        let _ = crate::device::clear_draft().await;
                         if let Some(window) = web_sys::window() {
                             let _ = window
                                 .location()
                                 .assign(&format!("/history?logged={saved}"));
                         }
                     }
-                    Err(crate::client::SubmitError::Invalid(problems)) => {
-                        status.set(Status::Invalid(problems))
+                    Ok(crate::device::Saved::Refused { message, problems }) => {
+                        status.set(if problems.is_empty() {
+                            Status::Failed(message)
+                        } else {
+                            // Name the rows the person sees, not the JSON's positions.
+                            Status::Invalid(
+                                problems
+                                    .into_iter()
+                                    .map(|p| Problem::new(positions.to_form_field(&p.field), p.message))
+                                    .collect(),
+                            )
+                        })
                     }
-                    Err(crate::client::SubmitError::Failed(message)) => {
-                        status.set(Status::Failed(message))
+                    Ok(crate::device::Saved::Pending { reason }) => {
+                        // In the outbox now: the form starts afresh for the next workout.
+                        let _ = crate::device::clear_draft().await;
+                        id.set(new_id());
+                        performed_at.set(String::new());
+                        exercises.set(rows_from(&owner, next_key, fresh));
+                        restored.set(false);
+                        baseline.set_value(Some(untrack(draft)));
+                        status.set(Status::Kept(reason == "signin"));
                     }
+                    Ok(crate::device::Saved::Quota) => status.set(Status::Failed(
+                        "This device is out of storage for Ironlog, so the workout could not be kept here. Free some space, or keep this page open and save again once you're online.".into(),
+                    )),
+                    Err(e) => status.set(Status::Failed(format!(
+                        "The workout could not be saved on this device ({}). Your entries are still here; reload the page and save again.",
+                        device_trouble(&e)
+                    ))),
                 }
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = draft;
+        let _ = &first;
+    };
+
+    let discard = move |_| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let _ = crate::device::clear_draft().await;
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().reload();
+            }
+        });
     };
 
     let add_exercise = move |_| {
@@ -292,6 +417,15 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
         <form class="log-form" method="post" action="/log" on:submit=on_submit novalidate>
             <input type="hidden" name="id" value=move || id.get()/>
             <input type="hidden" name="unit" value=unit.symbol()/>
+            <Show when=move || restored.get()>
+                <div class="alert info restored" role="status" data-testid="restored">
+                    <span>"Your unsaved workout is back, as you left it."</span>
+                    <button type="button" class="button ghost small" on:click=discard>"Discard it"</button>
+                </div>
+            </Show>
+            {move || draft_trouble.get().map(|t| view! {
+                <p class="alert error" role="alert" data-testid="draft-trouble">{t}</p>
+            })}
             <section class="card when">
                 <label for="performed_at">"When"</label>
                 <input
@@ -319,16 +453,28 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
                     type="submit"
                     class="button primary wide"
                     data-testid="save"
-                    disabled=move || matches!(status.get(), Status::Saving | Status::Retrying(_))
+                    disabled=move || matches!(status.get(), Status::Saving)
                 >
                     {move || match status.get() {
-                        Status::Saving => "Saving…".to_owned(),
-                        Status::Retrying(n) => format!("Retrying ({n})…"),
-                        _ => "Save workout".to_owned(),
+                        Status::Saving => "Saving…",
+                        _ => "Save workout",
                     }}
                 </button>
             </div>
         </form>
+    }
+}
+
+/// The device store's trouble, for the person.
+#[cfg(feature = "hydrate")]
+fn device_trouble(e: &crate::device::DeviceError) -> String {
+    match e {
+        crate::device::DeviceError::Full => {
+            "This device is out of storage: the form is not being kept on it.".to_owned()
+        }
+        crate::device::DeviceError::Unavailable(why) => {
+            format!("This browser is not keeping the form on the device: {why}")
+        }
     }
 }
 
@@ -344,8 +490,7 @@ fn StatusMessage(status: RwSignal<Status>) -> impl IntoView {
             }
         }
     });
-    move || {
-        match status.get() {
+    move || match status.get() {
         Status::Invalid(problems) => view! {
             <div class="alert error" role="alert" data-testid="problems" node_ref=alert>
                 <p>"Please fix:"</p>
@@ -361,12 +506,21 @@ fn StatusMessage(status: RwSignal<Status>) -> impl IntoView {
             <div class="alert error" role="alert" node_ref=alert>{message}</div>
         }
         .into_any(),
-        Status::Retrying(_) => view! {
-            <div class="alert info" role="status">"The server is busy; retrying. Your workout is kept."</div>
+        Status::Kept(false) => view! {
+            <div class="alert info" role="status" data-testid="kept">
+                "Saved on this device. It will be sent as soon as Ironlog can reach the server; "
+                <a href="/history">"History"</a>" lists it until then."
+            </div>
+        }
+        .into_any(),
+        Status::Kept(true) => view! {
+            <div class="alert info" role="status" data-testid="kept">
+                "Saved on this device. Your session has ended: "<a href="/login">"log in again"</a>
+                " and it will be sent."
+            </div>
         }
         .into_any(),
         Status::Idle | Status::Saving => ().into_any(),
-    }
     }
 }
 

@@ -16,14 +16,19 @@ use crate::extract::{is_json, json_body, User};
 use crate::ingest;
 use crate::state::AppState;
 
+/// The header a device's outbox sends with the user it saved the workout for.
+const SENT_FOR: &str = "x-ironlog-user";
+
 /// Logs a workout: answered as soon as the queue has it durably.
 #[utoipa::path(
     post, path = "/api/v1/workouts", tag = "workouts",
     request_body = crate::api::doc::NewWorkout,
+    params(("X-Ironlog-User" = Option<String>, Header, description = "the user the device saved the workout for; another session's is refused with 403")),
     security(("session" = [])),
     responses(
         (status = 202, description = "accepted; stored shortly", body = crate::api::doc::Accepted),
         (status = 401, description = "no session", body = crate::api::doc::Error),
+        (status = 403, description = "X-Ironlog-User names another user than the session's", body = crate::api::doc::Error),
         crate::api::doc::BodyRefusals,
         (status = 422, description = "every problem with the workout", body = crate::api::doc::Error),
         (status = 429, description = "too many workouts; see Retry-After", body = crate::api::doc::Error),
@@ -38,6 +43,16 @@ pub async fn create(
 ) -> Result<impl IntoResponse, ApiError> {
     if !is_json(&headers) {
         return Err(ApiError::UnsupportedMediaType("application/json"));
+    }
+    // A device's outbox names whose workout it sends: one kept while someone else was signed
+    // in on the device must never be stored as this user's.
+    if headers
+        .get(SENT_FOR)
+        .is_some_and(|sent_for| sent_for.as_bytes() != user.as_bytes())
+    {
+        return Err(ApiError::Forbidden(
+            "this workout was saved on this device by another account; sign in as that account to send it",
+        ));
     }
     state.limits.write(&user)?;
     let value = json_body(body).await?;
@@ -120,6 +135,7 @@ pub async fn list(
     responses(
         (status = 200, body = crate::api::doc::Workout),
         (status = 401, description = "no session", body = crate::api::doc::Error),
+        (status = 403, description = "X-Ironlog-User names another user than the session's", body = crate::api::doc::Error),
         (status = 404, description = "no such workout of yours", body = crate::api::doc::Error),
         (status = 503, description = "the store is unavailable", body = crate::api::doc::Error),
     )

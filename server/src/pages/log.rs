@@ -91,6 +91,7 @@ pub fn draft_from_form(body: &[u8]) -> WorkoutDraft {
     draft.exercises = exercises
         .into_values()
         .map(|(exercise, sets)| ExerciseDraft {
+            extra: None,
             exercise,
             sets: sets.into_values().collect(),
         })

@@ -6,12 +6,21 @@
 // - The build's files: from the precache. Anything else (the API): straight to the network.
 // - Activates: deletes older builds' caches. A new version waits until the page asks it to
 //   take over (the user pressed "Reload"), so code never changes under an open form.
+// - The API's reads for Progress (profile, workouts): network first, a copy kept, so Progress
+//   works offline from the last history fetched.
 // - Opening the log-in or sign-up page (signing out, switching accounts) clears the kept
-//   pages: nothing of one user is left for the next.
+//   pages and reads: nothing of one user is left for the next.
+// - Background Sync: replays the outbox of workouts saved offline (device-store.js, shared
+//   with the pages), even with no Ironlog page open.
+importScripts("/device-store.js");
+
 const BUILD = "__BUILD__";
 const PRECACHE = __PRECACHE__;
 const SHELL = `ironlog-shell-${BUILD}`;
 const PAGES = "ironlog-pages";
+const DATA = "ironlog-data";
+// The reads Progress makes, kept for offline.
+const KEPT_READS = ["/api/v1/profile", "/api/v1/workouts"];
 const NETWORK_WAIT_MS = 3000;
 
 self.addEventListener("install", (event) => {
@@ -56,7 +65,7 @@ async function page(request) {
   // Whoever opens the log-in or sign-up page is signing out, switching accounts or starting
   // fresh: the pages kept for the last user go, so the next one never sees them offline.
   if (url.pathname === "/login" || url.pathname === "/signup") {
-    await caches.delete(PAGES);
+    await Promise.all([caches.delete(PAGES), caches.delete(DATA)]);
   }
   try {
     const response = await withTimeout(fetch(request), NETWORK_WAIT_MS);
@@ -74,6 +83,34 @@ async function page(request) {
   }
 }
 
+// A read of the user's data: the network's answer when there is one, kept; else the kept one.
+async function read(request) {
+  try {
+    const response = await withTimeout(fetch(request), NETWORK_WAIT_MS);
+    if (response.ok) {
+      const copy = response.clone();
+      caches.open(DATA).then((cache) => cache.put(request.url, copy));
+    }
+    return response;
+  } catch (error) {
+    const kept = await caches.match(request.url, { cacheName: DATA });
+    if (kept) return kept;
+    throw error;
+  }
+}
+
+self.addEventListener("sync", (event) => {
+  if (event.tag !== IronlogStore.SYNC_TAG) return;
+  event.waitUntil(
+    IronlogStore.replay().then(async () => {
+      // Still waiting (offline, busy, signed out): fail, so the browser tries again later.
+      if ((await IronlogStore.pending()).some((item) => item.state === "pending")) {
+        throw new Error("workouts still pending");
+      }
+    }),
+  );
+});
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
@@ -81,6 +118,10 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate") {
     event.respondWith(page(request));
+    return;
+  }
+  if (KEPT_READS.includes(url.pathname)) {
+    event.respondWith(read(request));
     return;
   }
   if (PRECACHE.includes(url.pathname)) {

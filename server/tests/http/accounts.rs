@@ -383,3 +383,49 @@ async fn rate_limits_answer_429_with_retry_after() {
         202
     );
 }
+
+/// A device's outbox sends each workout with the user it was saved for; under another user's
+/// session it is refused, never stored as theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outbox_workout_is_only_stored_for_the_user_it_was_saved_for() {
+    let (app, _data) = start(&[]);
+    let base = app.base_url();
+    let (_, first) = sign_up(&base).await;
+    let (_, second) = sign_up(&base).await;
+    let first = client_with_cookie(&first);
+    let second = client_with_cookie(&second);
+    let first_id = get_json(&first, &format!("{base}/api/v1/auth/me")).await["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let id = Uuid::now_v7();
+    let sent_for_first = |client: &reqwest::Client| {
+        client
+            .post(format!("{base}/api/v1/workouts"))
+            .header("X-Ironlog-User", &first_id)
+            .json(&workout(id, 5))
+    };
+    let refused = sent_for_first(&second).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let body: Value = refused.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("another account"),
+        "{body}"
+    );
+    assert_eq!(sent_for_first(&first).send().await.unwrap().status(), 202);
+    await_exactly(
+        &first,
+        &base,
+        &[id.to_string()].into_iter().collect(),
+        std::time::Duration::from_secs(10),
+    )
+    .await;
+    assert!(
+        listed_ids(&second, &base).await.is_empty(),
+        "nothing stored for the other user"
+    );
+}

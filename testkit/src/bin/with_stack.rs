@@ -3,9 +3,18 @@
 //! Starts Ironlog on free loopback ports — alone on a temporary embedded store, or with
 //! RabbitMQ, SecantusDB and a consumer — runs COMMAND with `BASE_URL` set to the server, stops
 //! everything, and exits with COMMAND's status. The browser tests run under it in both modes.
+//!
+//! COMMAND also gets `IRONLOG_CONTROL_URL`, where a browser test can change the world under the
+//! page: `POST /server/new-build` restarts the server on the same port with a new build of the
+//! site (a copy whose stylesheet differs), and, in distributed mode, `POST /broker/stop` and
+//! `POST /broker/start` take RabbitMQ away and bring it back.
 
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use testkit::{Server, Stack, StackConfig};
@@ -64,6 +73,128 @@ fn bin(profile: &str, name: &str) -> Result<PathBuf> {
         .with_context(|| format!("target/{profile}/{name} is missing: build it first (the README's test command does)"))
 }
 
+/// What runs under the command: the distributed stack, or the embedded server alone.
+struct Services {
+    stack: Option<Stack>,
+    embedded: Option<Server>,
+    /// The site copies of `/server/new-build`, removed when the services stop.
+    builds: Vec<tempfile::TempDir>,
+}
+
+impl Services {
+    fn server(&mut self) -> Result<&mut Server> {
+        match (&mut self.stack, &mut self.embedded) {
+            (Some(stack), _) => Ok(&mut stack.servers[0]),
+            (None, Some(server)) => Ok(server),
+            (None, None) => bail!("no server is running"),
+        }
+    }
+}
+
+/// The services the control endpoint acts on; `None` once the command has finished.
+type Shared = Arc<Mutex<Option<Services>>>;
+
+/// Serves the control requests to the command on a free loopback port; returns its URL.
+fn serve_control(services: Shared, site_root: PathBuf) -> Result<String> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("binding the control endpoint")?;
+    let url = format!("http://{}", listener.local_addr()?);
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let mut line = String::new();
+            let mut reader = BufReader::new(&conn);
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            // The request's headers (a body is never needed) up to the blank line.
+            let mut header = String::new();
+            while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                header.clear();
+            }
+            let (status, text) = match control(&services, &site_root, line.trim()) {
+                Ok(done) => ("200 OK", done),
+                Err(e) => ("500 Internal Server Error", format!("{e:#}")),
+            };
+            let _ = write!(
+                &conn,
+                "HTTP/1.1 {status}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+                text.len()
+            );
+        }
+    });
+    Ok(url)
+}
+
+fn control(services: &Shared, site_root: &Path, request_line: &str) -> Result<String> {
+    let mut guard = services
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the services' lock is poisoned"))?;
+    let services = guard.as_mut().context("the services are stopped")?;
+    match request_line.split_whitespace().take(2).collect::<Vec<_>>()[..] {
+        ["POST", "/broker/stop"] => {
+            let broker = &mut services
+                .stack
+                .as_mut()
+                .context("no broker in embedded mode")?
+                .broker;
+            (0..broker.size()).for_each(|i| broker.kill_node(i));
+            eprintln!("with-stack: RabbitMQ stopped");
+            Ok("stopped".into())
+        }
+        ["POST", "/broker/start"] => {
+            let broker = &mut services
+                .stack
+                .as_mut()
+                .context("no broker in embedded mode")?
+                .broker;
+            for i in 0..broker.size() {
+                broker.start_node(i)?;
+            }
+            eprintln!("with-stack: RabbitMQ started");
+            Ok("started".into())
+        }
+        ["POST", "/server/new-build"] => {
+            let copy = new_build(site_root, services.builds.len() + 1)?;
+            let server = services.server()?;
+            server.set_env("LEPTOS_SITE_ROOT", copy.path().display().to_string());
+            server.restart()?;
+            testkit::wait_for_http(server.port, "/readyz", Duration::from_secs(30))
+                .context("the restarted server is not ready")?;
+            services.builds.push(copy);
+            eprintln!("with-stack: the server restarted on a new build");
+            Ok("restarted".into())
+        }
+        _ => bail!(
+            "unknown request {request_line:?}; POST /server/new-build, /broker/stop or /broker/start"
+        ),
+    }
+}
+
+/// A copy of the site whose stylesheet differs from the original: another build, as far as the
+/// browser and the service worker can tell.
+fn new_build(site_root: &Path, n: usize) -> Result<tempfile::TempDir> {
+    let copy = tempfile::tempdir()?;
+    copy_dir(site_root, copy.path())?;
+    let css = copy.path().join("pkg/ironlog.css");
+    let mut text = std::fs::read_to_string(&css).with_context(|| css.display().to_string())?;
+    text.push_str(&format!("\n/* with-stack build {n} */\n"));
+    std::fs::write(&css, text)?;
+    Ok(copy)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from).with_context(|| from.display().to_string())? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
 fn run() -> Result<ExitCode> {
     let args = parse_args()?;
     let site_root = PathBuf::from("target/site");
@@ -87,58 +218,72 @@ fn run() -> Result<ExitCode> {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
     }
-    // Held until the command finishes; dropping them stops the services.
-    let (stack, embedded) = if args.distributed {
+    let services = if args.distributed {
         eprintln!("with-stack: starting RabbitMQ, SecantusDB, the consumer and the server…");
         let mut config = StackConfig::new(server_bin, bin(&args.profile, "ironlog-consumer")?);
         config.server_env = site;
-        (Some(Stack::start(&config)?), None)
+        Services {
+            stack: Some(Stack::start(&config)?),
+            embedded: None,
+            builds: Vec::new(),
+        }
     } else {
         let mut env: Vec<(&str, String)> =
             site.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         env.push(("IRONLOG_DATA_DIR", data.path().display().to_string()));
         let server = Server::start(&server_bin, &env)?;
-        testkit::wait_for_http(server.port, "/readyz", std::time::Duration::from_secs(30))
+        testkit::wait_for_http(server.port, "/readyz", Duration::from_secs(30))
             .with_context(|| format!("server not ready\n{}", server.proc.tail(20)))?;
-        (None, Some(server))
+        Services {
+            stack: None,
+            embedded: Some(server),
+            builds: Vec::new(),
+        }
     };
-    let server = match &stack {
-        Some(stack) => &stack.servers[0],
-        None => embedded
-            .as_ref()
-            .context("the embedded server did not start")?,
+    let shared: Shared = Arc::new(Mutex::new(Some(services)));
+    let base_url = {
+        let mut guard = shared
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?;
+        guard
+            .as_mut()
+            .context("the services are stopped")?
+            .server()?
+            .base_url()
+    };
+    let control = serve_control(shared.clone(), site_root)?;
+    let mode = if args.distributed {
+        "distributed"
+    } else {
+        "embedded"
     };
     eprintln!(
-        "with-stack: Ironlog ({}) at {}; running {:?}",
-        if args.distributed {
-            "distributed"
-        } else {
-            "embedded"
-        },
-        server.base_url(),
+        "with-stack: Ironlog ({mode}) at {base_url}; running {:?}",
         args.command
     );
     let status = Command::new(&args.command[0])
         .args(&args.command[1..])
-        .env("BASE_URL", server.base_url())
-        .env(
-            "IRONLOG_MODE",
-            if args.distributed {
-                "distributed"
-            } else {
-                "embedded"
-            },
-        )
+        .env("BASE_URL", &base_url)
+        .env("IRONLOG_MODE", mode)
+        .env("IRONLOG_CONTROL_URL", &control)
         .status()
         .with_context(|| format!("running {:?}", args.command))?;
+    // Taken out of the control endpoint's hands, then dropped: the services stop.
+    let services = shared.lock().ok().and_then(|mut s| s.take());
     if !status.success() {
-        eprintln!(
-            "with-stack: command failed; server log tail:\n{}",
-            server.proc.tail(40)
-        );
+        let tail = services
+            .as_ref()
+            .and_then(|s| {
+                s.stack
+                    .as_ref()
+                    .map(|st| &st.servers[0])
+                    .or(s.embedded.as_ref())
+            })
+            .map(|server| server.proc.tail(40))
+            .unwrap_or_default();
+        eprintln!("with-stack: command failed; server log tail:\n{tail}");
     }
-    drop(embedded);
-    drop(stack);
+    drop(services);
     Ok(ExitCode::from(
         status.code().unwrap_or(1).clamp(0, 255) as u8
     ))

@@ -1,0 +1,358 @@
+import { test, expect, chromium, BrowserContext, Page, Request } from "@playwright/test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { signUp } from "./account";
+
+// The device side of "nothing is lost, nothing is counted twice": the Log form's draft, the
+// outbox of workouts saved offline, and their replay. Run against both stacks.
+
+const BASE = process.env.BASE_URL ?? "http://127.0.0.1:3000";
+const CONTROL = process.env.IRONLOG_CONTROL_URL;
+
+/** A browser with a profile on disk, so closing it and opening it again keeps its data. */
+function launch(profile: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    baseURL: BASE,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
+  });
+}
+
+async function withProfile(run: (profile: string) => Promise<void>) {
+  const profile = mkdtempSync(join(tmpdir(), "ironlog-profile-"));
+  try {
+    await run(profile);
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+async function hydrated(page: Page, path: string) {
+  await page.goto(path);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** Signs up and lets the service worker take over; Log and History are then kept for offline. */
+async function signedUpUnderWorker(page: Page) {
+  await signUp(page);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await expect.poll(() => page.evaluate(() => Boolean(navigator.serviceWorker.controller))).toBe(true);
+  await hydrated(page, "/history");
+  await hydrated(page, "/");
+}
+
+async function fillFirstSet(page: Page, exercise: string, weight: string, reps: string, rpe = "") {
+  const first = page.getByTestId("exercise").first();
+  await first.getByRole("combobox").selectOption(exercise);
+  await first.getByLabel("Set 1 weight in kg").fill(weight);
+  await first.getByLabel("Set 1 reps").fill(reps);
+  if (rpe) await first.getByLabel("Set 1 RPE (optional)").fill(rpe);
+}
+
+/** The ids of the signed-in user's workouts in the outbox, in any state. */
+function outboxIds(page: Page): Promise<string[]> {
+  return page.evaluate(async () => (await (self as any).IronlogStore.pending()).map((i: { id: string }) => i.id));
+}
+
+/** Every id the API lists for the signed-in user, duplicates included. */
+async function storedIds(page: Page): Promise<string[]> {
+  const answer = await page.request.get("/api/v1/workouts?limit=100");
+  expect(answer.status()).toBe(200);
+  return (await answer.json()).items.map((w: { id: string }) => w.id);
+}
+
+/** Saves the form while the workout cannot be sent; it is kept and the form starts afresh. */
+async function saveKept(page: Page, expectedCount: number) {
+  await page.getByTestId("save").click();
+  await expect(page.getByTestId("kept")).toBeVisible();
+  await expect(page.getByTestId("pending-count")).toHaveText(String(expectedCount));
+  await expect(page.getByTestId("exercise").first().getByLabel("Set 1 reps")).toHaveValue("");
+}
+
+/** The workout POSTs the context makes (pages and worker), with who made them. */
+function watchWorkoutPosts(context: BrowserContext, pages: Record<string, Page> = {}) {
+  const posts: { id: string; by: string }[] = [];
+  context.on("request", (request: Request) => {
+    if (request.method() !== "POST" || !request.url().endsWith("/api/v1/workouts")) return;
+    let by = "worker";
+    if (!request.serviceWorker()) {
+      const page = request.frame().page();
+      by = Object.entries(pages).find(([, p]) => p === page)?.[0] ?? "page";
+    }
+    posts.push({ id: JSON.parse(request.postData() ?? "{}").id, by });
+  });
+  return posts;
+}
+
+async function control(path: string) {
+  const answer = await fetch(`${CONTROL}${path}`, { method: "POST" });
+  expect(answer.status, await answer.text()).toBe(200);
+}
+
+test("three workouts logged offline survive a reload and a browser restart, then are stored once each", async () => {
+  test.setTimeout(120_000);
+  await withProfile(async (profile) => {
+    let context = await launch(profile);
+    let page = context.pages()[0] ?? (await context.newPage());
+    await signedUpUnderWorker(page);
+
+    await context.setOffline(true);
+    for (const [i, weight] of ["100", "102.5", "105"].entries()) {
+      await fillFirstSet(page, "squat", weight, "5");
+      await saveKept(page, i + 1);
+    }
+    const kept = await outboxIds(page);
+    expect(kept).toHaveLength(3);
+
+    // Reloaded offline: the page comes from the worker, and History lists the three.
+    await page.reload();
+    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+    await page.goto("/history");
+    await expect(page.getByTestId("pending-item")).toHaveCount(3);
+    await expect(page.getByTestId("pending-count")).toHaveText("3");
+    await expect(page.locator("#outbox")).toContainText("102.5 kg × 5");
+    await context.close();
+
+    // The browser closed entirely and opened again, still offline: still three.
+    context = await launch(profile);
+    await context.setOffline(true);
+    page = context.pages()[0] ?? (await context.newPage());
+    const posts = watchWorkoutPosts(context);
+    await page.goto("/history");
+    await expect(page.getByTestId("pending-item")).toHaveCount(3);
+    expect((await outboxIds(page)).sort()).toEqual([...kept].sort());
+
+    // Online: each is stored exactly once, and nothing is left pending.
+    await context.setOffline(false);
+    await expect.poll(async () => (await storedIds(page)).sort(), { timeout: 30_000 }).toEqual([...kept].sort());
+    await expect.poll(() => outboxIds(page)).toEqual([]);
+    await expect(page.getByTestId("pending-count")).toHaveCount(0);
+    for (const id of kept) expect(posts.filter((p) => p.id === id).length, id).toBeLessThanOrEqual(1);
+    await context.close();
+  });
+});
+
+test("a half-filled workout comes back after a reload and after closing the browser, and is gone once saved", async () => {
+  test.setTimeout(90_000);
+  await withProfile(async (profile) => {
+    let context = await launch(profile);
+    let page = context.pages()[0] ?? (await context.newPage());
+    await signUp(page);
+    await hydrated(page, "/");
+    await fillFirstSet(page, "deadlift", "140", "3", "8");
+    await page.getByRole("button", { name: "+ Add exercise" }).click();
+    const second = page.getByTestId("exercise").nth(1);
+    await second.getByRole("combobox").selectOption("pull-up");
+    await second.getByLabel("Set 1 reps").fill("8");
+    await expect
+      .poll(() => page.evaluate(() => (self as any).IronlogStore.loadDraft()))
+      .toContain('"reps":"8"');
+
+    const expectFilledIn = async () => {
+      await expect(page.getByTestId("restored")).toBeVisible();
+      const first = page.getByTestId("exercise").first();
+      await expect(first.getByRole("combobox")).toHaveValue("deadlift");
+      await expect(first.getByLabel("Set 1 weight in kg")).toHaveValue("140");
+      await expect(first.getByLabel("Set 1 reps")).toHaveValue("3");
+      await expect(first.getByLabel("Set 1 RPE (optional)")).toHaveValue("8");
+      const again = page.getByTestId("exercise").nth(1);
+      await expect(again.getByRole("combobox")).toHaveValue("pull-up");
+      await expect(again.getByLabel("Set 1 reps")).toHaveValue("8");
+    };
+    await hydrated(page, "/");
+    await expectFilledIn();
+    await context.close();
+
+    context = await launch(profile);
+    page = context.pages()[0] ?? (await context.newPage());
+    await hydrated(page, "/");
+    await expectFilledIn();
+
+    await page.getByTestId("save").click();
+    await expect(page).toHaveURL(/\/history\?logged=[0-9a-f-]{36}$/);
+    expect(await page.evaluate(() => (self as any).IronlogStore.loadDraft())).toBeNull();
+    await hydrated(page, "/");
+    await expect(page.getByTestId("restored")).toHaveCount(0);
+    await expect(page.getByTestId("exercise").first().getByLabel("Set 1 weight in kg")).toHaveValue("");
+
+    // Discarding a draft empties the form for good.
+    await fillFirstSet(page, "squat", "60", "10");
+    await expect.poll(() => page.evaluate(() => (self as any).IronlogStore.loadDraft())).toContain('"60"');
+    await hydrated(page, "/");
+    await page.getByRole("button", { name: "Discard it" }).click();
+    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+    await expect(page.getByTestId("restored")).toHaveCount(0);
+    await expect(page.getByTestId("exercise").first().getByLabel("Set 1 weight in kg")).toHaveValue("");
+    expect(await page.evaluate(() => (self as any).IronlogStore.loadDraft())).toBeNull();
+    await context.close();
+  });
+});
+
+test("a workout the server refuses is shown with its problems, not retried, and can be fixed", async ({ page, context }) => {
+  test.setTimeout(90_000);
+  await signedUpUnderWorker(page);
+  const posts = watchWorkoutPosts(context);
+  await context.setOffline(true);
+  await fillFirstSet(page, "bench-press", "80", "5", "14");
+  await saveKept(page, 1);
+  const [id] = await outboxIds(page);
+
+  await context.setOffline(false);
+  await expect.poll(() => posts.filter((p) => p.id === id).length).toBe(1);
+  await hydrated(page, "/history");
+  const card = page.locator(`[data-testid="pending-item"][data-id="${id}"]`);
+  await expect(card).toContainText("Refused by the server");
+  await expect(card.getByTestId("pending-problems")).toContainText("Exercise 1, set 1: rpe");
+  await expect(page.getByTestId("pending-count")).toHaveText("1");
+  // Page loads, coming online and the periodic replay all leave it alone.
+  await page.reload();
+  await context.setOffline(true);
+  await context.setOffline(false);
+  await page.waitForTimeout(3000);
+  expect(posts.filter((p) => p.id === id)).toHaveLength(1);
+
+  // Fixed on the Log form, with its id: stored once.
+  await card.getByRole("button", { name: "Fix" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId("restored")).toBeVisible();
+  const rpe = page.getByTestId("exercise").first().getByLabel("Set 1 RPE (optional)");
+  await expect(rpe).toHaveValue("14");
+  await rpe.fill("8");
+  await page.getByTestId("save").click();
+  await expect(page).toHaveURL(new RegExp(`/history\\?logged=${id}$`));
+  await expect.poll(() => storedIds(page), { timeout: 20_000 }).toEqual([id]);
+  expect(await outboxIds(page)).toEqual([]);
+});
+
+test("two tabs offline, then online: each workout is stored once, sent by one tab", async ({ context }) => {
+  test.setTimeout(90_000);
+  const a = await context.newPage();
+  await signedUpUnderWorker(a);
+  const b = await context.newPage();
+  await hydrated(b, "/");
+  const posts = watchWorkoutPosts(context, { a, b });
+
+  await context.setOffline(true);
+  await fillFirstSet(a, "squat", "90", "5");
+  await saveKept(a, 1);
+  await fillFirstSet(b, "deadlift", "150", "3");
+  await saveKept(b, 2);
+  // Each tab hears of the other's.
+  await expect(a.getByTestId("pending-count")).toHaveText("2");
+  const kept = (await outboxIds(a)).sort();
+  expect(kept).toHaveLength(2);
+
+  await context.setOffline(false);
+  await expect.poll(async () => (await storedIds(a)).sort(), { timeout: 30_000 }).toEqual(kept);
+  await expect.poll(() => outboxIds(b)).toEqual([]);
+  for (const id of kept) expect(posts.filter((p) => p.id === id), id).toHaveLength(1);
+  expect(new Set(posts.map((p) => p.by)).size, JSON.stringify(posts)).toBe(1);
+});
+
+test("signing out with unsynced workouts warns first and keeps them for that user", async ({ page, context }) => {
+  await signedUpUnderWorker(page);
+  await context.setOffline(true);
+  await fillFirstSet(page, "squat", "70", "8");
+  await saveKept(page, 1);
+  // Back online, but the workout still cannot be sent (its sends fail), so it is unsynced when
+  // the user signs out.
+  await context.route("**/api/v1/workouts", (route) => route.abort());
+  await context.setOffline(false);
+
+  let warned = "";
+  page.once("dialog", (dialog) => {
+    warned = dialog.message();
+    dialog.dismiss();
+  });
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect.poll(() => warned).toContain("1 workout is not synced yet");
+  await expect(page).toHaveURL(/\/$/);
+
+  page.once("dialog", (dialog) => dialog.accept());
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login\?signed_out=1$/);
+  // Still on the device, but shown to no one signed out, nor to the next user.
+  await signUp(page);
+  await hydrated(page, "/history");
+  await expect(page.getByTestId("pending-item")).toHaveCount(0);
+  await expect(page.getByTestId("pending-count")).toHaveCount(0);
+  const left = await page.evaluate(async () => {
+    const open = indexedDB.open("ironlog");
+    const db: IDBDatabase = await new Promise((resolve) => (open.onsuccess = () => resolve(open.result)));
+    return new Promise<number>((resolve) => {
+      const count = db.transaction("outbox").objectStore("outbox").count();
+      count.onsuccess = () => resolve(count.result);
+    });
+  });
+  expect(left).toBe(1);
+});
+
+test("Progress works offline from the history last fetched", async ({ page, context }) => {
+  await signedUpUnderWorker(page);
+  await fillFirstSet(page, "squat", "100", "5");
+  await page.getByTestId("save").click();
+  await expect(page).toHaveURL(/\/history\?logged=/);
+  await expect(page.getByTestId("pending")).toHaveCount(0, { timeout: 20_000 });
+  await hydrated(page, "/progress");
+  await expect(page.getByText("Couldn't reach the server")).toHaveCount(0);
+  const online = await page.locator("main").innerText();
+
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(page.getByText("Couldn't reach the server")).toHaveCount(0);
+  await expect.poll(() => page.locator("main").innerText()).toBe(online);
+  await context.setOffline(false);
+});
+
+test("with RabbitMQ stopped, saves wait in the outbox; started again, it drains, each stored once", async ({ page, context }) => {
+  test.skip(process.env.IRONLOG_MODE !== "distributed", "the embedded stack has no broker to stop");
+  test.setTimeout(240_000);
+  await signedUpUnderWorker(page);
+  const posts = watchWorkoutPosts(context);
+  await control("/broker/stop");
+  try {
+    await fillFirstSet(page, "squat", "110", "3");
+    await saveKept(page, 1);
+    await fillFirstSet(page, "overhead-press", "50", "5");
+    await saveKept(page, 2);
+  } finally {
+    await control("/broker/start");
+  }
+  const kept = (await outboxIds(page)).sort();
+  expect(kept).toHaveLength(2);
+  await hydrated(page, "/history");
+  await expect.poll(async () => (await storedIds(page)).sort(), { timeout: 150_000 }).toEqual(kept);
+  await expect.poll(() => outboxIds(page)).toEqual([]);
+  // Sent more than once while the broker was away (503s), stored once each.
+  for (const id of kept) expect(posts.filter((p) => p.id === id).length, id).toBeGreaterThanOrEqual(2);
+});
+
+test("a new build on the server is offered as a reload, and runs after it without hydration errors", async ({ page }) => {
+  test.setTimeout(120_000);
+  await signedUpUnderWorker(page);
+  const shells = () => page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith("ironlog-shell-")));
+  const before = await shells();
+  expect(before).toHaveLength(1);
+  await control("/server/new-build");
+
+  // The open page learns of the new version on its next update check, and offers it.
+  await page.evaluate(async () => (await navigator.serviceWorker.ready).update());
+  const offer = page.getByRole("button", { name: "Reload to update" });
+  await expect(offer).toBeVisible({ timeout: 30_000 });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
+  await Promise.all([page.waitForEvent("load"), offer.click()]);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  // The old build's cache is gone; the new one's is in use.
+  await expect.poll(shells).toHaveLength(1);
+  expect((await shells())[0]).not.toBe(before[0]);
+  // The new build's stylesheet is the one in use.
+  const css = await page.evaluate(async () => (await (await fetch("/pkg/ironlog.css")).text()).includes("with-stack build"));
+  expect(css).toBe(true);
+  expect(errors).toEqual([]);
+});

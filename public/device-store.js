@@ -1,0 +1,331 @@
+// What Ironlog keeps on the device, in IndexedDB: the Log form's draft and the outbox of
+// workouts not yet accepted by the server. Loaded by every page (the Log form's Wasm calls it
+// as `IronlogStore`) and by the service worker (Background Sync replays the outbox), so there
+// is one sender of workouts, written once. No DOM here: the worker has none.
+//
+// Exactly once in effect: an item keeps the UUID v7 the form made, and the server is
+// idempotent by id, so sending an item twice stores it once.
+//
+// Items are the signed-in user's: each carries its user and is only sent under that user's
+// session (the page says who is signed in; the worker reads the last page's word from `meta`).
+(() => {
+  const DB = "ironlog";
+  const VERSION = 1;
+  const LOCK = "ironlog-outbox";
+  const SYNC_TAG = "ironlog-outbox";
+  // A person is waiting on the Save button: a busy server is asked a few times, briefly, and
+  // then the workout waits in the outbox.
+  const SAVE_ATTEMPTS = 3;
+  const SAVE_WAIT_CAP_MS = 4000;
+  const SEND_TIMEOUT_MS = 10000;
+  // The longest a server's Retry-After is honoured for in the background.
+  const RETRY_AFTER_CAP_MS = 5 * 60 * 1000;
+
+  // Web Locks keep one sender per item and one replayer per device; a browser without them
+  // (none Ironlog supports) would send without, which stays safe: the server dedupes by id.
+  function locked(name, options, act) {
+    if (navigator.locks) return navigator.locks.request(name, options, act);
+    return act({ name });
+  }
+
+  // Tells the other tabs (and pages, from the worker) that the outbox changed.
+  const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("ironlog-outbox") : null;
+
+  let opened = null;
+  function db() {
+    if (!opened) {
+      opened = new Promise((resolve, reject) => {
+        const request = indexedDB.open(DB, VERSION);
+        request.onupgradeneeded = () => {
+          const d = request.result;
+          d.createObjectStore("drafts", { keyPath: "user" });
+          const outbox = d.createObjectStore("outbox", { keyPath: "id" });
+          outbox.createIndex("user", "user");
+          d.createObjectStore("meta");
+        };
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => {
+          opened = null;
+          reject(request.error);
+        };
+        request.onblocked = () => reject(new Error("the device store is blocked by another tab"));
+      });
+    }
+    return opened;
+  }
+
+  // One request in its own transaction, resolved when the transaction commits (so a resolved
+  // write is on disk, and a quota failure rejects instead of being lost).
+  async function run(store, mode, act) {
+    const d = await db();
+    return new Promise((resolve, reject) => {
+      const tx = d.transaction(store, mode, { durability: "strict" });
+      let result;
+      const request = act(tx.objectStore(store));
+      request.onsuccess = () => {
+        result = request.result;
+      };
+      tx.oncomplete = () => resolve(result);
+      tx.onerror = () => reject(tx.error ?? request.error);
+      tx.onabort = () => reject(tx.error ?? new Error("the device store refused the write"));
+    });
+  }
+
+  const isQuota = (error) => error && (error.name === "QuotaExceededError" || /quota/i.test(String(error.message)));
+
+  // The signed-in user: the page's `<body data-user>`; in the worker, the last page's word.
+  async function currentUser() {
+    if (typeof document !== "undefined") return document.body?.dataset.user || null;
+    return (await run("meta", "readonly", (s) => s.get("user"))) ?? null;
+  }
+
+  let persistAsked = false;
+  // Ask once per page that the browser not evict what is kept here under storage pressure.
+  function askPersistence() {
+    if (persistAsked || !navigator.storage?.persist) return;
+    persistAsked = true;
+    navigator.storage.persisted().then((already) => already || navigator.storage.persist()).catch(() => {});
+  }
+
+  // ---- the draft ----
+
+  async function loadDraft() {
+    const user = await currentUser();
+    if (!user) return null;
+    const row = await run("drafts", "readonly", (s) => s.get(user));
+    return row ? row.form : null;
+  }
+
+  async function saveDraft(form) {
+    const user = await currentUser();
+    if (!user) return;
+    askPersistence();
+    await run("drafts", "readwrite", (s) => s.put({ user, form, saved: Date.now() }));
+  }
+
+  async function clearDraft() {
+    const user = await currentUser();
+    if (!user) return;
+    await run("drafts", "readwrite", (s) => s.delete(user));
+  }
+
+  // ---- the outbox ----
+
+  async function items(user) {
+    const all = await run("outbox", "readonly", (s) => s.index("user").getAll(user));
+    return all.sort((a, b) => a.created - b.created);
+  }
+
+  async function pending() {
+    const user = await currentUser();
+    return user ? items(user) : [];
+  }
+
+  const put = (item) => run("outbox", "readwrite", (s) => s.put(item));
+  const remove = (id) => run("outbox", "readwrite", (s) => s.delete(id));
+
+  function changed() {
+    if (typeof document !== "undefined") document.dispatchEvent(new CustomEvent("ironlog:outbox"));
+    channel?.postMessage("changed");
+  }
+
+  // `Retry-After` as delay-seconds (the only form this server sends); anything else is null.
+  function retryAfterMs(response) {
+    const value = (response.headers.get("Retry-After") || "").trim();
+    if (!/^\d+$/.test(value)) return null;
+    return Math.min(Number(value) * 1000, RETRY_AFTER_CAP_MS);
+  }
+
+  async function readError(response) {
+    try {
+      const body = await response.json();
+      return { message: String(body.message || `HTTP ${response.status}`), problems: Array.isArray(body.problems) ? body.problems : [] };
+    } catch (_) {
+      return { message: `The server answered HTTP ${response.status}.`, problems: [] };
+    }
+  }
+
+  // One POST of an item: what happened, as one of
+  // stored | refused (a final 4xx, with problems) | signin (401) | busy (429/5xx, maybe a wait) | offline.
+  async function send(item) {
+    if (typeof navigator !== "undefined" && navigator.onLine === false) return { kind: "offline" };
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), SEND_TIMEOUT_MS);
+    let response;
+    try {
+      response = await fetch("/api/v1/workouts", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Ironlog-User": item.user },
+        body: JSON.stringify(item.body),
+        credentials: "same-origin",
+        signal: abort.signal,
+      });
+    } catch (_) {
+      return { kind: "offline" };
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response.ok) return { kind: "stored" };
+    // 401: the session ended; 403: signed in as someone else than the item's user.
+    if (response.status === 401 || response.status === 403) return { kind: "signin" };
+    if (response.status === 429 || response.status >= 500) return { kind: "busy", waitMs: retryAfterMs(response) };
+    return { kind: "refused", ...(await readError(response)) };
+  }
+
+  // Registers a Background Sync so the worker replays the outbox when the browser is online
+  // again, even with no Ironlog page open. Not every browser has it: pages replay too.
+  async function requestSync() {
+    try {
+      const registration = await navigator.serviceWorker?.ready;
+      await registration?.sync?.register(SYNC_TAG);
+    } catch (_) {
+      // No Background Sync here (or no worker yet): the pages' own triggers remain.
+    }
+  }
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // Saves a workout from the Log form: first into the outbox (so it is on the device before any
+  // network), then sends it. Returns {kind, ...}:
+  //   stored   the server accepted it (the item is gone from the outbox);
+  //   refused  a final answer with problems: the item is dropped, the form shows the problems
+  //            and its draft still holds every field;
+  //   pending  kept on this device (offline, the server busy, or signed out: `reason`);
+  //   quota    the device has no room: nothing was kept, the draft is untouched.
+  async function save(body, form, summary) {
+    const user = await currentUser();
+    if (!user) return { kind: "pending", reason: "signin" };
+    const item = { id: body.id, user, body, form, summary, created: Date.now(), state: "pending", notBefore: 0, problems: [], message: "" };
+    try {
+      await put(item);
+    } catch (error) {
+      if (isQuota(error)) return { kind: "quota" };
+      throw error;
+    }
+    askPersistence();
+    changed();
+    for (let attempt = 1; ; attempt++) {
+      const answer = await locked(`${LOCK}:${item.id}`, {}, () => send(item));
+      switch (answer.kind) {
+        case "stored":
+          await remove(item.id);
+          changed();
+          return { kind: "stored", id: item.id };
+        case "refused":
+          await remove(item.id);
+          changed();
+          return { kind: "refused", message: answer.message, problems: answer.problems };
+        case "signin":
+          requestSync();
+          return { kind: "pending", reason: "signin" };
+        case "busy":
+          if (attempt < SAVE_ATTEMPTS) {
+            await sleep(Math.min(answer.waitMs ?? 500 * 2 ** attempt, SAVE_WAIT_CAP_MS));
+            continue;
+          }
+          await put({ ...item, notBefore: Date.now() + (answer.waitMs ?? 0) });
+          requestSync();
+          return { kind: "pending", reason: "busy" };
+        default:
+          requestSync();
+          return { kind: "pending", reason: "offline" };
+      }
+    }
+  }
+
+  // Sends the signed-in user's pending items, oldest first, in one tab (or the worker) at a
+  // time. Stops at the first sign that more sending is pointless now (offline, signed out,
+  // busy). Returns {sent, left, signin}.
+  async function replay() {
+    const user = await currentUser();
+    if (!user) return { sent: 0, left: 0, signin: false };
+    const outcome = await locked(LOCK, { ifAvailable: true }, async (lock) => {
+      if (!lock) return null;
+      let sent = 0;
+      let lastId = null;
+      let signin = false;
+      for (const item of await items(user)) {
+        if (item.state !== "pending" || item.notBefore > Date.now()) continue;
+        // The Save button may be sending this very item: never both at once.
+        const answer = await locked(`${LOCK}:${item.id}`, { ifAvailable: true }, (held) =>
+          held ? send(item) : { kind: "skipped" },
+        );
+        if (answer.kind === "skipped") continue;
+        if (answer.kind === "stored") {
+          await remove(item.id);
+          sent++;
+          lastId = item.id;
+          changed();
+          continue;
+        }
+        if (answer.kind === "refused") {
+          // Kept, with its problems, until the person fixes or discards it: never resent as is.
+          await put({ ...item, state: "refused", message: answer.message, problems: answer.problems });
+          changed();
+          continue;
+        }
+        if (answer.kind === "signin") signin = true;
+        if (answer.kind === "busy") {
+          await put({ ...item, notBefore: Date.now() + (answer.waitMs ?? 30000) });
+        }
+        break;
+      }
+      return { sent, lastId, signin };
+    });
+    if (!outcome) return { sent: 0, left: (await items(user)).length, signin: false, busy: true };
+    return { ...outcome, left: (await items(user)).length };
+  }
+
+  // A refused item the person chose to fix: it becomes the Log form's draft (with its id, so
+  // saving it again is the same workout) and leaves the outbox in the same transaction.
+  async function reopen(id) {
+    const user = await currentUser();
+    const d = await db();
+    return new Promise((resolve, reject) => {
+      const tx = d.transaction(["outbox", "drafts"], "readwrite", { durability: "strict" });
+      const outbox = tx.objectStore("outbox");
+      const get = outbox.get(id);
+      get.onsuccess = () => {
+        const item = get.result;
+        if (!item || item.user !== user) return;
+        tx.objectStore("drafts").put({ user, form: item.form, saved: Date.now() });
+        outbox.delete(id);
+      };
+      tx.oncomplete = () => {
+        changed();
+        resolve();
+      };
+      tx.onerror = () => reject(tx.error);
+    });
+  }
+
+  async function discard(id) {
+    const user = await currentUser();
+    const d = await db();
+    await new Promise((resolve, reject) => {
+      const tx = d.transaction("outbox", "readwrite", { durability: "strict" });
+      const outbox = tx.objectStore("outbox");
+      const get = outbox.get(id);
+      get.onsuccess = () => {
+        if (get.result && get.result.user === user) outbox.delete(id);
+      };
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+    changed();
+  }
+
+  // Who is signed in, as the page says: kept for the worker's Background Sync.
+  async function rememberUser() {
+    const user = await currentUser();
+    await run("meta", "readwrite", (s) => (user ? s.put(user, "user") : s.delete("user")));
+  }
+
+  // Calls `listener` whenever the outbox changes, in this tab, another or the worker.
+  function onChange(listener) {
+    if (typeof document !== "undefined") document.addEventListener("ironlog:outbox", listener);
+    channel?.addEventListener("message", listener);
+  }
+
+  self.IronlogStore = { onChange, loadDraft, saveDraft, clearDraft, save, replay, pending, reopen, discard, rememberUser, isQuota, SYNC_TAG };
+})();

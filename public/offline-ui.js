@@ -1,0 +1,188 @@
+// The page's side of the outbox (device-store.js): when to replay it, the count on the
+// History tab, the list of workouts not yet synced on History, and the warning before
+// signing out with some still on the device. Plain DOM, run after the server's HTML is parsed;
+// nothing here is needed for the pages to work online.
+(() => {
+  const store = self.IronlogStore;
+  if (!store) return;
+  // While anything is pending, try again this often (besides `online`, page loads and
+  // Background Sync).
+  const PERIOD_MS = 20000;
+
+  const onHistory = location.pathname === "/history" && !new URLSearchParams(location.search).has("before");
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    node.append(...children);
+    return node;
+  }
+
+  // A validator's field path for people, as the Log form shows it:
+  // `exercises[1].sets[2].reps` becomes "Exercise 2, set 3: reps".
+  const LABELS = { exercises: "Exercise", sets: "set", weight_kg: "weight", performed_at: "date", id: "workout id" };
+  function describe(field) {
+    const parts = field.split(".").map((segment) => {
+      const [, name, index] = segment.match(/^([^[]*)(?:\[(\d+)\])?$/) ?? [null, segment, undefined];
+      const label = LABELS[name] ?? name;
+      return index === undefined ? label : `${label} ${Number(index) + 1}`;
+    });
+    return parts.length < 2 ? parts.join("") : `${parts.slice(0, -1).join(", ")}: ${parts[parts.length - 1]}`;
+  }
+
+  function when(item) {
+    const date = new Date(item.body?.performed_at);
+    return Number.isNaN(date.getTime()) ? "Just now" : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  }
+
+  function badge(count) {
+    const tab = document.querySelector('nav .tabs a[href="/history"]');
+    if (!tab) return;
+    let mark = tab.querySelector(".pending-count");
+    if (count === 0) {
+      mark?.remove();
+      return;
+    }
+    if (!mark) {
+      mark = el("span", { class: "pending-count", "data-testid": "pending-count" });
+      tab.append(mark);
+    }
+    mark.textContent = String(count);
+    mark.setAttribute("aria-label", `${count} not synced yet`);
+  }
+
+  function card(item) {
+    const refused = item.state === "refused";
+    const li = el("li", { class: `card session pending${refused ? " refused" : ""}`, "data-id": item.id, "data-testid": "pending-item" });
+    const state = refused ? "Refused by the server" : "Not synced yet";
+    li.append(
+      el("header", { class: "session-head" }, el("span", {}, when(item)), el("span", { class: `sync-state${refused ? " error" : ""}` }, state)),
+    );
+    const lines = el("ul", { class: "pending-lines" });
+    for (const line of item.summary?.lines ?? []) lines.append(el("li", {}, line));
+    li.append(lines);
+    if (refused) {
+      const problems = el("ul", { class: "problems", "data-testid": "pending-problems" });
+      for (const p of item.problems.length ? item.problems : [{ field: "", message: item.message }]) {
+        problems.append(el("li", {}, p.field ? `${describe(p.field)} ${p.message}` : p.message));
+      }
+      const fix = el("button", { type: "button", class: "button small" }, "Fix");
+      fix.addEventListener("click", async () => {
+        const draft = await store.loadDraft();
+        if (draft && !confirm("Replace the workout you are filling in on the Log page with this one?")) return;
+        await store.reopen(item.id);
+        location.assign("/");
+      });
+      const drop = el("button", { type: "button", class: "button ghost small" }, "Discard");
+      drop.addEventListener("click", async () => {
+        if (!confirm("Discard this workout? It was never stored and will be gone from this device.")) return;
+        await store.discard(item.id);
+      });
+      li.append(el("p", {}, "Please fix:"), problems, el("div", { class: "actions" }, fix, drop));
+    }
+    return li;
+  }
+
+  function list(items) {
+    let section = document.getElementById("outbox");
+    if (items.length === 0) {
+      section?.remove();
+      document.querySelector("main .card.empty")?.removeAttribute("hidden");
+      return;
+    }
+    if (!section) {
+      section = el("section", { id: "outbox", class: "outbox", "aria-labelledby": "outbox-title" });
+      document.querySelector("main .page-head")?.after(section);
+    }
+    const waiting = items.filter((i) => i.state !== "refused").length;
+    const kept = new URLSearchParams(location.search).get("kept");
+    const note = kept && items.some((i) => i.id === kept)
+      ? el("p", { class: "alert info", role: "status" }, "Saved on this device. It will be sent as soon as Ironlog can reach the server.")
+      : "";
+    section.replaceChildren(
+      el("h2", { id: "outbox-title" }, `On this device, not synced yet (${waiting})`),
+      note,
+      el("ol", { class: "sessions", "aria-label": "Workouts not synced yet" }, ...items.map(card)),
+    );
+    // "No workouts yet" is wrong while some wait here.
+    document.querySelector("main .card.empty")?.setAttribute("hidden", "");
+  }
+
+  async function refresh() {
+    const items = await store.pending();
+    badge(items.length);
+    if (onHistory) list(items);
+    return items;
+  }
+
+  let timer = null;
+  let replaying = false;
+  async function replay() {
+    if (replaying) return;
+    replaying = true;
+    try {
+      const outcome = await store.replay();
+      // Back on History, the server's list now has what was sent (read-your-writes: the page
+      // waits for the newest one, as after an online save).
+      if (onHistory && outcome.sent > 0 && navigator.onLine) {
+        location.replace(`/history?logged=${outcome.lastId}`);
+        return;
+      }
+    } catch (error) {
+      console.warn("Ironlog: replaying the outbox failed", error);
+    } finally {
+      replaying = false;
+    }
+    const items = await refresh();
+    clearTimeout(timer);
+    if (items.some((i) => i.state === "pending")) timer = setTimeout(replay, PERIOD_MS);
+  }
+
+  // Signing out with workouts still on the device: say so first. They stay (keyed to this
+  // user, shown to no one else) and are sent when this user signs in again.
+  function guardSignOut() {
+    const form = document.querySelector("form.signout");
+    form?.addEventListener("submit", async (event) => {
+      if (form.dataset.confirmed) return;
+      event.preventDefault();
+      const count = (await store.pending()).length;
+      const ok = count === 0 || confirm(
+        `${count} workout${count === 1 ? " is" : "s are"} not synced yet. They stay on this device and are sent when you sign in again. Sign out anyway?`,
+      );
+      if (ok) {
+        form.dataset.confirmed = "1";
+        form.requestSubmit();
+      }
+    });
+  }
+
+  // Offline, say so on every page, and what it means for this one.
+  function offlineBanner() {
+    let banner = document.getElementById("offline-banner");
+    if (navigator.onLine) {
+      banner?.remove();
+      return;
+    }
+    if (banner) return;
+    const text = location.pathname === "/today"
+      ? "You're offline: this is the plan from your last visit online. Workouts you save are kept on this device."
+      : "You're offline. Workouts you save are kept on this device and sent when you're back online.";
+    banner = el("p", { id: "offline-banner", class: "alert info offline-banner", role: "status" }, text);
+    document.querySelector("main")?.prepend(banner);
+  }
+
+  function start() {
+    offlineBanner();
+    window.addEventListener("online", offlineBanner);
+    window.addEventListener("offline", offlineBanner);
+    store.rememberUser().catch(() => {});
+    if (!document.body.dataset.user) return;
+    guardSignOut();
+    store.onChange(() => refresh().catch(() => {}));
+    window.addEventListener("online", replay);
+    refresh().then(replay).catch((error) => console.warn("Ironlog: the device store is unavailable", error));
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start, { once: true });
+  else start();
+})();
