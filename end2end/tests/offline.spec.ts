@@ -11,10 +11,13 @@ const BASE = process.env.BASE_URL ?? "http://127.0.0.1:3000";
 const CONTROL = process.env.IRONLOG_CONTROL_URL;
 
 /** A browser with a profile on disk, so closing it and opening it again keeps its data. */
-function launch(profile: string): Promise<BrowserContext> {
+function launch(profile: string, offline = false): Promise<BrowserContext> {
   return chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     baseURL: BASE,
+    // Offline from the first moment, the service worker too (its Background Sync would
+    // otherwise send the outbox as the browser starts).
+    offline,
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
   });
 }
@@ -115,8 +118,7 @@ test("three workouts logged offline survive a reload and a browser restart, then
     await context.close();
 
     // The browser closed entirely and opened again, still offline: still three.
-    context = await launch(profile);
-    await context.setOffline(true);
+    context = await launch(profile, true);
     page = context.pages()[0] ?? (await context.newPage());
     const posts = watchWorkoutPosts(context);
     await page.goto("/history");
@@ -129,6 +131,32 @@ test("three workouts logged offline survive a reload and a browser restart, then
     await expect.poll(() => outboxIds(page)).toEqual([]);
     await expect(page.getByTestId("pending-count")).toHaveCount(0);
     for (const id of kept) expect(posts.filter((p) => p.id === id).length, id).toBeLessThanOrEqual(1);
+    await context.close();
+  });
+});
+
+test("with no Ironlog page open, Background Sync sends the outbox when the browser is back online", async () => {
+  test.setTimeout(90_000);
+  await withProfile(async (profile) => {
+    let context = await launch(profile);
+    const page = context.pages()[0] ?? (await context.newPage());
+    await signedUpUnderWorker(page);
+    await context.setOffline(true);
+    await fillFirstSet(page, "deadlift", "120", "5");
+    await saveKept(page, 1);
+    const kept = await outboxIds(page);
+    await context.close();
+
+    // Opened again online, on a blank page: only the worker can send it.
+    context = await launch(profile);
+    const posts = watchWorkoutPosts(context);
+    const stored = async () => {
+      const answer = await context.request.get("/api/v1/workouts?limit=100");
+      return (await answer.json()).items.map((w: { id: string }) => w.id);
+    };
+    await expect.poll(stored, { timeout: 60_000 }).toEqual(kept);
+    expect(context.pages().every((p) => !p.url().startsWith(BASE))).toBe(true);
+    expect(posts.map((p) => p.by)).toEqual(["worker"]);
     await context.close();
   });
 });
@@ -296,13 +324,17 @@ test("Progress works offline from the history last fetched", async ({ page, cont
   await expect(page.getByTestId("pending")).toHaveCount(0, { timeout: 20_000 });
   await hydrated(page, "/progress");
   await expect(page.getByText("Couldn't reach the server")).toHaveCount(0);
-  const online = await page.locator("main").innerText();
+  // What Progress computed from the history: its figures and its charts.
+  const board = async () => ({ stats: await page.locator(".stats").innerText(), charts: await page.locator(".chart svg").count() });
+  const online = await board();
+  expect(online.stats).toContain("1\nsessions");
 
   await context.setOffline(true);
   await page.reload();
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   await expect(page.getByText("Couldn't reach the server")).toHaveCount(0);
-  await expect.poll(() => page.locator("main").innerText()).toBe(online);
+  await expect(page.locator("#offline-banner")).toBeVisible();
+  await expect.poll(board).toEqual(online);
   await context.setOffline(false);
 });
 
