@@ -139,14 +139,19 @@
   async function readError(response) {
     try {
       const body = await response.json();
-      return { message: String(body.message || `HTTP ${response.status}`), problems: Array.isArray(body.problems) ? body.problems : [] };
+      return {
+        code: String(body.error || ""),
+        message: String(body.message || `HTTP ${response.status}`),
+        problems: Array.isArray(body.problems) ? body.problems : [],
+      };
     } catch (_) {
-      return { message: `The server answered HTTP ${response.status}.`, problems: [] };
+      return { code: "", message: `The server answered HTTP ${response.status}.`, problems: [] };
     }
   }
 
   // One POST of an item: what happened, as one of
-  // stored | refused (a final 4xx, with problems) | signin (401) | busy (429/5xx, maybe a wait) | offline.
+  // stored | refused (a final 4xx, with problems) | signin (401, or saved for another account)
+  // | busy (429/5xx or an answer that is not the API's, maybe a wait) | offline.
   async function send(item) {
     if (typeof navigator !== "undefined" && navigator.onLine === false) return { kind: "offline" };
     const abort = new AbortController();
@@ -158,6 +163,9 @@
         headers: { "Content-Type": "application/json", "X-Ironlog-User": item.user },
         body: JSON.stringify(item.body),
         credentials: "same-origin",
+        // A captive portal or a proxy answering with a redirect is not the API: never
+        // mistake its page for an acceptance.
+        redirect: "manual",
         signal: abort.signal,
       });
     } catch (_) {
@@ -165,11 +173,18 @@
     } finally {
       clearTimeout(timer);
     }
-    if (response.ok) return { kind: "stored" };
-    // 401: the session ended; 403: signed in as someone else than the item's user.
-    if (response.status === 401 || response.status === 403) return { kind: "signin" };
+    if (response.type === "opaqueredirect") return { kind: "busy", waitMs: null };
+    if (response.ok) {
+      // Only the API's acceptance of this very id counts as stored.
+      const accepted = await response.json().catch(() => null);
+      return accepted?.id === item.id ? { kind: "stored" } : { kind: "busy", waitMs: null };
+    }
+    if (response.status === 401) return { kind: "signin" };
     if (response.status === 429 || response.status >= 500) return { kind: "busy", waitMs: retryAfterMs(response) };
-    return { kind: "refused", ...(await readError(response)) };
+    const error = await readError(response);
+    // Saved on this device by another account: it waits for that account to sign in.
+    if (response.status === 403 && error.code === "other_account") return { kind: "signin" };
+    return { kind: "refused", ...error };
   }
 
   // Registers a Background Sync so the worker replays the outbox when the browser is online
@@ -191,14 +206,22 @@
   //   refused  a final answer with problems: the item is dropped, the form shows the problems
   //            and its draft still holds every field;
   //   pending  kept on this device (offline, the server busy, or signed out: `reason`);
-  //   quota    the device has no room: nothing was kept, the draft is untouched.
-  async function save(body, form, summary) {
+  //   quota    the device has no room and the server could not be reached: nothing was
+  //            kept, the draft is untouched.
+  // With no room on the device, the workout is sent directly instead (stored or refused).
+  async function save(body, form, summary, positions) {
     const user = await currentUser();
-    if (!user) return { kind: "pending", reason: "signin" };
-    const item = { id: body.id, user, body, form, summary, created: Date.now(), state: "pending", notBefore: 0, problems: [], message: "" };
+    // Nobody to keep it for: the form keeps its entries and says so.
+    if (!user) throw new Error("no one is signed in on this page");
+    const item = { id: body.id, user, body, form, summary, positions, created: Date.now(), state: "pending", notBefore: 0, problems: [], message: "" };
     try {
       await put(item);
     } catch (error) {
+      // The device cannot keep it: send it straight away, once; if that fails too, the form
+      // keeps the entries and says why.
+      const answer = await send(item);
+      if (answer.kind === "stored") return { kind: "stored", id: item.id };
+      if (answer.kind === "refused") return { kind: "refused", message: answer.message, problems: answer.problems };
       if (isQuota(error)) return { kind: "quota" };
       throw error;
     }
@@ -276,42 +299,21 @@
     return { ...outcome, left: (await items(user)).length };
   }
 
-  // A refused item the person chose to fix: it becomes the Log form's draft (with its id, so
-  // saving it again is the same workout) and leaves the outbox in the same transaction.
+  // A refused item the person chose to fix: it becomes the Log form's draft, with its id. The
+  // refused item stays in the outbox until the fixed one, saved with the same id, replaces it,
+  // so a draft overwritten elsewhere never loses it.
   async function reopen(id) {
     const user = await currentUser();
-    const d = await db();
-    return new Promise((resolve, reject) => {
-      const tx = d.transaction(["outbox", "drafts"], "readwrite", { durability: "strict" });
-      const outbox = tx.objectStore("outbox");
-      const get = outbox.get(id);
-      get.onsuccess = () => {
-        const item = get.result;
-        if (!item || item.user !== user) return;
-        tx.objectStore("drafts").put({ user, form: item.form, saved: Date.now() });
-        outbox.delete(id);
-      };
-      tx.oncomplete = () => {
-        changed();
-        resolve();
-      };
-      tx.onerror = () => reject(tx.error);
-    });
+    const item = await run("outbox", "readonly", (s) => s.get(id));
+    if (!item || item.user !== user) throw new Error("that workout is no longer on this device");
+    await run("drafts", "readwrite", (s) => s.put({ user, form: item.form, saved: Date.now() }));
   }
 
   async function discard(id) {
     const user = await currentUser();
-    const d = await db();
-    await new Promise((resolve, reject) => {
-      const tx = d.transaction("outbox", "readwrite", { durability: "strict" });
-      const outbox = tx.objectStore("outbox");
-      const get = outbox.get(id);
-      get.onsuccess = () => {
-        if (get.result && get.result.user === user) outbox.delete(id);
-      };
-      tx.oncomplete = resolve;
-      tx.onerror = () => reject(tx.error);
-    });
+    const item = await run("outbox", "readonly", (s) => s.get(id));
+    if (!item || item.user !== user) return;
+    await remove(id);
     changed();
   }
 

@@ -18,6 +18,19 @@
     return node;
   }
 
+  // A problem's field names the JSON's positions; the form skipped blank rows, so rewrite it
+  // to the form's rows with the map the form kept with the item (the twin of
+  // `FormPositions::to_form_field` in app/src/log/draft.rs).
+  function toFormField(field, positions) {
+    const exercise = field.match(/^exercises\[(\d+)\](.*)$/);
+    const entry = exercise && positions?.exercises?.[Number(exercise[1])];
+    if (!entry) return field;
+    const [formI, sets] = entry;
+    const set = exercise[2].match(/^\.sets\[(\d+)\](.*)$/);
+    if (!set) return `exercises[${formI}]${exercise[2]}`;
+    return `exercises[${formI}].sets[${sets[Number(set[1])] ?? set[1]}]${set[2]}`;
+  }
+
   // A validator's field path for people, as the Log form shows it:
   // `exercises[1].sets[2].reps` becomes "Exercise 2, set 3: reps".
   const LABELS = { exercises: "Exercise", sets: "set", weight_kg: "weight", performed_at: "date", id: "workout id" };
@@ -64,7 +77,7 @@
     if (refused) {
       const problems = el("ul", { class: "problems", "data-testid": "pending-problems" });
       for (const p of item.problems.length ? item.problems : [{ field: "", message: item.message }]) {
-        problems.append(el("li", {}, p.field ? `${describe(p.field)} ${p.message}` : p.message));
+        problems.append(el("li", {}, p.field ? `${describe(toFormField(p.field, item.positions))} ${p.message}` : p.message));
       }
       const fix = el("button", { type: "button", class: "button small" }, "Fix");
       fix.addEventListener("click", async () => {
@@ -94,13 +107,12 @@
       section = el("section", { id: "outbox", class: "outbox", "aria-labelledby": "outbox-title" });
       document.querySelector("main .page-head")?.after(section);
     }
-    const waiting = items.filter((i) => i.state !== "refused").length;
     const kept = new URLSearchParams(location.search).get("kept");
     const note = kept && items.some((i) => i.id === kept)
       ? el("p", { class: "alert info", role: "status" }, "Saved on this device. It will be sent as soon as Ironlog can reach the server.")
       : "";
     section.replaceChildren(
-      el("h2", { id: "outbox-title" }, `On this device, not synced yet (${waiting})`),
+      el("h2", { id: "outbox-title" }, `On this device, not synced yet (${items.length})`),
       note,
       el("ol", { class: "sessions", "aria-label": "Workouts not synced yet" }, ...items.map(card)),
     );
@@ -145,7 +157,9 @@
     form?.addEventListener("submit", async (event) => {
       if (form.dataset.confirmed) return;
       event.preventDefault();
-      const count = (await store.pending()).length;
+      // If the store cannot be read, signing out still works (and loses nothing: the items
+      // stay where they are).
+      const count = await store.pending().then((items) => items.length, () => 0);
       const ok = count === 0 || confirm(
         `${count} workout${count === 1 ? " is" : "s are"} not synced yet. They stay on this device and are sent when you sign in again. Sign out anyway?`,
       );

@@ -33,6 +33,19 @@ pub fn to_rfc3339(local: &str) -> String {
     date.to_iso_string().as_string().unwrap_or_default()
 }
 
+/// Now on the device's clock, as a `datetime-local` field holds it (`2026-12-01T07:30`).
+pub fn now_local() -> String {
+    let d = js_sys::Date::new_0();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
+
 /// The API's error answer, or `fallback` as its message when the body is not one.
 fn error_body(text: &str, fallback: impl FnOnce() -> String) -> ErrorBody {
     serde_json::from_str(text).unwrap_or_else(|_| ErrorBody {

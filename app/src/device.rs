@@ -17,7 +17,12 @@ extern "C" {
     #[wasm_bindgen(js_namespace = IronlogStore, js_name = clearDraft, catch)]
     fn clear_draft_js() -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(js_namespace = IronlogStore, js_name = save, catch)]
-    fn save_js(body: JsValue, form: &str, summary: JsValue) -> Result<js_sys::Promise, JsValue>;
+    fn save_js(
+        body: JsValue,
+        form: &str,
+        summary: JsValue,
+        positions: JsValue,
+    ) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(js_namespace = IronlogStore, js_name = isQuota)]
     fn is_quota_js(error: &JsValue) -> bool;
 }
@@ -88,16 +93,24 @@ pub enum Saved {
 }
 
 /// Saves the workout through the outbox: `body` is the API's JSON, `form` the draft to reopen
-/// it from if the server refuses it later, `summary` what History shows while it waits.
+/// it from if the server refuses it later, `summary` what History shows while it waits, and
+/// `positions` where the JSON's parts are in the form (to name a refusal's rows).
 pub async fn save(
     body: &serde_json::Value,
     form: &str,
     summary: &serde_json::Value,
+    positions: &serde_json::Value,
 ) -> Result<Saved, DeviceError> {
     let parse = |v: &serde_json::Value| {
         js_sys::JSON::parse(&v.to_string()).map_err(|e| DeviceError::Unavailable(format!("{e:?}")))
     };
-    let answer = call(save_js(parse(body)?, form, parse(summary)?)).await?;
+    let answer = call(save_js(
+        parse(body)?,
+        form,
+        parse(summary)?,
+        parse(positions)?,
+    ))
+    .await?;
     let text = js_sys::JSON::stringify(&answer)
         .ok()
         .and_then(|s| s.as_string())

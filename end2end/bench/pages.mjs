@@ -1,6 +1,7 @@
 // What each page downloads of the site's code: the /pkg/ files (Wasm, JS, CSS, lazy islands'
-// chunks) a cold load of the page fetches until its islands are hydrated and the network is
-// idle. Prints {"pages": {"/": ["ironlog.wasm", ...], ...}}.
+// chunks) and the public scripts a cold load of the page fetches until its islands are
+// hydrated and the network is idle, by their path under the site's root.
+// Prints {"pages": {"/": ["pkg/ironlog.wasm", "device-store.js", ...], ...}}.
 // Usage: node bench/pages.mjs BASE_URL PATH...; IRONLOG_COOKIE="name=value" signs each load in.
 import { launchChromium, signedInContext } from "./chromium.mjs";
 
@@ -23,8 +24,9 @@ try {
     pages[path] = await page.evaluate(() =>
       [...new Set(performance.getEntriesByType("resource")
         .map((e) => new URL(e.name).pathname)
-        .filter((p) => p.startsWith("/pkg/"))
-        .map((p) => p.slice("/pkg/".length)))].sort());
+        // The worker's own script is generated, not a file, and comes after the page.
+        .filter((p) => p.startsWith("/pkg/") || (/^\/[\w-]+\.js$/.test(p) && p !== "/sw.js"))
+        .map((p) => p.slice(1)))].sort());
     await context.close();
   }
 } finally {

@@ -48,6 +48,10 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     Forbidden(&'static str),
+    /// A device's outbox sent a workout saved for another user than the session's: it waits
+    /// on the device for that user (its own code, so the device tells it from other 403s).
+    #[error("this workout was saved on this device by another account; sign in as that account to send it")]
+    OtherAccount,
     #[error("too many requests; try again in {0} s")]
     TooManyRequests(u64),
     /// A bug or a broken invariant on the server; logged where it happens.
@@ -88,6 +92,7 @@ impl ApiError {
             ApiError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::OtherAccount => (StatusCode::FORBIDDEN, "other_account"),
             ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }

@@ -63,7 +63,9 @@ fn in_kg(weight: Value, unit: Unit) -> Value {
 
 /// Where each exercise and set of the JSON came from in the form: blank rows are skipped, so
 /// `exercises[0].sets[1]` in a problem may be the form's third row.
-#[derive(Debug, Clone, Default, PartialEq)]
+// Serialized into an outbox item, so History can name the form's rows of a workout the
+// server refuses later (public/offline-ui.js reads it).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FormPositions {
     exercises: Vec<(usize, Vec<usize>)>,
 }

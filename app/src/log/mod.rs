@@ -246,11 +246,10 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
                 .expect("one exercise in, one row out")
         }
     });
-    let first = first_exercises(plan);
 
     let id = RwSignal::new(new_id());
     let performed_at = RwSignal::new(String::new());
-    let exercises = RwSignal::new(rows_from(&owner, next_key, first.clone()));
+    let exercises = RwSignal::new(rows_from(&owner, next_key, first_exercises(plan)));
     let status = RwSignal::new(Status::Idle);
     // A draft from an earlier visit was put back into the form.
     let restored = RwSignal::new(false);
@@ -288,9 +287,12 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
         let owner = owner.clone();
+        // What hydration found: a draft is restored only over a form nobody has typed in yet.
+        let opened = untrack(draft);
         leptos::task::spawn_local(async move {
             match crate::device::load_draft().await {
                 Ok(Some(text)) => match serde_json::from_str::<WorkoutDraft>(&text) {
+                    Ok(_) if untrack(draft) != opened => {}
                     Ok(kept) => {
                         let kept = kept.in_unit(unit);
                         id.set(kept.id.clone());
@@ -325,25 +327,26 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (&first, draft, draft_trouble, baseline);
+    let _ = (draft, draft_trouble, baseline);
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if matches!(status.get_untracked(), Status::Saving) {
-            return;
-        }
         #[cfg(feature = "hydrate")]
-        {
+        if !matches!(status.get_untracked(), Status::Saving) {
             let mut typed = untrack(draft);
             status.set(Status::Saving);
-            let fresh = first.clone();
             let owner = owner.clone();
             leptos::task::spawn_local(async move {
+                // "Now" is when Save was pressed, also for the copy kept to fix it later.
+                if typed.performed_at.trim().is_empty() {
+                    typed.performed_at = crate::client::now_local();
+                }
                 let summary = serde_json::json!({"lines": typed.summary_lines()});
                 let form = serde_json::to_string(&typed).unwrap_or_default();
                 typed.performed_at = crate::client::to_rfc3339(&typed.performed_at);
                 let (body, positions) = typed.to_json();
-                match crate::device::save(&body, &form, &summary).await {
+                let kept_positions = serde_json::to_value(&positions).unwrap_or_default();
+                match crate::device::save(&body, &form, &summary, &kept_positions).await {
                     Ok(crate::device::Saved::Stored { id: saved }) => {
                         let _ = crate::device::clear_draft().await;
                         if let Some(window) = web_sys::window() {
@@ -366,11 +369,16 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
                         })
                     }
                     Ok(crate::device::Saved::Pending { reason }) => {
-                        // In the outbox now: the form starts afresh for the next workout.
+                        // In the outbox now: the form starts empty for the next workout (not
+                        // with the plan again, which would look unsaved).
                         let _ = crate::device::clear_draft().await;
                         id.set(new_id());
                         performed_at.set(String::new());
-                        exercises.set(rows_from(&owner, next_key, fresh));
+                        exercises.set(rows_from(
+                            &owner,
+                            next_key,
+                            vec![blank_exercise(EXERCISES[0].slug)],
+                        ));
                         restored.set(false);
                         baseline.set_value(Some(untrack(draft)));
                         status.set(Status::Kept(reason == "signin"));
@@ -385,8 +393,6 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
                 }
             });
         }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = &first;
     };
 
     let discard = move |_| {
@@ -426,6 +432,8 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
             {move || draft_trouble.get().map(|t| view! {
                 <p class="alert error" role="alert" data-testid="draft-trouble">{t}</p>
             })}
+            // Nothing changes under a save in flight: what is sent is what the form shows.
+            <fieldset class="form-body" disabled=move || matches!(status.get(), Status::Saving)>
             <section class="card when">
                 <label for="performed_at">"When"</label>
                 <input
@@ -447,6 +455,7 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
                     .collect_view()
             }}
             <button type="button" class="button ghost wide" on:click=add_exercise>"+ Add exercise"</button>
+            </fieldset>
             <StatusMessage status/>
             <div class="actions">
                 <button
@@ -480,11 +489,15 @@ fn device_trouble(e: &crate::device::DeviceError) -> String {
 
 #[component]
 fn StatusMessage(status: RwSignal<Status>) -> impl IntoView {
-    // The message sits by the Save button; on a long form, bring it into view.
+    // The message sits by the Save button; on a long form (or one just emptied for the next
+    // workout), bring it into view.
     let alert = NodeRef::<leptos::html::Div>::new();
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        if matches!(status.get(), Status::Invalid(_) | Status::Failed(_)) {
+        if matches!(
+            status.get(),
+            Status::Invalid(_) | Status::Failed(_) | Status::Kept(_)
+        ) {
             if let Some(el) = alert.get() {
                 el.scroll_into_view_with_bool(false);
             }
@@ -507,14 +520,14 @@ fn StatusMessage(status: RwSignal<Status>) -> impl IntoView {
         }
         .into_any(),
         Status::Kept(false) => view! {
-            <div class="alert info" role="status" data-testid="kept">
+            <div class="alert info" role="status" data-testid="kept" node_ref=alert>
                 "Saved on this device. It will be sent as soon as Ironlog can reach the server; "
                 <a href="/history">"History"</a>" lists it until then."
             </div>
         }
         .into_any(),
         Status::Kept(true) => view! {
-            <div class="alert info" role="status" data-testid="kept">
+            <div class="alert info" role="status" data-testid="kept" node_ref=alert>
                 "Saved on this device. Your session has ended: "<a href="/login">"log in again"</a>
                 " and it will be sent."
             </div>

@@ -24,34 +24,47 @@ fn compress(bytes: &[u8]) -> Result<(usize, usize)> {
     Ok((gzip, br.len()))
 }
 
-/// The brotli size of a file of the built site's `pkg/`.
+/// The brotli size of `bytes` at the best level.
+pub fn brotli_of(bytes: &[u8]) -> Result<usize> {
+    Ok(compress(bytes)?.1)
+}
+
+/// The scripts of `public/` every page loads (the worker's registration, the device store and
+/// its page side): part of the first load as much as the Wasm is.
+pub const PAGE_SCRIPTS: &[&str] = &["sw-register.js", "device-store.js", "offline-ui.js"];
+
+/// The brotli size of a file of the built site, by its path under the site's root
+/// (`pkg/ironlog.wasm`, `device-store.js`).
 pub fn brotli_size(site_root: &Path, name: &str) -> Result<usize> {
-    let path = site_root.join("pkg").join(name);
+    let path = site_root.join(name);
     let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
     Ok(compress(&bytes)?.1)
 }
 
-/// The wasm, js and css every page loads, raw and compressed at the best levels; with a split
-/// build, also the split loader (`__wasm_split.*.js`). The lazy islands' chunks
+/// The wasm, js and css every page loads, raw and compressed at the best levels, by their path
+/// under the site's root: `pkg/`'s and [`PAGE_SCRIPTS`]; with a split build, also the split
+/// loader (`__wasm_split.*.js`). The lazy islands' chunks
 /// (`split_*.wasm`, `chunk_*.wasm`) come only with the pages that have those islands: see
 /// `browser::page_loads`.
 pub fn measure(site_root: &Path) -> Result<Vec<Sizes>> {
     let pkg = site_root.join("pkg");
     let mut names: Vec<String> = ["ironlog.wasm", "ironlog.js", "ironlog.css"]
         .iter()
-        .map(|n| (*n).to_owned())
+        .map(|n| format!("pkg/{n}"))
         .collect();
     if let Ok(entries) = std::fs::read_dir(&pkg) {
         names.extend(
             entries
                 .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                .filter(|n| n.starts_with("__wasm_split") && n.ends_with(".js")),
+                .filter(|n| n.starts_with("__wasm_split") && n.ends_with(".js"))
+                .map(|n| format!("pkg/{n}")),
         );
     }
+    names.extend(PAGE_SCRIPTS.iter().map(|n| (*n).to_owned()));
     names
         .iter()
         .map(|name| {
-            let path = pkg.join(name);
+            let path = site_root.join(name);
             let bytes = std::fs::read(&path)
                 .with_context(|| format!("reading {} (build the site first)", path.display()))?;
             let (gzip, brotli) = compress(&bytes)?;

@@ -140,13 +140,16 @@ pub async fn run(config: &BenchConfig) -> Result<()> {
         report(&mut figures, read::run(&stack, config).await?);
     }
     if config.wants("tti") {
+        let base = stack.servers[0].base_url();
         report(
             &mut figures,
-            vec![browser::time_to_interactive(&stack.servers[0].base_url(), config).await?],
+            browser::time_to_interactive(&base, config).await?,
         );
+        report(&mut figures, browser::page_loads(&base, config).await?);
+        report(&mut figures, browser::worker_sizes(&base, config).await?);
         report(
             &mut figures,
-            browser::page_loads(&stack.servers[0].base_url(), config).await?,
+            vec![browser::outbox_drain(&base, config).await?],
         );
     }
     if config.wants("analytics") {

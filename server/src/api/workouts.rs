@@ -28,7 +28,7 @@ const SENT_FOR: &str = "x-ironlog-user";
     responses(
         (status = 202, description = "accepted; stored shortly", body = crate::api::doc::Accepted),
         (status = 401, description = "no session", body = crate::api::doc::Error),
-        (status = 403, description = "X-Ironlog-User names another user than the session's", body = crate::api::doc::Error),
+        (status = 403, description = "`other_account`: X-Ironlog-User names another user than the session's", body = crate::api::doc::Error),
         crate::api::doc::BodyRefusals,
         (status = 422, description = "every problem with the workout", body = crate::api::doc::Error),
         (status = 429, description = "too many workouts; see Retry-After", body = crate::api::doc::Error),
@@ -50,9 +50,7 @@ pub async fn create(
         .get(SENT_FOR)
         .is_some_and(|sent_for| sent_for.as_bytes() != user.as_bytes())
     {
-        return Err(ApiError::Forbidden(
-            "this workout was saved on this device by another account; sign in as that account to send it",
-        ));
+        return Err(ApiError::OtherAccount);
     }
     state.limits.write(&user)?;
     let value = json_body(body).await?;
@@ -135,7 +133,6 @@ pub async fn list(
     responses(
         (status = 200, body = crate::api::doc::Workout),
         (status = 401, description = "no session", body = crate::api::doc::Error),
-        (status = 403, description = "X-Ironlog-User names another user than the session's", body = crate::api::doc::Error),
         (status = 404, description = "no such workout of yours", body = crate::api::doc::Error),
         (status = 503, description = "the store is unavailable", body = crate::api::doc::Error),
     )

@@ -242,9 +242,7 @@ fn run() -> Result<ExitCode> {
     };
     let shared: Shared = Arc::new(Mutex::new(Some(services)));
     let base_url = {
-        let mut guard = shared
-            .lock()
-            .map_err(|_| anyhow::anyhow!("poisoned"))?;
+        let mut guard = shared.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
         guard
             .as_mut()
             .context("the services are stopped")?
