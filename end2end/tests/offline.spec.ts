@@ -55,8 +55,16 @@ async function fillFirstSet(page: Page, exercise: string, weight: string, reps: 
 }
 
 /** The ids of the signed-in user's workouts in the outbox, in any state. */
-function outboxIds(page: Page): Promise<string[]> {
-  return page.evaluate(async () => (await (self as any).IronlogStore.pending()).map((i: { id: string }) => i.id));
+async function outboxIds(page: Page): Promise<string[]> {
+  // History reloads itself once the outbox has drained: ask the page that follows.
+  for (;;) {
+    try {
+      await page.waitForLoadState();
+      return await page.evaluate(async () => (await (self as any).IronlogStore.pending()).map((i: { id: string }) => i.id));
+    } catch (error) {
+      if (!String(error).includes("Execution context was destroyed")) throw error;
+    }
+  }
 }
 
 /** Every id the API lists for the signed-in user, duplicates included. */
