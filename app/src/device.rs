@@ -74,22 +74,55 @@ pub async fn clear_draft() -> Result<(), DeviceError> {
 }
 
 /// Where a saved workout is now.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Saved {
     /// The server accepted it.
     Stored { id: String },
     /// The server refused it; the problems name the JSON's fields.
     Refused {
-        #[serde(default)]
         message: String,
-        #[serde(default)]
         problems: Vec<Problem>,
     },
     /// In the outbox on this device: offline, the server busy, or the session over.
     Pending { reason: String },
     /// The device had no room: nothing was kept.
     Quota,
+}
+
+/// The store's answer as it comes, flat: serde's internally tagged enums buffer their input,
+/// which costs the Wasm more than this struct does.
+#[derive(Deserialize)]
+struct Answer {
+    kind: String,
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    problems: Vec<Problem>,
+    #[serde(default)]
+    reason: String,
+}
+
+impl Answer {
+    fn saved(self) -> Result<Saved, DeviceError> {
+        Ok(match self.kind.as_str() {
+            "stored" => Saved::Stored { id: self.id },
+            "refused" => Saved::Refused {
+                message: self.message,
+                problems: self.problems,
+            },
+            "pending" => Saved::Pending {
+                reason: self.reason,
+            },
+            "quota" => Saved::Quota,
+            other => {
+                return Err(DeviceError::Unavailable(format!(
+                    "the device store answered {other:?}"
+                )))
+            }
+        })
+    }
 }
 
 /// Saves the workout through the outbox: `body` is the API's JSON, `form` the draft to reopen
@@ -99,15 +132,15 @@ pub async fn save(
     body: &serde_json::Value,
     form: &str,
     summary: &serde_json::Value,
-    positions: &serde_json::Value,
+    positions: &str,
 ) -> Result<Saved, DeviceError> {
-    let parse = |v: &serde_json::Value| {
-        js_sys::JSON::parse(&v.to_string()).map_err(|e| DeviceError::Unavailable(format!("{e:?}")))
+    let parse = |text: &str| {
+        js_sys::JSON::parse(text).map_err(|e| DeviceError::Unavailable(format!("{e:?}")))
     };
     let answer = call(save_js(
-        parse(body)?,
+        parse(&body.to_string())?,
         form,
-        parse(summary)?,
+        parse(&summary.to_string())?,
         parse(positions)?,
     ))
     .await?;
@@ -115,6 +148,7 @@ pub async fn save(
         .ok()
         .and_then(|s| s.as_string())
         .unwrap_or_default();
-    serde_json::from_str(&text)
-        .map_err(|e| DeviceError::Unavailable(format!("the device store answered oddly: {e}")))
+    serde_json::from_str::<Answer>(&text)
+        .map_err(|e| DeviceError::Unavailable(format!("the device store answered oddly: {e}")))?
+        .saved()
 }

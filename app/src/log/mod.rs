@@ -345,7 +345,7 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
                 let form = serde_json::to_string(&typed).unwrap_or_default();
                 typed.performed_at = crate::client::to_rfc3339(&typed.performed_at);
                 let (body, positions) = typed.to_json();
-                let kept_positions = serde_json::to_value(&positions).unwrap_or_default();
+                let kept_positions = serde_json::to_string(&positions).unwrap_or_default();
                 match crate::device::save(&body, &form, &summary, &kept_positions).await {
                     Ok(crate::device::Saved::Stored { id: saved }) => {
                         let _ = crate::device::clear_draft().await;
