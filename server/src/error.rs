@@ -120,6 +120,14 @@ impl IntoResponse for ApiError {
             _ if status == StatusCode::SERVICE_UNAVAILABLE => Some(1),
             _ => None,
         };
+        if matches!(self, ApiError::TooLarge(_)) {
+            // The rest of the body is never read, so the connection cannot carry another
+            // request: say so, or a client reuses it and its next request fails with the
+            // connection closing under it.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let Some(secs) = retry_after {
             response
                 .headers_mut()

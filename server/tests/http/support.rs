@@ -285,6 +285,14 @@ pub async fn assert_bad_inputs_rejected(client: &reqwest::Client, base: &str) {
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(response.status().as_u16(), status, "{name}");
+        if status == 413 {
+            // Its body was never read: the client must not send another request on it.
+            assert_eq!(
+                response.headers().get("connection").map(|v| v.as_bytes()),
+                Some(&b"close"[..]),
+                "{name}"
+            );
+        }
         let json: Value = response
             .json()
             .await
