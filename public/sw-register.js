@@ -2,6 +2,12 @@
 // its own (not inline) so the page's Content-Security-Policy allows it as 'self'.
 (() => {
   if (!("serviceWorker" in navigator)) return;
+  // Registered from signed-in pages only. The log-in and sign-up forms are left to do their
+  // job: installing there would download the whole build while the person signs in, and the
+  // navigation their submit starts would race the worker's activation (a page whose request
+  // left before the worker was active is not claimed by it, and stays uncontrolled until the
+  // next page).
+  if (!document.body?.dataset.user) return;
   const offer = (worker) => {
     if (document.getElementById("update-ready")) return;
     const bar = document.createElement("div");
