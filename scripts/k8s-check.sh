@@ -9,7 +9,9 @@
 #      the KEDA trigger names the queue the binaries declare, alerts and the dashboard use
 #      exported metric names;
 #   4. runs the policy tests on the rendered prod overlay: probes, resources, security context,
-#      pinned images, PDBs, no inline Secret, NetworkPolicies under a default deny.
+#      pinned images, PDBs, no inline Secret, NetworkPolicies under a default deny;
+#   5. validates compose.yaml against the Compose specification's schema, and its Ironlog
+#      services' variables against the sources.
 # Installs kubernetes-validate and jsonschema (PyPI) only when missing. Exits non-zero on any
 # failure. Without the schema folder, custom resources are reported as not validated, and
 # under CI (CI=true) that is a failure.
@@ -38,6 +40,9 @@ if ! python3 -c 'import yaml' 2>/dev/null; then
 fi
 if ! python3 -c 'import jsonschema' 2>/dev/null; then
   echo "installing jsonschema"; pip_install jsonschema
+fi
+if ! command -v check-jsonschema >/dev/null; then
+  echo "installing check-jsonschema"; pip_install "check-jsonschema==0.39.0"
 fi
 have_kv=$(python3 -c 'import importlib.metadata as m; print(m.version("kubernetes-validate"))' 2>/dev/null || true)
 if [ "$have_kv" != "$KUBERNETES_VALIDATE_VERSION" ]; then
@@ -81,7 +86,7 @@ done
 step "schemas, consistency with the sources, policy (${POLICY_OVERLAYS[*]})"
 policy_args=()
 for p in "${POLICY_OVERLAYS[@]}"; do policy_args+=(--policy "$p"); done
-if ! python3 scripts/k8s_check.py --k8s-version "$KUBERNETES_VERSION" \
+if ! python3 scripts/k8s_check.py --k8s-version "$KUBERNETES_VERSION" --compose compose.yaml \
     "${schema_args[@]}" "${policy_args[@]}" "${rendered[@]}"; then
   die "see the FAIL lines above"
 fi

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -241,6 +242,45 @@ def addr_port(value: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def var_known(var: str, src: str) -> bool:
+    """Whether a binary whose sources are `src` reads the environment variable `var`."""
+    if var in LEPTOS_VARS or var in GENERIC_VARS:
+        return True
+    if var.endswith("_FILE") and f'"{var[:-5]}"' in src:
+        return True  # adapters::secrets::secret(NAME) reads NAME_FILE
+    if re.match(r"IRONLOG_(AMQP|MONGODB)_(CA|CERT_KEY)_FILE$", var):
+        return "TlsFiles::from_env" in src  # adapters/src/tls.rs builds these names
+    return f'"{var}"' in src
+
+
+# The compose file's services that run Ironlog's binaries, by workload.
+COMPOSE_SERVICES = {"server": "ironlog-server", "consumer": "ironlog-consumer"}
+
+
+def check_compose(path: Path, rep: Report) -> None:
+    """The compose file against the Compose specification's schema, and its Ironlog services'
+    variables against the binaries' sources."""
+    where = str(path.relative_to(REPO))
+    failed_before = len(rep.failures)
+    run = subprocess.run(
+        ["check-jsonschema", "--builtin-schema", "vendor.compose-spec", str(path)],
+        capture_output=True, text=True)
+    if run.returncode != 0:
+        rep.fail(where, "not valid against the Compose specification:\n" + run.stdout + run.stderr)
+    doc = yaml.safe_load(path.read_text())
+    services = doc.get("services") or {}
+    for service, workload in COMPOSE_SERVICES.items():
+        if service not in services:
+            rep.fail(where, f"no service {service}")
+            continue
+        src = source_text(IRONLOG_WORKLOADS[workload])
+        for var in (services[service].get("environment") or {}):
+            if not var_known(var, src):
+                rep.fail(where, f"service {service}: variable {var} is read by neither {workload} nor its libraries")
+    if len(rep.failures) == failed_before:
+        rep.ok("compose.yaml: valid Compose file, its Ironlog services' variables read by the binaries")
+
+
 def check_consistency(docs: list[dict], rep: Report) -> None:
     failed_before = len(rep.failures)
     rabbit = (REPO / "adapters/src/rabbit.rs").read_text()
@@ -257,14 +297,7 @@ def check_consistency(docs: list[dict], rep: Report) -> None:
         src = source_text(IRONLOG_WORKLOADS[name])
         env = workload_env(doc, docs)
         for var in env:
-            known = var in LEPTOS_VARS or var in GENERIC_VARS
-            if not known and var.endswith("_FILE") and f'"{var[:-5]}"' in src:
-                known = True  # adapters::secrets::secret(NAME) reads NAME_FILE
-            if not known and re.match(r"IRONLOG_(AMQP|MONGODB)_(CA|CERT_KEY)_FILE$", var):
-                known = "TlsFiles::from_env" in src  # adapters/src/tls.rs builds these names
-            if not known and f'"{var}"' in src:
-                known = True
-            if not known:
+            if not var_known(var, src):
                 rep.fail(where, f"variable {var} is read by neither {name} nor its libraries")
         spec = pod_spec(doc) or {}
         ports = container_ports(spec)
@@ -452,6 +485,7 @@ def main() -> int:
     ap.add_argument("--k8s-version", default="1.32.0")
     ap.add_argument("--schemas", type=Path, help="custom-resource schema folder; omit to skip")
     ap.add_argument("--policy", action="append", default=[], help="overlay NAME to run the policy tests on")
+    ap.add_argument("--compose", type=Path, help="a compose file to validate too")
     args = ap.parse_args()
 
     rep = Report()
@@ -464,6 +498,9 @@ def main() -> int:
         check_consistency(docs, rep)
         if name in args.policy:
             check_policy(docs, rep)
+    if args.compose:
+        print(f"==> {args.compose}")
+        check_compose(args.compose.resolve(), rep)
     for n in rep.notes:
         print(f"note: {n}")
     if rep.failures:
