@@ -29,6 +29,8 @@ step "cargo leptos build --release --split (site + server for the browser tests)
 cargo leptos build --release --split
 step "cargo build --release -p consumer -p loadtest (the consumer and the failover drill)"
 cargo build --release -p consumer -p loadtest
+step "the container images: hadolint, built with buildah on an offline Debian base, unpacked and run as their user"
+cargo run --quiet -p testkit --bin with-stack -- --mode distributed -- scripts/image-check.sh
 step "cargo test (unit, property, contract and integration tests)"
 cargo test --no-fail-fast
 step "Schemathesis over the OpenAPI document (fixed seed, every check, signed in and anonymous)"

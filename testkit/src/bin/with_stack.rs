@@ -4,7 +4,8 @@
 //! RabbitMQ, SecantusDB and a consumer — runs COMMAND with `BASE_URL` set to the server, stops
 //! everything, and exits with COMMAND's status. The browser tests run under it in both modes.
 //!
-//! COMMAND also gets `IRONLOG_CONTROL_URL`, where a browser test can change the world under the
+//! In distributed mode COMMAND also gets `IRONLOG_TEST_AMQP_URL` and `IRONLOG_TEST_MONGODB_URI`,
+//! the services' addresses. COMMAND always gets `IRONLOG_CONTROL_URL`, where a browser test can change the world under the
 //! page: `POST /server/new-build` restarts the server on the same port with a new build of the
 //! site (a copy whose stylesheet differs), and, in distributed mode, `POST /broker/stop` and
 //! `POST /broker/start` take RabbitMQ away and bring it back.
@@ -240,6 +241,15 @@ fn run() -> Result<ExitCode> {
             builds: Vec::new(),
         }
     };
+    // Where the services are, for commands that start processes of their own against them
+    // (the image smoke test).
+    let service_env: Vec<(&str, String)> = match &services.stack {
+        Some(stack) => vec![
+            ("IRONLOG_TEST_AMQP_URL", stack.broker.urls()),
+            ("IRONLOG_TEST_MONGODB_URI", stack.uri.clone()),
+        ],
+        None => Vec::new(),
+    };
     let shared: Shared = Arc::new(Mutex::new(Some(services)));
     let base_url = {
         let mut guard = shared.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
@@ -264,6 +274,7 @@ fn run() -> Result<ExitCode> {
         .env("BASE_URL", &base_url)
         .env("IRONLOG_MODE", mode)
         .env("IRONLOG_CONTROL_URL", &control)
+        .envs(service_env)
         .status()
         .with_context(|| format!("running {:?}", args.command))?;
     // Taken out of the control endpoint's hands, then dropped: the services stop.
