@@ -8,7 +8,7 @@
 #      ports) and runs its entrypoint as the image's user in a chroot of the image's root:
 #      the server on loopback until /healthz, /readyz and /metrics answer; the consumer
 #      against the RabbitMQ and SecantusDB of `with-stack` (IRONLOG_TEST_AMQP_URL,
-#      IRONLOG_TEST_MONGODB_URI) until its /metrics answers.
+#      IRONLOG_TEST_MONGODB_URI) until its /metrics reports the queue's depth.
 # Needs root (buildah's chroot isolation, chroot). Run it under with-stack's distributed mode;
 # the README's test command does. Expects target/release/ironlog-server, ironlog-consumer and
 # target/site (cargo leptos build --release --split).
@@ -183,9 +183,14 @@ run_image "$work/consumer-bundle" "$work/consumer.log" \
   AMQP_URL="$IRONLOG_TEST_AMQP_URL" MONGODB_URI="$IRONLOG_TEST_MONGODB_URI" \
   IRONLOG_METRICS_ADDR="127.0.0.1:$cmetrics"
 wait_http "http://127.0.0.1:$cmetrics/metrics" "the consumer's /metrics" "$work/consumer.log"
-# Connected to both: it says so once it consumes (the series come with the first batch).
-for _ in $(seq 1 60); do grep -q "consuming" "$work/consumer.log" && break; sleep 0.5; done
-grep -q "consuming" "$work/consumer.log" || { tail -20 "$work/consumer.log" >&2; die "the consumer never started consuming"; }
-echo "ok: the consumer is consuming from RabbitMQ into SecantusDB"
+# Connected: the queue-depth gauge is set only after the broker answered a declare of the
+# queue, and the consumer reaches the database before it consumes.
+for _ in $(seq 1 60); do
+  curl -fs "http://127.0.0.1:$cmetrics/metrics" | grep -q "^ironlog_consumer_queue_depth" && break
+  sleep 0.5
+done
+curl -fs "http://127.0.0.1:$cmetrics/metrics" | grep -q "^ironlog_consumer_queue_depth" \
+  || { tail -20 "$work/consumer.log" >&2; die "the consumer never reported the queue's depth (not connected to RabbitMQ?)"; }
+echo "ok: the consumer reports the persist queue's depth (connected to RabbitMQ)"
 
 printf '\nimage-check: passed\n'
