@@ -145,16 +145,28 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-# Runs an unpacked image's entrypoint as its user in a chroot of its root filesystem.
+# Runs an unpacked image's entrypoint as its user in a chroot of its root filesystem, mounted
+# read-only (as `readOnlyRootFilesystem` does), with a tmpfs owned by the user on each of
+# WRITABLE (space-separated paths; what a deployment would mount as volumes).
 run_image() {
   local bundle=$1 log=$2; shift 2
-  local uid gid
+  local uid gid entry
   uid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["process"]["user"]["uid"])' "$bundle/config.json")
   gid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["process"]["user"]["gid"])' "$bundle/config.json")
-  local entry
   entry=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["process"]["args"][0])' "$bundle/config.json")
   mapfile -t envs < <(image_env "$bundle")
-  env -i "${envs[@]}" "$@" chroot --userspec="$uid:$gid" "$bundle/rootfs" "$entry" >"$log" 2>&1 &
+  local root
+  root=$(mktemp -d)
+  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${envs[@]}" "$@" \
+    unshare -m --propagation private /bin/sh -c '
+      set -e
+      rootfs=$1 root=$2 uid=$3 gid=$4 entry=$5 writable=$6
+      mount --bind -o ro "$rootfs" "$root"
+      for dir in $writable; do
+        mount -t tmpfs -o "uid=$uid,gid=$gid,mode=0700,size=64m" tmpfs "$root$dir"
+      done
+      exec chroot --userspec="$uid:$gid" "$root" "$entry"
+    ' sh "$bundle/rootfs" "$root" "$uid" "$gid" "$entry" "${WRITABLE:-}" >"$log" 2>&1 &
   pids+=($!)
 }
 
@@ -168,16 +180,16 @@ wait_http() {
   die "$what did not answer at $url"
 }
 
-step "smoke: the server image (embedded mode, as uid 65532, root filesystem not writable to it)"
+step "smoke: the server image (embedded mode, as uid 65532, read-only root, its data dir a volume)"
 app=$(free_port); metrics=$(free_port)
-run_image "$work/server-bundle" "$work/server.log" \
+WRITABLE=/home/nonroot run_image "$work/server-bundle" "$work/server.log" \
   LEPTOS_SITE_ADDR="127.0.0.1:$app" IRONLOG_METRICS_ADDR="127.0.0.1:$metrics"
 wait_http "http://127.0.0.1:$app/healthz" "/healthz" "$work/server.log"
 wait_http "http://127.0.0.1:$app/readyz" "/readyz" "$work/server.log"
 wait_http "http://127.0.0.1:$app/pkg/ironlog.wasm" "the site's Wasm" "$work/server.log"
 wait_http "http://127.0.0.1:$metrics/metrics" "/metrics" "$work/server.log"
 
-step "smoke: the consumer image (against with-stack's RabbitMQ and SecantusDB)"
+step "smoke: the consumer image (read-only root, nothing writable; against with-stack's RabbitMQ and SecantusDB)"
 cmetrics=$(free_port)
 run_image "$work/consumer-bundle" "$work/consumer.log" \
   AMQP_URL="$IRONLOG_TEST_AMQP_URL" MONGODB_URI="$IRONLOG_TEST_MONGODB_URI" \
