@@ -151,9 +151,7 @@ trap cleanup EXIT
 run_image() {
   local bundle=$1 log=$2; shift 2
   local uid gid entry
-  uid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["process"]["user"]["uid"])' "$bundle/config.json")
-  gid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["process"]["user"]["gid"])' "$bundle/config.json")
-  entry=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["process"]["args"][0])' "$bundle/config.json")
+  read -r uid gid entry < <(python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["process"]; print(p["user"]["uid"], p["user"]["gid"], p["args"][0])' "$bundle/config.json")
   mapfile -t envs < <(image_env "$bundle")
   local root
   root=$(mktemp -d)

@@ -60,44 +60,44 @@ function withTimeout(promise, ms) {
   });
 }
 
-async function page(request) {
-  const url = new URL(request.url);
-  // Whoever opens the log-in or sign-up page is signing out, switching accounts or starting
-  // fresh: the pages kept for the last user go, so the next one never sees them offline.
-  if (url.pathname === "/login" || url.pathname === "/signup") {
-    await Promise.all([caches.delete(PAGES), caches.delete(DATA)]);
-  }
+// Network first (NETWORK_WAIT_MS): the network's answer, a copy kept under `key` in
+// `cacheName` when `keep(response)` says so; without an answer, the kept copy, else the error.
+async function networkFirst(request, cacheName, key, keep) {
   try {
     const response = await withTimeout(fetch(request), NETWORK_WAIT_MS);
-    // Only a page of the app shown to a signed-in user is worth keeping (not the log-in and
-    // sign-up forms, nor a redirect to them).
-    const kept = response.ok && !response.redirected && !["/login", "/signup"].includes(url.pathname);
-    if (kept && response.headers.get("content-type")?.startsWith("text/html")) {
+    if (keep(response)) {
       const copy = response.clone();
-      caches.open(PAGES).then((cache) => cache.put(url.pathname, copy));
-    }
-    return response;
-  } catch (_) {
-    const kept = await caches.match(url.pathname, { cacheName: PAGES });
-    return kept ?? (await caches.match("/offline", { cacheName: SHELL })) ?? Response.error();
-  }
-}
-
-// A read of the user's data: the network's answer when there is one, kept; else the kept one.
-async function read(request) {
-  try {
-    const response = await withTimeout(fetch(request), NETWORK_WAIT_MS);
-    if (response.ok) {
-      const copy = response.clone();
-      caches.open(DATA).then((cache) => cache.put(request.url, copy));
+      caches.open(cacheName).then((cache) => cache.put(key, copy));
     }
     return response;
   } catch (error) {
-    const kept = await caches.match(request.url, { cacheName: DATA });
+    const kept = await caches.match(key, { cacheName });
     if (kept) return kept;
     throw error;
   }
 }
+
+async function page(request) {
+  const url = new URL(request.url);
+  const account = url.pathname === "/login" || url.pathname === "/signup";
+  // Whoever opens the log-in or sign-up page is signing out, switching accounts or starting
+  // fresh: the pages kept for the last user go, so the next one never sees them offline.
+  if (account) {
+    await Promise.all([caches.delete(PAGES), caches.delete(DATA)]);
+  }
+  // Only a page of the app shown to a signed-in user is worth keeping (not the log-in and
+  // sign-up forms, nor a redirect to them).
+  const keep = (response) =>
+    response.ok && !response.redirected && !account && response.headers.get("content-type")?.startsWith("text/html");
+  try {
+    return await networkFirst(request, PAGES, url.pathname, keep);
+  } catch (_) {
+    return (await caches.match("/offline", { cacheName: SHELL })) ?? Response.error();
+  }
+}
+
+// A read of the user's data: the network's answer when there is one, kept; else the kept one.
+const read = (request) => networkFirst(request, DATA, request.url, (response) => response.ok);
 
 self.addEventListener("sync", (event) => {
   if (event.tag !== IronlogStore.SYNC_TAG) return;

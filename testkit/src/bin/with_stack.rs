@@ -90,6 +90,14 @@ impl Services {
             (None, None) => bail!("no server is running"),
         }
     }
+
+    fn broker(&mut self) -> Result<&mut testkit::RabbitMq> {
+        Ok(&mut self
+            .stack
+            .as_mut()
+            .context("no broker in embedded mode")?
+            .broker)
+    }
 }
 
 /// The services the control endpoint acts on; `None` once the command has finished.
@@ -132,21 +140,13 @@ fn control(services: &Shared, site_root: &Path, request_line: &str) -> Result<St
     let services = guard.as_mut().context("the services are stopped")?;
     match request_line.split_whitespace().take(2).collect::<Vec<_>>()[..] {
         ["POST", "/broker/stop"] => {
-            let broker = &mut services
-                .stack
-                .as_mut()
-                .context("no broker in embedded mode")?
-                .broker;
+            let broker = services.broker()?;
             (0..broker.size()).for_each(|i| broker.kill_node(i));
             eprintln!("with-stack: RabbitMQ stopped");
             Ok("stopped".into())
         }
         ["POST", "/broker/start"] => {
-            let broker = &mut services
-                .stack
-                .as_mut()
-                .context("no broker in embedded mode")?
-                .broker;
+            let broker = services.broker()?;
             for i in 0..broker.size() {
                 broker.start_node(i)?;
             }
@@ -278,16 +278,11 @@ fn run() -> Result<ExitCode> {
         .status()
         .with_context(|| format!("running {:?}", args.command))?;
     // Taken out of the control endpoint's hands, then dropped: the services stop.
-    let services = shared.lock().ok().and_then(|mut s| s.take());
+    let mut services = shared.lock().ok().and_then(|mut s| s.take());
     if !status.success() {
         let tail = services
-            .as_ref()
-            .and_then(|s| {
-                s.stack
-                    .as_ref()
-                    .map(|st| &st.servers[0])
-                    .or(s.embedded.as_ref())
-            })
+            .as_mut()
+            .and_then(|s| s.server().ok())
             .map(|server| server.proc.tail(40))
             .unwrap_or_default();
         eprintln!("with-stack: command failed; server log tail:\n{tail}");
