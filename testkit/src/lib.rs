@@ -6,6 +6,7 @@
 mod ironlog;
 pub mod jwt;
 mod net;
+pub mod netns;
 mod process;
 mod rabbit;
 mod secantus;

@@ -264,8 +264,9 @@ impl RabbitMq {
         let out = self.ctl(&["list_queues", "name", column, "-q", "--no-table-headers"])?;
         out.lines()
             .find_map(|l| {
-                let (name, rest) = l.trim().split_once(char::is_whitespace)?;
-                (name == queue).then(|| rest.trim().to_owned())
+                // Columns are tab-separated; an empty one (no policy) leaves a trailing tab.
+                let (name, rest) = l.split_once('\t')?;
+                (name.trim() == queue).then(|| rest.trim().to_owned())
             })
             .with_context(|| format!("queue {queue} is not listed: {out}"))
     }

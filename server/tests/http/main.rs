@@ -9,6 +9,7 @@ mod architecture;
 mod bulk;
 mod connections;
 mod data;
+mod deployment;
 mod embedded;
 mod hostile;
 mod openapi;

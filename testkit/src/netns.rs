@@ -1,0 +1,67 @@
+//! A private network namespace for a test that must listen on the fixed ports a deployment
+//! names (a container's `0.0.0.0:3000`): inside it those ports are free whatever else runs on
+//! the machine, and nothing outside can reach them.
+//!
+//! A namespace belongs to a whole process and the test harness runs tests on threads, so the
+//! test runs again as a child of `unshare --net`: [`in_private_netns`] tells the two runs apart.
+
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+const MARKER: &str = "IRONLOG_TEST_IN_PRIVATE_NETNS";
+
+/// True in the run started by [`rerun_in_private_netns`], after bringing its loopback up.
+pub fn in_private_netns() -> Result<bool> {
+    if std::env::var_os(MARKER).is_none() {
+        return Ok(false);
+    }
+    loopback_up()?;
+    Ok(true)
+}
+
+/// Runs the test named `test` (its full path, as `cargo test -- --exact` takes it) of the
+/// current test binary again in a new network namespace, with its output shown, and fails if
+/// it fails. Needs root (or CAP_SYS_ADMIN), as the image checks do.
+pub fn rerun_in_private_netns(test: &str) -> Result<()> {
+    let exe = std::env::current_exe().context("the test binary's path")?;
+    let status = Command::new("unshare")
+        .arg("--net")
+        .arg("--")
+        .arg(&exe)
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(MARKER, "1")
+        .status()
+        .context("running `unshare --net` (util-linux)")?;
+    if !status.success() {
+        bail!("{test} failed in its network namespace ({status})");
+    }
+    Ok(())
+}
+
+/// A new network namespace has only `lo`, and it is down.
+fn loopback_up() -> Result<()> {
+    // SAFETY: plain ioctls on a socket this function owns, with an `ifreq` it initialises.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM, 0);
+        if fd < 0 {
+            bail!("socket: {}", std::io::Error::last_os_error());
+        }
+        let mut req: libc::ifreq = std::mem::zeroed();
+        for (dst, src) in req.ifr_name.iter_mut().zip(b"lo\0") {
+            *dst = *src as libc::c_char;
+        }
+        let result = if libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut req) < 0 {
+            Err(std::io::Error::last_os_error())
+        } else {
+            req.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
+            if libc::ioctl(fd, libc::SIOCSIFFLAGS, &req) < 0 {
+                Err(std::io::Error::last_os_error())
+            } else {
+                Ok(())
+            }
+        };
+        libc::close(fd);
+        result.context("bringing up the loopback interface")
+    }
+}
