@@ -79,6 +79,12 @@ for dir in "${overlays[@]}"; do
   echo "built $name: $(grep -c '^kind:' "$work/$name.yaml") objects"
   rendered+=("$name=$work/$name.yaml")
 done
+# Manifests applied by hand (k8s/ops/): validated strictly like an overlay.
+if compgen -G "k8s/ops/*.yaml" >/dev/null; then
+  for f in k8s/ops/*.yaml; do printf -- '---\n'; cat "$f"; done >"$work/ops.yaml"
+  echo "read ops: $(grep -c '^kind:' "$work/ops.yaml") objects"
+  rendered+=("ops=$work/ops.yaml")
+fi
 for p in "${POLICY_OVERLAYS[@]}"; do
   [ -f "$work/$p.yaml" ] || die "overlay $p (for the policy tests) does not exist"
 done

@@ -34,6 +34,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Containers of these workloads must have liveness and readiness probes; the startup probe
 # is optional (third-party images with a quick start).
 RELAXED_STARTUP_PROBE = {"cloudflared"}
+# Stakater Reloader: rolls a Deployment when a Secret it names changes.
+RELOAD_ANNOTATION = "secret.reloader.stakater.com/reload"
 # The workloads built from this repository, and the sources whose variables they read.
 IRONLOG_WORKLOADS = {
     "ironlog-server": ["server/src", "adapters/src"],
@@ -257,7 +259,7 @@ def var_known(var: str, src: str) -> bool:
 COMPOSE_SERVICES = {"server": "ironlog-server", "consumer": "ironlog-consumer"}
 
 
-def check_compose(path: Path, rep: Report) -> None:
+def check_compose(path: Path, k8s_docs: list[dict], rep: Report) -> None:
     """The compose file against the Compose specification's schema, and its Ironlog services'
     variables against the binaries' sources."""
     where = str(path.relative_to(REPO))
@@ -277,8 +279,31 @@ def check_compose(path: Path, rep: Report) -> None:
         for var in (services[service].get("environment") or {}):
             if not var_known(var, src):
                 rep.fail(where, f"service {service}: variable {var} is read by neither {workload} nor its libraries")
+    check_compose_policies(doc, k8s_docs, rep, where)
     if len(rep.failures) == failed_before:
-        rep.ok("compose.yaml: valid Compose file, its Ironlog services' variables read by the binaries")
+        rep.ok("compose.yaml: valid Compose file, its Ironlog services' variables read by the "
+               "binaries, the broker's policies those of the manifests")
+
+
+def check_compose_policies(doc: dict, k8s_docs: list[dict], rep: Report, where: str) -> None:
+    """The definitions compose.yaml imports into RabbitMQ hold the manifests' Policies."""
+    content = (((doc.get("configs") or {}).get("rabbitmq-definitions") or {}).get("content"))
+    if not content:
+        rep.fail(where, "no configs.rabbitmq-definitions: the persist queue would get no policy")
+        return
+    try:
+        imported = {p["name"]: p for p in json.loads(content).get("policies", [])}
+    except (ValueError, KeyError, TypeError) as e:
+        rep.fail(where, f"configs.rabbitmq-definitions is not RabbitMQ definitions JSON: {e}")
+        return
+    for policy in (d for d in k8s_docs if d["kind"] == "Policy"):
+        spec = policy["spec"]
+        want = {"vhost": spec.get("vhost", "/"), "name": spec["name"], "pattern": spec["pattern"],
+                "apply-to": spec.get("applyTo", "all"), "priority": spec.get("priority", 0),
+                "definition": spec["definition"]}
+        got = imported.get(spec["name"])
+        if got != want:
+            rep.fail(where, f"policy {spec['name']}: compose imports {got}, the manifests set {want}")
 
 
 def check_consistency(docs: list[dict], rep: Report) -> None:
@@ -406,6 +431,13 @@ def check_policy(docs: list[dict], rep: Report) -> None:
             problem = image_problem(c.get("image", ""))
             if problem:
                 rep.fail(cw, problem)
+        # Secrets are read at start-up: a changed one must roll the pods (Reloader).
+        mounted = sorted({(v.get("secret") or {}).get("secretName") for v in spec.get("volumes") or []} - {None})
+        if mounted and doc["kind"] == "Deployment":
+            annotation = ((doc["metadata"].get("annotations") or {}).get(RELOAD_ANNOTATION) or "")
+            listed = sorted(filter(None, (s.strip() for s in annotation.split(","))))
+            if listed != mounted:
+                rep.fail(where, f"{RELOAD_ANNOTATION} lists {listed}, but the pods mount {mounted}")
         labels = pod_labels(doc)
         if doc["kind"] in ("Deployment", "StatefulSet"):
             if not any(selects(p["spec"].get("selector"), labels) for p in pdbs):
@@ -489,6 +521,7 @@ def main() -> int:
     args = ap.parse_args()
 
     rep = Report()
+    policy_docs: list[dict] = []
     for item in args.rendered:
         name, _, path = str(item).partition("=")
         docs = load(Path(path))
@@ -498,9 +531,10 @@ def main() -> int:
         check_consistency(docs, rep)
         if name in args.policy:
             check_policy(docs, rep)
+            policy_docs += docs
     if args.compose:
         print(f"==> {args.compose}")
-        check_compose(args.compose.resolve(), rep)
+        check_compose(args.compose.resolve(), policy_docs, rep)
     for n in rep.notes:
         print(f"note: {n}")
     if rep.failures:
