@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the Kubernetes manifests in k8s/ without a cluster:
-#   1. builds every overlay in k8s/overlays/ with `kubectl kustomize`;
+#   1. builds every overlay in k8s/overlays/ with `kubectl kustomize` (and reads k8s/ops/*.yaml);
 #   2. validates every object strictly (unknown fields fail): core kinds with
 #      kubernetes-validate for Kubernetes 1.32, custom resources against the JSON schemas in
 #      ${IRONLOG_CRD_SCHEMAS:-../shared/schemas} (kubeconform layout); a kind with no schema fails;
