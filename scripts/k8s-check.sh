@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks the Kubernetes manifests in k8s/ without a cluster:
-#   1. builds every overlay in k8s/overlays/ with `kubectl kustomize` (and reads k8s/ops/*.yaml);
+#   1. builds every overlay in k8s/overlays/ and Argo CD's k8s/argocd with `kubectl kustomize`
+#      (and reads k8s/ops/*.yaml);
 #   2. validates every object strictly (unknown fields fail): core kinds with
 #      kubernetes-validate for Kubernetes 1.32, custom resources against the JSON schemas in
 #      ${IRONLOG_CRD_SCHEMAS:-../shared/schemas} (kubeconform layout); a kind with no schema fails;
@@ -75,6 +76,17 @@ for dir in "${overlays[@]}"; do
   if ! kubectl kustomize "$dir" >"$work/$name.yaml" 2>"$work/$name.err"; then
     cat "$work/$name.err" >&2
     die "overlay $name does not build"
+  fi
+  echo "built $name: $(grep -c '^kind:' "$work/$name.yaml") objects"
+  rendered+=("$name=$work/$name.yaml")
+done
+# Argo CD's objects (k8s/argocd: the projects and root Application; apps/: the Applications).
+for dir in k8s/argocd k8s/argocd/apps; do
+  [ -f "$dir/kustomization.yaml" ] || die "$dir/kustomization.yaml is missing"
+  name=$(echo "$dir" | sed 's|^k8s/||; s|/|-|g')
+  if ! kubectl kustomize "$dir" >"$work/$name.yaml" 2>"$work/$name.err"; then
+    cat "$work/$name.err" >&2
+    die "$dir does not build"
   fi
   echo "built $name: $(grep -c '^kind:' "$work/$name.yaml") objects"
   rendered+=("$name=$work/$name.yaml")

@@ -511,6 +511,51 @@ def check_common(docs: list[dict], rep: Report) -> None:
         rep.ok("no placeholders left, cluster-scoped kinds without namespace, no inline Secret")
 
 
+def check_argocd(docs: list[dict], rep: Report) -> None:
+    """Argo CD's Applications against their projects and this repository: each uses a project
+    that exists, allows its source and destination; a source in this repository names a path
+    that exists; Ironlog's own Application syncs after every other one (sync waves)."""
+    failed_before = len(rep.failures)
+    label = re.search(r'org\.opencontainers\.image\.source="([^"]+)"',
+                      (REPO / "images/server.Containerfile").read_text())
+    repo_url = label.group(1) if label else None
+    projects = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "AppProject"}
+    apps = [d for d in docs if d["kind"] == "Application"]
+    wave = lambda d: int(((d["metadata"].get("annotations") or {}).get("argocd.argoproj.io/sync-wave")) or 0)
+    for app in apps:
+        where, spec = ident(app), app["spec"]
+        if app["metadata"].get("namespace") != "argocd":
+            rep.fail(where, "not in the namespace argocd, where Argo CD reads Applications")
+        project = projects.get(spec.get("project"))
+        if project is None:
+            rep.fail(where, f"project {spec.get('project')!r} is not one of {sorted(projects)}")
+            continue
+        auto = (spec.get("syncPolicy") or {}).get("automated") or {}
+        if not (auto.get("prune") and auto.get("selfHeal")):
+            rep.fail(where, "automated sync without prune and self-heal")
+        for source in spec.get("sources") or [spec.get("source") or {}]:
+            url = source.get("repoURL")
+            if url not in project.get("sourceRepos", []) and "*" not in project.get("sourceRepos", []):
+                rep.fail(where, f"source {url} is not allowed by project {spec['project']}")
+            if url == repo_url and not (REPO / source.get("path", "") / "kustomization.yaml").is_file():
+                rep.fail(where, f"path {source.get('path')!r} is not a kustomization in this repository")
+        dest = spec.get("destination") or {}
+        if not any(d.get("namespace") in (dest.get("namespace"), "*") and d.get("server") == dest.get("server")
+                   for d in project.get("destinations", [])):
+            rep.fail(where, f"destination {dest} is not allowed by project {spec['project']}")
+    ironlog = [a for a in apps if (a["spec"].get("source") or {}).get("path") == "k8s/overlays/prod"]
+    if len(ironlog) != 1:
+        rep.fail("argocd", f"{len(ironlog)} Applications sync k8s/overlays/prod, not 1")
+    elif any(wave(a) >= wave(ironlog[0]) for a in apps
+             if a is not ironlog[0] and not (a["spec"].get("source") or {}).get("path", "").startswith("k8s/argocd")):
+        rep.fail(ident(ironlog[0]), "syncs in the same wave as, or before, an operator it needs")
+    if repo_url is None:
+        rep.fail("argocd", "images/server.Containerfile has no org.opencontainers.image.source label")
+    if len(rep.failures) == failed_before:
+        rep.ok(f"Argo CD: {len(apps)} Applications, {len(projects)} projects; sources, destinations, "
+               "paths and sync waves consistent")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("rendered", nargs="+", type=Path, help="NAME=FILE of a rendered overlay")
@@ -522,6 +567,7 @@ def main() -> int:
 
     rep = Report()
     policy_docs: list[dict] = []
+    argocd_docs: list[dict] = []
     for item in args.rendered:
         name, _, path = str(item).partition("=")
         docs = load(Path(path))
@@ -532,6 +578,11 @@ def main() -> int:
         if name in args.policy:
             check_policy(docs, rep)
             policy_docs += docs
+        if name.startswith("argocd"):
+            argocd_docs += docs
+    if argocd_docs:
+        print("==> Argo CD")
+        check_argocd(argocd_docs, rep)
     if args.compose:
         print(f"==> {args.compose}")
         check_compose(args.compose.resolve(), policy_docs, rep)
