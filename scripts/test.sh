@@ -25,6 +25,8 @@ step "cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings"
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 step "the Kubernetes manifests (k8s/): every overlay rendered, validated strictly, checked against the sources and the prod policies"
 scripts/k8s-check.sh
+step "the delivery material: CloudFormation (cfn-lint), the GitHub workflow (schema, actionlint), the release step"
+scripts/delivery-check.sh
 step "cargo leptos build --release --split (site + server for the browser tests)"
 cargo leptos build --release --split
 step "cargo build --release -p consumer -p loadtest (the consumer and the failover drill)"
