@@ -5,18 +5,27 @@
 //! A namespace belongs to a whole process and the test harness runs tests on threads, so the
 //! test runs again as a child of `unshare --net`: [`in_private_netns`] tells the two runs apart.
 
+use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
+/// Names, to the inner run, a file it creates to show it ran (a test renamed without updating
+/// the name given to the rerun would otherwise match nothing and "pass").
 const MARKER: &str = "IRONLOG_TEST_IN_PRIVATE_NETNS";
 
-/// True in the run started by [`rerun_in_private_netns`], after bringing its loopback up.
+/// True in the run started by [`rerun_in_private_netns`], after checking it is in a namespace
+/// of its own and bringing its loopback up.
 pub fn in_private_netns() -> Result<bool> {
-    if std::env::var_os(MARKER).is_none() {
+    let Some(ran) = std::env::var_os(MARKER) else {
         return Ok(false);
+    };
+    let ns = |pid: &str| std::fs::read_link(format!("/proc/{pid}/ns/net")).ok();
+    if ns("self").is_none() || ns("self") == ns("1") {
+        bail!("{MARKER} is set but this process shares the network namespace of pid 1");
     }
     loopback_up()?;
+    std::fs::write(&ran, b"ran").context("marking the inner run")?;
     Ok(true)
 }
 
@@ -25,16 +34,31 @@ pub fn in_private_netns() -> Result<bool> {
 /// it fails. Needs root (or CAP_SYS_ADMIN), as the image checks do.
 pub fn rerun_in_private_netns(test: &str) -> Result<()> {
     let exe = std::env::current_exe().context("the test binary's path")?;
-    let status = Command::new("unshare")
-        .arg("--net")
+    let dir = tempfile::tempdir()?;
+    let ran = dir.path().join("ran");
+    let mut cmd = Command::new("unshare");
+    cmd.arg("--net")
         .arg("--")
         .arg(&exe)
         .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(MARKER, "1")
+        .env(MARKER, &ran);
+    // unshare execs the test binary in place: if this run is killed (a timeout), so is it,
+    // and with it the services it started.
+    // SAFETY: prctl is async-signal-safe and touches nothing of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    let status = cmd
         .status()
         .context("running `unshare --net` (util-linux)")?;
     if !status.success() {
         bail!("{test} failed in its network namespace ({status})");
+    }
+    if !ran.exists() {
+        bail!("no test named {test} ran in the network namespace: was it renamed?");
     }
     Ok(())
 }
@@ -54,7 +78,7 @@ fn loopback_up() -> Result<()> {
         let result = if libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut req) < 0 {
             Err(std::io::Error::last_os_error())
         } else {
-            req.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
+            req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
             if libc::ioctl(fd, libc::SIOCSIFFLAGS, &req) < 0 {
                 Err(std::io::Error::last_os_error())
             } else {

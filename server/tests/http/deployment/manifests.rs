@@ -206,7 +206,7 @@ pub struct Container {
     pub deployment: String,
     pub image: Image,
     pub command: Vec<String>,
-    /// In the order the kubelet applies them: the image's, then `envFrom`, then `env`.
+    /// With the kubelet's precedence: `env` over `envFrom` over the image's.
     pub env: BTreeMap<String, String>,
     pub ports: BTreeMap<String, u16>,
     pub probes: Vec<HttpProbe>,

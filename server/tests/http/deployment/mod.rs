@@ -69,18 +69,25 @@ async fn check_prod_overlay() -> Result<()> {
 
     let before = connections(&broker)?;
     let pods = tempfile::tempdir()?;
+    std::fs::set_permissions(pods.path(), std::fs::Permissions::from_mode(0o755))?;
     let mut consumer_proc = start(&consumer, &secrets, &pods.path().join("consumer"), &repo)?;
     probes_pass(&consumer, &mut consumer_proc).await?;
-    // The metrics listener starts before the broker connection is made.
-    let with_consumer = within_15s("the consumer to connect to the broker", || {
-        Ok(Some(connections(&broker)?).filter(|n| *n > before))
+    // The metrics listener starts before the broker connections are made: one per worker.
+    let workers: usize = consumer
+        .env
+        .get("IRONLOG_CONSUMER_WORKERS")
+        .map_or(Ok(2), |w| w.parse())
+        .context("IRONLOG_CONSUMER_WORKERS")?;
+    let with_consumer = before + workers;
+    within_15s("the consumer's workers to connect to the broker", || {
+        Ok(Some(()).filter(|_| connections(&broker).is_ok_and(|n| n == with_consumer)))
     })
     .await?;
     let mut server_proc = start(&server, &secrets, &pods.path().join("server"), &repo)?;
     probes_pass(&server, &mut server_proc).await?;
     // Without its AMQP_URL the server would run the embedded store and still answer.
     within_15s("the server to connect to the broker", || {
-        Ok(Some(connections(&broker)?).filter(|n| *n > with_consumer))
+        Ok(Some(()).filter(|_| connections(&broker).is_ok_and(|n| n == with_consumer + 1)))
     })
     .await?;
 
@@ -113,6 +120,17 @@ async fn check_prod_overlay() -> Result<()> {
         },
     )
     .await?;
+    // Debian's RabbitMQ applied the policy to any queue type (see act_as_topology_operator);
+    // in the cluster it applies only to the type the Policy names.
+    for policy in rendered.of_kind("Policy") {
+        if policy["spec"]["applyTo"] == "quorum_queues" {
+            let kind = broker.queue_info(&queue, "type")?;
+            ensure!(
+                kind == "quorum",
+                "the Policy applies to quorum queues, but {queue} is a {kind} queue"
+            );
+        }
+    }
     let policy = broker.queue_info(&queue, "policy")?;
     ensure!(
         rendered
@@ -360,6 +378,11 @@ async fn probes_pass(c: &Container, proc: &mut Proc) -> Result<()> {
 }
 
 async fn probes_pass_quietly(c: &Container, proc: &mut Proc) -> Result<()> {
+    ensure!(
+        c.probes.iter().any(|p| p.kind == "startup"),
+        "{} has no startup probe",
+        c.deployment
+    );
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
@@ -399,11 +422,6 @@ async fn probes_pass_quietly(c: &Container, proc: &mut Proc) -> Result<()> {
             probe.kind
         );
     }
-    ensure!(
-        c.probes.iter().any(|p| p.kind == "startup"),
-        "{} has no startup probe",
-        c.deployment
-    );
     Ok(())
 }
 
@@ -413,15 +431,14 @@ fn connections(broker: &RabbitMq) -> Result<usize> {
 }
 
 /// The Services that select the container's pods.
-fn services_of<'a>(rendered: &'a Rendered, c: &Container) -> Result<Vec<&'a Value>> {
-    let mut found = Vec::new();
-    for service in rendered.of_kind("Service") {
-        let selector = labels(service, "/spec/selector");
-        if !selector.is_empty() && selector.iter().all(|(k, v)| c.pod_labels.get(k) == Some(v)) {
-            found.push(service);
-        }
-    }
-    Ok(found)
+fn services_of<'a>(rendered: &'a Rendered, c: &Container) -> Vec<&'a Value> {
+    rendered
+        .of_kind("Service")
+        .filter(|service| {
+            let selector = labels(service, "/spec/selector");
+            !selector.is_empty() && selector.iter().all(|(k, v)| c.pod_labels.get(k) == Some(v))
+        })
+        .collect()
 }
 
 /// A Service port (by name or number) → the container port it sends to.
@@ -448,7 +465,7 @@ fn service_target(c: &Container, service: &Value, port: &Value) -> Result<u16> {
 /// Every ServiceMonitor endpoint that reaches the container serves Prometheus text there, and
 /// at least one does.
 async fn scraped(rendered: &Rendered, c: &Container) -> Result<()> {
-    let services = services_of(rendered, c)?;
+    let services = services_of(rendered, c);
     let mut scraped = 0;
     for monitor in rendered.of_kind("ServiceMonitor") {
         let selector = &monitor["spec"]["selector"];
@@ -525,7 +542,7 @@ fn keda_queue(rendered: &Rendered, deployment: &str) -> Result<String> {
 
 /// The container port behind the HTTPRoute that sends the public host to the server.
 fn route_backend_port(rendered: &Rendered, c: &Container) -> Result<u16> {
-    let services = services_of(rendered, c)?;
+    let services = services_of(rendered, c);
     for route in rendered.of_kind("HTTPRoute") {
         for rule in route["spec"]["rules"].as_array().into_iter().flatten() {
             for backend in rule["backendRefs"].as_array().into_iter().flatten() {
