@@ -14,6 +14,7 @@ BINARYEN_VERSION=132.0.0       # Debian's binaryen (wasm-opt 108) breaks hydrati
 PLAYWRIGHT_VERSION=1.65.0
 SECANTUS_VERSION=0.7.0b3
 SCHEMATHESIS_VERSION=4.32.5
+MOTO_VERSION=5.2.5
 
 step() { printf '\n==> %s\n' "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -80,6 +81,12 @@ if [ "$what" = test ]; then
     step "pip install SecantusDB==$SECANTUS_VERSION (MongoDB wire-protocol server for the tests)"
     pip3 install --quiet "SecantusDB==$SECANTUS_VERSION" 2>/dev/null \
       || pip3 install --quiet --break-system-packages "SecantusDB==$SECANTUS_VERSION"
+    hash -r
+  fi
+  if ! python3 -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null || ! have moto_server; then
+    step "pip install moto[server]==$MOTO_VERSION (a local S3 and CloudFront for the publish tests)"
+    pip3 install --quiet "moto[server]==$MOTO_VERSION" 2>/dev/null \
+      || pip3 install --quiet --break-system-packages "moto[server]==$MOTO_VERSION"
     hash -r
   fi
   if ! st --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then

@@ -5,6 +5,7 @@
 
 mod ironlog;
 pub mod jwt;
+mod moto;
 mod net;
 pub mod netns;
 mod process;
@@ -14,6 +15,7 @@ pub mod stack;
 pub mod tls;
 
 pub use ironlog::{bin_dir, ironlog_bin, start_consumer, Consumer, Server};
+pub use moto::Moto;
 pub use net::{free_port, wait_for_http, wait_for_port, which};
 pub use process::{group_cpu_seconds, log_dir, own_cpu_seconds, tmpfs_tempdir, Proc};
 pub use rabbit::RabbitMq;

@@ -1,0 +1,15 @@
+//! The built site (`cargo leptos build --release --split` writes it to `target/site`) as the
+//! publisher and the server both see it: its files, the release they make, and how each is
+//! served.
+//!
+//! The Wasm bundle is split into chunks that the loader fetches relative to its own URL, so a
+//! build's `pkg/` directory cannot be renamed file by file; it is published whole under
+//! `pkg/<release>/`, where the release id is derived from the content of every file in it.
+//! Everything under such a prefix is immutable. The server computes the same id from its own
+//! copy of the site, so the pages it renders name exactly the files that were published.
+
+mod media;
+mod site;
+
+pub use media::{cache_control, content_type, CacheClass};
+pub use site::{Site, SiteError, SiteFile, PKG_DIR};
