@@ -3,10 +3,11 @@
 //! served.
 //!
 //! The Wasm bundle is split into chunks that the loader fetches relative to its own URL, so a
-//! build's `pkg/` directory cannot be renamed file by file; it is published whole under
-//! `pkg/<release>/`, where the release id is derived from the content of every file in it.
+//! build's `pkg/` directory cannot be renamed file by file; it is published whole as
+//! `<release>/pkg/`, where the release id is derived from the content of every file in it.
 //! Everything under such a prefix is immutable. The server computes the same id from its own
-//! copy of the site, so the pages it renders name exactly the files that were published.
+//! copy of the site and gives Leptos `<assets URL>/<release>` as the root its `pkg/` paths
+//! hang from, so the pages it renders name exactly the files that were published.
 
 mod media;
 mod site;

@@ -3,7 +3,7 @@
 /// Files under a release prefix never change; the few others are revalidated soon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheClass {
-    /// `pkg/<release>/…`: the key changes whenever the content does.
+    /// `<release>/pkg/…`: the key changes whenever the content does.
     Immutable,
     /// Stable names (the manifest, icons, the worker's scripts): invalidated on publish.
     Revalidate,

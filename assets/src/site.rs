@@ -79,18 +79,14 @@ impl Site {
         })
     }
 
-    /// The object key a file is published under: `pkg/<release>/…` for the release's files,
+    /// The object key a file is published under: `<release>/pkg/…` for the release's files,
     /// its own path for the others.
     pub fn key(&self, file: &SiteFile) -> String {
-        match file.path.strip_prefix(&format!("{PKG_DIR}/")) {
-            Some(rest) => format!("{PKG_DIR}/{}/{rest}", self.release),
-            None => file.path.clone(),
+        if file.in_pkg() {
+            format!("{}/{}", self.release, file.path)
+        } else {
+            file.path.clone()
         }
-    }
-
-    /// The URL path prefix of this release's `pkg/` files, e.g. `pkg/5d41402abc4b2a76`.
-    pub fn pkg_prefix(&self) -> String {
-        format!("{PKG_DIR}/{}", self.release)
     }
 }
 
@@ -186,7 +182,7 @@ mod tests {
             "sorted, without the TypeScript declarations"
         );
         let wasm = &a.files[2];
-        assert_eq!(a.key(wasm), format!("pkg/{}/ironlog.wasm", a.release));
+        assert_eq!(a.key(wasm), format!("{}/pkg/ironlog.wasm", a.release));
         assert_eq!(wasm.cache_class(), CacheClass::Immutable);
         assert_eq!(a.key(&a.files[3]), "sw.js");
         assert_eq!(a.files[3].cache_class(), CacheClass::Revalidate);

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
-use assets::{cache_control, Site, SiteFile, PKG_DIR};
+use assets::{cache_control, Site, SiteFile};
 use serde::Serialize;
 
 use crate::bucket::Bucket;
@@ -103,9 +103,7 @@ pub async fn publish(
         if !is_release_id(&old.id) {
             bail!("the index names a release {:?}, which is not a release id: not deleting anything under it", old.id);
         }
-        let deleted = bucket
-            .delete_prefix(&format!("{PKG_DIR}/{}/", old.id))
-            .await?;
+        let deleted = bucket.delete_prefix(&format!("{}/", old.id)).await?;
         eprintln!("pruned release {} ({deleted} objects)", old.id);
         summary.pruned.push(old.id);
     }
