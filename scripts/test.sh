@@ -29,8 +29,8 @@ step "the delivery material: CloudFormation (cfn-lint), the GitHub workflow (sch
 scripts/delivery-check.sh
 step "cargo leptos build --release --split (site + server for the browser tests)"
 cargo leptos build --release --split
-step "cargo build --release -p consumer -p loadtest (the consumer and the failover drill)"
-cargo build --release -p consumer -p loadtest
+step "cargo build --release -p consumer -p loadtest -p publish (the consumer, the failover drill, the assets' publisher)"
+cargo build --release -p consumer -p loadtest -p publish
 step "the container images: hadolint, built with buildah on an offline Debian base, unpacked and run as their user"
 cargo run --quiet -p testkit --bin with-stack -- --mode distributed -- scripts/image-check.sh
 step "cargo test (unit, property, contract and integration tests)"
@@ -41,6 +41,8 @@ step "Playwright in Chromium against the embedded server"
 cargo run --quiet -p testkit --bin with-stack -- --mode embedded -- sh -c "cd end2end && npx playwright test"
 step "Playwright in Chromium against the distributed stack"
 cargo run --quiet -p testkit --bin with-stack -- --mode distributed -- sh -c "cd end2end && npx playwright test"
+step "Playwright in Chromium, the site's files from a CDN (published by ironlog-publish to a local S3, IRONLOG_ASSETS_URL)"
+cargo run --quiet -p testkit --bin with-stack -- --mode embedded --cdn -- sh -c "cd end2end && npx playwright test tests/cdn.spec.ts"
 step "the shortened failover drill (3-node RabbitMQ cluster, 2 consumers, 2 servers, 4 faults)"
 target/release/ironlog-drill --short
 step "all tests passed"

@@ -32,8 +32,18 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::hooks::use_location;
 use leptos_router::{SsrMode, StaticSegment};
 
+/// Where the page loads the build's `pkg/` files from: `<assets URL>/<release>` when they are
+/// on a CDN (the server provides it as context), empty for this server.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AssetRoot(pub String);
+
+fn asset_root() -> String {
+    use_context::<AssetRoot>().map(|r| r.0).unwrap_or_default()
+}
+
 /// The HTML document around the app, rendered once per page on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let root = asset_root();
     #[cfg(feature = "ssr")]
     let user = ssr::signed_in();
     #[cfg(not(feature = "ssr"))]
@@ -57,7 +67,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // Before the Wasm's script: the Log form calls the device store as it hydrates.
                 <script src="/device-store.js" defer></script>
                 <script src="/offline-ui.js" defer></script>
-                <HydrationScripts options islands=true/>
+                <HydrationScripts options islands=true root=root/>
                 <script src="/sw-register.js" defer></script>
                 <MetaTags/>
             </head>
@@ -74,7 +84,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/ironlog.css"/>
+        <Stylesheet id="leptos" href=format!("{}/pkg/ironlog.css", asset_root())/>
         <Title formatter=|page: String| if page.is_empty() { "Ironlog".to_owned() } else { format!("{page} · Ironlog") }/>
         <Meta name="description" content="Ironlog: log your lifts, see your progress. Self-hosted strength training."/>
         <Link rel="manifest" href="/manifest.webmanifest"/>

@@ -59,6 +59,11 @@ pub struct Flags {
     /// cookies and HSTS, and cross-site checks compare against it.
     #[arg(long, env = "IRONLOG_PUBLIC_URL", value_parser = parse_public_url)]
     public_url: Option<String>,
+    /// Where the built site's files are published (ironlog-publish: the CloudFront
+    /// distribution, e.g. https://d111111abcdef8.cloudfront.net): pages load their scripts,
+    /// Wasm and CSS from there. Unset: from this server.
+    #[arg(long, env = "IRONLOG_ASSETS_URL", value_parser = parse_assets_url)]
+    assets_url: Option<String>,
     /// Sign-ups and log-ins per client address per minute.
     #[arg(long, env = "IRONLOG_AUTH_PER_IP_PER_MINUTE", default_value_t = 30, value_parser = count())]
     auth_per_ip_per_minute: u32,
@@ -137,6 +142,28 @@ fn parse_net(v: &str) -> Result<IpNet, String> {
         .map_err(|_| format!("{v:?} is not an IP address or network like 10.0.0.0/8"))
 }
 
+/// An http(s) URL with an optional path, no query or fragment, without its trailing `/`.
+fn parse_assets_url(v: &str) -> Result<String, String> {
+    let refuse = || {
+        format!(
+            "{v:?} is not an http:// or https:// URL without a query, like https://d111111abcdef8.cloudfront.net"
+        )
+    };
+    let uri: axum::http::Uri = v.trim().parse().map_err(|_| refuse())?;
+    let scheme = uri.scheme_str().ok_or_else(refuse)?.to_ascii_lowercase();
+    let authority = uri
+        .authority()
+        .ok_or_else(refuse)?
+        .as_str()
+        .to_ascii_lowercase();
+    ((scheme == "http" || scheme == "https")
+        && uri.query().is_none()
+        && !v.contains('#')
+        && !authority.contains('@'))
+    .then(|| format!("{scheme}://{authority}{}", uri.path().trim_end_matches('/')))
+    .ok_or_else(refuse)
+}
+
 /// `scheme://host[:port]` of an http(s) URL with no path beyond `/`.
 fn parse_public_url(v: &str) -> Result<String, String> {
     let refuse = || {
@@ -198,6 +225,8 @@ pub struct Config {
     pub publish_timeout: Duration,
     /// `IRONLOG_PUBLIC_URL` reduced to `scheme://host[:port]`.
     pub public_origin: Option<String>,
+    /// `IRONLOG_ASSETS_URL`, without a trailing `/`.
+    pub assets_url: Option<String>,
     pub limits: LimitConfig,
     pub import_caps: ImportCaps,
     pub session_recheck: Duration,
@@ -275,6 +304,7 @@ impl Config {
             metrics_addr: f.metrics_addr,
             publish_timeout: Duration::from_millis(f.publish_timeout_ms),
             public_origin: f.public_url,
+            assets_url: f.assets_url,
             limits: LimitConfig {
                 auth_per_ip_per_minute: nonzero(f.auth_per_ip_per_minute),
                 login_per_account_per_minute: nonzero(f.login_per_account_per_minute),

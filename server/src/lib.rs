@@ -11,6 +11,7 @@
 mod api;
 mod auth;
 mod backend;
+mod cdn;
 mod config;
 mod disk;
 mod error;

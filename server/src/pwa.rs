@@ -42,8 +42,9 @@ pub const PUBLIC_FILES: &[&str] = &[
 const OFFLINE_PATH: &str = "/offline";
 
 /// The worker for the site in `site_root`: its build id is a hash of every `/pkg` file's name
-/// and content, and it precaches them all (the lazy chunks included).
-pub fn worker_for(site_root: &Path, pkg_dir: &str) -> String {
+/// and content, and it precaches them all (the lazy chunks included), from `asset_root` (the
+/// CDN's `<assets URL>/<release>`, or empty for this server), as the pages load them.
+pub fn worker_for(site_root: &Path, pkg_dir: &str, asset_root: &str) -> String {
     let dir = site_root.join(pkg_dir);
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
         .into_iter()
@@ -86,7 +87,7 @@ pub fn worker_for(site_root: &Path, pkg_dir: &str) -> String {
         .collect();
     let precache: Vec<String> = files
         .iter()
-        .map(|(name, _)| format!("/{pkg_dir}/{name}"))
+        .map(|(name, _)| format!("{asset_root}/{pkg_dir}/{name}"))
         .chain(PUBLIC_FILES.iter().map(|f| (*f).to_owned()))
         .chain([OFFLINE_PATH.to_owned()])
         .collect();
@@ -147,7 +148,7 @@ mod tests {
         std::fs::write(dir.path().join("pkg/ironlog.wasm"), b"one").unwrap();
         std::fs::write(dir.path().join("pkg/ironlog.chunk-1.js"), b"lazy").unwrap();
         std::fs::write(dir.path().join("pkg/ironlog.d.ts"), b"types").unwrap();
-        let first = worker_for(dir.path(), "pkg");
+        let first = worker_for(dir.path(), "pkg", "");
         assert!(first.contains("\"/pkg/ironlog.wasm\""), "{first}");
         assert!(
             first.contains("\"/pkg/ironlog.chunk-1.js\""),
@@ -160,10 +161,18 @@ mod tests {
         );
         assert!(!first.contains("__BUILD__") && !first.contains("__PRECACHE__"));
         std::fs::write(dir.path().join("pkg/ironlog.wasm"), b"two").unwrap();
-        let second = worker_for(dir.path(), "pkg");
+        let second = worker_for(dir.path(), "pkg", "");
         assert_ne!(first, second, "a new build is a new worker");
         std::fs::write(dir.path().join("device-store.js"), b"// changed").unwrap();
-        let third = worker_for(dir.path(), "pkg");
+        let third = worker_for(dir.path(), "pkg", "");
         assert_ne!(second, third, "a changed public file is a new build too");
+        // From a CDN: the build's files by their full URL, the rest still from here.
+        let cdn = worker_for(dir.path(), "pkg", "https://cdn.example/0123456789abcdef");
+        assert!(
+            cdn.contains("\"https://cdn.example/0123456789abcdef/pkg/ironlog.wasm\""),
+            "{cdn}"
+        );
+        assert!(!cdn.contains("\"/pkg/"), "{cdn}");
+        assert!(cdn.contains("\"/offline\""));
     }
 }

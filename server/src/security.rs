@@ -12,11 +12,13 @@ use crate::state::AppState;
 
 /// The Content-Security-Policy for a response whose inline scripts carry `nonce`: scripts only
 /// from this origin or with the nonce (no `unsafe-inline`), Wasm compilation allowed, no
-/// plugins, no framing, forms only to this origin.
-pub fn content_security_policy(nonce: &str) -> String {
+/// plugins, no framing, forms only to this origin. With `assets` (the CDN's origin), scripts,
+/// styles and fetches (the Wasm, its chunks) may come from there too, and from nowhere else.
+pub fn content_security_policy(nonce: &str, assets: Option<&str>) -> String {
+    let cdn = assets.map(|o| format!(" {o}")).unwrap_or_default();
     format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+        "default-src 'self'; script-src 'self'{cdn} 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'{cdn}; img-src 'self' data:; connect-src 'self'{cdn}; font-src 'self'; \
          manifest-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'"
     )
@@ -28,7 +30,10 @@ pub const HSTS: &str = "max-age=31536000; includeSubDomains";
 /// Adds the security headers; the nonce travels to the page renderer in the request.
 pub async fn headers(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let nonce = Nonce::new();
-    let csp = content_security_policy(nonce.as_inner());
+    let csp = content_security_policy(
+        nonce.as_inner(),
+        state.cdn.as_deref().map(|c| c.origin.as_str()),
+    );
     req.extensions_mut().insert(nonce);
     let cacheable = cacheable(req.uri().path());
     let mut response = next.run(req).await;
@@ -232,8 +237,13 @@ mod tests {
 
     #[test]
     fn the_policy_never_allows_inline_script_without_the_nonce() {
-        let csp = content_security_policy("abc");
+        let csp = content_security_policy("abc", None);
         assert!(csp.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'"));
+        let cdn = content_security_policy("abc", Some("https://cdn.example"));
+        assert!(cdn.contains("script-src 'self' https://cdn.example 'nonce-abc'"));
+        assert!(cdn.contains("style-src 'self' https://cdn.example;"));
+        assert!(cdn.contains("connect-src 'self' https://cdn.example;"));
+        assert_eq!(cdn.matches("https://cdn.example").count(), 3, "{cdn}");
         assert!(!csp.contains("unsafe-inline"));
         assert!(csp.contains("frame-ancestors 'none'"));
     }

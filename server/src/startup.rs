@@ -51,6 +51,8 @@ pub enum StartError {
     },
     #[error("installing the metrics recorder")]
     Metrics(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("IRONLOG_ASSETS_URL is set: reading the site to name its release")]
+    Assets(#[source] assets::SiteError),
 }
 
 /// The process's metrics recorder, installed on first use (there is one per process; servers
@@ -167,6 +169,18 @@ impl Application {
             source,
         })?;
         leptos_options.site_addr = leptos_options_addr;
+        let cdn = match &config.assets_url {
+            Some(url) => {
+                let cdn = crate::cdn::CdnAssets::for_site(
+                    url,
+                    std::path::Path::new(leptos_options.site_root.as_ref()),
+                )
+                .map_err(StartError::Assets)?;
+                tracing::info!(root = %cdn.root, "pages load the site's files from the CDN");
+                Some(Arc::new(cdn))
+            }
+            None => None,
+        };
         let state = AppState {
             leptos_options,
             publisher: backend.publisher.clone(),
@@ -194,6 +208,7 @@ impl Application {
             import_caps: config.import_caps,
             imports: ImportJobs::default(),
             trusted_proxies: config.trusted_proxies.clone().into(),
+            cdn,
         };
         state.limits.spawn_cleanup(Duration::from_secs(60));
         Ok(Self {

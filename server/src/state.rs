@@ -27,6 +27,8 @@ pub struct AppState {
     pub public_origin: Option<String>,
     /// Peers whose forwarding headers name the client (rate limits key on the client).
     pub trusted_proxies: Arc<[IpNet]>,
+    /// Where pages load this build's files from, when not from this server.
+    pub cdn: Option<Arc<crate::cdn::CdnAssets>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

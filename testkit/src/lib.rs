@@ -3,6 +3,7 @@
 //! on free loopback ports, each in its own process group, and stops them when the handle is
 //! dropped, so a failing test cleans up too.
 
+mod edge;
 mod ironlog;
 pub mod jwt;
 mod moto;
@@ -14,6 +15,7 @@ mod secantus;
 pub mod stack;
 pub mod tls;
 
+pub use edge::Edge;
 pub use ironlog::{bin_dir, ironlog_bin, start_consumer, Consumer, Server};
 pub use moto::Moto;
 pub use net::{free_port, wait_for_http, wait_for_port, which};

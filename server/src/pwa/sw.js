@@ -115,7 +115,13 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
   const url = new URL(request.url);
-  if (url.origin !== self.location.origin) return;
+  // The build's files from the CDN (IRONLOG_ASSETS_URL) are precached by their full URL.
+  if (url.origin !== self.location.origin) {
+    if (PRECACHE.includes(url.href)) {
+      event.respondWith(caches.match(url.href, { cacheName: SHELL }).then((hit) => hit ?? fetch(request)));
+    }
+    return;
+  }
   if (request.mode === "navigate") {
     event.respondWith(page(request));
     return;

@@ -1,4 +1,4 @@
-//! `with-stack [--mode embedded|distributed] [--release|--debug] [--unlimited] -- COMMAND...`
+//! `with-stack [--mode embedded|distributed] [--release|--debug] [--unlimited] [--cdn] -- COMMAND...`
 //!
 //! Starts Ironlog on free loopback ports — alone on a temporary embedded store, or with
 //! RabbitMQ, SecantusDB and a consumer — runs COMMAND with `BASE_URL` set to the server, stops
@@ -9,6 +9,10 @@
 //! page: `POST /server/new-build` restarts the server on the same port with a new build of the
 //! site (a copy whose stylesheet differs), and, in distributed mode, `POST /broker/stop` and
 //! `POST /broker/start` take RabbitMQ away and bring it back.
+//!
+//! With `--cdn`, the site is first published by `ironlog-publish` to a bucket of a local S3
+//! (moto) and the server is started with `IRONLOG_ASSETS_URL` pointing there, so its pages load
+//! their scripts, Wasm and CSS from another origin; COMMAND gets it as `IRONLOG_ASSETS_ORIGIN`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -24,6 +28,8 @@ struct Args {
     distributed: bool,
     /// Lift the rate limits (for generated traffic such as Schemathesis').
     unlimited: bool,
+    /// Publish the site to a local S3 and serve pages that load it from there.
+    cdn: bool,
     profile: String,
     command: Vec<String>,
 }
@@ -33,6 +39,7 @@ fn parse_args() -> Result<Args> {
     let mut out = Args {
         distributed: false,
         unlimited: false,
+        cdn: false,
         profile: "release".into(),
         command: Vec::new(),
     };
@@ -45,12 +52,13 @@ fn parse_args() -> Result<Args> {
             },
             "--debug" => out.profile = "debug".into(),
             "--unlimited" => out.unlimited = true,
+            "--cdn" => out.cdn = true,
             "--release" => out.profile = "release".into(),
             "--" => {
                 out.command = args.collect();
                 break;
             }
-            other => bail!("unknown argument {other:?}; usage: with-stack [--mode embedded|distributed] [--release|--debug] -- COMMAND..."),
+            other => bail!("unknown argument {other:?}; usage: with-stack [--mode embedded|distributed] [--release|--debug] [--unlimited] [--cdn] -- COMMAND..."),
         }
     }
     if out.command.is_empty() {
@@ -219,6 +227,17 @@ fn run() -> Result<ExitCode> {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
     }
+    let (_moto, assets_origin) = if args.cdn {
+        let (moto, assets_url) = publish_to_local_s3(&args.profile, &site_root)?;
+        let origin = assets_url
+            .rsplit_once('/')
+            .map(|(origin, _)| origin.to_owned())
+            .context("the assets URL")?;
+        site.push(("IRONLOG_ASSETS_URL".to_owned(), assets_url));
+        (Some(moto), Some(origin))
+    } else {
+        (None, None)
+    };
     let services = if args.distributed {
         eprintln!("with-stack: starting RabbitMQ, SecantusDB, the consumer and the server…");
         let mut config = StackConfig::new(server_bin, bin(&args.profile, "ironlog-consumer")?);
@@ -275,6 +294,7 @@ fn run() -> Result<ExitCode> {
         .env("IRONLOG_MODE", mode)
         .env("IRONLOG_CONTROL_URL", &control)
         .envs(service_env)
+        .envs(assets_origin.map(|o| ("IRONLOG_ASSETS_ORIGIN", o)))
         .status()
         .with_context(|| format!("running {:?}", args.command))?;
     // Taken out of the control endpoint's hands, then dropped: the services stop.
@@ -291,6 +311,47 @@ fn run() -> Result<ExitCode> {
     Ok(ExitCode::from(
         status.code().unwrap_or(1).clamp(0, 255) as u8
     ))
+}
+
+const BUCKET: &str = "ironlog-assets";
+
+/// Starts moto, makes the bucket and publishes `site_root` into it with ironlog-publish;
+/// returns the server and the assets URL (the bucket, path-style, through a signing edge).
+fn publish_to_local_s3(profile: &str, site_root: &Path) -> Result<(testkit::Moto, String)> {
+    let moto = testkit::Moto::start()?;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", moto.port))?;
+    write!(
+        stream,
+        "PUT /{BUCKET} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        moto.port
+    )?;
+    let mut status = String::new();
+    BufReader::new(stream).read_line(&mut status)?;
+    if !status.starts_with("HTTP/1.1 200") {
+        bail!("creating the bucket on moto answered {status:?}");
+    }
+    let publish = bin(profile, "ironlog-publish")?;
+    eprintln!(
+        "with-stack: publishing {} to moto's s3://{BUCKET}…",
+        site_root.display()
+    );
+    let out = Command::new(&publish)
+        .envs(moto.env())
+        .arg("--site")
+        .arg(site_root)
+        .args(["--bucket", BUCKET])
+        .output()
+        .with_context(|| format!("running {}", publish.display()))?;
+    if !out.status.success() {
+        bail!(
+            "ironlog-publish failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Browsers reach the private bucket through an edge that signs, as CloudFront does.
+    let edge = testkit::Edge::start(moto.port)?;
+    let url = format!("{}/{BUCKET}", edge.url());
+    Ok((moto, url))
 }
 
 fn main() -> ExitCode {
