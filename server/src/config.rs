@@ -142,46 +142,39 @@ fn parse_net(v: &str) -> Result<IpNet, String> {
         .map_err(|_| format!("{v:?} is not an IP address or network like 10.0.0.0/8"))
 }
 
-/// An http(s) URL with an optional path, no query or fragment, without its trailing `/`.
-fn parse_assets_url(v: &str) -> Result<String, String> {
-    let refuse = || {
-        format!(
-            "{v:?} is not an http:// or https:// URL without a query, like https://d111111abcdef8.cloudfront.net"
-        )
-    };
-    let uri: axum::http::Uri = v.trim().parse().map_err(|_| refuse())?;
-    let scheme = uri.scheme_str().ok_or_else(refuse)?.to_ascii_lowercase();
-    let authority = uri
-        .authority()
-        .ok_or_else(refuse)?
-        .as_str()
-        .to_ascii_lowercase();
+/// An http(s) URL without credentials, query or fragment: its lower-cased
+/// `scheme://host[:port]` and its path without the trailing `/`; `None` for anything else.
+fn http_url(v: &str) -> Option<(String, String)> {
+    let uri: axum::http::Uri = v.trim().parse().ok()?;
+    let scheme = uri.scheme_str()?.to_ascii_lowercase();
+    let authority = uri.authority()?.as_str().to_ascii_lowercase();
     ((scheme == "http" || scheme == "https")
         && uri.query().is_none()
         && !v.contains('#')
         && !authority.contains('@'))
-    .then(|| format!("{scheme}://{authority}{}", uri.path().trim_end_matches('/')))
-    .ok_or_else(refuse)
+    .then(|| {
+        (
+            format!("{scheme}://{authority}"),
+            uri.path().trim_end_matches('/').to_owned(),
+        )
+    })
+}
+
+/// An http(s) URL with an optional path, without its trailing `/`.
+fn parse_assets_url(v: &str) -> Result<String, String> {
+    http_url(v).map(|(origin, path)| format!("{origin}{path}")).ok_or_else(|| {
+        format!("{v:?} is not an http:// or https:// URL without a query, like https://d111111abcdef8.cloudfront.net")
+    })
 }
 
 /// `scheme://host[:port]` of an http(s) URL with no path beyond `/`.
 fn parse_public_url(v: &str) -> Result<String, String> {
-    let refuse = || {
-        format!(
-            "{v:?} is not an http:// or https:// URL with no path, like https://ironlog.example"
-        )
-    };
-    let uri: axum::http::Uri = v.trim().parse().map_err(|_| refuse())?;
-    let scheme = uri.scheme_str().ok_or_else(refuse)?.to_ascii_lowercase();
-    let authority = uri
-        .authority()
-        .ok_or_else(refuse)?
-        .as_str()
-        .to_ascii_lowercase();
-    let bare_path = matches!(uri.path(), "" | "/") && uri.query().is_none();
-    ((scheme == "http" || scheme == "https") && bare_path && !authority.contains('@'))
-        .then(|| format!("{scheme}://{authority}"))
-        .ok_or_else(refuse)
+    http_url(v)
+        .filter(|(_, path)| path.is_empty())
+        .map(|(origin, _)| origin)
+        .ok_or_else(|| {
+            format!("{v:?} is not an http:// or https:// URL with no path, like https://ironlog.example")
+        })
 }
 
 #[derive(Debug, Clone)]
@@ -343,6 +336,32 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_are_checked_and_normalised() {
+        assert_eq!(
+            parse_assets_url("HTTPS://CDN.example/ironlog/").as_deref(),
+            Ok("https://cdn.example/ironlog")
+        );
+        assert_eq!(
+            parse_assets_url("http://127.0.0.1:9000").as_deref(),
+            Ok("http://127.0.0.1:9000")
+        );
+        for bad in [
+            "ftp://cdn.example",
+            "https://cdn.example/?v=1",
+            "https://u:p@cdn.example",
+            "cdn.example",
+            "https://cdn.example/#x",
+        ] {
+            assert!(parse_assets_url(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_public_url("https://Ironlog.example/").as_deref(),
+            Ok("https://ironlog.example")
+        );
+        assert!(parse_public_url("https://ironlog.example/app").is_err());
+    }
 
     #[test]
     fn debug_output_shows_no_password() {
