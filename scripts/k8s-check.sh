@@ -69,28 +69,23 @@ trap 'rm -rf "$work"' EXIT
 
 step "kubectl kustomize (every overlay)"
 rendered=()
-overlays=(k8s/overlays/*/)
-[ -d "${overlays[0]}" ] || die "no overlays under k8s/overlays/"
-for dir in "${overlays[@]}"; do
-  name=$(basename "$dir")
-  if ! kubectl kustomize "$dir" >"$work/$name.yaml" 2>"$work/$name.err"; then
-    cat "$work/$name.err" >&2
-    die "overlay $name does not build"
-  fi
-  echo "built $name: $(grep -c '^kind:' "$work/$name.yaml") objects"
-  rendered+=("$name=$work/$name.yaml")
-done
-# Argo CD's objects (k8s/argocd: the projects and root Application; apps/: the Applications).
-for dir in k8s/argocd k8s/argocd/apps; do
+# Renders kustomization DIR as NAME for the checks below.
+render() {
+  local name=$1 dir=$2
   [ -f "$dir/kustomization.yaml" ] || die "$dir/kustomization.yaml is missing"
-  name=$(echo "$dir" | sed 's|^k8s/||; s|/|-|g')
   if ! kubectl kustomize "$dir" >"$work/$name.yaml" 2>"$work/$name.err"; then
     cat "$work/$name.err" >&2
     die "$dir does not build"
   fi
   echo "built $name: $(grep -c '^kind:' "$work/$name.yaml") objects"
   rendered+=("$name=$work/$name.yaml")
-done
+}
+overlays=(k8s/overlays/*/)
+[ -d "${overlays[0]}" ] || die "no overlays under k8s/overlays/"
+for dir in "${overlays[@]}"; do render "$(basename "$dir")" "${dir%/}"; done
+# Argo CD's objects (k8s/argocd: the projects and root Application; apps/: the Applications).
+render argocd k8s/argocd
+render argocd-apps k8s/argocd/apps
 # Manifests applied by hand (k8s/ops/): validated strictly like an overlay.
 if compgen -G "k8s/ops/*.yaml" >/dev/null; then
   for f in k8s/ops/*.yaml; do printf -- '---\n'; cat "$f"; done >"$work/ops.yaml"
