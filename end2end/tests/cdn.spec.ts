@@ -5,6 +5,7 @@ import { signUp, watchCsp } from "./account";
 // ironlog-publish to a local S3 (moto), and the server renders pages whose scripts, Wasm, lazy
 // chunks and CSS come from there (IRONLOG_ASSETS_URL). IRONLOG_ASSETS_ORIGIN names that origin.
 const assets = process.env.IRONLOG_ASSETS_ORIGIN;
+if (!assets) throw new Error("IRONLOG_ASSETS_ORIGIN is unset: run this spec under with-stack --cdn");
 
 /** Every request for a build file (`/pkg/…`) the page makes. */
 function pkgRequests(page: Page): Request[] {
@@ -16,8 +17,6 @@ function pkgRequests(page: Page): Request[] {
 }
 
 test.describe("assets from the CDN", () => {
-  test.skip(!assets, "only under with-stack --cdn (the README's test command runs it)");
-
   test("pages hydrate from the CDN's files, and every build file comes from there", async ({ page }) => {
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
@@ -37,7 +36,7 @@ test.describe("assets from the CDN", () => {
     const sheet = await page.evaluate(() =>
       [...document.styleSheets].map((s) => s.href ?? "").find((h) => h.endsWith("/pkg/ironlog.css")),
     );
-    expect(sheet?.startsWith(assets!)).toBe(true);
+    expect(sheet?.startsWith(assets)).toBe(true);
 
     // A lazy island: its chunk is fetched on this page, from the CDN.
     await page.goto("/data");
@@ -61,13 +60,13 @@ test.describe("assets from the CDN", () => {
     const policy = response!.headers()["content-security-policy"];
     for (const directive of ["script-src", "style-src", "connect-src"]) {
       const sources = policy.split(";").map((d) => d.trim()).find((d) => d.startsWith(directive))!;
-      expect(sources, directive).toContain(assets!);
+      expect(sources, directive).toContain(assets);
       const origins = sources.split(/\s+/).filter((s) => s.includes("://"));
       expect(origins, directive).toEqual([assets]);
     }
     for (const directive of ["default-src", "img-src", "worker-src", "manifest-src"]) {
       const sources = policy.split(";").map((d) => d.trim()).find((d) => d.startsWith(directive))!;
-      expect(sources, directive).not.toContain(assets!);
+      expect(sources, directive).not.toContain(assets);
     }
     const worker = await (await page.request.get("/sw.js")).text();
     expect(worker).toContain(`${assets}/`);

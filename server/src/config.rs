@@ -63,7 +63,7 @@ pub struct Flags {
     /// distribution, e.g. https://d111111abcdef8.cloudfront.net): pages load their scripts,
     /// Wasm and CSS from there. Unset: from this server.
     #[arg(long, env = "IRONLOG_ASSETS_URL", value_parser = parse_assets_url)]
-    assets_url: Option<String>,
+    assets_url: Option<AssetsUrl>,
     /// Sign-ups and log-ins per client address per minute.
     #[arg(long, env = "IRONLOG_AUTH_PER_IP_PER_MINUTE", default_value_t = 30, value_parser = count())]
     auth_per_ip_per_minute: u32,
@@ -160,9 +160,18 @@ fn http_url(v: &str) -> Option<(String, String)> {
     })
 }
 
+/// `IRONLOG_ASSETS_URL`: where the site's files are published, and the origin that is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetsUrl {
+    /// The URL without its trailing `/`.
+    pub url: String,
+    /// Its `scheme://host[:port]`, for the CSP.
+    pub origin: String,
+}
+
 /// An http(s) URL with an optional path, without its trailing `/`.
-fn parse_assets_url(v: &str) -> Result<String, String> {
-    http_url(v).map(|(origin, path)| format!("{origin}{path}")).ok_or_else(|| {
+fn parse_assets_url(v: &str) -> Result<AssetsUrl, String> {
+    http_url(v).map(|(origin, path)| AssetsUrl { url: format!("{origin}{path}"), origin }).ok_or_else(|| {
         format!("{v:?} is not an http:// or https:// URL without a query, like https://d111111abcdef8.cloudfront.net")
     })
 }
@@ -218,8 +227,8 @@ pub struct Config {
     pub publish_timeout: Duration,
     /// `IRONLOG_PUBLIC_URL` reduced to `scheme://host[:port]`.
     pub public_origin: Option<String>,
-    /// `IRONLOG_ASSETS_URL`, without a trailing `/`.
-    pub assets_url: Option<String>,
+    /// `IRONLOG_ASSETS_URL`.
+    pub assets_url: Option<AssetsUrl>,
     pub limits: LimitConfig,
     pub import_caps: ImportCaps,
     pub session_recheck: Duration,
@@ -339,13 +348,17 @@ mod tests {
 
     #[test]
     fn urls_are_checked_and_normalised() {
+        let url = |url: &str, origin: &str| AssetsUrl {
+            url: url.into(),
+            origin: origin.into(),
+        };
         assert_eq!(
-            parse_assets_url("HTTPS://CDN.example/ironlog/").as_deref(),
-            Ok("https://cdn.example/ironlog")
+            parse_assets_url("HTTPS://CDN.example/ironlog/"),
+            Ok(url("https://cdn.example/ironlog", "https://cdn.example"))
         );
         assert_eq!(
-            parse_assets_url("http://127.0.0.1:9000").as_deref(),
-            Ok("http://127.0.0.1:9000")
+            parse_assets_url("http://127.0.0.1:9000"),
+            Ok(url("http://127.0.0.1:9000", "http://127.0.0.1:9000"))
         );
         for bad in [
             "ftp://cdn.example",

@@ -115,11 +115,11 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
   const url = new URL(request.url);
-  // The build's files from the CDN (IRONLOG_ASSETS_URL) are precached by their full URL.
-  if (url.origin !== self.location.origin) {
-    if (PRECACHE.includes(url.href)) {
-      event.respondWith(caches.match(url.href, { cacheName: SHELL }).then((hit) => hit ?? fetch(request)));
-    }
+  const own = url.origin === self.location.origin;
+  // Precached by path, or by full URL for the build's files on the CDN (IRONLOG_ASSETS_URL).
+  const precached = own ? url.pathname : url.href;
+  if (!own) {
+    if (PRECACHE.includes(precached)) event.respondWith(fromShell(precached, request));
     return;
   }
   if (request.mode === "navigate") {
@@ -130,7 +130,12 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(read(request));
     return;
   }
-  if (PRECACHE.includes(url.pathname)) {
-    event.respondWith(caches.match(url.pathname, { cacheName: SHELL }).then((hit) => hit ?? fetch(request)));
+  if (PRECACHE.includes(precached)) {
+    event.respondWith(fromShell(precached, request));
   }
 });
+
+/** The precached copy of `key`, or the network if the cache lost it. */
+function fromShell(key, request) {
+  return caches.match(key, { cacheName: SHELL }).then((hit) => hit ?? fetch(request));
+}
