@@ -29,20 +29,25 @@ step "the delivery material: CloudFormation (cfn-lint), the GitHub workflow (sch
 scripts/delivery-check.sh
 step "cargo leptos build --release --split (site + server for the browser tests)"
 cargo leptos build --release --split
-step "cargo build --release -p consumer -p loadtest -p publish (the consumer, the failover drill, the assets' publisher)"
-cargo build --release -p consumer -p loadtest -p publish
+# with-stack is built here, in release beside the drill that shares its dependencies, rather
+# than by `cargo run -p testkit`: that would build them a third time, with testkit's features.
+step "cargo build --release -p consumer -p loadtest -p testkit (the consumer, the failover drill, with-stack)"
+cargo build --release -p consumer -p loadtest -p testkit
+with_stack() { target/release/with-stack "$@"; }
 step "the container images: hadolint, built with buildah on an offline Debian base, unpacked and run as their user"
-cargo run --quiet -p testkit --bin with-stack -- --mode distributed -- scripts/image-check.sh
+with_stack --mode distributed -- scripts/image-check.sh
 step "cargo test (unit, property, contract and integration tests)"
 cargo test --no-fail-fast
 step "Schemathesis over the OpenAPI document (fixed seed, every check, signed in and anonymous)"
-cargo run --quiet -p testkit --bin with-stack -- --mode embedded --unlimited -- scripts/schemathesis.sh
+with_stack --mode embedded --unlimited -- scripts/schemathesis.sh
 step "Playwright in Chromium against the embedded server"
-cargo run --quiet -p testkit --bin with-stack -- --mode embedded -- sh -c "cd end2end && npx playwright test"
+with_stack --mode embedded -- sh -c "cd end2end && npx playwright test"
 step "Playwright in Chromium against the distributed stack"
-cargo run --quiet -p testkit --bin with-stack -- --mode distributed -- sh -c "cd end2end && npx playwright test"
+with_stack --mode distributed -- sh -c "cd end2end && npx playwright test"
 step "Playwright in Chromium, the site's files from a CDN (published by ironlog-publish to a local S3, IRONLOG_ASSETS_URL)"
-cargo run --quiet -p testkit --bin with-stack -- --mode embedded --cdn -- sh -c "cd end2end && npx playwright test tests/cdn.spec.ts"
+# The publisher is the one `cargo test` built: a release build of the AWS SDK would add minutes
+# and test nothing more.
+with_stack --mode embedded --cdn --publisher target/debug/ironlog-publish -- sh -c "cd end2end && npx playwright test tests/cdn.spec.ts"
 step "the shortened failover drill (3-node RabbitMQ cluster, 2 consumers, 2 servers, 4 faults)"
 target/release/ironlog-drill --short
 step "all tests passed"

@@ -3,7 +3,7 @@
 //! Each request behaves like the browser client: on 503 or a network error it retries the same
 //! workout id with backoff, on the next server, as a load balancer would route it.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +17,8 @@ pub struct LoadConfig {
     /// Requests started per second.
     pub rate: f64,
     pub duration: Duration,
+    /// Keeps the load going past `duration` while something else is still under way.
+    pub hold: Option<Hold>,
     /// Base URLs of the servers; request `i` goes first to server `i % len`.
     pub servers: Vec<String>,
     /// Attempts per request before it counts as unanswered.
@@ -27,6 +29,13 @@ pub struct LoadConfig {
     pub progress: Option<Duration>,
     /// `Cookie` headers of signed-in accounts; request `i` acts as account `i % len`.
     pub sessions: Vec<String>,
+}
+
+/// After its duration, the load goes on while `running` is set, but never past `at_most`.
+#[derive(Debug, Clone)]
+pub struct Hold {
+    pub running: Arc<AtomicBool>,
+    pub at_most: Duration,
 }
 
 /// One HTTP attempt: when it started (since the load began), how long it took, and the status
@@ -75,13 +84,13 @@ pub fn client_with(headers: reqwest::header::HeaderMap) -> reqwest::Client {
         .unwrap_or_else(|_| reqwest::Client::new())
 }
 
-/// Calls `op(i, scheduled)` at `start + scheduled` for `rate × duration` operations, whatever
-/// the earlier ones are doing, runs each as its own task, and waits for all. Returns their
-/// results in order; `None` for one that panicked.
+/// Calls `op(i, scheduled)` at `start + scheduled`, `rate` times a second for as long as
+/// `more(scheduled)` holds, whatever the earlier ones are doing, runs each as its own task, and
+/// waits for all. Returns their results in order; `None` for one that panicked.
 pub async fn open_loop<T, F, Fut>(
     start: Instant,
     rate: f64,
-    duration: Duration,
+    more: impl Fn(Duration) -> bool,
     mut op: F,
 ) -> Vec<Option<T>>
 where
@@ -89,10 +98,12 @@ where
     Fut: std::future::Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    let total = (rate * duration.as_secs_f64()).round() as u64;
-    let mut tasks = Vec::with_capacity(total as usize);
-    for i in 0..total {
+    let mut tasks = Vec::new();
+    for i in 0.. {
         let scheduled = Duration::from_secs_f64(i as f64 / rate);
+        if !more(scheduled) {
+            break;
+        }
         tokio::time::sleep_until(start + scheduled).await;
         tasks.push(tokio::spawn(op(i, scheduled)));
     }
@@ -123,7 +134,13 @@ pub async fn run(config: &LoadConfig, client: &reqwest::Client) -> Vec<Request> 
             }
         })
     });
-    let requests = open_loop(start, config.rate, config.duration, |i, scheduled| {
+    let more = |scheduled: Duration| {
+        scheduled < config.duration
+            || config.hold.as_ref().is_some_and(|hold| {
+                scheduled < hold.at_most && hold.running.load(Ordering::Relaxed)
+            })
+    };
+    let requests = open_loop(start, config.rate, more, |i, scheduled| {
         progress.started.fetch_add(1, Ordering::Relaxed);
         let (client, config, progress) = (client.clone(), config.clone(), progress.clone());
         async move { one_request(&client, &config, i as usize, start, scheduled, &progress).await }

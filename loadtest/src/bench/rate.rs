@@ -23,13 +23,18 @@ where
     Fut: Future<Output = bool> + Send + 'static,
 {
     let start = Instant::now();
-    let results = open_loop(start, rate, duration, |i, scheduled| {
-        let fut = op(i);
-        async move {
-            let ok = fut.await;
-            (ok, (start + scheduled).elapsed())
-        }
-    })
+    let results = open_loop(
+        start,
+        rate,
+        |t| t < duration,
+        |i, scheduled| {
+            let fut = op(i);
+            async move {
+                let ok = fut.await;
+                (ok, (start + scheduled).elapsed())
+            }
+        },
+    )
     .await;
     let mut sorted = Vec::with_capacity(results.len());
     let mut failed = 0;

@@ -1,4 +1,4 @@
-//! `with-stack [--mode embedded|distributed] [--release|--debug] [--unlimited] [--cdn] -- COMMAND...`
+//! `with-stack [--mode embedded|distributed] [--release|--debug] [--unlimited] [--cdn [--publisher PATH]] -- COMMAND...`
 //!
 //! Starts Ironlog on free loopback ports — alone on a temporary embedded store, or with
 //! RabbitMQ, SecantusDB and a consumer — runs COMMAND with `BASE_URL` set to the server, stops
@@ -13,6 +13,7 @@
 //! With `--cdn`, the site is first published by `ironlog-publish` to a bucket of a local S3
 //! (moto) and the server is started with `IRONLOG_ASSETS_URL` pointing there, so its pages load
 //! their scripts, Wasm and CSS from another origin; COMMAND gets it as `IRONLOG_ASSETS_ORIGIN`.
+//! `--publisher` names the `ironlog-publish` to use (by default the one of the chosen profile).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -30,6 +31,8 @@ struct Args {
     unlimited: bool,
     /// Publish the site to a local S3 and serve pages that load it from there.
     cdn: bool,
+    /// The ironlog-publish binary, when not the profile's.
+    publisher: Option<PathBuf>,
     profile: String,
     command: Vec<String>,
 }
@@ -40,6 +43,7 @@ fn parse_args() -> Result<Args> {
         distributed: false,
         unlimited: false,
         cdn: false,
+        publisher: None,
         profile: "release".into(),
         command: Vec::new(),
     };
@@ -53,12 +57,19 @@ fn parse_args() -> Result<Args> {
             "--debug" => out.profile = "debug".into(),
             "--unlimited" => out.unlimited = true,
             "--cdn" => out.cdn = true,
+            "--publisher" => {
+                let path = PathBuf::from(args.next().context("--publisher takes a path")?);
+                if !path.is_file() {
+                    bail!("--publisher {}: no such file", path.display());
+                }
+                out.publisher = Some(path);
+            }
             "--release" => out.profile = "release".into(),
             "--" => {
                 out.command = args.collect();
                 break;
             }
-            other => bail!("unknown argument {other:?}; usage: with-stack [--mode embedded|distributed] [--release|--debug] [--unlimited] [--cdn] -- COMMAND..."),
+            other => bail!("unknown argument {other:?}; usage: with-stack [--mode embedded|distributed] [--release|--debug] [--unlimited] [--cdn [--publisher PATH]] -- COMMAND..."),
         }
     }
     if out.command.is_empty() {
@@ -228,7 +239,11 @@ fn run() -> Result<ExitCode> {
         );
     }
     let (_moto, assets_origin) = if args.cdn {
-        let (moto, assets_url) = publish_to_local_s3(&args.profile, &site_root)?;
+        let publisher = match &args.publisher {
+            Some(path) => path.clone(),
+            None => bin(&args.profile, "ironlog-publish")?,
+        };
+        let (moto, assets_url) = publish_to_local_s3(&publisher, &site_root)?;
         let origin = assets_url
             .rsplit_once('/')
             .map(|(origin, _)| origin.to_owned())
@@ -317,7 +332,7 @@ const BUCKET: &str = "ironlog-assets";
 
 /// Starts moto, makes the bucket and publishes `site_root` into it with ironlog-publish;
 /// returns the server and the assets URL (the bucket, path-style, through a signing edge).
-fn publish_to_local_s3(profile: &str, site_root: &Path) -> Result<(testkit::Moto, String)> {
+fn publish_to_local_s3(publish: &Path, site_root: &Path) -> Result<(testkit::Moto, String)> {
     let moto = testkit::Moto::start()?;
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", moto.port))?;
     write!(
@@ -330,12 +345,11 @@ fn publish_to_local_s3(profile: &str, site_root: &Path) -> Result<(testkit::Moto
     if !status.starts_with("HTTP/1.1 200") {
         bail!("creating the bucket on moto answered {status:?}");
     }
-    let publish = bin(profile, "ironlog-publish")?;
     eprintln!(
         "with-stack: publishing {} to moto's s3://{BUCKET}…",
         site_root.display()
     );
-    let out = Command::new(&publish)
+    let out = Command::new(publish)
         .envs(moto.env())
         .arg("--site")
         .arg(site_root)
