@@ -32,18 +32,22 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::hooks::use_location;
 use leptos_router::{SsrMode, StaticSegment};
 
-/// Where the page loads the build's `pkg/` files from: `<assets URL>/<release>` when they are
-/// on a CDN (the server provides it as context), empty for this server.
+/// Where the page loads the build's `pkg/` files from, provided as context by the server.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AssetRoot(pub String);
+pub struct PkgAssets {
+    /// `<assets URL>/<release>` when they are on a CDN, empty for this server.
+    pub root: String,
+    /// On a CDN, the import map giving every script and Wasm file its Subresource Integrity.
+    pub import_map: Option<String>,
+}
 
-fn asset_root() -> String {
-    use_context::<AssetRoot>().map(|r| r.0).unwrap_or_default()
+fn pkg_assets() -> PkgAssets {
+    use_context::<PkgAssets>().unwrap_or_default()
 }
 
 /// The HTML document around the app, rendered once per page on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    let root = asset_root();
+    let PkgAssets { root, import_map } = pkg_assets();
     #[cfg(feature = "ssr")]
     let user = ssr::signed_in();
     #[cfg(not(feature = "ssr"))]
@@ -64,6 +68,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="apple-mobile-web-app-status-bar-style" content="black-translucent"/>
                 <meta name="apple-mobile-web-app-title" content="Ironlog"/>
                 <AutoReload options=options.clone()/>
+                // Before any module is loaded: the browser checks every module it fetches
+                // against the map, and pkg-integrity.js gives the Wasm fetches the same.
+                {import_map.map(|map| view! {
+                    <script type="importmap" nonce=leptos::nonce::use_nonce() inner_html=map></script>
+                    <script src="/pkg-integrity.js" defer></script>
+                })}
                 // Before the Wasm's script: the Log form calls the device store as it hydrates.
                 <script src="/device-store.js" defer></script>
                 <script src="/offline-ui.js" defer></script>
@@ -84,7 +94,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
 
     view! {
-        <Stylesheet id="leptos" href=format!("{}/pkg/ironlog.css", asset_root())/>
+        <Stylesheet id="leptos" href=format!("{}/pkg/ironlog.css", pkg_assets().root)/>
         <Title formatter=|page: String| if page.is_empty() { "Ironlog".to_owned() } else { format!("{page} · Ironlog") }/>
         <Meta name="description" content="Ironlog: log your lifts, see your progress. Self-hosted strength training."/>
         <Link rel="manifest" href="/manifest.webmanifest"/>

@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
+use base64::Engine;
+use sha2::{Digest, Sha256, Sha384};
 
 use crate::media::{content_type, CacheClass};
 
@@ -31,6 +32,9 @@ pub struct SiteFile {
     pub path: String,
     /// Lower-case hex SHA-256 of the content.
     pub sha256: String,
+    /// Subresource Integrity metadata of the content (`sha384-<base64>`), for the pages'
+    /// `integrity` attributes and import map.
+    pub integrity: String,
     pub len: u64,
     pub content_type: &'static str,
     /// Where it is on disk.
@@ -140,6 +144,10 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<SiteFile>) -> Result<(), SiteErro
         out.push(SiteFile {
             path: relative,
             sha256: hex(&Sha256::digest(&bytes)),
+            integrity: format!(
+                "sha384-{}",
+                base64::engine::general_purpose::STANDARD.encode(Sha384::digest(&bytes))
+            ),
             len: bytes.len() as u64,
             content_type,
             source: path,
@@ -199,6 +207,18 @@ mod tests {
         let mut worker = BUILD.to_vec();
         worker[3] = ("sw.js", "worker 2");
         assert_eq!(Site::scan(site(&worker).path()).unwrap().release, a.release);
+    }
+
+    #[test]
+    fn each_file_carries_its_subresource_integrity() {
+        let dir = site(BUILD);
+        let a = Site::scan(dir.path()).unwrap();
+        // `printf js | openssl dgst -sha384 -binary | base64`
+        assert_eq!(
+            a.files[1].integrity,
+            "sha384-jQYcGOzPwkUhEe8g4GIYQ+uZMxWmWzNY4mzMebMhwTFZacpnmridbTjaURxAo3Ne"
+        );
+        assert_ne!(a.files[1].integrity, a.files[2].integrity);
     }
 
     #[test]

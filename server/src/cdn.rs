@@ -14,6 +14,10 @@ pub struct CdnAssets {
     pub root: String,
     /// `scheme://host[:port]` of the assets URL, for the CSP.
     pub origin: String,
+    /// An import map (JSON) whose `integrity` names every script and Wasm file of the build by
+    /// its URL on the CDN: the browser checks module loads against it, and the page's
+    /// `pkg-integrity.js` gives the Wasm fetches the same metadata.
+    pub import_map: String,
 }
 
 impl CdnAssets {
@@ -21,9 +25,21 @@ impl CdnAssets {
     /// computes it, so the pages name exactly the files that build published.
     pub fn for_site(assets: &AssetsUrl, site_root: &Path) -> Result<Self, SiteError> {
         let site = Site::scan(site_root)?;
+        let root = format!("{}/{}", assets.url, site.release);
+        let integrity: serde_json::Map<String, serde_json::Value> = site
+            .files
+            .iter()
+            .filter(|f| f.in_pkg() && (f.path.ends_with(".js") || f.path.ends_with(".wasm")))
+            .map(|f| (format!("{root}/{}", f.path), f.integrity.clone().into()))
+            .collect();
+        // Inside a <script> element: no `<` may appear as itself (`</script>` would end it).
+        let import_map = serde_json::json!({ "integrity": integrity })
+            .to_string()
+            .replace('<', "\\u003c");
         Ok(Self {
-            root: format!("{}/{}", assets.url, site.release),
+            root,
             origin: assets.origin.clone(),
+            import_map,
         })
     }
 }
@@ -45,6 +61,33 @@ mod tests {
         let cdn = CdnAssets::for_site(&assets, dir.path()).unwrap();
         assert_eq!(cdn.root, format!("https://cdn.example/ironlog/{release}"));
         assert_eq!(cdn.origin, "https://cdn.example");
+        let map: serde_json::Value = serde_json::from_str(&cdn.import_map).unwrap();
+        assert_eq!(
+            map,
+            serde_json::json!({ "integrity": {
+                format!("https://cdn.example/ironlog/{release}/pkg/ironlog.js"):
+                    "sha384-jQYcGOzPwkUhEe8g4GIYQ+uZMxWmWzNY4mzMebMhwTFZacpnmridbTjaURxAo3Ne"
+            }})
+        );
         assert!(CdnAssets::for_site(&assets, &dir.path().join("nope")).is_err());
+    }
+
+    #[test]
+    fn the_import_map_cannot_end_its_script_element() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("pkg")).unwrap();
+        std::fs::write(dir.path().join("pkg/ironlog.js"), b"js").unwrap();
+        let assets = AssetsUrl {
+            url: "https://cdn.example/</script>".into(),
+            origin: "https://cdn.example".into(),
+        };
+        let cdn = CdnAssets::for_site(&assets, dir.path()).unwrap();
+        assert!(!cdn.import_map.contains('<'), "{}", cdn.import_map);
+        let map: serde_json::Value = serde_json::from_str(&cdn.import_map).unwrap();
+        assert!(map["integrity"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .all(|url| url.starts_with("https://cdn.example/</script>/")));
     }
 }

@@ -37,6 +37,7 @@ pub const PUBLIC_FILES: &[&str] = &[
     "/sw-register.js",
     "/device-store.js",
     "/offline-ui.js",
+    "/pkg-integrity.js",
 ];
 
 const OFFLINE_PATH: &str = "/offline";

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::{shell, App, AssetRoot};
+use app::{shell, App, PkgAssets};
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -86,13 +86,14 @@ pub fn page_paths() -> Vec<String> {
 pub fn router(state: AppState) -> Router {
     let training = state.training.clone();
     let options = state.leptos_options.clone();
-    let asset_root = AssetRoot(
-        state
-            .cdn
-            .as_ref()
-            .map(|c| c.root.clone())
-            .unwrap_or_default(),
-    );
+    let pkg_assets = state
+        .cdn
+        .as_ref()
+        .map(|c| PkgAssets {
+            root: c.root.clone(),
+            import_map: Some(c.import_map.clone()),
+        })
+        .unwrap_or_default();
     let routes = generate_route_list(App);
     let pages: Arc<HashSet<String>> =
         Arc::new(routes.iter().map(|r| r.path().to_owned()).collect());
@@ -104,14 +105,14 @@ pub fn router(state: AppState) -> Router {
         .merge(pwa::router(pwa::worker_for(
             std::path::Path::new(options.site_root.as_ref()),
             options.site_pkg_dir.as_ref(),
-            &asset_root.0,
+            &pkg_assets.root,
         )))
         .leptos_routes_with_context(
             &state,
             routes,
             move || {
                 provide_context(training.clone());
-                provide_context(asset_root.clone());
+                provide_context(pkg_assets.clone());
                 // The nonce in the response's CSP header, for the hydration scripts.
                 if let Some(nonce) = use_context::<http::request::Parts>()
                     .and_then(|p| p.extensions.get::<leptos::nonce::Nonce>().cloned())
