@@ -3,8 +3,9 @@
 #   1. the CloudFormation templates in aws/ with cfn-lint (its bundled resource schemas);
 #   2. the GitHub workflows against the GitHub workflow schema (check-jsonschema) and with
 #      actionlint (expressions, job needs, action versions, shell);
-#   3. the release step: scripts/set-image-tag.sh on a copy of k8s/base sets both images'
-#      tag, the overlay still builds with it, and a malformed tag is refused.
+#   3. the release step: scripts/set-image-tag.sh on a copy of k8s/ sets both images' tag in
+#      the prod overlay, which still builds with it, leaves dev alone, and refuses a malformed
+#      tag.
 # Installs cfn-lint, check-jsonschema and actionlint (PyPI) only when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,15 +47,19 @@ step "the release step (scripts/set-image-tag.sh)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r k8s "$work/k8s"
-scripts/set-image-tag.sh 9.9.9-0123456789ab "$work/k8s/base/kustomization.yaml" >/dev/null
+scripts/set-image-tag.sh 9.9.9-0123456789ab "$work/k8s/overlays/prod/kustomization.yaml" >/dev/null
 kubectl kustomize "$work/k8s/overlays/prod" >"$work/prod.yaml" || die "the prod overlay does not build after the tag change"
+kubectl kustomize "$work/k8s/overlays/dev" >"$work/dev.yaml" || die "the dev overlay does not build"
 for name in ironlog-server ironlog-consumer; do
   grep -q "image: ghcr.io/ironlog/$name:9.9.9-0123456789ab" "$work/prod.yaml" \
     || die "$name is not at the new tag in the rendered prod overlay"
+  if grep -q "image: ghcr.io/ironlog/$name:9.9.9" "$work/dev.yaml"; then
+    die "$name's prod release leaked into the dev overlay"
+  fi
 done
-if scripts/set-image-tag.sh "not a tag" "$work/k8s/base/kustomization.yaml" 2>/dev/null; then
+if scripts/set-image-tag.sh "not a tag" "$work/k8s/overlays/prod/kustomization.yaml" 2>/dev/null; then
   die "a malformed tag was accepted"
 fi
-echo "ok: both images take the new tag in the rendered prod overlay; a malformed tag is refused"
+echo "ok: both images take the new tag in the rendered prod overlay, dev keeps its own; a malformed tag is refused"
 
 printf '\ndelivery-check: passed\n'

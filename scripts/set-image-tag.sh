@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Sets the tag of both Ironlog images in a kustomization (default k8s/base/kustomization.yaml):
+# Sets the tag of both Ironlog images in a kustomization (default the prod overlay's):
 # the release step of .github/workflows/ci-cd.yml, after which Argo CD rolls the pods.
 #   scripts/set-image-tag.sh 0.1.0-0123456789ab [KUSTOMIZATION]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tag=${1:?usage: scripts/set-image-tag.sh TAG [KUSTOMIZATION]}
-file=${2:-k8s/base/kustomization.yaml}
+file=${2:-k8s/overlays/prod/kustomization.yaml}
 # A Docker tag: up to 128 of [A-Za-z0-9_.-], not starting with . or -.
 if ! [[ $tag =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]]; then
   echo "set-image-tag: '$tag' is not a valid image tag" >&2

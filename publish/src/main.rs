@@ -6,7 +6,7 @@
 mod bucket;
 mod cdn;
 mod index;
-mod publish;
+mod release;
 
 use std::path::PathBuf;
 
@@ -54,13 +54,7 @@ async fn main() -> Result<()> {
         args.bucket
     );
 
-    // rustls on ring, the TLS the rest of the workspace uses.
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https();
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http);
+    let mut loader = publish::aws::config_loader();
     if let Some(url) = &args.endpoint_url {
         loader = loader.endpoint_url(url);
     }
@@ -77,7 +71,7 @@ async fn main() -> Result<()> {
         .clone()
         .map(|id| Distribution::new(aws_sdk_cloudfront::Client::new(&config), id));
 
-    let summary = publish::publish(
+    let summary = release::publish(
         &site,
         &bucket,
         distribution.as_ref(),
