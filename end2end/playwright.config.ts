@@ -3,6 +3,10 @@ import { defineConfig, devices } from "@playwright/test";
 // The server is started by the caller (testkit's `with-stack`), which passes its address.
 const baseURL = process.env.BASE_URL ?? "http://127.0.0.1:3000";
 
+// The CDN spec answers the service worker's own requests (a changed file on the CDN during
+// the worker's install); Playwright routes those only with this set, in Chromium.
+if (process.env.IRONLOG_ASSETS_ORIGIN) process.env.PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS = "1";
+
 export default defineConfig({
   testDir: "./tests",
   // The CDN spec needs the site published to a local S3 (with-stack --cdn, which sets

@@ -8,19 +8,28 @@
 (() => {
   const map = document.querySelector('script[type="importmap"]');
   if (!map) return;
-  let integrity;
+  // By normalised URL (as the browser resolves the import map's), so `https://cdn:443/x` in
+  // the map and `https://cdn/x` fetched are the same file.
+  const integrity = new Map();
   try {
-    integrity = JSON.parse(map.textContent).integrity;
+    for (const [url, digest] of Object.entries(JSON.parse(map.textContent).integrity ?? {})) {
+      integrity.set(new URL(url, location.href).href, digest);
+    }
   } catch (e) {
-    console.error("pkg-integrity: the import map is not JSON", e);
+    console.error("pkg-integrity: the import map cannot be read; the Wasm loads unchecked", e);
     return;
   }
-  if (!integrity) return;
   const fetch = self.fetch.bind(self);
+  const expected = (input) => {
+    try {
+      return integrity.get(new URL(input instanceof Request ? input.url : String(input), location.href).href);
+    } catch {
+      return undefined; // not a URL: fetch itself answers with its own error
+    }
+  };
   self.fetch = (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input), location.href).href;
-    const expected = integrity[url];
-    if (expected === undefined || (init && init.integrity)) return fetch(input, init);
-    return fetch(input, { ...init, integrity: expected });
+    const digest = expected(input);
+    if (digest === undefined || (init && init.integrity)) return fetch(input, init);
+    return fetch(input, { ...init, integrity: digest });
   };
 })();

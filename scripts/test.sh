@@ -29,11 +29,16 @@ step "the delivery material: CloudFormation (cfn-lint), the GitHub workflow (sch
 scripts/delivery-check.sh
 step "cargo leptos build --release --split (site + server for the browser tests)"
 cargo leptos build --release --split
-# with-stack is built here, in release beside the drill that shares its dependencies, rather
-# than by `cargo run -p testkit`: that would build them a third time, with testkit's features.
-step "cargo build --release -p consumer -p loadtest -p testkit (the consumer, the failover drill, with-stack)"
-cargo build --release -p consumer -p loadtest -p testkit
-with_stack() { target/release/with-stack "$@"; }
+# Release builds are for what is shipped or measured: the server above and the consumer (the
+# images, the distributed stack, the drill's processes). Everything else runs as `cargo test`
+# builds it, compiled once here: the tests, and the tools the steps below run (with-stack,
+# ironlog-drill, ironlog-publish). A release build of those would compile their dependencies
+# a second time, with other features, for nothing the checks need.
+step "cargo build --release -p consumer (the consumer of the images, the distributed stack and the drill)"
+cargo build --release -p consumer
+step "cargo build --lib --bins --tests (every test, and with-stack, ironlog-drill, ironlog-publish)"
+cargo build --lib --bins --tests
+with_stack() { target/debug/with-stack "$@"; }
 step "the container images: hadolint, built with buildah on an offline Debian base, unpacked and run as their user"
 with_stack --mode distributed -- scripts/image-check.sh
 step "cargo test (unit, property, contract and integration tests)"
@@ -45,9 +50,8 @@ with_stack --mode embedded -- sh -c "cd end2end && npx playwright test"
 step "Playwright in Chromium against the distributed stack"
 with_stack --mode distributed -- sh -c "cd end2end && npx playwright test"
 step "Playwright in Chromium, the site's files from a CDN (published by ironlog-publish to a local S3, IRONLOG_ASSETS_URL)"
-# The publisher is the one `cargo test` built: a release build of the AWS SDK would add minutes
-# and test nothing more.
+# Named, so a stale release build of the publisher is never picked instead.
 with_stack --mode embedded --cdn --publisher target/debug/ironlog-publish -- sh -c "cd end2end && npx playwright test tests/cdn.spec.ts"
 step "the shortened failover drill (3-node RabbitMQ cluster, 2 consumers, 2 servers, 4 faults)"
-target/release/ironlog-drill --short
+target/debug/ironlog-drill --short --bin-dir target/release
 step "all tests passed"

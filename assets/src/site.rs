@@ -33,7 +33,7 @@ pub struct SiteFile {
     /// Lower-case hex SHA-256 of the content.
     pub sha256: String,
     /// Subresource Integrity metadata of the content (`sha384-<base64>`), for the pages'
-    /// `integrity` attributes and import map.
+    /// import map and the service worker's precache.
     pub integrity: String,
     pub len: u64,
     pub content_type: &'static str,

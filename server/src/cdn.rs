@@ -1,6 +1,7 @@
 //! Pages whose scripts, Wasm and CSS come from the CDN (`IRONLOG_ASSETS_URL`): where this
 //! build's files are there, and the origin the CSP must allow for them.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use assets::{Site, SiteError};
@@ -14,9 +15,11 @@ pub struct CdnAssets {
     pub root: String,
     /// `scheme://host[:port]` of the assets URL, for the CSP.
     pub origin: String,
-    /// An import map (JSON) whose `integrity` names every script and Wasm file of the build by
-    /// its URL on the CDN: the browser checks module loads against it, and the page's
-    /// `pkg-integrity.js` gives the Wasm fetches the same metadata.
+    /// Every script and Wasm file of the build by its URL on the CDN, with its Subresource
+    /// Integrity (`sha384-…`); the service worker precaches with it.
+    pub integrity: BTreeMap<String, String>,
+    /// The same as an import map (JSON, safe inside `<script>`): the browser checks module
+    /// loads against it, and the page's `pkg-integrity.js` gives the Wasm fetches the same.
     pub import_map: String,
 }
 
@@ -26,11 +29,11 @@ impl CdnAssets {
     pub fn for_site(assets: &AssetsUrl, site_root: &Path) -> Result<Self, SiteError> {
         let site = Site::scan(site_root)?;
         let root = format!("{}/{}", assets.url, site.release);
-        let integrity: serde_json::Map<String, serde_json::Value> = site
+        let integrity: BTreeMap<String, String> = site
             .files
             .iter()
             .filter(|f| f.in_pkg() && (f.path.ends_with(".js") || f.path.ends_with(".wasm")))
-            .map(|f| (format!("{root}/{}", f.path), f.integrity.clone().into()))
+            .map(|f| (format!("{root}/{}", f.path), f.integrity.clone()))
             .collect();
         // Inside a <script> element: no `<` may appear as itself (`</script>` would end it).
         let import_map = serde_json::json!({ "integrity": integrity })
@@ -39,6 +42,7 @@ impl CdnAssets {
         Ok(Self {
             root,
             origin: assets.origin.clone(),
+            integrity,
             import_map,
         })
     }

@@ -17,6 +17,7 @@ use axum::routing::get;
 use axum::Router;
 use sha2::{Digest, Sha256};
 
+use crate::cdn::CdnAssets;
 use crate::state::AppState;
 
 /// The worker's code; `__BUILD__` and `__PRECACHE__` are filled in at start-up.
@@ -43,9 +44,11 @@ pub const PUBLIC_FILES: &[&str] = &[
 const OFFLINE_PATH: &str = "/offline";
 
 /// The worker for the site in `site_root`: its build id is a hash of every `/pkg` file's name
-/// and content, and it precaches them all (the lazy chunks included), from `asset_root` (the
-/// CDN's `<assets URL>/<release>`, or empty for this server), as the pages load them.
-pub fn worker_for(site_root: &Path, pkg_dir: &str, asset_root: &str) -> String {
+/// and content, and it precaches them all (the lazy chunks included) as the pages load them:
+/// from this server, or from the CDN's `<assets URL>/<release>` with their integrity, so a
+/// changed file there fails the install (retried on the next load) instead of being kept.
+pub fn worker_for(site_root: &Path, pkg_dir: &str, cdn: Option<&CdnAssets>) -> String {
+    let asset_root = cdn.map_or("", |c| c.root.as_str());
     let dir = site_root.join(pkg_dir);
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
         .into_iter()
@@ -93,9 +96,13 @@ pub fn worker_for(site_root: &Path, pkg_dir: &str, asset_root: &str) -> String {
         .chain([OFFLINE_PATH.to_owned()])
         .collect();
     let list = serde_json::to_string(&precache).unwrap_or_else(|_| "[]".into());
+    let integrity = cdn
+        .and_then(|c| serde_json::to_string(&c.integrity).ok())
+        .unwrap_or_else(|| "{}".into());
     WORKER
         .replace("__BUILD__", &build)
         .replace("__PRECACHE__", &list)
+        .replace("__INTEGRITY__", &integrity)
 }
 
 pub fn router(worker: String) -> Router<AppState> {
@@ -149,7 +156,7 @@ mod tests {
         std::fs::write(dir.path().join("pkg/ironlog.wasm"), b"one").unwrap();
         std::fs::write(dir.path().join("pkg/ironlog.chunk-1.js"), b"lazy").unwrap();
         std::fs::write(dir.path().join("pkg/ironlog.d.ts"), b"types").unwrap();
-        let first = worker_for(dir.path(), "pkg", "");
+        let first = worker_for(dir.path(), "pkg", None);
         assert!(first.contains("\"/pkg/ironlog.wasm\""), "{first}");
         assert!(
             first.contains("\"/pkg/ironlog.chunk-1.js\""),
@@ -160,17 +167,28 @@ mod tests {
             !first.contains("d.ts"),
             "declarations are not the browser's"
         );
-        assert!(!first.contains("__BUILD__") && !first.contains("__PRECACHE__"));
+        assert!(["__BUILD__", "__PRECACHE__", "__INTEGRITY__"]
+            .iter()
+            .all(|p| !first.contains(p)));
+        assert!(first.contains("const INTEGRITY = {};"), "none from here");
         std::fs::write(dir.path().join("pkg/ironlog.wasm"), b"two").unwrap();
-        let second = worker_for(dir.path(), "pkg", "");
+        let second = worker_for(dir.path(), "pkg", None);
         assert_ne!(first, second, "a new build is a new worker");
         std::fs::write(dir.path().join("device-store.js"), b"// changed").unwrap();
-        let third = worker_for(dir.path(), "pkg", "");
+        let third = worker_for(dir.path(), "pkg", None);
         assert_ne!(second, third, "a changed public file is a new build too");
         // From a CDN: the build's files by their full URL, the rest still from here.
-        let cdn = worker_for(dir.path(), "pkg", "https://cdn.example/0123456789abcdef");
+        let wasm = "https://cdn.example/0123456789abcdef/pkg/ironlog.wasm";
+        let assets = CdnAssets {
+            root: "https://cdn.example/0123456789abcdef".into(),
+            origin: "https://cdn.example".into(),
+            integrity: [(wasm.to_owned(), "sha384-abc".to_owned())].into(),
+            import_map: String::new(),
+        };
+        let cdn = worker_for(dir.path(), "pkg", Some(&assets));
+        assert!(cdn.contains(&format!("\"{wasm}\"")), "{cdn}");
         assert!(
-            cdn.contains("\"https://cdn.example/0123456789abcdef/pkg/ironlog.wasm\""),
+            cdn.contains(&format!("const INTEGRITY = {{\"{wasm}\":\"sha384-abc\"}};")),
             "{cdn}"
         );
         assert!(!cdn.contains("\"/pkg/"), "{cdn}");

@@ -105,7 +105,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pwa::router(pwa::worker_for(
             std::path::Path::new(options.site_root.as_ref()),
             options.site_pkg_dir.as_ref(),
-            &pkg_assets.root,
+            state.cdn.as_deref(),
         )))
         .leptos_routes_with_context(
             &state,

@@ -1,6 +1,7 @@
 // Ironlog's service worker, generated for one build (see server/src/pwa.rs).
 // - Installs: precaches the build's files (/pkg, its lazy chunks included), the icons and the
-//   offline page, in a cache named after the build.
+//   offline page, in a cache named after the build; from a CDN, each file checked against its
+//   integrity (a changed one fails the install, which the next page load retries).
 // - Pages: network first (3 s), a copy kept per page; offline or slow, the kept copy, else
 //   the offline page. So Log, Today, History and Progress open offline once visited online.
 // - The build's files: from the precache. Anything else (the API): straight to the network.
@@ -16,6 +17,8 @@ importScripts("/device-store.js");
 
 const BUILD = "__BUILD__";
 const PRECACHE = __PRECACHE__;
+// Subresource Integrity of the build's files when they come from a CDN (none from this server).
+const INTEGRITY = __INTEGRITY__;
 const SHELL = `ironlog-shell-${BUILD}`;
 const PAGES = "ironlog-pages";
 const DATA = "ironlog-data";
@@ -25,7 +28,7 @@ const NETWORK_WAIT_MS = 3000;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(SHELL).then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" })))),
+    caches.open(SHELL).then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload", integrity: INTEGRITY[url] ?? "" })))),
   );
 });
 
