@@ -8,6 +8,7 @@ pub mod decode;
 pub mod engine;
 pub mod export;
 pub mod import;
+pub mod plates;
 pub mod problem;
 pub mod profile;
 pub mod program;

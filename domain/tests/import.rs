@@ -115,6 +115,43 @@ fn strong_with_semicolons_decimal_commas_and_units_per_row() {
 }
 
 #[test]
+fn strongs_other_layout_numbered_workouts_and_units_in_the_headers() {
+    let kg = read("strong_numbered_kg.csv");
+    assert_eq!(kg.source, Source::Strong);
+    assert!(kg.rejected.is_empty(), "{:?}", kg.rejected);
+    assert_eq!(kg.rows, 7);
+    assert_eq!(kg.warmup_sets, 1);
+    assert_eq!(kg.non_strength_sets, 2, "the plank hold and the run");
+    // Workouts 1 and 2 share their start and name: the number keeps them apart.
+    assert_eq!(kg.workouts.len(), 3);
+    let shapes: Vec<_> = (0..3).map(|i| shape(&kg, i)).collect();
+    assert!(shapes.contains(&vec![(
+        "squat".to_owned(),
+        vec![(102.5, 5, Some(8.0)), (102.5, 5, Some(8.5))]
+    )]));
+    assert!(shapes.contains(&vec![("deadlift".to_owned(), vec![(140.0, 3, None)])]));
+    assert_eq!(
+        shape(&kg, 2),
+        [("bench-press".to_owned(), vec![(72.5, 8, None)])]
+    );
+    assert_eq!(
+        kg.workouts[2].performed_at,
+        Utc.with_ymd_and_hms(2024, 4, 4, 18, 0, 0).unwrap()
+    );
+
+    // Pounds in the header, whatever the user's unit; a drop set is a set.
+    let lbs = read("strong_numbered_lbs.csv");
+    assert!(lbs.rejected.is_empty(), "{:?}", lbs.rejected);
+    assert_eq!(
+        shape(&lbs, 0),
+        [(
+            "bench-press".to_owned(),
+            vec![(83.915, 5, None), (61.235, 10, None)]
+        )]
+    );
+}
+
+#[test]
 fn strong_local_times_take_the_given_offset() {
     let mut o = options();
     o.utc_offset = FixedOffset::east_opt(2 * 3600).unwrap();
@@ -228,7 +265,7 @@ fn files_that_cannot_be_read_say_why() {
     let missing = parse("Date,Exercise Name,Set Order\n", None, &c, &o).unwrap_err();
     assert_eq!(
         missing.to_string(),
-        "the Strong header lacks the column(s) \"weight\", \"reps\""
+        "the Strong header lacks the column(s) \"reps\", \"weight\" (or \"weight (kg)\" or \"weight (lbs)\")"
     );
     let forced = parse(&fixture("strong.csv"), Some(Source::Hevy), &c, &o).unwrap_err();
     assert!(matches!(

@@ -73,7 +73,22 @@ pub(crate) enum RowOutcome {
     Reject(String),
 }
 
-const STRONG: &[&str] = &["date", "exercise name", "set order", "weight", "reps"];
+const STRONG: &[&str] = &["date", "exercise name", "set order", "reps"];
+/// Strong's weight column: plain (the unit in `Weight Unit` or the user's), or, in its other
+/// layout, with the unit in the header.
+const STRONG_WEIGHT: &[(&str, Option<Unit>)] = &[
+    ("weight", None),
+    ("weight (kg)", Some(Unit::Kg)),
+    ("weight (lbs)", Some(Unit::Lb)),
+];
+/// Strong's distance columns in either layout (any distance makes a set cardio).
+const STRONG_DISTANCE: &[&str] = &[
+    "distance",
+    "distance (meters)",
+    "distance (km)",
+    "distance (miles)",
+    "distance (feet)",
+];
 const HEVY: &[&str] = &["title", "start_time", "exercise_title", "set_type", "reps"];
 const IRONLOG: &[&str] = &[
     "workout_id",
@@ -110,6 +125,9 @@ impl Source {
         if self == Source::Hevy && !columns.has("weight_kg") && !columns.has("weight_lbs") {
             missing.push("\"weight_kg\" or \"weight_lbs\"".into());
         }
+        if self == Source::Strong && !STRONG_WEIGHT.iter().any(|(c, _)| columns.has(c)) {
+            missing.push("\"weight\" (or \"weight (kg)\" or \"weight (lbs)\")".into());
+        }
         missing
     }
 
@@ -130,6 +148,9 @@ impl Source {
 
 /// Strong: `Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,
 /// Notes,Workout Notes,RPE`, comma- or semicolon-separated; newer files add `Weight Unit`.
+/// Its other layout numbers the workouts and puts the units in the headers:
+/// `Workout #;Date;Workout Name;Duration (sec);Exercise Name;Set Order;Weight (kg);Reps;RPE;
+/// Distance (meters);Seconds;Notes;Workout Notes` (or `Weight (lbs)`).
 fn strong(c: &Columns, r: &csv::StringRecord, o: &Options) -> Result<RowOutcome, String> {
     let order = c.get(r, "set order");
     if order.eq_ignore_ascii_case("w") {
@@ -146,8 +167,13 @@ fn strong(c: &Columns, r: &csv::StringRecord, o: &Options) -> Result<RowOutcome,
         }
         return Err(format!("set order \"{order}\" is not a number, W, D or F"));
     }
+    let (column, header_unit) = STRONG_WEIGHT
+        .iter()
+        .find(|(name, _)| c.has(name))
+        .copied()
+        .unwrap_or(("weight", None));
     let unit = match c.get(r, "weight unit").to_ascii_lowercase().as_str() {
-        "" => o.unit,
+        "" => header_unit.unwrap_or(o.unit),
         "kg" | "kgs" => Unit::Kg,
         "lb" | "lbs" => Unit::Lb,
         other => return Err(format!("weight unit \"{other}\" is neither kg nor lbs")),
@@ -155,15 +181,21 @@ fn strong(c: &Columns, r: &csv::StringRecord, o: &Options) -> Result<RowOutcome,
     let date = c.get(r, "date");
     let performed_at = local_time(date, o, &["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"])?;
     let name = c.get(r, "workout name");
+    // The workout's number, where the file has one, tells sessions apart better than the
+    // start time and name (two workouts can share both).
+    let session = match c.get(r, "workout #") {
+        "" => format!("{date}\u{1f}{name}"),
+        number => format!("#{number}"),
+    };
     set_row(
-        format!("{date}\u{1f}{name}"),
+        session,
         format!("{} {date}", if name.is_empty() { "Workout" } else { name }),
         performed_at,
         c.get(r, "exercise name"),
-        weight(c.get(r, "weight"), unit)?,
+        weight(c.get(r, column), unit)?,
         c.get(r, "reps"),
         c.get(r, "rpe"),
-        timed(c.get(r, "distance")) || timed(c.get(r, "seconds")),
+        STRONG_DISTANCE.iter().any(|d| timed(c.get(r, d))) || timed(c.get(r, "seconds")),
     )
 }
 

@@ -1,0 +1,325 @@
+//! Which plates make a barbell load: per side, from the lifter's own bar and plates.
+//!
+//! Loads are worked in whole grams, in steps of the plates' greatest common size, so 1.25 kg
+//! plates and pound plates add up exactly. The plates a side are found exactly, the fewest
+//! that make the load (a bounded knapsack), not greedily: with one pair of 15s and two of
+//! 10s, 20 kg a side is 10 + 10, which taking the 15 first misses.
+
+/// The bar and the plates a lifter owns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inventory {
+    pub bar_kg: f64,
+    /// Each plate size in kilograms with the number of pairs owned (one plate a side each).
+    pub pairs: Vec<(f64, u32)>,
+}
+
+/// Bounds that keep the search small (a home gym or a commercial one fits well inside).
+pub const MAX_SIZES: usize = 12;
+pub const MAX_PAIRS: u32 = 20;
+pub const MAX_PLATE_KG: f64 = 50.0;
+pub const MAX_BAR_KG: f64 = 50.0;
+
+impl Inventory {
+    /// A common gym: a 20 kg bar and two pairs of each usual plate down to 1.25 kg.
+    pub fn standard_kg() -> Self {
+        Self {
+            bar_kg: 20.0,
+            pairs: [25.0, 20.0, 15.0, 10.0, 5.0, 2.5, 1.25]
+                .iter()
+                .map(|&kg| (kg, 2))
+                .collect(),
+        }
+    }
+
+    /// What is wrong with it, if anything.
+    pub fn problem(&self) -> Option<String> {
+        if !(self.bar_kg.is_finite() && (0.0..=MAX_BAR_KG).contains(&self.bar_kg)) {
+            return Some(format!("the bar must weigh between 0 and {MAX_BAR_KG} kg"));
+        }
+        if self.pairs.len() > MAX_SIZES {
+            return Some(format!("at most {MAX_SIZES} plate sizes"));
+        }
+        for &(kg, pairs) in &self.pairs {
+            if !(kg.is_finite() && (0.01..=MAX_PLATE_KG).contains(&kg)) {
+                return Some(format!(
+                    "a plate of {kg} kg: sizes go from 0.01 to {MAX_PLATE_KG} kg"
+                ));
+            }
+            if pairs > MAX_PAIRS {
+                return Some(format!(
+                    "{pairs} pairs of {kg} kg: at most {MAX_PAIRS} pairs of a size"
+                ));
+            }
+        }
+        None
+    }
+}
+
+/// How a load goes on the bar.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Loading {
+    /// Per side, heaviest first: (plate size in kg, how many).
+    Plates(Vec<(f64, u32)>),
+    /// These plates cannot make it. The nearest loads they can make on either side: None
+    /// below when even the bare bar is heavier, None above when all the plates are lighter.
+    Unreachable {
+        below: Option<f64>,
+        above: Option<f64>,
+    },
+}
+
+fn grams(kg: f64) -> i64 {
+    (kg * 1000.0).round() as i64
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 {
+        a.abs()
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// How to load `target_kg` with `inventory` (which [`Inventory::problem`] should have passed;
+/// a plate size outside its bounds is left out).
+pub fn load(target_kg: f64, inventory: &Inventory) -> Loading {
+    // Sizes in grams, heaviest first, merged when named twice.
+    let mut sizes: Vec<(i64, u32)> = Vec::new();
+    for &(kg, pairs) in &inventory.pairs {
+        if !(kg.is_finite() && (0.01..=MAX_PLATE_KG).contains(&kg)) || pairs == 0 {
+            continue;
+        }
+        let g = grams(kg);
+        match sizes.iter_mut().find(|(s, _)| *s == g) {
+            Some(entry) => entry.1 = (entry.1 + pairs.min(MAX_PAIRS)).min(MAX_PAIRS),
+            None => sizes.push((g, pairs.min(MAX_PAIRS))),
+        }
+    }
+    sizes.sort_by(|a, b| b.0.cmp(&a.0));
+    let unit = sizes.iter().fold(0, |g, &(s, _)| gcd(g, s)).max(1);
+    let bar = grams(inventory.bar_kg);
+    let target = grams(target_kg);
+    let total = |side: i64| (bar + 2 * side * unit) as f64 / 1000.0;
+
+    // Per side, in units: what the target asks (twice, to keep halves exact) and how far the
+    // table must reach. Anything reachable above the target is reachable within one plate of
+    // it (take plates off one by one), so the table stops there.
+    let twice_side = (target - bar) as f64 / unit as f64;
+    let owned: i64 = sizes.iter().map(|&(s, n)| s / unit * i64::from(n)).sum();
+    let heaviest = sizes.first().map_or(0, |&(s, _)| s / unit);
+    let reach = ((twice_side / 2.0).floor() as i64 + heaviest).clamp(0, owned);
+    let len = usize::try_from(reach).unwrap_or(0) + 1;
+
+    // Binary splitting: n pairs of a size become items of 1, 2, 4, … plates, which make every
+    // count from 0 to n; then a 0/1 knapsack over the items, fewest plates per amount.
+    let mut items: Vec<(usize, u32)> = Vec::new(); // (size index, plates)
+    for (i, &(_, n)) in sizes.iter().enumerate() {
+        let (mut left, mut k) = (n, 1);
+        while left > 0 {
+            let take = k.min(left);
+            items.push((i, take));
+            left -= take;
+            k *= 2;
+        }
+    }
+    let mut fewest: Vec<Option<u32>> = vec![None; len];
+    fewest[0] = Some(0);
+    let mut took: Vec<Vec<bool>> = Vec::with_capacity(items.len());
+    for &(i, plates) in &items {
+        let step = usize::try_from(sizes[i].0 / unit * i64::from(plates)).unwrap_or(usize::MAX);
+        let mut row = vec![false; len];
+        for s in (step..len).rev() {
+            if let Some(from) = fewest[s - step] {
+                if fewest[s].is_none_or(|now| from + plates < now) {
+                    fewest[s] = Some(from + plates);
+                    row[s] = true;
+                }
+            }
+        }
+        took.push(row);
+    }
+
+    let exact = (twice_side >= 0.0 && twice_side.fract() == 0.0 && (twice_side as i64) % 2 == 0)
+        .then(|| (twice_side as i64 / 2) as usize)
+        .filter(|&s| s < len && fewest[s].is_some());
+    match exact {
+        Some(mut s) => {
+            let mut count = vec![0u32; sizes.len()];
+            for (&(i, plates), row) in items.iter().zip(&took).rev() {
+                if row[s] {
+                    count[i] += plates;
+                    s -= usize::try_from(sizes[i].0 / unit * i64::from(plates)).unwrap_or(0);
+                }
+            }
+            Loading::Plates(
+                sizes
+                    .iter()
+                    .zip(count)
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(&(g, _), n)| (g as f64 / 1000.0, n))
+                    .collect(),
+            )
+        }
+        None => {
+            let reachable = || (0..len).filter(|&s| fewest[s].is_some());
+            Loading::Unreachable {
+                below: reachable()
+                    .filter(|&s| (2 * s) as f64 <= twice_side)
+                    .last()
+                    .map(|s| total(s as i64)),
+                above: reachable()
+                    .find(|&s| (2 * s) as f64 > twice_side)
+                    .map(|s| total(s as i64)),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn inv(bar: f64, pairs: &[(f64, u32)]) -> Inventory {
+        Inventory {
+            bar_kg: bar,
+            pairs: pairs.to_vec(),
+        }
+    }
+
+    #[test]
+    fn usual_loads_take_the_fewest_plates() {
+        let gym = Inventory::standard_kg();
+        assert_eq!(load(20.0, &gym), Loading::Plates(vec![]));
+        assert_eq!(load(100.0, &gym), Loading::Plates(vec![(25.0, 1), (15.0, 1)]));
+        assert_eq!(
+            load(102.5, &gym),
+            Loading::Plates(vec![(25.0, 1), (15.0, 1), (1.25, 1)])
+        );
+        assert_eq!(load(140.0, &gym), Loading::Plates(vec![(25.0, 2), (10.0, 1)]));
+    }
+
+    #[test]
+    fn exact_where_taking_the_heaviest_first_fails() {
+        let odd = inv(20.0, &[(15.0, 1), (10.0, 2)]);
+        assert_eq!(load(60.0, &odd), Loading::Plates(vec![(10.0, 2)]));
+    }
+
+    #[test]
+    fn what_cannot_be_made_names_the_nearest_that_can() {
+        let gym = Inventory::standard_kg();
+        assert_eq!(
+            load(101.0, &gym),
+            Loading::Unreachable {
+                below: Some(100.0),
+                above: Some(102.5)
+            }
+        );
+        assert_eq!(
+            load(15.0, &gym),
+            Loading::Unreachable {
+                below: None,
+                above: Some(20.0)
+            }
+        );
+        // Two pairs of everything: 20 + 2 × 2 × (25+20+15+10+5+2.5+1.25) = 335 kg at most.
+        assert_eq!(
+            load(400.0, &gym),
+            Loading::Unreachable {
+                below: Some(335.0),
+                above: None
+            }
+        );
+        assert_eq!(
+            load(30.0, &inv(20.0, &[])),
+            Loading::Unreachable {
+                below: Some(20.0),
+                above: None
+            }
+        );
+    }
+
+    #[test]
+    fn pound_plates_add_up_exactly() {
+        let lb = |x: f64| x * 0.453_592_37;
+        let home = inv(
+            lb(45.0),
+            &[(lb(45.0), 4), (lb(25.0), 1), (lb(10.0), 1), (lb(5.0), 1)],
+        );
+        assert_eq!(load(lb(225.0), &home), Loading::Plates(vec![(20.412, 2)]));
+        assert_eq!(
+            load(lb(275.0), &home),
+            Loading::Plates(vec![(20.412, 2), (11.34, 1)])
+        );
+    }
+
+    #[test]
+    fn a_bad_inventory_is_named() {
+        assert!(inv(20.0, &[(0.0, 1)]).problem().is_some());
+        assert!(inv(-1.0, &[]).problem().is_some());
+        assert!(inv(20.0, &[(2.5, MAX_PAIRS + 1)]).problem().is_some());
+        assert!(inv(20.0, &[(f64::NAN, 1)]).problem().is_some());
+        assert!(inv(20.0, &vec![(5.0, 1); MAX_SIZES + 1]).problem().is_some());
+        assert!(Inventory::standard_kg().problem().is_none());
+    }
+
+    /// Every way to load one side, by brute force: (grams, plates).
+    fn all_sides(sizes: &[(i64, u32)]) -> Vec<(i64, u32)> {
+        let mut out = vec![(0, 0)];
+        for &(size, pairs) in sizes {
+            out = out
+                .iter()
+                .flat_map(|&(sum, plates)| {
+                    (0..=pairs).map(move |n| (sum + size * i64::from(n), plates + n))
+                })
+                .collect();
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn the_fewest_plates_that_make_exactly_the_load_or_the_nearest_loads(
+            sizes in proptest::collection::vec(
+                (prop::sample::select(vec![0.5, 1.25, 2.5, 5.0, 10.0, 15.0, 20.0, 25.0]), 0u32..4),
+                0..5,
+            ),
+            quarter_kgs in 0u32..1200,
+        ) {
+            let bar = 20.0;
+            let target = f64::from(quarter_kgs) * 0.25;
+            let mut owned: Vec<(i64, u32)> = Vec::new();
+            for &(kg, n) in &sizes {
+                match owned.iter_mut().find(|(s, _)| *s == grams(kg)) {
+                    Some(o) => o.1 += n,
+                    None => owned.push((grams(kg), n)),
+                }
+            }
+            let ways = all_sides(&owned);
+            let want = grams(target) - grams(bar);
+            let fewest = ways
+                .iter()
+                .filter(|&&(side, _)| 2 * side == want)
+                .map(|&(_, plates)| plates)
+                .min();
+            match load(target, &inv(bar, &sizes)) {
+                Loading::Plates(plates) => {
+                    let side: i64 = plates.iter().map(|&(kg, n)| grams(kg) * i64::from(n)).sum();
+                    prop_assert_eq!(2 * side + grams(bar), grams(target));
+                    for &(kg, n) in &plates {
+                        let have: u32 = owned.iter().filter(|(s, _)| *s == grams(kg)).map(|(_, n)| *n).sum();
+                        prop_assert!(n <= have, "{} of {} kg, {} owned", n, kg, have);
+                    }
+                    prop_assert_eq!(Some(plates.iter().map(|&(_, n)| n).sum()), fewest);
+                }
+                Loading::Unreachable { below, above } => {
+                    prop_assert_eq!(fewest, None);
+                    let totals: Vec<i64> = ways.iter().map(|&(side, _)| grams(bar) + 2 * side).collect();
+                    let t = grams(target);
+                    prop_assert_eq!(below.map(grams), totals.iter().copied().filter(|&x| x < t).max());
+                    prop_assert_eq!(above.map(grams), totals.iter().copied().filter(|&x| x > t).min());
+                }
+            }
+        }
+    }
+}
