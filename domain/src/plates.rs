@@ -95,7 +95,7 @@ pub fn load(target_kg: f64, inventory: &Inventory) -> Loading {
             None => sizes.push((g, pairs.min(MAX_PAIRS))),
         }
     }
-    sizes.sort_by(|a, b| b.0.cmp(&a.0));
+    sizes.sort_by_key(|&(g, _)| std::cmp::Reverse(g));
     let unit = sizes.iter().fold(0, |g, &(s, _)| gcd(g, s)).max(1);
     let bar = grams(inventory.bar_kg);
     let target = grams(target_kg);
@@ -104,7 +104,11 @@ pub fn load(target_kg: f64, inventory: &Inventory) -> Loading {
     // Per side, in units: what the target asks (twice, to keep halves exact) and how far the
     // table must reach. Anything reachable above the target is reachable within one plate of
     // it (take plates off one by one), so the table stops there.
-    let twice_side = (target - bar) as f64 / unit as f64;
+    // Pound sizes in grams are rounded, so a load matches within a few grams (far below any
+    // plate); anything further off is another load.
+    let extra = target - bar;
+    let tolerance = 5.min(unit / 2);
+    let twice_side = extra as f64 / unit as f64;
     let owned: i64 = sizes.iter().map(|&(s, n)| s / unit * i64::from(n)).sum();
     let heaviest = sizes.first().map_or(0, |&(s, _)| s / unit);
     let reach = ((twice_side / 2.0).floor() as i64 + heaviest).clamp(0, owned);
@@ -139,9 +143,10 @@ pub fn load(target_kg: f64, inventory: &Inventory) -> Loading {
         took.push(row);
     }
 
-    let exact = (twice_side >= 0.0 && twice_side.fract() == 0.0 && (twice_side as i64) % 2 == 0)
-        .then(|| (twice_side as i64 / 2) as usize)
-        .filter(|&s| s < len && fewest[s].is_some());
+    let off = |s: usize| 2 * s as i64 * unit - extra;
+    let exact = usize::try_from((twice_side / 2.0).round() as i64)
+        .ok()
+        .filter(|&s| s < len && fewest[s].is_some() && off(s).abs() <= tolerance);
     match exact {
         Some(mut s) => {
             let mut count = vec![0u32; sizes.len()];
@@ -161,14 +166,16 @@ pub fn load(target_kg: f64, inventory: &Inventory) -> Loading {
             )
         }
         None => {
-            let reachable = || (0..len).filter(|&s| fewest[s].is_some());
+            let reachable = |s: &usize| fewest[*s].is_some();
             Loading::Unreachable {
-                below: reachable()
-                    .filter(|&s| (2 * s) as f64 <= twice_side)
-                    .last()
+                below: (0..len)
+                    .rev()
+                    .filter(reachable)
+                    .find(|&s| off(s) < -tolerance)
                     .map(|s| total(s as i64)),
-                above: reachable()
-                    .find(|&s| (2 * s) as f64 > twice_side)
+                above: (0..len)
+                    .filter(reachable)
+                    .find(|&s| off(s) > tolerance)
                     .map(|s| total(s as i64)),
             }
         }
@@ -187,16 +194,31 @@ mod tests {
         }
     }
 
+    /// The plates a side, as (count, kg per side); ties between sets of as many plates are
+    /// the search's to break.
+    fn side(loading: &Loading) -> (u32, f64) {
+        match loading {
+            Loading::Plates(p) => (
+                p.iter().map(|&(_, n)| n).sum(),
+                p.iter().map(|&(kg, n)| kg * f64::from(n)).sum(),
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn usual_loads_take_the_fewest_plates() {
         let gym = Inventory::standard_kg();
         assert_eq!(load(20.0, &gym), Loading::Plates(vec![]));
-        assert_eq!(load(100.0, &gym), Loading::Plates(vec![(25.0, 1), (15.0, 1)]));
-        assert_eq!(
-            load(102.5, &gym),
-            Loading::Plates(vec![(25.0, 1), (15.0, 1), (1.25, 1)])
-        );
-        assert_eq!(load(140.0, &gym), Loading::Plates(vec![(25.0, 2), (10.0, 1)]));
+        assert_eq!(side(&load(100.0, &gym)), (2, 40.0));
+        assert_eq!(side(&load(102.5, &gym)), (3, 41.25));
+        assert_eq!(side(&load(140.0, &gym)), (3, 60.0));
+        assert_eq!(load(70.0, &gym), Loading::Plates(vec![(25.0, 1)]));
+        // Heaviest first in what is returned.
+        let Loading::Plates(p) = load(117.5, &gym) else {
+            panic!("117.5 kg is 48.75 a side");
+        };
+        assert!(p.windows(2).all(|w| w[0].0 > w[1].0), "{p:?}");
     }
 
     #[test]
@@ -259,7 +281,9 @@ mod tests {
         assert!(inv(-1.0, &[]).problem().is_some());
         assert!(inv(20.0, &[(2.5, MAX_PAIRS + 1)]).problem().is_some());
         assert!(inv(20.0, &[(f64::NAN, 1)]).problem().is_some());
-        assert!(inv(20.0, &vec![(5.0, 1); MAX_SIZES + 1]).problem().is_some());
+        assert!(inv(20.0, &vec![(5.0, 1); MAX_SIZES + 1])
+            .problem()
+            .is_some());
         assert!(Inventory::standard_kg().problem().is_none());
     }
 
