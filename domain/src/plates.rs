@@ -18,6 +18,8 @@ pub const MAX_SIZES: usize = 12;
 pub const MAX_PAIRS: u32 = 20;
 pub const MAX_PLATE_KG: f64 = 50.0;
 pub const MAX_BAR_KG: f64 = 50.0;
+/// The most plates a side may hold in all.
+pub const MAX_SIDE_KG: f64 = 500.0;
 
 impl Inventory {
     /// A common gym: a 20 kg bar and two pairs of each usual plate down to 1.25 kg.
@@ -51,6 +53,12 @@ impl Inventory {
                 ));
             }
         }
+        let side: f64 = self.pairs.iter().map(|&(kg, n)| kg * f64::from(n)).sum();
+        if side > MAX_SIDE_KG {
+            return Some(format!(
+                "{side} kg of plates a side: at most {MAX_SIDE_KG} kg"
+            ));
+        }
         None
     }
 }
@@ -81,8 +89,15 @@ fn gcd(a: i64, b: i64) -> i64 {
 }
 
 /// How to load `target_kg` with `inventory` (which [`Inventory::problem`] should have passed;
-/// a plate size outside its bounds is left out).
+/// plate sizes outside its bounds are left out, counts above [`MAX_PAIRS`] cut to it, and at
+/// most [`MAX_SIDE_KG`] a side is considered).
 pub fn load(target_kg: f64, inventory: &Inventory) -> Loading {
+    if target_kg.is_nan() {
+        return Loading::Unreachable {
+            below: None,
+            above: None,
+        };
+    }
     // Sizes in grams, heaviest first, merged when named twice.
     let mut sizes: Vec<(i64, u32)> = Vec::new();
     for &(kg, pairs) in &inventory.pairs {
@@ -91,31 +106,39 @@ pub fn load(target_kg: f64, inventory: &Inventory) -> Loading {
         }
         let g = grams(kg);
         match sizes.iter_mut().find(|(s, _)| *s == g) {
-            Some(entry) => entry.1 = (entry.1 + pairs.min(MAX_PAIRS)).min(MAX_PAIRS),
+            Some(entry) => entry.1 = (entry.1 + pairs).min(MAX_PAIRS),
             None => sizes.push((g, pairs.min(MAX_PAIRS))),
         }
     }
     sizes.sort_by_key(|&(g, _)| std::cmp::Reverse(g));
     let unit = sizes.iter().fold(0, |g, &(s, _)| gcd(g, s)).max(1);
-    let bar = grams(inventory.bar_kg);
-    let target = grams(target_kg);
-    let total = |side: i64| (bar + 2 * side * unit) as f64 / 1000.0;
+    let bar = if inventory.bar_kg.is_finite() {
+        grams(inventory.bar_kg.clamp(0.0, MAX_BAR_KG))
+    } else {
+        0
+    };
+    let target = grams(target_kg.clamp(-1.0, MAX_BAR_KG + 2.0 * MAX_SIDE_KG + 1.0));
+    let total = |side: usize| (bar + 2 * side as i64 * unit) as f64 / 1000.0;
 
-    // Per side, in units: what the target asks (twice, to keep halves exact) and how far the
-    // table must reach. Anything reachable above the target is reachable within one plate of
-    // it (take plates off one by one), so the table stops there.
-    // Pound sizes in grams are rounded, so a load matches within a few grams (far below any
-    // plate); anything further off is another load.
+    // Sizes are rounded to grams (a 45 lb plate is 20,411.65 g), so a load matches within
+    // this many grams: well under any plate, and more than the rounding of a full bar.
+    let smallest = sizes.last().map_or(200, |&(g, _)| g);
+    let tolerance = (smallest / 4).min(50);
     let extra = target - bar;
-    let tolerance = 5.min(unit / 2);
-    let twice_side = extra as f64 / unit as f64;
+    // How far a side is off the target, in grams, with `side` units on it.
+    let off = |side: usize| 2 * side as i64 * unit - extra;
+
+    // The table of one side's amounts, in units. Anything reachable above the target is
+    // reachable within one plate of it (take plates off one by one), so it stops there.
     let owned: i64 = sizes.iter().map(|&(s, n)| s / unit * i64::from(n)).sum();
     let heaviest = sizes.first().map_or(0, |&(s, _)| s / unit);
-    let reach = ((twice_side / 2.0).floor() as i64 + heaviest).clamp(0, owned);
+    let reach = ((extra + tolerance).div_euclid(2 * unit) + heaviest)
+        .clamp(0, owned.min(grams(MAX_SIDE_KG) / unit));
     let len = usize::try_from(reach).unwrap_or(0) + 1;
 
     // Binary splitting: n pairs of a size become items of 1, 2, 4, … plates, which make every
-    // count from 0 to n; then a 0/1 knapsack over the items, fewest plates per amount.
+    // count from 0 to n; then a 0/1 knapsack over the items, fewest plates per amount, with
+    // a bitset per item of the amounts it improved, to read the plates back.
     let mut items: Vec<(usize, u32)> = Vec::new(); // (size index, plates)
     for (i, &(_, n)) in sizes.iter().enumerate() {
         let (mut left, mut k) = (n, 1);
@@ -126,34 +149,39 @@ pub fn load(target_kg: f64, inventory: &Inventory) -> Loading {
             k *= 2;
         }
     }
+    let step_of = |i: usize, plates: u32| {
+        usize::try_from(sizes[i].0 / unit * i64::from(plates)).unwrap_or(usize::MAX)
+    };
     let mut fewest: Vec<Option<u32>> = vec![None; len];
     fewest[0] = Some(0);
-    let mut took: Vec<Vec<bool>> = Vec::with_capacity(items.len());
+    let mut took: Vec<Vec<u64>> = Vec::with_capacity(items.len());
     for &(i, plates) in &items {
-        let step = usize::try_from(sizes[i].0 / unit * i64::from(plates)).unwrap_or(usize::MAX);
-        let mut row = vec![false; len];
+        let step = step_of(i, plates);
+        let mut row = vec![0u64; len.div_ceil(64)];
         for s in (step..len).rev() {
             if let Some(from) = fewest[s - step] {
                 if fewest[s].is_none_or(|now| from + plates < now) {
                     fewest[s] = Some(from + plates);
-                    row[s] = true;
+                    row[s / 64] |= 1 << (s % 64);
                 }
             }
         }
         took.push(row);
     }
+    let reachable = |s: &usize| fewest[*s].is_some();
 
-    let off = |s: usize| 2 * s as i64 * unit - extra;
-    let exact = usize::try_from((twice_side / 2.0).round() as i64)
-        .ok()
-        .filter(|&s| s < len && fewest[s].is_some() && off(s).abs() <= tolerance);
+    // The amount closest to the target within the tolerance, then the fewest plates.
+    let exact = (0..len)
+        .filter(reachable)
+        .filter(|&s| off(s).abs() <= tolerance)
+        .min_by_key(|&s| (off(s).abs(), fewest[s]));
     match exact {
         Some(mut s) => {
             let mut count = vec![0u32; sizes.len()];
             for (&(i, plates), row) in items.iter().zip(&took).rev() {
-                if row[s] {
+                if row[s / 64] & (1 << (s % 64)) != 0 {
                     count[i] += plates;
-                    s -= usize::try_from(sizes[i].0 / unit * i64::from(plates)).unwrap_or(0);
+                    s -= step_of(i, plates);
                 }
             }
             Loading::Plates(
@@ -165,20 +193,17 @@ pub fn load(target_kg: f64, inventory: &Inventory) -> Loading {
                     .collect(),
             )
         }
-        None => {
-            let reachable = |s: &usize| fewest[*s].is_some();
-            Loading::Unreachable {
-                below: (0..len)
-                    .rev()
-                    .filter(reachable)
-                    .find(|&s| off(s) < -tolerance)
-                    .map(|s| total(s as i64)),
-                above: (0..len)
-                    .filter(reachable)
-                    .find(|&s| off(s) > tolerance)
-                    .map(|s| total(s as i64)),
-            }
-        }
+        None => Loading::Unreachable {
+            below: (0..len)
+                .rev()
+                .filter(reachable)
+                .find(|&s| off(s) < -tolerance)
+                .map(total),
+            above: (0..len)
+                .filter(reachable)
+                .find(|&s| off(s) > tolerance)
+                .map(total),
+        },
     }
 }
 
@@ -284,7 +309,49 @@ mod tests {
         assert!(inv(20.0, &vec![(5.0, 1); MAX_SIZES + 1])
             .problem()
             .is_some());
+        assert!(
+            inv(20.0, &[(50.0, MAX_PAIRS)]).problem().is_some(),
+            "1000 kg a side"
+        );
         assert!(Inventory::standard_kg().problem().is_none());
+    }
+
+    #[test]
+    fn any_target_gets_an_answer() {
+        let gym = Inventory::standard_kg();
+        assert_eq!(
+            load(f64::INFINITY, &gym),
+            Loading::Unreachable {
+                below: Some(335.0),
+                above: None
+            }
+        );
+        assert_eq!(
+            load(-1e300, &gym),
+            Loading::Unreachable {
+                below: None,
+                above: Some(20.0)
+            }
+        );
+        assert_eq!(
+            load(f64::NAN, &gym),
+            Loading::Unreachable {
+                below: None,
+                above: None
+            }
+        );
+    }
+
+    #[test]
+    fn pounds_and_kilograms_mixed_still_add_up() {
+        let lb = |x: f64| x * 0.453_592_37;
+        let mixed = inv(lb(45.0), &[(lb(45.0), 8), (1.25, 1), (lb(2.5), 1)]);
+        assert_eq!(load(lb(225.0), &mixed), Loading::Plates(vec![(20.412, 2)]));
+        assert_eq!(load(lb(765.0), &mixed), Loading::Plates(vec![(20.412, 8)]));
+        assert_eq!(
+            load(lb(230.0), &mixed),
+            Loading::Plates(vec![(20.412, 2), (1.134, 1)])
+        );
     }
 
     /// Every way to load one side, by brute force: (grams, plates).
@@ -342,6 +409,45 @@ mod tests {
                     let t = grams(target);
                     prop_assert_eq!(below.map(grams), totals.iter().copied().filter(|&x| x < t).max());
                     prop_assert_eq!(above.map(grams), totals.iter().copied().filter(|&x| x > t).min());
+                }
+            }
+        }
+
+        #[test]
+        fn in_pounds_the_same_as_counting_quarter_pounds(
+            sizes in proptest::collection::vec(
+                (prop::sample::select(vec![2.5, 5.0, 10.0, 25.0, 35.0, 45.0]), 0u32..4),
+                0..5,
+            ),
+            target_quarters in 0u32..2800,
+        ) {
+            let to_kg = |lb: f64| lb * 0.453_592_37;
+            let quarters = |kg: f64| (kg / 0.453_592_37 * 4.0).round() as i64;
+            let bar = 45.0;
+            let inventory = inv(to_kg(bar), &sizes.iter().map(|&(lb, n)| (to_kg(lb), n)).collect::<Vec<_>>());
+            let mut owned: Vec<(i64, u32)> = Vec::new();
+            for &(lb, n) in &sizes {
+                let q = (lb * 4.0) as i64;
+                match owned.iter_mut().find(|(s, _)| *s == q) {
+                    Some(o) => o.1 += n,
+                    None => owned.push((q, n)),
+                }
+            }
+            let ways = all_sides(&owned);
+            let target = i64::from(target_quarters);
+            let want = target - 180;
+            let fewest = ways.iter().filter(|&&(side, _)| 2 * side == want).map(|&(_, p)| p).min();
+            match load(to_kg(target as f64 / 4.0), &inventory) {
+                Loading::Plates(plates) => {
+                    let side: i64 = plates.iter().map(|&(kg, n)| quarters(kg) * i64::from(n)).sum();
+                    prop_assert_eq!(2 * side, want);
+                    prop_assert_eq!(Some(plates.iter().map(|&(_, n)| n).sum()), fewest);
+                }
+                Loading::Unreachable { below, above } => {
+                    prop_assert_eq!(fewest, None);
+                    let totals: Vec<i64> = ways.iter().map(|&(side, _)| 180 + 2 * side).collect();
+                    prop_assert_eq!(below.map(quarters), totals.iter().copied().filter(|&x| x < target).max());
+                    prop_assert_eq!(above.map(quarters), totals.iter().copied().filter(|&x| x > target).min());
                 }
             }
         }

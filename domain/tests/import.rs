@@ -119,9 +119,12 @@ fn strongs_other_layout_numbered_workouts_and_units_in_the_headers() {
     let kg = read("strong_numbered_kg.csv");
     assert_eq!(kg.source, Source::Strong);
     assert!(kg.rejected.is_empty(), "{:?}", kg.rejected);
-    assert_eq!(kg.rows, 7);
+    assert_eq!(kg.rows, 8);
     assert_eq!(kg.warmup_sets, 1);
-    assert_eq!(kg.non_strength_sets, 2, "the plank hold and the run");
+    assert_eq!(
+        kg.non_strength_sets, 3,
+        "the plank hold, the run, and the ride (a distance with a decimal comma, no time)"
+    );
     // Workouts 1 and 2 share their start and name: the number keeps them apart.
     assert_eq!(kg.workouts.len(), 3);
     let shapes: Vec<_> = (0..3).map(|i| shape(&kg, i)).collect();
@@ -137,6 +140,23 @@ fn strongs_other_layout_numbered_workouts_and_units_in_the_headers() {
     assert_eq!(
         kg.workouts[2].performed_at,
         Utc.with_ymd_and_hms(2024, 4, 4, 18, 0, 0).unwrap()
+    );
+
+    // A row whose own unit contradicts the header's is refused, not read in the wrong unit.
+    let both = "Workout #;Date;Exercise Name;Set Order;Weight (kg);Weight Unit;Reps\n\
+                1;2024-04-02 07:15:00;Squat (Barbell);1;100;lbs;5\n\
+                1;2024-04-02 07:15:00;Squat (Barbell);2;100;kg;5\n";
+    let mixed = parse(both, None, &Catalog::default(), &options()).unwrap();
+    assert_eq!(mixed.rejected.len(), 1, "{:?}", mixed.rejected);
+    assert_eq!(mixed.rejected[0].line, 2);
+    assert!(
+        mixed.rejected[0].reason.contains("contradicts"),
+        "{:?}",
+        mixed.rejected
+    );
+    assert_eq!(
+        shape(&mixed, 0),
+        [("squat".to_owned(), vec![(100.0, 5, None)])]
     );
 
     // Pounds in the header, whatever the user's unit; a drop set is a set.

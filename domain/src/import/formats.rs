@@ -172,20 +172,30 @@ fn strong(c: &Columns, r: &csv::StringRecord, o: &Options) -> Result<RowOutcome,
         .find(|(name, _)| c.has(name))
         .copied()
         .unwrap_or(("weight", None));
-    let unit = match c.get(r, "weight unit").to_ascii_lowercase().as_str() {
-        "" => header_unit.unwrap_or(o.unit),
-        "kg" | "kgs" => Unit::Kg,
-        "lb" | "lbs" => Unit::Lb,
+    let row_unit = match c.get(r, "weight unit").to_ascii_lowercase().as_str() {
+        "" => None,
+        "kg" | "kgs" => Some(Unit::Kg),
+        "lb" | "lbs" => Some(Unit::Lb),
         other => return Err(format!("weight unit \"{other}\" is neither kg nor lbs")),
+    };
+    let unit = match (header_unit, row_unit) {
+        (Some(header), Some(row)) if header != row => {
+            return Err(format!(
+                "the weight unit {} contradicts the header's {}",
+                row.symbol(),
+                header.symbol()
+            ))
+        }
+        (header, row) => header.or(row).unwrap_or(o.unit),
     };
     let date = c.get(r, "date");
     let performed_at = local_time(date, o, &["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"])?;
     let name = c.get(r, "workout name");
-    // The workout's number, where the file has one, tells sessions apart better than the
-    // start time and name (two workouts can share both).
+    // The workout's number, where the file has one, tells apart workouts that share a start
+    // and a name; with them, so two exports pasted together do not merge their #1s.
     let session = match c.get(r, "workout #") {
         "" => format!("{date}\u{1f}{name}"),
-        number => format!("#{number}"),
+        number => format!("#{number}\u{1f}{date}\u{1f}{name}"),
     };
     set_row(
         session,
@@ -350,7 +360,7 @@ fn weight(text: &str, unit: Unit) -> Result<f64, String> {
 
 /// A distance or duration that is present and not zero.
 fn timed(text: &str) -> bool {
-    text.parse::<f64>().is_ok_and(|v| v > 0.0)
+    text.replace(',', ".").parse::<f64>().is_ok_and(|v| v > 0.0)
 }
 
 fn local_time(text: &str, o: &Options, formats: &[&str]) -> Result<DateTime<Utc>, String> {
