@@ -354,7 +354,20 @@ mod tests {
         );
     }
 
-    /// Every way to load one side, by brute force: (grams, plates).
+    /// The plates owned, merged by size, each size in the integer unit `scale` gives.
+    fn owned_by(sizes: &[(f64, u32)], scale: impl Fn(f64) -> i64) -> Vec<(i64, u32)> {
+        let mut owned: Vec<(i64, u32)> = Vec::new();
+        for &(size, n) in sizes {
+            let unit = scale(size);
+            match owned.iter_mut().find(|(s, _)| *s == unit) {
+                Some(o) => o.1 += n,
+                None => owned.push((unit, n)),
+            }
+        }
+        owned
+    }
+
+    /// Every way to load one side, by brute force: (size, plates).
     fn all_sides(sizes: &[(i64, u32)]) -> Vec<(i64, u32)> {
         let mut out = vec![(0, 0)];
         for &(size, pairs) in sizes {
@@ -379,13 +392,7 @@ mod tests {
         ) {
             let bar = 20.0;
             let target = f64::from(quarter_kgs) * 0.25;
-            let mut owned: Vec<(i64, u32)> = Vec::new();
-            for &(kg, n) in &sizes {
-                match owned.iter_mut().find(|(s, _)| *s == grams(kg)) {
-                    Some(o) => o.1 += n,
-                    None => owned.push((grams(kg), n)),
-                }
-            }
+            let owned = owned_by(&sizes, grams);
             let ways = all_sides(&owned);
             let want = grams(target) - grams(bar);
             let fewest = ways
@@ -425,14 +432,7 @@ mod tests {
             let quarters = |kg: f64| (kg / 0.453_592_37 * 4.0).round() as i64;
             let bar = 45.0;
             let inventory = inv(to_kg(bar), &sizes.iter().map(|&(lb, n)| (to_kg(lb), n)).collect::<Vec<_>>());
-            let mut owned: Vec<(i64, u32)> = Vec::new();
-            for &(lb, n) in &sizes {
-                let q = (lb * 4.0) as i64;
-                match owned.iter_mut().find(|(s, _)| *s == q) {
-                    Some(o) => o.1 += n,
-                    None => owned.push((q, n)),
-                }
-            }
+            let owned = owned_by(&sizes, |lb| (lb * 4.0) as i64);
             let ways = all_sides(&owned);
             let target = i64::from(target_quarters);
             let want = target - 180;
