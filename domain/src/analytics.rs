@@ -124,10 +124,11 @@ pub fn analyze(history: &[WorkoutLogged], catalog: &Catalog, today: NaiveDate) -
                 .or_insert_with(|| muscle_shares(catalog, slug));
             let points = trends.entry(slug).or_default();
             let records = best.entry(slug).or_default();
-            let sets = ex.sets.len() as u32;
+            // Warm-ups are not work: they count toward no set total, volume or record.
+            let sets = ex.sets.iter().filter(|s| s.kind.counts()).count() as u32;
             day.sets += sets;
             total_sets += sets;
-            for set in &ex.sets {
+            for set in ex.sets.iter().filter(|s| s.kind.counts()) {
                 let volume = set.weight_kg * f64::from(set.reps);
                 for &(m, share) in movers.iter() {
                     week[m].0 += share;
@@ -146,7 +147,10 @@ pub fn analyze(history: &[WorkoutLogged], catalog: &Catalog, today: NaiveDate) -
                         );
                     }
                 }
-                if set.weight_kg > 0.0 && (1..=RECORD_REPS).contains(&set.reps) {
+                if set.kind.shows_strength()
+                    && set.weight_kg > 0.0
+                    && (1..=RECORD_REPS).contains(&set.reps)
+                {
                     let beats = records.get(&set.reps).is_none_or(|r| {
                         set.weight_kg > r.weight_kg
                             || (set.weight_kg == r.weight_kg && date < r.date)
@@ -276,16 +280,21 @@ mod tests {
     fn workout(y: i32, m: u32, d: u32, exercise: &str, sets: &[(f64, u32)]) -> WorkoutLogged {
         let at = Utc.with_ymd_and_hms(y, m, d, 18, 0, 0).single().unwrap();
         WorkoutLogged {
+            revision: 0,
+            notes: None,
             v: 1,
             id: Uuid::now_v7(),
             user_id: "u".into(),
             performed_at: at,
             received_at: at,
             exercises: vec![ExerciseLog {
+                notes: None,
+                group: None,
                 exercise: exercise.into(),
                 sets: sets
                     .iter()
                     .map(|&(weight_kg, reps)| SetLog {
+                        kind: Default::default(),
                         weight_kg,
                         reps,
                         rpe: None,
@@ -378,5 +387,38 @@ mod tests {
             (later.streaks.current_weeks, later.streaks.current_days),
             (0, 0)
         );
+    }
+
+    #[test]
+    fn warm_ups_count_for_nothing_and_drop_sets_only_for_volume() {
+        use crate::SetKind;
+        let mut w = workout(
+            2026,
+            3,
+            4,
+            "bench-press",
+            &[(200.0, 5), (100.0, 5), (150.0, 1), (120.0, 3)],
+        );
+        let kinds = [SetKind::Warmup, SetKind::Working, SetKind::Drop, SetKind::Failure];
+        for (set, kind) in w.exercises[0].sets.iter_mut().zip(kinds) {
+            set.kind = kind;
+        }
+        let a = analyze(&[w], &Catalog::default(), date(2026, 3, 4));
+        let chest = a.weeks[0]
+            .muscles
+            .iter()
+            .find(|m| m.muscle == Muscle::Chest)
+            .unwrap();
+        assert_eq!(chest.sets, 3.0, "the warm-up is not a set of work");
+        assert_eq!(chest.volume_kg, 500.0 + 150.0 + 360.0);
+        let records: Vec<(u32, f64)> = a.records[0]
+            .by_reps
+            .iter()
+            .map(|r| (r.reps, r.weight_kg))
+            .collect();
+        assert_eq!(records, [(3, 120.0), (5, 100.0)], "neither the warm-up nor the drop set");
+        // The set to failure estimates as RPE 10: 120 kg for 3 is 92.2 % of a max.
+        let best = a.trends[0].points[0].e1rm_kg;
+        assert!((best - 120.0 / 0.922).abs() < 0.5, "{best}");
     }
 }

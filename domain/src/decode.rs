@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use crate::problem::Problem;
 use crate::rules;
-use crate::workout::{truncate_to_millis, ExerciseLog, NewWorkout, SetLog};
+use crate::workout::{
+    first_revision, truncate_to_millis, ExerciseLog, NewWorkout, SetKind, SetLog,
+};
 
 /// Decodes and validates a submitted workout, judged at `now`.
 pub fn decode_new_workout(body: &Value, now: DateTime<Utc>) -> Result<NewWorkout, Vec<Problem>> {
@@ -71,7 +73,11 @@ impl Decoder {
     }
 
     fn workout(&mut self, body: &Value, now: DateTime<Utc>) -> Option<NewWorkout> {
-        let map = self.object("", body, &["id", "performed_at", "exercises"])?;
+        let map = self.object(
+            "",
+            body,
+            &["id", "performed_at", "exercises", "notes", "revision"],
+        )?;
         let id = self.required("", map, "id").and_then(|v| self.id(v));
         let performed_at = self
             .required("", map, "performed_at")
@@ -85,11 +91,44 @@ impl Decoder {
                 Self::exercise,
             )
         });
+        let notes = self.note("notes", map.get("notes"));
+        let revision = match map.get("revision") {
+            None | Some(Value::Null) => Some(first_revision()),
+            Some(v) => match v.as_u64() {
+                Some(n) => self
+                    .check("revision", rules::check_revision(n, now))
+                    .then_some(n),
+                None => {
+                    self.report(
+                        "revision",
+                        format!("must be a whole number, got {}", kind(v)),
+                    );
+                    None
+                }
+            },
+        };
         Some(NewWorkout {
             id: id?,
             performed_at: performed_at?,
             exercises: exercises?,
+            notes: notes?,
+            revision: revision?,
         })
+    }
+
+    /// An optional note: absent, null or blank all mean none.
+    fn note(&mut self, field: &str, value: Option<&Value>) -> Option<Option<String>> {
+        match value {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Some(None),
+            Some(Value::String(s)) => self
+                .check(field, rules::check_note(s))
+                .then(|| Some(s.clone())),
+            Some(v) => {
+                self.report(field, format!("must be a string, got {}", kind(v)));
+                None
+            }
+        }
     }
 
     fn id(&mut self, value: &Value) -> Option<Uuid> {
@@ -158,7 +197,7 @@ impl Decoder {
     }
 
     fn exercise(&mut self, path: &str, value: &Value) -> Option<ExerciseLog> {
-        let map = self.object(path, value, &["exercise", "sets"])?;
+        let map = self.object(path, value, &["exercise", "sets", "notes", "group"])?;
         let slug = self.required(path, map, "exercise").and_then(|v| {
             let field = join(path, "exercise");
             match v.as_str() {
@@ -174,14 +213,33 @@ impl Decoder {
         let sets = self
             .required(path, map, "sets")
             .and_then(|v| self.list(&join(path, "sets"), v, rules::MAX_SETS, "set", Self::set));
+        let notes = self.note(&join(path, "notes"), map.get("notes"));
+        let group = match map.get("group") {
+            None | Some(Value::Null) => Some(None),
+            Some(v) => {
+                let field = join(path, "group");
+                match v.as_u64().and_then(|n| u8::try_from(n).ok()) {
+                    Some(n) => self.check(&field, rules::check_group(n)).then_some(Some(n)),
+                    None => {
+                        self.report(
+                            &field,
+                            format!("must be a whole number between 1 and {}", rules::MAX_GROUP),
+                        );
+                        None
+                    }
+                }
+            }
+        };
         Some(ExerciseLog {
             exercise: slug?,
             sets: sets?,
+            notes: notes?,
+            group: group?,
         })
     }
 
     fn set(&mut self, path: &str, value: &Value) -> Option<SetLog> {
-        let map = self.object(path, value, &["weight_kg", "reps", "rpe"])?;
+        let map = self.object(path, value, &["weight_kg", "reps", "rpe", "kind"])?;
         let weight_kg = self
             .required(path, map, "weight_kg")
             .and_then(|v| self.number(&join(path, "weight_kg"), v, rules::check_weight));
@@ -209,10 +267,24 @@ impl Decoder {
                 .number(&join(path, "rpe"), v, rules::check_rpe)
                 .map(Some),
         };
+        let set_kind = match map.get("kind") {
+            None | Some(Value::Null) => Some(SetKind::Working),
+            Some(v) => {
+                let parsed = v.as_str().and_then(SetKind::parse);
+                if parsed.is_none() {
+                    self.report(
+                        &join(path, "kind"),
+                        "must be one of working, warmup, drop, failure",
+                    );
+                }
+                parsed
+            }
+        };
         Some(SetLog {
             weight_kg: weight_kg?,
             reps: reps?,
             rpe: rpe?,
+            kind: set_kind?,
         })
     }
 

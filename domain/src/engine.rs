@@ -172,6 +172,7 @@ fn done_in<'a>(session: &'a WorkoutLogged, slug: &str) -> Option<Done<'a>> {
         .iter()
         .filter(|e| e.exercise == slug)
         .flat_map(|e| &e.sets)
+        .filter(|s| s.kind.shows_strength())
         .collect();
     (!sets.is_empty()).then_some(Done {
         at: session.performed_at,

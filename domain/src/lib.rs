@@ -3,6 +3,7 @@
 pub mod account;
 pub mod analytics;
 pub mod catalog;
+pub mod change;
 pub mod cursor;
 pub mod decode;
 pub mod engine;
@@ -18,7 +19,10 @@ pub mod strength;
 pub mod units;
 pub mod workout;
 
+pub use change::{WorkoutChange, WorkoutDeleted};
 pub use cursor::Cursor;
 pub use decode::decode_new_workout;
 pub use problem::Problem;
-pub use workout::{ExerciseLog, NewWorkout, SetLog, WorkoutLogged, EVENT_VERSION};
+pub use workout::{
+    ExerciseLog, NewWorkout, SetKind, SetLog, WorkoutLogged, EVENT_VERSION, FIRST_EVENT_VERSION,
+};

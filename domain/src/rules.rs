@@ -12,6 +12,10 @@ pub const MIN_RPE: f64 = 1.0;
 pub const MAX_RPE: f64 = 10.0;
 pub const MAX_SLUG_LEN: usize = 64;
 pub const MAX_USER_ID_LEN: usize = 128;
+/// A note on a workout or an exercise, in characters.
+pub const MAX_NOTE_CHARS: usize = 1000;
+/// Superset groups are numbered 1 to this (shown as letters A to Z).
+pub const MAX_GROUP: u8 = 26;
 /// Clocks on phones drift and time zones confuse; a day of slack, no more.
 pub const MAX_FUTURE: Duration = Duration::hours(24);
 
@@ -89,6 +93,46 @@ pub fn check_count(len: usize, max: usize, what: &str) -> Option<String> {
 pub fn check_user_id(user_id: &str) -> Option<String> {
     if user_id.is_empty() || user_id.len() > MAX_USER_ID_LEN {
         Some(format!("must be 1 to {MAX_USER_ID_LEN} characters"))
+    } else {
+        None
+    }
+}
+
+/// Notes are text a person typed: up to [`MAX_NOTE_CHARS`], with line breaks and tabs but no
+/// other control characters, and never blank (a blank note is no note).
+pub fn check_note(text: &str) -> Option<String> {
+    if text.trim().is_empty() {
+        Some("must not be blank (leave it out instead)".into())
+    } else if text.chars().count() > MAX_NOTE_CHARS {
+        Some(format!("must be at most {MAX_NOTE_CHARS} characters"))
+    } else if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        Some("must not contain control characters other than line breaks and tabs".into())
+    } else {
+        None
+    }
+}
+
+pub fn check_group(group: u8) -> Option<String> {
+    if (1..=MAX_GROUP).contains(&group) {
+        None
+    } else {
+        Some(format!("must be between 1 and {MAX_GROUP}"))
+    }
+}
+
+/// A revision is at least 1 and, like the time it usually is, not more than a day ahead of
+/// `now` in milliseconds: a revision far in the future would make every later edit lose.
+pub fn check_revision(revision: u64, now: DateTime<Utc>) -> Option<String> {
+    let latest = u64::try_from((now + MAX_FUTURE).timestamp_millis()).unwrap_or(0);
+    if revision == 0 {
+        Some("must be at least 1".into())
+    } else if revision > latest {
+        Some(format!(
+            "must not be more than 24 hours ahead of now in milliseconds since 1970 (at most {latest})"
+        ))
     } else {
         None
     }

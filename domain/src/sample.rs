@@ -28,9 +28,12 @@ pub fn five_years(user_id: &str) -> Vec<WorkoutLogged> {
                 .iter()
                 .enumerate()
                 .map(|(j, slot)| ExerciseLog {
+                    notes: None,
+                    group: None,
                     exercise: slot.exercise.clone(),
                     sets: (0..SETS_PER_EXERCISE)
                         .map(|k| SetLog {
+                            kind: Default::default(),
                             weight_kg: 40.0 + (i / 8) as f64 * 0.5 + j as f64 * 5.0,
                             reps: 6 + ((i + k) % 5) as u32,
                             rpe: (k % 2 == 0).then_some(8.0),
@@ -39,6 +42,8 @@ pub fn five_years(user_id: &str) -> Vec<WorkoutLogged> {
                 })
                 .collect();
             WorkoutLogged {
+                revision: 0,
+                notes: None,
                 v: 1,
                 id: Uuid::from_u128(i as u128 + 1),
                 user_id: user_id.to_owned(),

@@ -73,10 +73,10 @@ pub fn percent_of_max(reps: u32, rpe: f64) -> Option<f64> {
 /// The estimated 1RM of one set and how it was estimated; `None` for unloaded sets and sets
 /// too long to say anything about a max.
 pub fn estimate(set: &SetLog) -> Option<(f64, Formula)> {
-    if set.weight_kg <= 0.0 || set.reps == 0 {
+    if set.weight_kg <= 0.0 || set.reps == 0 || !set.kind.shows_strength() {
         return None;
     }
-    if let Some(rpe) = set.rpe {
+    if let Some(rpe) = effort(set) {
         if let Some(pct) = percent_of_max(set.reps, rpe) {
             return Some((set.weight_kg / pct, Formula::RpeTable));
         }
@@ -92,7 +92,13 @@ pub fn estimate(set: &SetLog) -> Option<(f64, Formula)> {
 /// How many reps to failure a set represents (reps + reps in reserve), for choosing the most
 /// comparable set to a target.
 pub fn reps_to_failure(set: &SetLog) -> f64 {
-    f64::from(set.reps) + set.rpe.map_or(0.0, |r| 10.0 - r)
+    f64::from(set.reps) + effort(set).map_or(0.0, |r| 10.0 - r)
+}
+
+/// The set's RPE: as logged, or 10 for a set taken to failure without one.
+fn effort(set: &SetLog) -> Option<f64> {
+    set.rpe
+        .or((set.kind == crate::workout::SetKind::Failure).then_some(10.0))
 }
 
 #[cfg(test)]
@@ -101,6 +107,7 @@ mod tests {
 
     fn set(weight_kg: f64, reps: u32, rpe: Option<f64>) -> SetLog {
         SetLog {
+            kind: Default::default(),
             weight_kg,
             reps,
             rpe,

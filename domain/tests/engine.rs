@@ -111,6 +111,7 @@ impl Lifter {
                     .map(|_| (10.0 - f64::from(cap.saturating_sub(reps))).clamp(6.0, 10.0));
                 if reps > 0 {
                     sets.push(SetLog {
+                        kind: Default::default(),
                         weight_kg: set.weight_kg,
                         reps,
                         rpe,
@@ -119,6 +120,8 @@ impl Lifter {
             }
             if !sets.is_empty() {
                 exercises.push(ExerciseLog {
+                    notes: None,
+                    group: None,
                     exercise: ex.exercise.clone(),
                     sets,
                 });
@@ -126,6 +129,8 @@ impl Lifter {
             self.trained(&ex.exercise, equipment);
         }
         WorkoutLogged {
+            revision: 0,
+            notes: None,
             v: 1,
             id: Uuid::from_u128(at.timestamp() as u128),
             user_id: "sim".into(),
@@ -220,8 +225,11 @@ fn simulate(program: &Program, settings: &Settings) -> String {
             ((max * 0.8 / 2.5).round() * 2.5, 5)
         };
         known.push(ExerciseLog {
+            notes: None,
+            group: None,
             exercise: slot.exercise.clone(),
             sets: vec![SetLog {
+                kind: Default::default(),
                 weight_kg,
                 reps,
                 rpe: None,
@@ -230,6 +238,8 @@ fn simulate(program: &Program, settings: &Settings) -> String {
     }
     let before = start - Duration::days(7);
     history.push(WorkoutLogged {
+        revision: 0,
+        notes: None,
         v: 1,
         id: Uuid::from_u128(1),
         user_id: "sim".into(),
@@ -330,12 +340,16 @@ fn one_slot(exercise: &str, progression: Progression) -> Program {
 fn session(k: i64, exercise: &str, sets: Vec<SetLog>) -> WorkoutLogged {
     let at = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).single().unwrap() + Duration::days(k);
     WorkoutLogged {
+        revision: 0,
+        notes: None,
         v: 1,
         id: Uuid::from_u128(k as u128 + 1),
         user_id: "p".into(),
         performed_at: at,
         received_at: at,
         exercises: vec![ExerciseLog {
+            notes: None,
+            group: None,
             exercise: exercise.into(),
             sets,
         }],
@@ -353,7 +367,7 @@ fn working_load(p: &Plan) -> f64 {
 
 prop_compose! {
     fn a_set()(weight in 0u32..1200, reps in 1u32..30, rpe in proptest::option::of(12u32..=20)) -> SetLog {
-        SetLog { weight_kg: f64::from(weight) * 0.25, reps, rpe: rpe.map(|r| f64::from(r) / 2.0) }
+        SetLog { kind: Default::default(),  weight_kg: f64::from(weight) * 0.25, reps, rpe: rpe.map(|r| f64::from(r) / 2.0) }
     }
 }
 
@@ -444,8 +458,8 @@ proptest! {
     ) {
         let load = f64::from(steps) * 2.5;
         let program = one_slot("squat", Progression::Linear { sets: 3, reps: 5, deload_after, deload_percent: f64::from(percent) });
-        let made = vec![SetLog { weight_kg: load, reps: 5, rpe: None }; 3];
-        let missed = vec![SetLog { weight_kg: load, reps: 5, rpe: None }, SetLog { weight_kg: load, reps: 3, rpe: None }];
+        let made = vec![SetLog { kind: Default::default(),  weight_kg: load, reps: 5, rpe: None }; 3];
+        let missed = vec![SetLog { kind: Default::default(),  weight_kg: load, reps: 5, rpe: None }, SetLog { kind: Default::default(),  weight_kg: load, reps: 3, rpe: None }];
         let mut history = vec![session(0, "squat", made)];
         for k in 0..misses {
             history.push(session(i64::from(k) + 1, "squat", missed.clone()));
@@ -494,6 +508,7 @@ fn double_progression_adds_load_at_the_top_of_the_range_and_deloads_on_stalls() 
     let at = |reps: &[u32]| {
         reps.iter()
             .map(|r| SetLog {
+                kind: Default::default(),
                 weight_kg: 50.0,
                 reps: *r,
                 rpe: None,
@@ -545,16 +560,19 @@ fn rpe_targets_come_from_the_most_comparable_recent_set() {
         "bench-press",
         vec![
             SetLog {
+                kind: Default::default(),
                 weight_kg: 100.0,
                 reps: 1,
                 rpe: Some(10.0),
             },
             SetLog {
+                kind: Default::default(),
                 weight_kg: 80.0,
                 reps: 6,
                 rpe: Some(8.0),
             },
             SetLog {
+                kind: Default::default(),
                 weight_kg: 50.0,
                 reps: 20,
                 rpe: None,

@@ -261,6 +261,7 @@ proptest! {
         let mut event = body.clone();
         event["v"] = json!(domain::EVENT_VERSION);
         event["user_id"] = json!("u");
+        event["revision"] = json!(1);
         event["received_at"] = json!(now().to_rfc3339());
         let event: WorkoutLogged = serde_json::from_value(event).expect("the event decodes");
         let rechecked: std::collections::BTreeSet<String> =
@@ -303,4 +304,50 @@ proptest! {
         body["exercises"][0]["sets"][0]["weight_kg"] = json!(f);
         let _ = decode_new_workout(&body, now());
     }
+}
+
+#[test]
+fn notes_set_kinds_groups_and_revisions_are_read_and_checked() {
+    let mut body = valid();
+    body["notes"] = json!("Gym was packed.\nShort rest.");
+    body["revision"] = json!(1_764_000_000_000u64);
+    body["exercises"][0]["notes"] = json!("belt from set 2");
+    body["exercises"][0]["group"] = json!(1);
+    body["exercises"][1]["group"] = json!(1);
+    body["exercises"][0]["sets"][0]["kind"] = json!("warmup");
+    body["exercises"][1]["sets"][0]["kind"] = json!("failure");
+    let w = decode_new_workout(&body, now()).expect("valid");
+    assert_eq!(w.notes.as_deref(), Some("Gym was packed.\nShort rest."));
+    assert_eq!(w.revision, 1_764_000_000_000);
+    assert_eq!(w.exercises[0].group, Some(1));
+    assert_eq!(w.exercises[0].sets[0].kind, domain::SetKind::Warmup);
+    assert_eq!(w.exercises[1].sets[0].kind, domain::SetKind::Failure);
+    assert_eq!(w.exercises[0].sets[1].kind, domain::SetKind::Working);
+    // A blank note is no note; a first log without a revision is revision 1.
+    let mut plain = valid();
+    plain["notes"] = json!("   ");
+    let w = decode_new_workout(&plain, now()).expect("valid");
+    assert_eq!((w.notes, w.revision), (None, 1));
+
+    let mut bad = valid();
+    bad["notes"] = json!("a\u{0007}bell");
+    bad["revision"] = json!(0);
+    bad["exercises"][0]["notes"] = json!("x".repeat(1001));
+    bad["exercises"][0]["group"] = json!(27);
+    bad["exercises"][1]["group"] = json!("A");
+    bad["exercises"][0]["sets"][1]["kind"] = json!("cluster");
+    assert_eq!(
+        fields(&bad),
+        [
+            "exercises[0].group",
+            "exercises[0].notes",
+            "exercises[0].sets[1].kind",
+            "exercises[1].group",
+            "notes",
+            "revision",
+        ]
+    );
+    let mut ahead = valid();
+    ahead["revision"] = json!(u64::try_from((now() + chrono::Duration::days(2)).timestamp_millis()).unwrap());
+    assert_eq!(fields(&ahead), ["revision"]);
 }

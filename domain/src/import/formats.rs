@@ -339,6 +339,7 @@ fn set_row(
             weight_kg,
             reps: reps as u32,
             rpe,
+            ..SetLog::default()
         },
     }))
 }

@@ -298,6 +298,7 @@ pub fn parse(
                 id: content_id(&options.user_id, session.performed_at, &session.exercises),
                 performed_at: session.performed_at,
                 exercises: session.exercises,
+                ..NewWorkout::default()
             }),
             Err(reason) => out.rejected.push(Rejection {
                 line: session.first_line,
@@ -356,6 +357,7 @@ impl Session {
             _ => self.exercises.push(ExerciseLog {
                 exercise: slug,
                 sets: vec![set],
+                ..ExerciseLog::default()
             }),
         }
     }
