@@ -10,28 +10,37 @@ use adapters::rabbit::{self, BrokerAddrs, RabbitPublisher, RabbitSource};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use domain::profile::Profile;
-use domain::{Cursor, ExerciseLog, SetLog, WorkoutLogged};
+use domain::{Cursor, ExerciseLog, SetLog, WorkoutChange, WorkoutDeleted, WorkoutLogged};
 use lapin::options::BasicGetOptions;
-use service::{EventSource, ProfileStore, Publisher, WorkoutStore};
+use service::{
+    Account, AccountStore, EventSource, ProfileStore, Publisher, Session, SessionStore,
+    WorkoutStore,
+};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 fn event(user: &str, at: DateTime<Utc>, reps: u32) -> WorkoutLogged {
     WorkoutLogged {
+        revision: 0,
+        notes: None,
         v: 1,
         id: Uuid::now_v7(),
         user_id: user.into(),
         performed_at: at,
         received_at: Utc.timestamp_millis_opt(1_763_900_000_123).unwrap(),
         exercises: vec![ExerciseLog {
+            notes: None,
+            group: None,
             exercise: "squat".into(),
             sets: vec![
                 SetLog {
+                    kind: Default::default(),
                     weight_kg: 102.5,
                     reps,
                     rpe: Some(8.5),
                 },
                 SetLog {
+                    kind: Default::default(),
                     weight_kg: 60.0,
                     reps: 12,
                     rpe: None,
@@ -39,6 +48,242 @@ fn event(user: &str, at: DateTime<Utc>, reps: u32) -> WorkoutLogged {
             ],
         }],
     }
+}
+
+fn saved(event: &WorkoutLogged) -> WorkoutChange {
+    WorkoutChange::Saved(event.clone())
+}
+
+fn deleted(event: &WorkoutLogged) -> WorkoutChange {
+    WorkoutChange::Deleted(WorkoutDeleted::new(
+        event.id,
+        event.user_id.clone(),
+        day(40),
+    ))
+}
+
+/// The same workout at another revision (version 2), its first set's reps changed.
+fn revised(event: &WorkoutLogged, revision: u64, reps: u32) -> WorkoutLogged {
+    let mut e = event.clone();
+    e.v = domain::EVENT_VERSION;
+    e.revision = revision;
+    e.exercises[0].sets[0].reps = reps;
+    e
+}
+
+/// Revisions and tombstones: the newest save wins in any order, and a delete stays.
+async fn revision_contract(store: &dyn WorkoutStore) {
+    let apply = |changes: Vec<WorkoutChange>| async move { store.apply(&changes).await.unwrap() };
+    let get = |e: &WorkoutLogged| {
+        let (user, id) = (e.user_id.clone(), e.id);
+        async move { store.get(&user, id).await.unwrap() }
+    };
+
+    // An edit, then its older version redelivered: the edit wins, in separate calls or one.
+    let original = revised(&event("rita", day(1), 5), 1, 5);
+    let edit = revised(&original, 1_764_000_000_000, 3);
+    apply(vec![saved(&original)]).await;
+    apply(vec![saved(&edit)]).await;
+    apply(vec![saved(&original)]).await;
+    assert_eq!(get(&original).await, Some(edit.clone()), "the edit wins");
+    let other = revised(&event("rita", day(2), 5), 1, 5);
+    let other_edit = revised(&other, 7, 8);
+    apply(vec![saved(&other_edit), saved(&other)]).await;
+    assert_eq!(
+        get(&other).await,
+        Some(other_edit.clone()),
+        "in one call too"
+    );
+    // A version 1 document (no revision) is older than any edit.
+    let legacy = event("rita", day(3), 5);
+    apply(vec![saved(&legacy)]).await;
+    let legacy_edit = revised(&legacy, 2, 1);
+    apply(vec![saved(&legacy_edit)]).await;
+    apply(vec![saved(&legacy)]).await;
+    assert_eq!(get(&legacy).await, Some(legacy_edit));
+    // An edit that moves the workout in time moves it in the history, once.
+    let mut moved = revised(&original, 1_764_000_000_001, 2);
+    moved.performed_at = day(9);
+    apply(vec![saved(&moved)]).await;
+    let listed: Vec<Uuid> = store
+        .list("rita", 10, None)
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|w| w.id)
+        .collect();
+    assert_eq!(
+        listed,
+        [original.id, legacy.id, other.id],
+        "newest first, no stale copy"
+    );
+
+    // Delete, then the original log redelivered: still deleted.
+    apply(vec![deleted(&original)]).await;
+    apply(vec![saved(&original)]).await;
+    assert_eq!(
+        get(&original).await,
+        None,
+        "the redelivered log stays deleted"
+    );
+    // Delete, then an edit delivered late (and a later one too): still deleted.
+    apply(vec![deleted(&other)]).await;
+    apply(vec![saved(&revised(&other, 9, 9))]).await;
+    apply(vec![saved(&revised(&other, 1_764_000_000_500, 9))]).await;
+    assert_eq!(get(&other).await, None, "a late edit stays deleted");
+    // A delete that arrives before the workout it deletes (an outbox, a second consumer).
+    let early = revised(&event("rita", day(4), 5), 1, 5);
+    apply(vec![deleted(&early)]).await;
+    apply(vec![saved(&early)]).await;
+    assert_eq!(get(&early).await, None);
+    // Both in one call, either order.
+    let both = revised(&event("rita", day(5), 5), 1, 5);
+    apply(vec![saved(&both), deleted(&both)]).await;
+    let both2 = revised(&event("rita", day(6), 5), 1, 5);
+    apply(vec![deleted(&both2), saved(&both2)]).await;
+    assert_eq!((get(&both).await, get(&both2).await), (None, None));
+    // Deleting twice is harmless; deletes are per user.
+    apply(vec![deleted(&original)]).await;
+    let mut theirs = original.clone();
+    theirs.user_id = "sara".into();
+    apply(vec![saved(&theirs)]).await;
+    assert_eq!(
+        get(&theirs).await,
+        Some(theirs.clone()),
+        "another user's workout with that id lives"
+    );
+    let listed: Vec<Uuid> = store
+        .list("rita", 10, None)
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|w| w.id)
+        .collect();
+    assert_eq!(listed, [legacy.id], "tombstones are never listed");
+
+    // Deleting a user removes their workouts and tombstones, and no one else's.
+    store.delete_user("rita").await.unwrap();
+    assert!(store.list("rita", 10, None).await.unwrap().items.is_empty());
+    assert_eq!(get(&legacy).await, None);
+    assert_eq!(get(&theirs).await, Some(theirs));
+    store
+        .delete_user("rita")
+        .await
+        .expect("deleting nothing is no error");
+}
+
+/// Deleting an account: first marked (no log-in, left out of `active`, sessions ended), then
+/// removed with everything under it; `mentions` lists whatever still names the user.
+async fn account_deletion_contract<A, M, F>(accounts: &A, store: &dyn WorkoutStore, mentions: M)
+where
+    A: AccountStore + SessionStore + ProfileStore,
+    M: Fn(String) -> F,
+    F: std::future::Future<Output = Vec<String>>,
+{
+    let id = Uuid::now_v7().to_string();
+    let email = format!("leaving-{id}@example.com");
+    let keep = Uuid::now_v7().to_string();
+    for (who, mail) in [
+        (&id, email.clone()),
+        (&keep, format!("staying-{keep}@example.com")),
+    ] {
+        accounts
+            .create_account(&Account {
+                id: who.clone(),
+                email: mail,
+                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
+                created_at: day(0),
+                deleting_since: None,
+            })
+            .await
+            .unwrap();
+        accounts
+            .create_session(&Session {
+                id: format!("session-of-{who}"),
+                user_id: who.clone(),
+                created_at: day(0),
+                expires_at: Utc::now() + chrono::Duration::days(1),
+            })
+            .await
+            .unwrap();
+        accounts
+            .put_profile(who, &Profile::default())
+            .await
+            .unwrap();
+        let w = event(who, day(1), 5);
+        store
+            .apply(&[saved(&w), saved(&event(who, day(2), 5)), deleted(&w)])
+            .await
+            .unwrap();
+    }
+    let both = [id.clone(), keep.clone(), "nobody".to_owned()];
+    assert_eq!(
+        accounts.active(&both).await.unwrap(),
+        HashSet::from([id.clone(), keep.clone()])
+    );
+
+    accounts.begin_deletion(&id, day(3)).await.unwrap();
+    assert_eq!(
+        accounts.active(&both).await.unwrap(),
+        HashSet::from([keep.clone()])
+    );
+    assert_eq!(
+        accounts.session(&format!("session-of-{id}")).await.unwrap(),
+        None
+    );
+    assert!(accounts.pending_deletions().await.unwrap().contains(&id));
+    let marked = accounts
+        .account(&id)
+        .await
+        .unwrap()
+        .expect("still there until finished");
+    assert_eq!(marked.deleting_since, Some(day(3)));
+    accounts.begin_deletion(&id, day(4)).await.unwrap();
+    assert_eq!(
+        accounts.account(&id).await.unwrap().unwrap().deleting_since,
+        Some(day(3)),
+        "the first mark stays"
+    );
+
+    store.delete_user(&id).await.unwrap();
+    accounts.finish_deletion(&id).await.unwrap();
+    assert_eq!(
+        mentions(id.clone()).await,
+        Vec::<String>::new(),
+        "nothing names the deleted user"
+    );
+    assert_eq!(
+        mentions(email.clone()).await,
+        Vec::<String>::new(),
+        "nor their email"
+    );
+    assert_eq!(accounts.account_by_email(&email).await.unwrap(), None);
+    assert!(!accounts.pending_deletions().await.unwrap().contains(&id));
+    accounts
+        .finish_deletion(&id)
+        .await
+        .expect("finishing twice is no error");
+    // The other account is whole, and the email is free again.
+    assert!(accounts
+        .session(&format!("session-of-{keep}"))
+        .await
+        .unwrap()
+        .is_some());
+    assert!(accounts.profile(&keep).await.unwrap().is_some());
+    assert_eq!(store.list(&keep, 10, None).await.unwrap().items.len(), 1);
+    assert!(!mentions(keep.clone()).await.is_empty());
+    accounts
+        .create_account(&Account {
+            id: Uuid::now_v7().to_string(),
+            email: email.clone(),
+            password_hash: "h".into(),
+            created_at: day(5),
+            deleting_since: None,
+        })
+        .await
+        .expect("the email can sign up again");
 }
 
 fn day(n: i64) -> DateTime<Utc> {
@@ -73,7 +318,7 @@ async fn store_contract(store: &dyn WorkoutStore) {
     // Get is scoped to the user.
     let a = event("alice", day(1), 5);
     let b = event("bob", day(1), 5);
-    store.upsert(&[a.clone(), b.clone()]).await.unwrap();
+    store.save(&[a.clone(), b.clone()]).await.unwrap();
     assert_eq!(store.get("alice", a.id).await.unwrap(), Some(a.clone()));
     assert_eq!(
         store.get("bob", a.id).await.unwrap(),
@@ -88,20 +333,14 @@ async fn store_contract(store: &dyn WorkoutStore) {
     let mut same_id = b.clone();
     same_id.id = a.id;
     let other = event("bob", day(2), 7);
-    store
-        .upsert(&[other.clone(), same_id.clone()])
-        .await
-        .unwrap();
+    store.save(&[other.clone(), same_id.clone()]).await.unwrap();
     assert_eq!(store.get("alice", a.id).await.unwrap(), Some(a.clone()));
     assert_eq!(store.get("bob", a.id).await.unwrap(), Some(same_id.clone()));
     assert_eq!(store.get("bob", other.id).await.unwrap(), Some(other));
     let first = event("dana", day(3), 3);
     let mut second = event("erin", day(3), 9);
     second.id = first.id;
-    store
-        .upsert(&[first.clone(), second.clone()])
-        .await
-        .unwrap();
+    store.save(&[first.clone(), second.clone()]).await.unwrap();
     assert_eq!(
         store.get("dana", first.id).await.unwrap(),
         Some(first.clone())
@@ -112,7 +351,7 @@ async fn store_contract(store: &dyn WorkoutStore) {
     );
     let mut mine = first.clone();
     mine.exercises[0].sets[0].reps = 4;
-    store.upsert(std::slice::from_ref(&mine)).await.unwrap();
+    store.save(std::slice::from_ref(&mine)).await.unwrap();
     assert_eq!(store.get("dana", first.id).await.unwrap(), Some(mine));
     assert_eq!(
         store.get("erin", first.id).await.unwrap(),
@@ -122,18 +361,18 @@ async fn store_contract(store: &dyn WorkoutStore) {
     assert_eq!(store.list("erin", 10, None).await.unwrap().items.len(), 1);
 
     // Upserting again, even with changed content, leaves one record with the latest content.
-    store.upsert(std::slice::from_ref(&a)).await.unwrap();
+    store.save(std::slice::from_ref(&a)).await.unwrap();
     let mut moved = a.clone();
     moved.performed_at = day(2);
     moved.exercises[0].sets[0].reps = 3;
-    store.upsert(std::slice::from_ref(&moved)).await.unwrap();
+    store.save(std::slice::from_ref(&moved)).await.unwrap();
     let page = store.list("alice", 100, None).await.unwrap();
     assert_eq!(page.items, vec![moved.clone()]);
     assert_eq!(page.next, None);
 
     // A batch mixing a stored id with a new one: both land, the stored one replaced.
     let fresh = event("alice", day(3), 4);
-    store.upsert(&[fresh.clone(), a.clone()]).await.unwrap();
+    store.save(&[fresh.clone(), a.clone()]).await.unwrap();
     let page = store.list("alice", 100, None).await.unwrap();
     assert_eq!(page.items.len(), 2);
     assert_eq!(store.get("alice", a.id).await.unwrap(), Some(a.clone()));
@@ -146,7 +385,7 @@ async fn store_contract(store: &dyn WorkoutStore) {
     let mut all: Vec<WorkoutLogged> = (0..25).map(|i| event("carol", day(i), 5)).collect();
     all.extend((0..4).map(|_| event("carol", day(10), 6)));
     for chunk in all.chunks(7) {
-        store.upsert(chunk).await.unwrap();
+        store.save(chunk).await.unwrap();
     }
     let mut seen = Vec::new();
     let mut before: Option<Cursor> = None;
@@ -323,7 +562,13 @@ async fn embedded_adapters_meet_the_contract() {
     let dir = tempfile::tempdir().unwrap();
     let db = EmbeddedDb::open(dir.path()).unwrap();
     store_contract(&db.store()).await;
+    revision_contract(&db.store()).await;
     profile_contract(&db.accounts()).await;
+    account_deletion_contract(&db.accounts(), &db.store(), |needle| {
+        let db = db.clone();
+        async move { db.rows_mentioning(&needle).await.unwrap() }
+    })
+    .await;
     let q = EmbeddedQueue(db.clone(), db.publisher());
     queue_contract(&q).await;
     // Everything survives reopening the file.
@@ -347,7 +592,13 @@ async fn mongodb_and_rabbitmq_adapters_meet_the_contract() {
     let mongo = testkit::Secantus::start().expect("SecantusDB");
     let store = MongoStore::connect(&mongo.uri("contract")).await.unwrap();
     store_contract(&store).await;
+    revision_contract(&store).await;
     profile_contract(&store).await;
+    account_deletion_contract(&store, &store, |needle| {
+        let store = store.clone();
+        async move { store.documents_mentioning(&needle).await.unwrap() }
+    })
+    .await;
 
     let broker = testkit::RabbitMq::start().expect("RabbitMQ");
     let addrs = BrokerAddrs::parse(&broker.url()).unwrap();
@@ -407,7 +658,7 @@ async fn an_embedded_store_of_the_old_layout_is_moved_to_keys_per_user() {
         vec![a.clone()]
     );
     // A redelivery of the old event after the move replaces it, not a second copy.
-    store.upsert(std::slice::from_ref(&a)).await.unwrap();
+    store.save(std::slice::from_ref(&a)).await.unwrap();
     assert_eq!(store.list("alice", 10, None).await.unwrap().items, vec![a]);
 }
 
@@ -432,7 +683,7 @@ async fn a_mongodb_store_of_the_old_layout_is_moved_to_keys_per_user() {
     // the move runs), and a document nobody can read.
     let mut b_newer = b.clone();
     b_newer.exercises[0].sets[0].reps = 9;
-    store.upsert(std::slice::from_ref(&b_newer)).await.unwrap();
+    store.save(std::slice::from_ref(&b_newer)).await.unwrap();
     raw.insert_one(mongodb::bson::doc! {"_id": "garbage", "v": "x"})
         .await
         .unwrap();
@@ -449,7 +700,7 @@ async fn a_mongodb_store_of_the_old_layout_is_moved_to_keys_per_user() {
         "the old copy never overwrites a newer write"
     );
     store.ensure_indexes().await.unwrap();
-    store.upsert(std::slice::from_ref(&a)).await.unwrap();
+    store.save(std::slice::from_ref(&a)).await.unwrap();
     assert_eq!(store.list("alice", 10, None).await.unwrap().items, vec![a]);
     assert_eq!(
         raw.count_documents(mongodb::bson::doc! {}).await.unwrap(),

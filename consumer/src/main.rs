@@ -137,7 +137,7 @@ async fn consume(
             }
         };
         backoff = retry::forever(wait.0, wait.1);
-        match worker::run(&mut source, store, config, shutdown).await {
+        match worker::run(&mut source, store, store, config, shutdown).await {
             Stopped::Shutdown => {
                 source.close().await;
                 break;

@@ -1,17 +1,18 @@
-//! Moves logged workouts from a queue into a store: decode, check, upsert the batch, then
-//! acknowledge. A message is acknowledged only after its write succeeded, so a crash at any
-//! point redelivers it, and the upsert by id makes the redelivery harmless.
+//! Moves workout changes from a queue into a store: decode, check, apply the batch, discard
+//! what belongs to deleted accounts, then acknowledge. A message is acknowledged only after its
+//! write succeeded, so a crash at any point redelivers it, and the store's rules (the largest
+//! revision wins, a delete is final) make the redelivery harmless in any order.
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::Utc;
-use domain::WorkoutLogged;
+use domain::WorkoutChange;
 use tokio_util::sync::CancellationToken;
 
 use adapters::retry;
-use service::{Chain, Delivery, EventSource, QueueError, WorkoutStore};
+use service::{AccountStore, Chain, Delivery, EventSource, QueueError, StoreError, WorkoutStore};
 
 /// Histogram buckets for `ironlog_consumer_batch_size` (messages per batch).
 pub const BATCH_SIZE_BUCKETS: &[f64] =
@@ -44,11 +45,10 @@ pub enum Stopped {
     Queue(QueueError),
 }
 
-/// The event in a message, or why the message can never be processed (it then goes to the
+/// The change in a message, or why the message can never be processed (it then goes to the
 /// dead letters).
-fn decode(delivery: &Delivery) -> Result<WorkoutLogged, String> {
-    let event: WorkoutLogged =
-        serde_json::from_slice(&delivery.body).map_err(|e| format!("undecodable: {e}"))?;
+fn decode(delivery: &Delivery) -> Result<WorkoutChange, String> {
+    let event = WorkoutChange::decode(&delivery.body).map_err(|e| format!("undecodable: {e}"))?;
     let problems = event.problems(Utc::now());
     if problems.is_empty() {
         Ok(event)
@@ -58,10 +58,37 @@ fn decode(delivery: &Delivery) -> Result<WorkoutLogged, String> {
     }
 }
 
+/// Writes the batch, then removes whatever it wrote for accounts that are gone or being
+/// deleted. Deleting an account marks it first and deletes its workouts after; this writes
+/// first and looks at the accounts after. So either this sees the mark and deletes the
+/// user's workouts itself, or it looked before the mark, which means its write came before
+/// the deletion's and was deleted with the rest: nothing queued for a deleted account
+/// survives, whichever order the two run in.
+async fn write<D: WorkoutStore + ?Sized, A: AccountStore + ?Sized>(
+    store: &D,
+    accounts: &A,
+    changes: &[WorkoutChange],
+) -> Result<usize, StoreError> {
+    store.apply(changes).await?;
+    let mut users: Vec<String> = changes.iter().map(|c| c.user_id().to_owned()).collect();
+    users.sort_unstable();
+    users.dedup();
+    let active = accounts.active(&users).await?;
+    let mut discarded = 0;
+    for user in users.iter().filter(|u| !active.contains(*u)) {
+        store.delete_user(user).await?;
+        let n = changes.iter().filter(|c| c.user_id() == user).count();
+        tracing::info!(changes = n, "discarded changes of an account that is gone");
+        discarded += n;
+    }
+    Ok(discarded)
+}
+
 /// Consumes until shutdown or a queue error.
-pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized>(
+pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized, A: AccountStore + ?Sized>(
     source: &mut S,
     store: &D,
+    accounts: &A,
     config: &WorkerConfig,
     shutdown: &CancellationToken,
 ) -> Stopped {
@@ -82,19 +109,21 @@ pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized>(
             metrics::counter!("ironlog_consumer_redeliveries_total").increment(redelivered as u64);
         }
 
-        // Last write wins within a batch, as it would across batches, per (user, id): the
-        // store's key. Queue order is kept:
-        // ids are time-ordered, so the database appends to its indexes instead of scattering.
-        let mut events: Vec<WorkoutLogged> = Vec::with_capacity(batch.len());
+        // One change per (user, id), the store's key: the one that would win across batches.
+        // Queue order is kept otherwise: ids are time-ordered, so the database appends to its
+        // indexes instead of scattering.
+        let mut events: Vec<WorkoutChange> = Vec::with_capacity(batch.len());
         let mut tags: Vec<Vec<u64>> = Vec::with_capacity(batch.len());
         let mut position: HashMap<(String, uuid::Uuid), usize> =
             HashMap::with_capacity(batch.len());
         for delivery in &batch {
             match decode(delivery) {
-                Ok(event) => match position.entry((event.user_id.clone(), event.id)) {
+                Ok(event) => match position.entry((event.user_id().to_owned(), event.id())) {
                     Entry::Occupied(at) => {
                         let i = *at.get();
-                        events[i] = event;
+                        if event.supersedes(&events[i]) {
+                            events[i] = event;
+                        }
                         tags[i].push(delivery.tag);
                     }
                     Entry::Vacant(slot) => {
@@ -118,8 +147,12 @@ pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized>(
 
         // Keep the messages unacknowledged while the store is down: they stay safe in the queue.
         loop {
-            match store.upsert(&events).await {
-                Ok(()) => {
+            match write(store, accounts, &events).await {
+                Ok(discarded) => {
+                    if discarded > 0 {
+                        metrics::counter!("ironlog_consumer_discarded_total")
+                            .increment(discarded as u64);
+                    }
                     backoff = retry::forever(min_wait, max_wait);
                     break;
                 }

@@ -399,7 +399,12 @@ mod tests {
             "bench-press",
             &[(200.0, 5), (100.0, 5), (150.0, 1), (120.0, 3)],
         );
-        let kinds = [SetKind::Warmup, SetKind::Working, SetKind::Drop, SetKind::Failure];
+        let kinds = [
+            SetKind::Warmup,
+            SetKind::Working,
+            SetKind::Drop,
+            SetKind::Failure,
+        ];
         for (set, kind) in w.exercises[0].sets.iter_mut().zip(kinds) {
             set.kind = kind;
         }
@@ -416,7 +421,11 @@ mod tests {
             .iter()
             .map(|r| (r.reps, r.weight_kg))
             .collect();
-        assert_eq!(records, [(3, 120.0), (5, 100.0)], "neither the warm-up nor the drop set");
+        assert_eq!(
+            records,
+            [(3, 120.0), (5, 100.0)],
+            "neither the warm-up nor the drop set"
+        );
         // The set to failure estimates as RPE 10: 120 kg for 3 is 92.2 % of a max.
         let best = a.trends[0].points[0].e1rm_kg;
         assert!((best - 120.0 / 0.922).abs() < 0.5, "{best}");

@@ -348,6 +348,7 @@ fn notes_set_kinds_groups_and_revisions_are_read_and_checked() {
         ]
     );
     let mut ahead = valid();
-    ahead["revision"] = json!(u64::try_from((now() + chrono::Duration::days(2)).timestamp_millis()).unwrap());
+    ahead["revision"] =
+        json!(u64::try_from((now() + chrono::Duration::days(2)).timestamp_millis()).unwrap());
     assert_eq!(fields(&ahead), ["revision"]);
 }

@@ -44,11 +44,20 @@ impl Backend {
                 let store = db.store();
                 let mut source = db.source();
                 let worker_store = store.clone();
+                let worker_accounts = db.accounts();
                 let worker = tokio::spawn(async move {
                     let config = WorkerConfig::default();
                     // The embedded queue only fails if the disk does; keep trying.
                     loop {
-                        match worker::run(&mut source, &worker_store, &config, &shutdown).await {
+                        match worker::run(
+                            &mut source,
+                            &worker_store,
+                            &worker_accounts,
+                            &config,
+                            &shutdown,
+                        )
+                        .await
+                        {
                             Stopped::Shutdown => return,
                             Stopped::Queue(e) => {
                                 tracing::error!(error = %Chain(&e), "embedded queue failed; retrying");

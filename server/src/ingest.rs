@@ -1,29 +1,83 @@
-//! Accepting a logged workout: validate, stamp, publish. Shared by the JSON API and the
-//! no-JavaScript form so both answer the same way.
+//! Accepting a change to a workout (logged, edited or deleted): validate, stamp, publish.
+//! Shared by the JSON API and the no-JavaScript form so both answer the same way. Nothing here
+//! reads the store: a change is answered on the queue's confirm, and the consumer applies it
+//! by its revision (see `WorkoutStore::apply`).
 
 use chrono::Utc;
-use domain::{decode_new_workout, WorkoutLogged};
+use domain::{decode_new_workout, Problem, WorkoutChange, WorkoutDeleted, WorkoutLogged};
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// Logs a workout.
 pub async fn accept(state: &AppState, user_id: &str, body: &Value) -> Result<Uuid, ApiError> {
     let now = Utc::now();
     let workout = decode_new_workout(body, now).map_err(ApiError::Invalid)?;
-    let event = WorkoutLogged::new(workout, user_id, now);
-    match state.publisher.publish(&event).await {
+    publish(
+        state,
+        WorkoutChange::Saved(WorkoutLogged::new(workout, user_id, now)),
+    )
+    .await
+}
+
+/// Replaces workout `id` with the body, which names the same id and the revision the edit
+/// is (an edit without one could silently lose to the version it edits).
+pub async fn accept_edit(
+    state: &AppState,
+    user_id: &str,
+    id: Uuid,
+    body: &Value,
+) -> Result<Uuid, ApiError> {
+    let now = Utc::now();
+    let decoded = decode_new_workout(body, now);
+    let mut problems = match &decoded {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems.clone(),
+    };
+    if body.get("revision").is_none_or(Value::is_null) {
+        problems.push(Problem::new(
+            "revision",
+            "is required when editing: a number larger than the revision edited (the time of the edit in milliseconds will do)",
+        ));
+    }
+    if let Ok(w) = &decoded {
+        if w.id != id {
+            problems.push(Problem::new("id", "must be the id in the path"));
+        }
+    }
+    match decoded {
+        Ok(workout) if problems.is_empty() => {
+            publish(
+                state,
+                WorkoutChange::Saved(WorkoutLogged::new(workout, user_id, now)),
+            )
+            .await
+        }
+        _ => Err(ApiError::Invalid(problems)),
+    }
+}
+
+/// Deletes workout `id`, for good: no later save brings it back.
+pub async fn accept_delete(state: &AppState, user_id: &str, id: Uuid) -> Result<Uuid, ApiError> {
+    publish(
+        state,
+        WorkoutChange::Deleted(WorkoutDeleted::new(id, user_id, Utc::now())),
+    )
+    .await
+}
+
+async fn publish(state: &AppState, change: WorkoutChange) -> Result<Uuid, ApiError> {
+    let id = change.id();
+    match state.publisher.publish_change(&change).await {
         Ok(()) => {
             metrics::counter!("ironlog_workouts_accepted_total").increment(1);
-            Ok(event.id)
+            Ok(id)
         }
         Err(e) => {
             metrics::counter!("ironlog_publish_unavailable_total").increment(1);
-            Err(ApiError::Publish {
-                id: event.id,
-                source: e,
-            })
+            Err(ApiError::Publish { id, source: e })
         }
     }
 }

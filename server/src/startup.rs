@@ -202,6 +202,8 @@ impl Application {
                         .is_some_and(|o| o.starts_with("https://")),
                 },
                 proxy,
+                workouts: backend.store.clone(),
+                shutdown: shutdown.clone(),
             },
             public_origin: config.public_origin.clone(),
             limits: Arc::new(Limits::new(config.limits)),
@@ -211,6 +213,11 @@ impl Application {
             cdn,
         };
         state.limits.spawn_cleanup(Duration::from_secs(60));
+        crate::auth::deletion::spawn_resume(
+            backend.accounts.clone(),
+            backend.store.clone(),
+            shutdown.clone(),
+        );
         Ok(Self {
             addr: leptos_options_addr,
             listener,

@@ -19,6 +19,10 @@ pub struct Account {
     /// An argon2id hash in PHC string form.
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
+    /// Set when its owner asked to delete it: it can no longer log in, and whatever the queue
+    /// still carries for it is discarded. Cleared only by removing the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleting_since: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +53,23 @@ pub trait AccountStore: Send + Sync + 'static {
 
     /// Replaces the password hash and ends every session of the account.
     async fn set_password(&self, id: &str, password_hash: &str) -> Result<(), StoreError>;
+
+    /// The first step of deleting an account: marks it (`deleting_since`) and ends its
+    /// sessions, so it can no longer log in and [`AccountStore::active`] leaves it out. Its
+    /// workouts are deleted next, and [`AccountStore::finish_deletion`] removes the rest.
+    async fn begin_deletion(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Accounts marked for deletion and not yet removed (a stop half-way).
+    async fn pending_deletions(&self) -> Result<Vec<String>, StoreError>;
+
+    /// Removes the account, its email, its sessions and its profile; call once its workouts
+    /// are gone. Removing an account that is not there is not an error.
+    async fn finish_deletion(&self, id: &str) -> Result<(), StoreError>;
+
+    /// Of `ids`, those of accounts that exist and are not being deleted. Read from the
+    /// primary: the consumer relies on it seeing a deletion that has begun.
+    async fn active(&self, ids: &[String])
+        -> Result<std::collections::HashSet<String>, StoreError>;
 }
 
 #[async_trait]

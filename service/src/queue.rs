@@ -1,7 +1,7 @@
 //! The durable queue between the server (publisher) and the worker (event source).
 
 use async_trait::async_trait;
-use domain::WorkoutLogged;
+use domain::{WorkoutChange, WorkoutLogged};
 
 use crate::BoxError;
 
@@ -60,9 +60,15 @@ pub trait Publisher: Send + Sync + 'static {
     /// Whether a publish could succeed now (connected); for readiness checks.
     fn is_connected(&self) -> bool;
 
+    async fn publish_change(&self, change: &WorkoutChange) -> Result<(), PublishError> {
+        let body = change.encode()?;
+        self.publish_bytes(&change.message_id(), body).await
+    }
+
+    /// Publishes a save (a workout logged or edited).
     async fn publish(&self, event: &WorkoutLogged) -> Result<(), PublishError> {
-        let body = serde_json::to_vec(event)?;
-        self.publish_bytes(&event.id.to_string(), body).await
+        self.publish_change(&WorkoutChange::Saved(event.clone()))
+            .await
     }
 }
 

@@ -1,7 +1,7 @@
 //! The read/write store of logged workouts.
 
 use async_trait::async_trait;
-use domain::{Cursor, WorkoutLogged};
+use domain::{Cursor, WorkoutChange, WorkoutLogged};
 use uuid::Uuid;
 
 use crate::StoreError;
@@ -19,11 +19,24 @@ pub trait WorkoutStore: Send + Sync + 'static {
     /// Creates what the store needs to answer queries fast; safe to call on every start.
     async fn ensure_indexes(&self) -> Result<(), StoreError>;
 
-    /// Inserts or replaces each event by its key, durably: the user and the workout id
-    /// together, so ids are scoped per user. Writing the same event twice leaves one record;
-    /// two users' workouts with one id are two records, neither aware of the other (an id
-    /// tells nothing about anyone else's history).
-    async fn upsert(&self, events: &[WorkoutLogged]) -> Result<(), StoreError>;
+    /// Applies each change by its key, durably: the user and the workout id together, so ids
+    /// are scoped per user (two users' workouts with one id are two records, neither aware of
+    /// the other). The result never depends on the order changes arrive in:
+    /// - a save is kept unless the workout is deleted or stored with a larger revision (the
+    ///   same revision again replaces it: it is the same change, sent again);
+    /// - a delete removes the workout and leaves a tombstone under its key, so no save, older
+    ///   or late, brings it back. Tombstones stay until the account is deleted.
+    async fn apply(&self, changes: &[WorkoutChange]) -> Result<(), StoreError>;
+
+    /// Applies each event as a save: for seeding a history.
+    async fn save(&self, events: &[WorkoutLogged]) -> Result<(), StoreError> {
+        let changes: Vec<WorkoutChange> =
+            events.iter().cloned().map(WorkoutChange::Saved).collect();
+        self.apply(&changes).await
+    }
+
+    /// Removes every workout and tombstone of the user.
+    async fn delete_user(&self, user_id: &str) -> Result<(), StoreError>;
 
     async fn get(&self, user_id: &str, id: Uuid) -> Result<Option<WorkoutLogged>, StoreError>;
 

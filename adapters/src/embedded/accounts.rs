@@ -2,7 +2,10 @@
 //! table that makes emails unique, sessions by id and a (user, session) table for ending all
 //! of a user's sessions at once.
 
+use std::collections::HashSet;
 use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
 
 use async_trait::async_trait;
 use redb::{ReadableTable, TableDefinition};
@@ -126,28 +129,130 @@ impl AccountStore for EmbeddedAccounts {
                     account.password_hash = hash;
                     let body = serde_json::to_vec(&account).map_err(err)?;
                     accounts.insert(id.as_str(), body.as_slice()).map_err(err)?;
-                    let mut by_user = txn.open_table(SESSIONS_BY_USER).map_err(err)?;
-                    let mut sessions = txn.open_table(SESSIONS).map_err(err)?;
-                    let ids: Vec<String> = by_user
-                        .range((id.as_str(), "")..)
-                        .map_err(err)?
-                        .map_while(|entry| {
-                            let (key, _) = entry.ok()?;
-                            let (user, session) = key.value();
-                            (user == id).then(|| session.to_owned())
-                        })
-                        .collect();
-                    for session in &ids {
-                        sessions.remove(session.as_str()).map_err(err)?;
-                        by_user
-                            .remove((id.as_str(), session.as_str()))
-                            .map_err(err)?;
-                    }
+                    end_sessions(&txn, &id)?;
                 }
                 txn.commit().map_err(err)
             })
             .await
     }
+
+    async fn begin_deletion(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.db
+            .run::<_, StoreError>(move |db| {
+                let txn = db.begin_write().map_err(err)?;
+                {
+                    let mut accounts = txn.open_table(ACCOUNTS).map_err(err)?;
+                    let found: Option<Account> = accounts
+                        .get(id.as_str())
+                        .map_err(err)?
+                        .map(|v| decode(&id, v.value()))
+                        .transpose()?;
+                    if let Some(mut account) = found {
+                        account.deleting_since.get_or_insert(at);
+                        let body = serde_json::to_vec(&account).map_err(err)?;
+                        accounts.insert(id.as_str(), body.as_slice()).map_err(err)?;
+                    }
+                }
+                end_sessions(&txn, &id)?;
+                txn.commit().map_err(err)
+            })
+            .await
+    }
+
+    async fn pending_deletions(&self) -> Result<Vec<String>, StoreError> {
+        self.db
+            .run::<_, StoreError>(move |db| {
+                let txn = db.begin_read().map_err(err)?;
+                let accounts = txn.open_table(ACCOUNTS).map_err(err)?;
+                let mut out = Vec::new();
+                for row in accounts.iter().map_err(err)? {
+                    let (id, body) = row.map_err(err)?;
+                    let account: Account = decode(id.value(), body.value())?;
+                    if account.deleting_since.is_some() {
+                        out.push(account.id);
+                    }
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn finish_deletion(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.db
+            .run::<_, StoreError>(move |db| {
+                let txn = db.begin_write().map_err(err)?;
+                end_sessions(&txn, &id)?;
+                {
+                    let mut accounts = txn.open_table(ACCOUNTS).map_err(err)?;
+                    let removed: Option<Account> = accounts
+                        .remove(id.as_str())
+                        .map_err(err)?
+                        .map(|v| decode(&id, v.value()))
+                        .transpose()?;
+                    if let Some(account) = removed {
+                        let mut emails = txn.open_table(EMAILS).map_err(err)?;
+                        // The email is released only if it still names this account.
+                        let owner = emails
+                            .get(account.email.as_str())
+                            .map_err(err)?
+                            .map(|v| v.value().to_owned());
+                        if owner.as_deref() == Some(id.as_str()) {
+                            emails.remove(account.email.as_str()).map_err(err)?;
+                        }
+                    }
+                    txn.open_table(PROFILES)
+                        .map_err(err)?
+                        .remove(id.as_str())
+                        .map_err(err)?;
+                }
+                txn.commit().map_err(err)
+            })
+            .await
+    }
+
+    async fn active(&self, ids: &[String]) -> Result<HashSet<String>, StoreError> {
+        let ids = ids.to_vec();
+        self.db
+            .run::<_, StoreError>(move |db| {
+                let txn = db.begin_read().map_err(err)?;
+                let accounts = txn.open_table(ACCOUNTS).map_err(err)?;
+                let mut out = HashSet::new();
+                for id in ids {
+                    let found: Option<Account> = accounts
+                        .get(id.as_str())
+                        .map_err(err)?
+                        .map(|v| decode(&id, v.value()))
+                        .transpose()?;
+                    if found.is_some_and(|a| a.deleting_since.is_none()) {
+                        out.insert(id);
+                    }
+                }
+                Ok(out)
+            })
+            .await
+    }
+}
+
+/// Removes every session of the user.
+fn end_sessions(txn: &redb::WriteTransaction, id: &str) -> Result<(), StoreError> {
+    let mut by_user = txn.open_table(SESSIONS_BY_USER).map_err(err)?;
+    let mut sessions = txn.open_table(SESSIONS).map_err(err)?;
+    let mut ids = Vec::new();
+    for entry in by_user.range((id, "")..).map_err(err)? {
+        let (key, _) = entry.map_err(err)?;
+        let (user, session) = key.value();
+        if user != id {
+            break;
+        }
+        ids.push(session.to_owned());
+    }
+    for session in &ids {
+        sessions.remove(session.as_str()).map_err(err)?;
+        by_user.remove((id, session.as_str())).map_err(err)?;
+    }
+    Ok(())
 }
 
 #[async_trait]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use domain::{Cursor, WorkoutLogged};
+use domain::{Cursor, WorkoutChange, WorkoutLogged};
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -32,6 +32,8 @@ const WORKOUTS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("use
 /// The layout before ids were scoped per user (workout id → event); moved into [`WORKOUTS`]
 /// when the database is opened.
 const LEGACY_WORKOUTS: TableDefinition<&str, &[u8]> = TableDefinition::new("workouts");
+/// (user_id, workout id) → when it was deleted (millis): a deleted workout's tombstone.
+const TOMBSTONES: TableDefinition<(&str, &str), i64> = TableDefinition::new("workout_tombstones");
 /// (user_id, performed_at millis, id) → (): the history index, scanned backwards.
 const BY_USER: TableDefinition<(&str, i64, &str), ()> = TableDefinition::new("workouts_by_user");
 const QUEUE: TableDefinition<u64, &[u8]> = TableDefinition::new("queue");
@@ -84,6 +86,8 @@ impl EmbeddedDb {
             txn.open_table(WORKOUTS)
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
             txn.open_table(BY_USER)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+            txn.open_table(TOMBSTONES)
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
             txn.open_table(QUEUE)
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
@@ -154,6 +158,58 @@ impl EmbeddedDb {
             .map_err(QueueError::Broker)
     }
 
+    /// Every row of every table whose key or value contains `needle` (as text), named by its
+    /// table; fails if the file holds a table this does not know how to read, so a table
+    /// added later cannot hide a user's data from the account-deletion tests.
+    #[cfg(feature = "test-support")]
+    pub async fn rows_mentioning(&self, needle: &str) -> Result<Vec<String>, StoreError> {
+        let needle = needle.to_owned();
+        self.db
+            .run::<_, BoxError>(move |db| {
+                use redb::TableHandle;
+                let txn = db.begin_read().map_err(db_err)?;
+                let mut out = Vec::new();
+                let mut known = std::collections::HashSet::new();
+                let mut hit = |table: &str, text: String| {
+                    if text.contains(&needle) {
+                        out.push(format!("{table}: {text}"));
+                    }
+                };
+                macro_rules! scan {
+                    ($def:expr, |$k:ident, $v:ident| $text:expr) => {{
+                        let def = $def;
+                        known.insert(def.name().to_owned());
+                        let table = txn.open_table(def).map_err(db_err)?;
+                        for row in table.iter().map_err(db_err)? {
+                            let (k, v) = row.map_err(db_err)?;
+                            let ($k, $v) = (k.value(), v.value());
+                            hit(def.name(), $text);
+                        }
+                    }};
+                }
+                let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+                scan!(WORKOUTS, |k, v| format!("{k:?} {}", text(v)));
+                scan!(BY_USER, |k, v| format!("{k:?} {v:?}"));
+                scan!(TOMBSTONES, |k, v| format!("{k:?} {v}"));
+                scan!(QUEUE, |k, v| format!("{k} {}", text(v)));
+                scan!(DEAD, |k, v| format!("{k} {}", text(v)));
+                scan!(META, |k, v| format!("{k} {v}"));
+                scan!(accounts::ACCOUNTS, |k, v| format!("{k} {}", text(v)));
+                scan!(accounts::EMAILS, |k, v| format!("{k} {v}"));
+                scan!(accounts::SESSIONS, |k, v| format!("{k} {}", text(v)));
+                scan!(accounts::SESSIONS_BY_USER, |k, v| format!("{k:?} {v:?}"));
+                scan!(accounts::PROFILES, |k, v| format!("{k} {}", text(v)));
+                for table in txn.list_tables().map_err(db_err)? {
+                    if !known.contains(table.name()) {
+                        return Err(format!("table {} is not scanned", table.name()).into());
+                    }
+                }
+                Ok(out)
+            })
+            .await
+            .map_err(store_err)
+    }
+
     /// The bodies of dead-lettered messages, oldest first.
     pub async fn dead_letters(&self) -> Result<Vec<Vec<u8>>, QueueError> {
         self.db
@@ -210,34 +266,83 @@ impl WorkoutStore for EmbeddedStore {
         Ok(())
     }
 
-    async fn upsert(&self, events: &[WorkoutLogged]) -> Result<(), StoreError> {
-        let events = events.to_vec();
+    async fn apply(&self, changes: &[WorkoutChange]) -> Result<(), StoreError> {
+        let changes = changes.to_vec();
         self.db
             .run::<_, BoxError>(move |db| {
                 let txn = db.begin_write().map_err(db_err)?;
                 {
                     let mut workouts = txn.open_table(WORKOUTS).map_err(db_err)?;
                     let mut by_user = txn.open_table(BY_USER).map_err(db_err)?;
-                    for event in &events {
-                        let id = event.id.to_string();
-                        let user = event.user_id.as_str();
-                        let previous =
-                            workouts
-                                .get((user, id.as_str()))
-                                .map_err(db_err)?
-                                .and_then(|old| {
-                                    serde_json::from_slice::<WorkoutLogged>(old.value()).ok()
-                                });
-                        if let Some(old) = previous {
-                            let old_key = (user, old.performed_at.timestamp_millis(), id.as_str());
+                    let mut tombstones = txn.open_table(TOMBSTONES).map_err(db_err)?;
+                    for change in &changes {
+                        let id = change.id().to_string();
+                        let key = (change.user_id(), id.as_str());
+                        if tombstones.get(key).map_err(db_err)?.is_some() {
+                            continue;
+                        }
+                        let previous = match workouts.get(key).map_err(db_err)? {
+                            Some(old) => Some(decode_record(&id, old.value())?),
+                            None => None,
+                        };
+                        if let (WorkoutChange::Saved(new), Some(old)) = (change, &previous) {
+                            if old.revision > new.revision {
+                                continue;
+                            }
+                        }
+                        if let Some(old) = &previous {
+                            let old_key = (key.0, old.performed_at.timestamp_millis(), key.1);
                             by_user.remove(old_key).map_err(db_err)?;
                         }
-                        let body = serde_json::to_vec(event).map_err(db_err)?;
-                        workouts
-                            .insert((user, id.as_str()), body.as_slice())
-                            .map_err(db_err)?;
-                        let key = (user, event.performed_at.timestamp_millis(), id.as_str());
-                        by_user.insert(key, ()).map_err(db_err)?;
+                        match change {
+                            WorkoutChange::Saved(event) => {
+                                let body = serde_json::to_vec(event).map_err(db_err)?;
+                                workouts.insert(key, body.as_slice()).map_err(db_err)?;
+                                let at = event.performed_at.timestamp_millis();
+                                by_user.insert((key.0, at, key.1), ()).map_err(db_err)?;
+                            }
+                            WorkoutChange::Deleted(deleted) => {
+                                workouts.remove(key).map_err(db_err)?;
+                                let at = deleted.received_at.timestamp_millis();
+                                tombstones.insert(key, at).map_err(db_err)?;
+                            }
+                        }
+                    }
+                }
+                txn.commit().map_err(db_err)
+            })
+            .await
+            .map_err(store_err)
+    }
+
+    async fn delete_user(&self, user_id: &str) -> Result<(), StoreError> {
+        let user = user_id.to_owned();
+        self.db
+            .run::<_, BoxError>(move |db| {
+                let txn = db.begin_write().map_err(db_err)?;
+                {
+                    let mut workouts = txn.open_table(WORKOUTS).map_err(db_err)?;
+                    let mut by_user = txn.open_table(BY_USER).map_err(db_err)?;
+                    let mut tombstones = txn.open_table(TOMBSTONES).map_err(db_err)?;
+                    let u = user.as_str();
+                    let ids: Vec<String> = user_keys(&workouts, u)?;
+                    for id in &ids {
+                        workouts.remove((u, id.as_str())).map_err(db_err)?;
+                    }
+                    let entries: Vec<(i64, String)> = by_user
+                        .range((u, i64::MIN, "")..)
+                        .map_err(db_err)?
+                        .map_while(|row| {
+                            let (key, _) = row.ok()?;
+                            let (owner, at, id) = key.value();
+                            (owner == u).then(|| (at, id.to_owned()))
+                        })
+                        .collect();
+                    for (at, id) in &entries {
+                        by_user.remove((u, *at, id.as_str())).map_err(db_err)?;
+                    }
+                    for id in user_keys(&tombstones, u)? {
+                        tombstones.remove((u, id.as_str())).map_err(db_err)?;
                     }
                 }
                 txn.commit().map_err(db_err)
@@ -321,6 +426,23 @@ impl WorkoutStore for EmbeddedStore {
             .await
             .map_err(store_err)
     }
+}
+
+/// The ids under `user` in a table keyed by (user, id).
+fn user_keys<V: redb::Value + 'static>(
+    table: &impl ReadableTable<(&'static str, &'static str), V>,
+    user: &str,
+) -> Result<Vec<String>, BoxError> {
+    let mut ids = Vec::new();
+    for row in table.range((user, "")..).map_err(db_err)? {
+        let (key, _) = row.map_err(db_err)?;
+        let (owner, id) = key.value();
+        if owner != user {
+            break;
+        }
+        ids.push(id.to_owned());
+    }
+    Ok(ids)
 }
 
 fn decode_record(id: &str, bytes: &[u8]) -> Result<WorkoutLogged, StoreError> {

@@ -3,9 +3,12 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use mongodb::bson::{self, doc};
+use std::collections::HashSet;
+
+use futures::TryStreamExt;
+use mongodb::bson::{self, doc, Document};
 use mongodb::error::{ErrorKind, WriteFailure};
-use mongodb::options::IndexOptions;
+use mongodb::options::{IndexOptions, ReadPreference, SelectionCriteria};
 use mongodb::{Collection, IndexModel};
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +27,8 @@ struct AccountDoc {
     email: String,
     password_hash: String,
     created_at: bson::DateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    deleting_since: Option<bson::DateTime>,
 }
 
 /// The profile as JSON text: it is configuration read and written whole, never queried.
@@ -56,8 +61,10 @@ fn from_bson(id: &str, t: bson::DateTime) -> Result<DateTime<Utc>, StoreError> {
 impl TryFrom<AccountDoc> for Account {
     type Error = StoreError;
     fn try_from(d: AccountDoc) -> Result<Self, StoreError> {
+        let deleting_since = d.deleting_since.map(|t| from_bson(&d.id, t)).transpose()?;
         Ok(Self {
             created_at: from_bson(&d.id, d.created_at)?,
+            deleting_since,
             id: d.id,
             email: d.email,
             password_hash: d.password_hash,
@@ -103,6 +110,7 @@ impl AccountStore for MongoStore {
             email: account.email.clone(),
             password_hash: account.password_hash.clone(),
             created_at: to_bson(account.created_at),
+            deleting_since: account.deleting_since.map(to_bson),
         };
         match self.accounts().insert_one(doc).await {
             Ok(_) => Ok(()),
@@ -146,6 +154,71 @@ impl AccountStore for MongoStore {
             .await
             .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn begin_deletion(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.accounts()
+            .update_one(
+                doc! {"_id": id, "deleting_since": {"$exists": false}},
+                doc! {"$set": {"deleting_since": to_bson(at)}},
+            )
+            .await
+            .map_err(db_err)?;
+        self.sessions()
+            .delete_many(doc! {"user_id": id})
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn pending_deletions(&self) -> Result<Vec<String>, StoreError> {
+        let raw: Collection<Document> = self.db.collection("accounts");
+        let docs: Vec<Document> = raw
+            .find(doc! {"deleting_since": {"$exists": true}})
+            .projection(doc! {"_id": 1})
+            .selection_criteria(SelectionCriteria::ReadPreference(ReadPreference::Primary))
+            .await
+            .map_err(db_err)?
+            .try_collect()
+            .await
+            .map_err(db_err)?;
+        Ok(docs
+            .iter()
+            .filter_map(|d| d.get_str("_id").ok().map(str::to_owned))
+            .collect())
+    }
+
+    async fn finish_deletion(&self, id: &str) -> Result<(), StoreError> {
+        self.sessions()
+            .delete_many(doc! {"user_id": id})
+            .await
+            .map_err(db_err)?;
+        self.profiles()
+            .delete_one(doc! {"_id": id})
+            .await
+            .map_err(db_err)?;
+        self.accounts()
+            .delete_one(doc! {"_id": id})
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn active(&self, ids: &[String]) -> Result<HashSet<String>, StoreError> {
+        let raw: Collection<Document> = self.db.collection("accounts");
+        let docs: Vec<Document> = raw
+            .find(doc! {"_id": {"$in": ids}, "deleting_since": {"$exists": false}})
+            .projection(doc! {"_id": 1})
+            .selection_criteria(SelectionCriteria::ReadPreference(ReadPreference::Primary))
+            .await
+            .map_err(db_err)?
+            .try_collect()
+            .await
+            .map_err(db_err)?;
+        Ok(docs
+            .iter()
+            .filter_map(|d| d.get_str("_id").ok().map(str::to_owned))
+            .collect())
     }
 }
 

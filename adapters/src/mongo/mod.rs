@@ -4,7 +4,7 @@
 use crate::tls::TlsFiles;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::{Cursor, ExerciseLog, WorkoutLogged};
+use domain::{Cursor, ExerciseLog, WorkoutChange, WorkoutDeleted, WorkoutLogged};
 use futures::TryStreamExt;
 use mongodb::bson::{self, doc, Document};
 use mongodb::error::ErrorKind;
@@ -32,8 +32,13 @@ struct WorkoutDoc {
     workout_id: Option<String>,
     v: u32,
     user_id: String,
+    /// Absent in documents of version 1 events (revision 0).
+    #[serde(default)]
+    revision: i64,
     performed_at: bson::DateTime,
     received_at: bson::DateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    notes: Option<String>,
     exercises: Vec<ExerciseLog>,
 }
 
@@ -44,8 +49,11 @@ impl From<&WorkoutLogged> for WorkoutDoc {
             workout_id: Some(e.id.to_string()),
             v: e.v,
             user_id: e.user_id.clone(),
+            // Revisions are checked to be at most a day past now in milliseconds.
+            revision: i64::try_from(e.revision).unwrap_or(i64::MAX),
             performed_at: bson::DateTime::from_millis(e.performed_at.timestamp_millis()),
             received_at: bson::DateTime::from_millis(e.received_at.timestamp_millis()),
+            notes: e.notes.clone(),
             exercises: e.exercises.clone(),
         }
     }
@@ -61,9 +69,11 @@ impl TryFrom<WorkoutDoc> for WorkoutLogged {
             v: d.v,
             id: Uuid::try_parse(id).map_err(|_| corrupt("the workout id is not a UUID"))?,
             user_id: d.user_id.clone(),
+            revision: u64::try_from(d.revision).map_err(|_| corrupt("negative revision"))?,
             performed_at: date(d.performed_at)
                 .ok_or_else(|| corrupt("performed_at out of range"))?,
             received_at: date(d.received_at).ok_or_else(|| corrupt("received_at out of range"))?,
+            notes: d.notes,
             exercises: d.exercises,
         })
     }
@@ -174,7 +184,7 @@ impl MongoStore {
     pub async fn all_ids(&self) -> Result<Vec<String>, StoreError> {
         let raw: Collection<Document> = self.workouts.clone_with_type();
         let docs: Vec<Document> = raw
-            .find(doc! {})
+            .find(doc! {"deleted": {"$ne": true}})
             .projection(doc! {"workout_id": 1})
             .await
             .map_err(db_err)?
@@ -185,6 +195,32 @@ impl MongoStore {
             .iter()
             .filter_map(|d| d.get_str("workout_id").ok().map(str::to_owned))
             .collect())
+    }
+}
+
+impl MongoStore {
+    /// Every document of every collection in the database whose text contains `needle`,
+    /// named by its collection: for the account-deletion tests.
+    #[cfg(feature = "test-support")]
+    pub async fn documents_mentioning(&self, needle: &str) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for name in self.db.list_collection_names().await.map_err(db_err)? {
+            let docs: Vec<Document> = self
+                .db
+                .collection::<Document>(&name)
+                .find(doc! {})
+                .await
+                .map_err(db_err)?
+                .try_collect()
+                .await
+                .map_err(db_err)?;
+            out.extend(
+                docs.iter()
+                    .map(|d| format!("{name}: {d}"))
+                    .filter(|text| text.contains(needle)),
+            );
+        }
+        Ok(out)
     }
 }
 
@@ -199,13 +235,12 @@ pub fn to_document(event: &WorkoutLogged) -> Result<Document, StoreError> {
 const MAX_BATCH_DOCS: usize = 1000;
 const MAX_BATCH_BYTES: usize = 8 * 1024 * 1024;
 
-/// The events' documents, split into chunks that each fit one command.
-fn document_chunks(events: &[WorkoutLogged]) -> Result<Vec<Vec<Document>>, StoreError> {
+/// The documents, split into chunks that each fit one command.
+fn document_chunks(docs: Vec<Document>) -> Vec<Vec<Document>> {
     let mut chunks = Vec::new();
     let mut chunk = Vec::new();
     let mut bytes = 0;
-    for event in events {
-        let doc = to_document(event)?;
+    for doc in docs {
         let size = bson::to_vec(&doc).map(|v| v.len()).unwrap_or(0);
         if !chunk.is_empty() && (chunk.len() == MAX_BATCH_DOCS || bytes + size > MAX_BATCH_BYTES) {
             chunks.push(std::mem::take(&mut chunk));
@@ -217,7 +252,18 @@ fn document_chunks(events: &[WorkoutLogged]) -> Result<Vec<Vec<Document>>, Store
     if !chunk.is_empty() {
         chunks.push(chunk);
     }
-    Ok(chunks)
+    chunks
+}
+
+/// What a deleted workout leaves under its key: enough to refuse any later save of it.
+fn tombstone(deleted: &WorkoutDeleted) -> Document {
+    doc! {
+        "_id": key(&deleted.user_id, deleted.id),
+        "workout_id": deleted.id.to_string(),
+        "user_id": &deleted.user_id,
+        "deleted": true,
+        "deleted_at": bson::DateTime::from_millis(deleted.received_at.timestamp_millis()),
+    }
 }
 
 const DUPLICATE_KEY: i32 = 11000;
@@ -279,9 +325,11 @@ fn duplicates_in_error(error: mongodb::error::Error) -> Result<Vec<usize>, Store
 }
 
 impl MongoStore {
-    /// Writes a chunk durably in one round trip when its keys are new, which is nearly always:
-    /// an unordered `insert_many`. Keys already stored (a redelivery, a client's retry) are
-    /// then replaced in a second command, so the last write wins as with a plain upsert.
+    /// Writes a chunk of saves durably in one round trip when their keys are new, which is
+    /// nearly always: an unordered `insert_many`. Keys already stored (a redelivery, a client's
+    /// retry, an edit) are then replaced in a second command, each only where the stored
+    /// document is not a tombstone and has no larger revision; where it is or has, the upsert
+    /// meets the key and fails with a duplicate key, and the stored version stays.
     /// Inserting first is about 2.5 times faster than upserting every document, and the
     /// driver's `insert_many` (documents sent as an OP_MSG sequence) cost SecantusDB about half
     /// the CPU of the same documents inside an `insert` command (measured with
@@ -305,7 +353,16 @@ impl MongoStore {
                 ))
             })?;
             let key = doc.get("_id").cloned().unwrap_or(bson::Bson::Null);
-            updates.push(doc! {"q": {"_id": key}, "u": doc, "upsert": true});
+            let revision = doc.get("revision").cloned().unwrap_or(bson::Bson::Int64(0));
+            updates.push(doc! {
+                "q": {
+                    "_id": key,
+                    "deleted": {"$ne": true},
+                    "$or": [{"revision": {"$lte": revision}}, {"revision": {"$exists": false}}],
+                },
+                "u": doc,
+                "upsert": true,
+            });
         }
         let reply = self
             .db
@@ -317,12 +374,38 @@ impl MongoStore {
             })
             .await
             .map_err(db_err)?;
-        // An upsert by `_id` meets a duplicate key only when another consumer inserted the
-        // same key between our two commands: the batch is tried again, and then replaces it.
-        if !duplicates_in_reply(&reply)?.is_empty() {
-            return Err(StoreError::unavailable(
-                "another writer stored the same workout at the same moment",
-            ));
+        // A duplicate key here is a newer version or a tombstone that stays.
+        duplicates_in_reply(&reply)?;
+        Ok(())
+    }
+
+    /// Replaces each workout with its tombstone, whatever was stored: a delete is final.
+    async fn write_tombstones(&self, deleted: &[&WorkoutDeleted]) -> Result<(), StoreError> {
+        for chunk in deleted.chunks(MAX_BATCH_DOCS) {
+            let updates: Vec<Document> = chunk
+                .iter()
+                .map(|d| {
+                    let t = tombstone(d);
+                    doc! {"q": {"_id": key(&d.user_id, d.id)}, "u": t, "upsert": true}
+                })
+                .collect();
+            let reply = self
+                .db
+                .run_command(doc! {
+                    "update": COLLECTION,
+                    "updates": updates,
+                    "ordered": false,
+                    "writeConcern": {"w": "majority", "j": true},
+                })
+                .await
+                .map_err(db_err)?;
+            // Two writers upserting one new key at once: one meets the other's insert. The
+            // batch is tried again, and the replacement then finds the key.
+            if !duplicates_in_reply(&reply)?.is_empty() {
+                return Err(StoreError::unavailable(
+                    "another writer stored the same workout at the same moment",
+                ));
+            }
         }
         Ok(())
     }
@@ -416,17 +499,42 @@ impl WorkoutStore for MongoStore {
         Ok(())
     }
 
-    async fn upsert(&self, events: &[WorkoutLogged]) -> Result<(), StoreError> {
-        for chunk in document_chunks(events)? {
+    async fn apply(&self, changes: &[WorkoutChange]) -> Result<(), StoreError> {
+        // Tombstones first: a save of the same workout in this call then meets one and stays
+        // out, as it would have in any order.
+        let deleted: Vec<&WorkoutDeleted> = changes
+            .iter()
+            .filter_map(|c| match c {
+                WorkoutChange::Deleted(d) => Some(d),
+                WorkoutChange::Saved(_) => None,
+            })
+            .collect();
+        self.write_tombstones(&deleted).await?;
+        let saves = changes
+            .iter()
+            .filter_map(|c| match c {
+                WorkoutChange::Saved(e) => Some(to_document(e)),
+                WorkoutChange::Deleted(_) => None,
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for chunk in document_chunks(saves) {
             self.write_chunk(chunk).await?;
         }
+        Ok(())
+    }
+
+    async fn delete_user(&self, user_id: &str) -> Result<(), StoreError> {
+        self.workouts
+            .delete_many(doc! {"user_id": user_id})
+            .await
+            .map_err(db_err)?;
         Ok(())
     }
 
     async fn get(&self, user_id: &str, id: Uuid) -> Result<Option<WorkoutLogged>, StoreError> {
         let found = self
             .workouts
-            .find_one(doc! {"_id": key(user_id, id)})
+            .find_one(doc! {"_id": key(user_id, id), "deleted": {"$ne": true}})
             .await
             .map_err(db_err)?;
         found.map(WorkoutLogged::try_from).transpose()
@@ -439,11 +547,12 @@ impl WorkoutStore for MongoStore {
         before: Option<Cursor>,
     ) -> Result<Page, StoreError> {
         let filter = match before {
-            None => doc! {"user_id": user_id},
+            None => doc! {"user_id": user_id, "deleted": {"$ne": true}},
             Some(c) => {
                 let at = bson::DateTime::from_millis(c.performed_at.timestamp_millis());
                 doc! {
                     "user_id": user_id,
+                    "deleted": {"$ne": true},
                     "$or": [
                         {"performed_at": {"$lt": at}},
                         {"performed_at": at, "_id": {"$lt": key(user_id, c.id)}},

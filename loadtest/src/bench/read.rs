@@ -30,7 +30,7 @@ pub async fn run(stack: &Stack, config: &BenchConfig) -> Result<Vec<Figure>> {
         .map(|i| events::event(&user, (i * span_days / config.history.max(1)) as i64))
         .collect::<Result<_>>()?;
     for chunk in history.chunks(500) {
-        store.upsert(chunk).await.context("seeding history")?;
+        store.save(chunk).await.context("seeding history")?;
     }
 
     let client = account.client()?;

@@ -18,6 +18,48 @@ pub struct NewWorkout {
     /// 1 to 50 exercises.
     #[schema(min_items = 1, max_items = 50)]
     pub exercises: Vec<NewExercise>,
+    /// Text a person typed: at most 1000 characters, line breaks and tabs but no other
+    /// control characters. A blank note is no note.
+    #[schema(max_length = 1000, pattern = "^[^\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f]*$")]
+    pub notes: Option<String>,
+    /// Orders the versions of one workout: 1 (the default) for a first log; the largest wins.
+    /// At most 24 hours ahead of now in milliseconds since 1970.
+    #[schema(minimum = 1)]
+    pub revision: Option<u64>,
+}
+
+/// A workout's new version: the whole workout, with its id and a revision larger than the one
+/// edited (the time of the edit in milliseconds will do).
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct WorkoutEdit {
+    /// The id in the path.
+    pub id: uuid::Uuid,
+    /// RFC 3339, from 2000-01-01 to 24 hours ahead.
+    #[schema(format = DateTime)]
+    pub performed_at: String,
+    /// 1 to 50 exercises.
+    #[schema(min_items = 1, max_items = 50)]
+    pub exercises: Vec<NewExercise>,
+    /// Text a person typed: at most 1000 characters, line breaks and tabs but no other
+    /// control characters. A blank note is no note.
+    #[schema(max_length = 1000, pattern = "^[^\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f]*$")]
+    pub notes: Option<String>,
+    /// At least 1 and at most 24 hours ahead of now in milliseconds since 1970.
+    #[schema(minimum = 1)]
+    pub revision: u64,
+}
+
+/// How a set was done; warm-ups count toward no record, volume or progression.
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum SetKind {
+    Working,
+    Warmup,
+    Drop,
+    Failure,
 }
 
 #[derive(ToSchema, serde::Deserialize)]
@@ -34,6 +76,13 @@ pub struct NewExercise {
     /// 1 to 100 sets.
     #[schema(min_items = 1, max_items = 100)]
     pub sets: Vec<SetLog>,
+    /// Text a person typed: at most 1000 characters, line breaks and tabs but no other
+    /// control characters. A blank note is no note.
+    #[schema(max_length = 1000, pattern = "^[^\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f]*$")]
+    pub notes: Option<String>,
+    /// Exercises with the same group were done as a superset.
+    #[schema(minimum = 1, maximum = 26)]
+    pub group: Option<u8>,
 }
 
 #[derive(ToSchema, serde::Deserialize)]
@@ -49,6 +98,8 @@ pub struct SetLog {
     /// 1 to 10 in steps of 0.5.
     #[schema(minimum = 1, maximum = 10, multiple_of = 0.5)]
     pub rpe: Option<f64>,
+    /// `working` when absent.
+    pub kind: Option<SetKind>,
 }
 
 /// A stored workout.
@@ -58,10 +109,13 @@ pub struct Workout {
     pub v: u32,
     pub id: uuid::Uuid,
     pub user_id: String,
+    /// Absent for workouts stored before revisions (revision 0).
+    pub revision: Option<u64>,
     #[schema(format = DateTime)]
     pub performed_at: String,
     #[schema(format = DateTime)]
     pub received_at: String,
+    pub notes: Option<String>,
     pub exercises: Vec<NewExercise>,
 }
 
@@ -120,6 +174,14 @@ pub struct NewCredentials {
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,
+}
+
+/// The account's password, asked again before it is deleted.
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct PasswordConfirmation {
+    pub password: String,
 }
 
 #[derive(ToSchema)]

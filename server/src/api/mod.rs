@@ -40,7 +40,7 @@ fn described() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     description.merge(server_fns::ServerFnsDoc::openapi());
     OpenApiRouter::with_openapi(description)
         .routes(routes!(workouts::create, workouts::list))
-        .routes(routes!(workouts::get_one))
+        .routes(routes!(workouts::get_one, workouts::edit, workouts::delete))
         .routes(routes!(training::exercises))
         .routes(routes!(training::programs))
         .routes(routes!(training::get_profile, training::put_profile))
@@ -58,6 +58,7 @@ fn described() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(auth::api::login))
         .routes(routes!(auth::api::logout))
         .routes(routes!(auth::api::change_password))
+        .routes(routes!(auth::api::delete_account))
         .routes(routes!(auth::api::me))
         .split_for_parts()
 }

@@ -1,4 +1,5 @@
-//! `POST /api/v1/workouts`, `GET /api/v1/workouts`, `GET /api/v1/workouts/{id}`.
+//! `POST /api/v1/workouts`, `GET /api/v1/workouts`, and `GET`, `PUT` and `DELETE`
+//! `/api/v1/workouts/{id}`.
 
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
@@ -44,17 +45,95 @@ pub async fn create(
     if !is_json(&headers) {
         return Err(ApiError::UnsupportedMediaType("application/json"));
     }
-    // A device's outbox names whose workout it sends: one kept while someone else was signed
-    // in on the device must never be stored as this user's.
+    admit(&state, &user, &headers)?;
+    let value = json_body(body).await?;
+    let id = ingest::accept(&state, &user, &value).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({"id": id}))))
+}
+
+/// What every change must pass before its body is read: the device's word on whose change it
+/// is, and the user's write allowance.
+fn admit(state: &AppState, user: &str, headers: &HeaderMap) -> Result<(), ApiError> {
+    // A device's outbox names whose change it sends: one kept while someone else was signed
+    // in on the device must never be applied as this user's.
     if headers
         .get(SENT_FOR)
         .is_some_and(|sent_for| sent_for.as_bytes() != user.as_bytes())
     {
         return Err(ApiError::OtherAccount);
     }
-    state.limits.write(&user)?;
+    state.limits.write(user)?;
+    Ok(())
+}
+
+/// Replaces one of the signed-in user's workouts: the body is the whole workout, with its id
+/// and a `revision` larger than the one edited. Answered as soon as the queue has it durably;
+/// of two edits, the larger revision wins wherever it arrives, and a deleted workout stays
+/// deleted.
+#[utoipa::path(
+    put, path = "/api/v1/workouts/{id}", tag = "workouts",
+    params(
+        ("id" = String, Path, description = "the workout's id"),
+        ("X-Ironlog-User" = Option<String>, Header, description = "the user the device saved the edit for; another session's is refused with 403"),
+    ),
+    request_body = crate::api::doc::WorkoutEdit,
+    security(("session" = [])),
+    responses(
+        (status = 202, description = "accepted; applied shortly", body = crate::api::doc::Accepted),
+        (status = 401, description = "no session", body = crate::api::doc::Error),
+        (status = 403, description = "`other_account`: X-Ironlog-User names another user than the session's", body = crate::api::doc::Error),
+        (status = 404, description = "the id is not a UUID", body = crate::api::doc::Error),
+        crate::api::doc::BodyRefusals,
+        (status = 422, description = "every problem with the workout, a missing revision, or an id other than the path's", body = crate::api::doc::Error),
+        (status = 429, description = "too many changes; see Retry-After", body = crate::api::doc::Error),
+        (status = 503, description = "the queue did not confirm; retry the same edit", body = crate::api::doc::Error),
+    )
+)]
+pub async fn edit(
+    State(state): State<AppState>,
+    User(user): User,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = Uuid::try_parse(&id).map_err(|_| ApiError::NotFound)?;
+    if !is_json(&headers) {
+        return Err(ApiError::UnsupportedMediaType("application/json"));
+    }
+    admit(&state, &user, &headers)?;
     let value = json_body(body).await?;
-    let id = ingest::accept(&state, &user, &value).await?;
+    let id = ingest::accept_edit(&state, &user, id, &value).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({"id": id}))))
+}
+
+/// Deletes one of the signed-in user's workouts for good: no copy of it sent earlier and
+/// delivered later brings it back. Deleting an id that was never stored is accepted too (the
+/// workout may still be on its way).
+#[utoipa::path(
+    delete, path = "/api/v1/workouts/{id}", tag = "workouts",
+    params(
+        ("id" = String, Path, description = "the workout's id"),
+        ("X-Ironlog-User" = Option<String>, Header, description = "the user the device saved the delete for; another session's is refused with 403"),
+    ),
+    security(("session" = [])),
+    responses(
+        (status = 202, description = "accepted; applied shortly", body = crate::api::doc::Accepted),
+        (status = 401, description = "no session", body = crate::api::doc::Error),
+        (status = 403, description = "`other_account`: X-Ironlog-User names another user than the session's", body = crate::api::doc::Error),
+        (status = 404, description = "the id is not a UUID", body = crate::api::doc::Error),
+        (status = 429, description = "too many changes; see Retry-After", body = crate::api::doc::Error),
+        (status = 503, description = "the queue did not confirm; retry", body = crate::api::doc::Error),
+    )
+)]
+pub async fn delete(
+    State(state): State<AppState>,
+    User(user): User,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = Uuid::try_parse(&id).map_err(|_| ApiError::NotFound)?;
+    admit(&state, &user, &headers)?;
+    let id = ingest::accept_delete(&state, &user, id).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"id": id}))))
 }
 

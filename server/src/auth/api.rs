@@ -1,4 +1,5 @@
-//! `POST /api/v1/auth/signup`, `/login`, `/logout`, `/password` and `GET /api/v1/auth/me`.
+//! `POST /api/v1/auth/signup`, `/login`, `/logout`, `/password`, `/delete-account` and
+//! `GET /api/v1/auth/me`.
 //! Bodies are `{"email": "...", "password": "..."}` (password change:
 //! `{"current_password": "...", "new_password": "..."}`); a session cookie comes back on success.
 
@@ -10,6 +11,7 @@ use axum::Json;
 use domain::Problem;
 use serde_json::{json, Value};
 
+use super::deletion::Deleted;
 use super::service::SignedIn;
 use crate::error::ApiError;
 use crate::extract::{json_request, ClientIp, User};
@@ -158,6 +160,36 @@ pub async fn change_password(
         string_fields(&headers, body, ["current_password", "new_password"]).await?;
     let s = state.auth.change_password(&user, &current, &new).await?;
     Ok(signed_in(&state, StatusCode::OK, &s))
+}
+
+/// Deletes the account, its sessions, its profile and every workout, after checking the
+/// password; whatever is still queued for it is discarded. The cookie is cleared.
+#[utoipa::path(
+    post, path = "/api/v1/auth/delete-account", tag = "auth",
+    request_body = crate::api::doc::PasswordConfirmation,
+    security(("session" = [])),
+    responses(
+        (status = 204, description = "the account and everything it held are deleted"),
+        (status = 202, description = "the account is deleted and can no longer sign in; its data is removed in the background as soon as the database answers"),
+        crate::api::doc::BodyRefusals,
+        (status = 422, description = "missing, unknown or invalid fields", body = crate::api::doc::Error),
+        (status = 503, description = "accounts are unavailable; nothing was deleted", body = crate::api::doc::Error),
+        (status = 401, description = "no session, or the password is wrong", body = crate::api::doc::Error),
+        (status = 403, description = "accounts are managed by the sign-in proxy, or sent from another site", body = crate::api::doc::Error),
+    )
+)]
+pub async fn delete_account(
+    State(state): State<AppState>,
+    User(user): User,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let [password] = string_fields(&headers, body, ["password"]).await?;
+    let status = match state.auth.delete_account(&user, &password).await? {
+        Deleted::Now => StatusCode::NO_CONTENT,
+        Deleted::Later => StatusCode::ACCEPTED,
+    };
+    Ok((status, [(header::SET_COOKIE, state.auth.cookie.clear())]).into_response())
 }
 
 /// Who the session belongs to.

@@ -5,6 +5,7 @@
 
 pub(crate) mod api;
 pub(crate) mod cookie;
+pub(crate) mod deletion;
 mod forms;
 pub(crate) mod middleware;
 pub(crate) mod password;

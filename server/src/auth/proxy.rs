@@ -218,6 +218,7 @@ impl TrustedProxy {
             email: email.to_owned(),
             password_hash,
             created_at: Utc::now(),
+            deleting_since: None,
         };
         match self.accounts.create_account(&account).await {
             Ok(()) => {

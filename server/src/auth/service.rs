@@ -4,10 +4,12 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use service::{Account, AccountError, AccountStore, Chain, StoreError};
+use service::{Account, AccountError, AccountStore, Chain, StoreError, WorkoutStore};
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::cookie::CookiePolicy;
+use super::deletion::{self, Deleted};
 use super::password::{self, Hasher};
 use super::proxy::TrustedProxy;
 use super::session::Sessions;
@@ -22,6 +24,10 @@ pub struct Auth {
     /// Set in trusted-proxy mode: the proxy's signed header is then the only identity, and
     /// password accounts are refused.
     pub proxy: Option<Arc<TrustedProxy>>,
+    /// The workouts, which an account's deletion removes.
+    pub workouts: Arc<dyn WorkoutStore>,
+    /// Stops the background retries of a deletion the stores could not finish at once.
+    pub shutdown: CancellationToken,
 }
 
 /// Why signing up or logging in did not work.
@@ -102,6 +108,7 @@ impl Auth {
             email,
             password_hash,
             created_at: Utc::now(),
+            deleting_since: None,
         };
         match self.accounts.create_account(&account).await {
             Ok(()) => {}
@@ -139,7 +146,8 @@ impl Auth {
             )
             .await
             .map_err(unavailable)?;
-        let Some(account) = account.filter(|_| verified) else {
+        // An account being deleted answers as if it were gone.
+        let Some(account) = account.filter(|a| verified && a.deleting_since.is_none()) else {
             return Err(AuthFailure::BadCredentials);
         };
         if let Some(old) = previous {
@@ -178,6 +186,43 @@ impl Auth {
             .map_err(unavailable)?;
         self.sessions.forget_user(user_id);
         self.start(user_id).await
+    }
+
+    /// Deletes the account after checking its password: marked at once (it can no longer log
+    /// in, every session ends, whatever is still queued for it is discarded), then everything
+    /// it holds is removed, now or, if the stores cannot answer, by retries in the background.
+    pub async fn delete_account(
+        &self,
+        user_id: &str,
+        password: &str,
+    ) -> Result<Deleted, AuthFailure> {
+        self.passwords_allowed()?;
+        let account = self
+            .accounts
+            .account(user_id)
+            .await
+            .map_err(unavailable)?
+            .ok_or(AuthFailure::BadCredentials)?;
+        let verified = self
+            .hasher
+            .verify(password.to_owned(), Some(account.password_hash))
+            .await
+            .map_err(unavailable)?;
+        if !verified {
+            return Err(AuthFailure::BadCredentials);
+        }
+        self.accounts
+            .begin_deletion(user_id, Utc::now())
+            .await
+            .map_err(unavailable)?;
+        self.sessions.forget_user(user_id);
+        Ok(deletion::finish(
+            self.accounts.clone(),
+            self.workouts.clone(),
+            user_id.to_owned(),
+            self.shutdown.clone(),
+        )
+        .await)
     }
 
     /// Ends the request's session, if it has one, here and in the store. False when the store

@@ -140,7 +140,7 @@ async fn exporting_a_long_history_keeps_the_servers_memory_small() {
         }
         use service::WorkoutStore;
         for chunk in history.chunks(1000) {
-            store.upsert(chunk).await.unwrap();
+            store.save(chunk).await.unwrap();
         }
     }
     server.restart().unwrap();
