@@ -26,6 +26,18 @@ pub async fn run(stack: &mut Stack, config: &BenchConfig) -> Result<Vec<Figure>>
         .map(|i| events::event(BACKLOG_USER, (i % 1800) as i64))
         .collect::<Result<_>>()?;
     let store = MongoStore::connect(&stack.uri).await?;
+    // The consumer keeps only changes of accounts that exist.
+    let account = service::Account {
+        id: BACKLOG_USER.to_owned(),
+        email: format!("{BACKLOG_USER}@example.com"),
+        password_hash: "unusable".to_owned(),
+        created_at: chrono::Utc::now(),
+        deleting_since: None,
+    };
+    match service::AccountStore::create_account(&store, &account).await {
+        Ok(()) | Err(service::AccountError::EmailTaken) => {}
+        Err(e) => bail!("cannot create the backlog's account: {e}"),
+    }
     let workouts = collection(&store, COLLECTION);
     let docs: Vec<Document> = events
         .iter()

@@ -10,6 +10,7 @@ mod bulk;
 mod connections;
 mod data;
 mod deployment;
+mod edits;
 mod embedded;
 mod hostile;
 mod openapi;

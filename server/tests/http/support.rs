@@ -244,13 +244,13 @@ pub async fn assert_bad_inputs_rejected(client: &reqwest::Client, base: &str) {
         case(
             "unknown fields",
             raw(
-                r#"{"id": "0192e4a0-7b1c-7cc0-a5b2-3f0c1d2e4f5a", "performed_at": "2026-11-20T17:30:00Z", "user_id": "mallory", "exercises": [{"exercise": "squat", "notes": "x", "sets": [{"weight_kg": 100, "reps": 5, "tempo": 1}]}]}"#,
+                r#"{"id": "0192e4a0-7b1c-7cc0-a5b2-3f0c1d2e4f5a", "performed_at": "2026-11-20T17:30:00Z", "user_id": "mallory", "exercises": [{"exercise": "squat", "comment": "x", "sets": [{"weight_kg": 100, "reps": 5, "tempo": 1}]}]}"#,
             ),
             "application/json",
             422,
             vec![
                 "user_id",
-                "exercises[0].notes",
+                "exercises[0].comment",
                 "exercises[0].sets[0].tempo",
             ],
         ),

@@ -1,0 +1,318 @@
+//! Edits, deletes and account deletion through the JSON API on the embedded server: each goes
+//! through the queue like a log, is applied by its revision, and shows in History and the plan.
+
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+fn start() -> (InProcess, tempfile::TempDir) {
+    let data = tempfile::tempdir().unwrap();
+    let env = [("IRONLOG_DATA_DIR", data.path().display().to_string())];
+    (InProcess::start(&env).unwrap(), data)
+}
+
+fn squat(id: Uuid, weight_kg: f64, revision: Option<u64>) -> Value {
+    let mut w = json!({
+        "id": id,
+        "performed_at": chrono::Utc::now().to_rfc3339(),
+        "exercises": [{"exercise": "squat", "sets": [
+            {"weight_kg": 20.0, "reps": 5, "kind": "warmup"},
+            {"weight_kg": weight_kg, "reps": 5, "rpe": 8.0},
+        ]}],
+    });
+    if let Some(r) = revision {
+        w["revision"] = json!(r);
+    }
+    w
+}
+
+async fn put(client: &reqwest::Client, base: &str, id: Uuid, body: &Value) -> reqwest::Response {
+    client
+        .put(format!("{base}/api/v1/workouts/{id}"))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn delete(client: &reqwest::Client, base: &str, id: Uuid) -> u16 {
+    client
+        .delete(format!("{base}/api/v1/workouts/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The stored workout, or None (404), once `done` holds for it (within 10 s).
+async fn await_workout(
+    client: &reqwest::Client,
+    base: &str,
+    id: Uuid,
+    done: impl Fn(&Option<Value>) -> bool,
+) -> Option<Value> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let resp = client
+            .get(format!("{base}/api/v1/workouts/{id}"))
+            .send()
+            .await
+            .unwrap();
+        let got = match resp.status().as_u16() {
+            200 => Some(resp.json::<Value>().await.unwrap()),
+            404 => None,
+            other => panic!("GET answered {other}"),
+        };
+        if done(&got) {
+            return got;
+        }
+        assert!(Instant::now() < deadline, "not applied in time: {got:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Everything queued before this is applied when it returns: the embedded queue has one
+/// worker taking messages in order, and this waits for a change sent after them.
+async fn barrier(client: &reqwest::Client, base: &str) {
+    let id = Uuid::now_v7();
+    assert_eq!(post(client, base, &squat(id, 40.0, None)).await.0, 202);
+    await_workout(client, base, id, Option::is_some).await;
+    assert_eq!(delete(client, base, id).await, 202);
+    await_workout(client, base, id, Option::is_none).await;
+}
+
+fn top_squat(plan: &Value) -> f64 {
+    plan["exercises"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["exercise"] == "squat")
+        .unwrap_or_else(|| panic!("squat in {plan}"))["sets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["warmup"] == false)
+        .map(|s| s["weight_kg"].as_f64().unwrap())
+        .fold(0.0, f64::max)
+}
+
+fn weight(w: &Option<Value>) -> f64 {
+    w.as_ref().unwrap()["exercises"][0]["sets"][1]["weight_kg"]
+        .as_f64()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_reaches_history_and_the_plan_and_an_older_version_never_wins() {
+    let (server, _data) = start();
+    let base = server.base_url();
+    let a = signed_in_client(&base).await;
+    let id = Uuid::now_v7();
+    let original = squat(id, 100.0, None);
+    assert_eq!(post(&a, &base, &original).await.0, 202);
+    let stored = await_workout(&a, &base, id, Option::is_some).await;
+    assert_eq!(stored.as_ref().unwrap()["revision"], 1);
+    assert_eq!(
+        stored.as_ref().unwrap()["exercises"][0]["sets"][0]["kind"],
+        "warmup"
+    );
+    let before = top_squat(&get_json(&a, &format!("{base}/api/v1/plan")).await);
+
+    // The typo fixed: 100 was meant to be 60.
+    let edit = squat(id, 60.0, Some(1_764_000_000_000));
+    let resp = put(&a, &base, id, &edit).await;
+    assert_eq!(resp.status(), 202);
+    let stored = await_workout(&a, &base, id, |w| w.is_some() && weight(w) == 60.0).await;
+    assert_eq!(stored.unwrap()["revision"], 1_764_000_000_000u64);
+    let after = top_squat(&get_json(&a, &format!("{base}/api/v1/plan")).await);
+    assert!(
+        after < before,
+        "the plan follows the edit: {before} kg before, {after} kg after"
+    );
+    assert_eq!(listed_ids(&a, &base).await, [id.to_string()], "one record");
+
+    // The original redelivered, and an older edit arriving late: the edit stays.
+    assert_eq!(post(&a, &base, &original).await.0, 202);
+    assert_eq!(
+        put(&a, &base, id, &squat(id, 90.0, Some(5))).await.status(),
+        202
+    );
+    barrier(&a, &base).await;
+    assert_eq!(
+        weight(&await_workout(&a, &base, id, Option::is_some).await),
+        60.0
+    );
+
+    // Another user cannot touch it: the same id is a workout of their own.
+    let b = signed_in_client(&base).await;
+    assert_eq!(
+        put(&b, &base, id, &squat(id, 200.0, Some(1_764_000_000_001)))
+            .await
+            .status(),
+        202
+    );
+    assert_eq!(delete(&b, &base, id).await, 202);
+    barrier(&a, &base).await;
+    assert_eq!(
+        weight(&await_workout(&a, &base, id, Option::is_some).await),
+        60.0
+    );
+
+    // Bad edits: every problem named, nothing published.
+    let resp = put(&a, &base, id, &squat(id, 70.0, None)).await;
+    assert_eq!(resp.status(), 422);
+    assert_eq!(problem_fields(resp).await, ["revision"]);
+    let resp = put(&a, &base, id, &squat(Uuid::now_v7(), 70.0, Some(7))).await;
+    assert_eq!(problem_fields(resp).await, ["id"]);
+    let resp = put(&a, &base, id, &json!({"revision": 0})).await;
+    assert_eq!(
+        problem_fields(resp).await,
+        ["id", "performed_at", "exercises", "revision"]
+    );
+    let resp = a
+        .put(format!("{base}/api/v1/workouts/not-a-uuid"))
+        .json(&edit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    let other = a
+        .put(format!("{base}/api/v1/workouts/{id}"))
+        .header("x-ironlog-user", "someone-else")
+        .json(&edit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 403);
+    barrier(&a, &base).await;
+    assert_eq!(
+        weight(&await_workout(&a, &base, id, Option::is_some).await),
+        60.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_stays_deleted_when_the_log_or_an_edit_arrives_after_it() {
+    let (server, _data) = start();
+    let base = server.base_url();
+    let a = signed_in_client(&base).await;
+    let (gone, kept) = (Uuid::now_v7(), Uuid::now_v7());
+    for id in [gone, kept] {
+        assert_eq!(post(&a, &base, &squat(id, 100.0, None)).await.0, 202);
+        await_workout(&a, &base, id, Option::is_some).await;
+    }
+    assert_eq!(delete(&a, &base, gone).await, 202);
+    await_workout(&a, &base, gone, Option::is_none).await;
+    assert_eq!(listed_ids(&a, &base).await, [kept.to_string()]);
+
+    assert_eq!(post(&a, &base, &squat(gone, 100.0, None)).await.0, 202);
+    assert_eq!(
+        put(&a, &base, gone, &squat(gone, 80.0, Some(1_764_000_000_000)))
+            .await
+            .status(),
+        202
+    );
+    // A delete sent before its workout (an outbox that replays out of order).
+    let early = Uuid::now_v7();
+    assert_eq!(delete(&a, &base, early).await, 202);
+    assert_eq!(post(&a, &base, &squat(early, 100.0, None)).await.0, 202);
+    barrier(&a, &base).await;
+    assert_eq!(await_workout(&a, &base, gone, |_| true).await, None);
+    assert_eq!(await_workout(&a, &base, early, |_| true).await, None);
+    assert_eq!(listed_ids(&a, &base).await, [kept.to_string()]);
+    assert_eq!(
+        delete(&a, &base, gone).await,
+        202,
+        "deleting again is harmless"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_an_account_removes_everything_it_held_and_what_was_still_queued() {
+    let (server, data) = start();
+    let base = server.base_url();
+    let (email, cookie) = sign_up(&base).await;
+    let a = client_with_cookie(&cookie);
+    let me = get_json(&a, &format!("{base}/api/v1/auth/me")).await;
+    let user = me["user_id"].as_str().unwrap().to_owned();
+    let first = Uuid::now_v7();
+    assert_eq!(post(&a, &base, &squat(first, 100.0, None)).await.0, 202);
+    await_workout(&a, &base, first, Option::is_some).await;
+    let profile = get_json(&a, &format!("{base}/api/v1/profile")).await;
+    let saved = a
+        .put(format!("{base}/api/v1/profile"))
+        .json(&profile)
+        .send()
+        .await
+        .unwrap();
+    assert!(saved.status().is_success(), "{}", saved.status());
+
+    let url = format!("{base}/api/v1/auth/delete-account");
+    let wrong = a
+        .post(&url)
+        .json(&json!({"password": "not it at all"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let missing = a.post(&url).json(&json!({})).send().await.unwrap();
+    assert_eq!(problem_fields(missing).await, ["password"]);
+    assert_eq!(
+        listed_ids(&a, &base).await,
+        [first.to_string()],
+        "nothing deleted"
+    );
+
+    // Changes still queued when the account goes: discarded, not stored after it.
+    for _ in 0..20 {
+        assert_eq!(
+            post(&a, &base, &squat(Uuid::now_v7(), 100.0, None)).await.0,
+            202
+        );
+    }
+    let deleted = a
+        .post(&url)
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    let cleared = deleted
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+
+    // The session is gone, the log-in fails, the API shows nothing.
+    let listing = a
+        .get(format!("{base}/api/v1/workouts"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listing.status(), 401);
+    let login = client()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 401);
+    // Another user's change after the deletion: once stored, everything before it is applied.
+    let b = signed_in_client(&base).await;
+    barrier(&b, &base).await;
+    drop(server);
+    let db = adapters::embedded::EmbeddedDb::open(data.path()).unwrap();
+    assert_eq!(
+        db.rows_mentioning(&user).await.unwrap(),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        db.rows_mentioning(&email).await.unwrap(),
+        Vec::<String>::new()
+    );
+}
