@@ -261,3 +261,51 @@ async fn changes_of_a_deleted_or_unknown_account_are_discarded_not_stored() {
     );
     worker.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shuffled_changes_with_redeliveries_and_a_crash_end_as_they_were_made() {
+    let dir = testkit::tmpfs_tempdir("ironlog-order").unwrap();
+    let users: Vec<String> = ["ana", "ben", "cy"].map(String::from).to_vec();
+    let db = open(&dir, &["ana", "ben", "cy"]).await;
+    let script = testkit::changes::Script::generate(&users, 1200, 7);
+    let delivered = script.delivered(5, 11);
+    assert!(
+        delivered.len() > 2500,
+        "a few thousand changes: {}",
+        delivered.len()
+    );
+    let publisher = db.publisher();
+    for change in &delivered {
+        publisher.publish_change(change).await.unwrap();
+    }
+
+    // The worker is dropped mid-stream, whatever batch it was in: nothing it took is
+    // acknowledged, so the next one gets it all again.
+    let worker = Running::start(&db);
+    let total = db.queue_depth().await.unwrap();
+    while db.queue_depth().await.unwrap() > total / 2 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    worker.task.abort();
+    let _ = worker.task.await;
+    let worker = Running::start(&db);
+    worker.drain(&db).await;
+    worker.stop().await;
+
+    let store = db.store();
+    let expected = script.expected();
+    for ((user, id), want) in &expected {
+        assert_eq!(&store.get(user, *id).await.unwrap(), want, "{user}/{id}");
+    }
+    for user in &users {
+        let listed = store.list(user, 10_000, None).await.unwrap().items;
+        let live = expected
+            .iter()
+            .filter(|((u, _), w)| u == user && w.is_some())
+            .count();
+        assert_eq!(listed.len(), live, "{user}: nothing else is listed");
+    }
+    let deleted = expected.values().filter(|w| w.is_none()).count();
+    assert!(deleted > 100, "the script deletes: {deleted}");
+    assert!(db.dead_letters().await.unwrap().is_empty());
+}

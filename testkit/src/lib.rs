@@ -3,6 +3,7 @@
 //! on free loopback ports, each in its own process group, and stops them when the handle is
 //! dropped, so a failing test cleans up too.
 
+pub mod changes;
 mod edge;
 mod ironlog;
 pub mod jwt;

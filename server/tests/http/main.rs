@@ -14,6 +14,7 @@ mod edits;
 mod embedded;
 mod hostile;
 mod openapi;
+mod ordering;
 mod pages;
 mod pipeline;
 mod proxy;
