@@ -149,7 +149,17 @@
     }
   }
 
-  // One POST of an item: what happened, as one of
+  // Where and how an item is sent: a new workout is POSTed, an edit PUT and a delete DELETEd
+  // at the workout's own address. Items kept before edits existed have no method: POST.
+  function request(item) {
+    const method = item.method || "POST";
+    const url = method === "POST" ? "/api/v1/workouts" : `/api/v1/workouts/${encodeURIComponent(item.id)}`;
+    const headers = { "X-Ironlog-User": item.user };
+    if (method === "DELETE") return { url, method, headers };
+    return { url, method, headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify(item.body) };
+  }
+
+  // One send of an item: what happened, as one of
   // stored | refused (a final 4xx, with problems) | signin (401, or saved for another account)
   // | busy (429/5xx or an answer that is not the API's, maybe a wait) | offline.
   async function send(item) {
@@ -158,10 +168,9 @@
     const timer = setTimeout(() => abort.abort(), SEND_TIMEOUT_MS);
     let response;
     try {
-      response = await fetch("/api/v1/workouts", {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-Ironlog-User": item.user },
-        body: JSON.stringify(item.body),
+      const { url, ...how } = request(item);
+      response = await fetch(url, {
+        ...how,
         credentials: "same-origin",
         // A captive portal or a proxy answering with a redirect is not the API: never
         // mistake its page for an acceptance.
@@ -209,11 +218,14 @@
   //   quota    the device has no room and the server could not be reached: nothing was
   //            kept, the draft is untouched.
   // With no room on the device, the workout is sent directly instead (stored or refused).
-  async function save(body, form, summary, positions) {
+  // `method` is POST for a new workout and PUT for an edit of a stored one. An item already
+  // kept for the same workout (its log, an earlier edit) is replaced: the newest version is
+  // the one to send, and a PUT stores the workout whether or not the log got there first.
+  async function save(body, form, summary, positions, method = "POST") {
     const user = await currentUser();
     // Nobody to keep it for: the form keeps its entries and says so.
     if (!user) throw new Error("no one is signed in on this page");
-    const item = { id: body.id, user, body, form, summary, positions, created: Date.now(), state: "pending", notBefore: 0, problems: [], message: "" };
+    const item = { id: body.id, user, method, body, form, summary, positions, created: Date.now(), state: "pending", notBefore: 0, problems: [], message: "" };
     try {
       await put(item);
     } catch (error) {
@@ -256,6 +268,39 @@
     }
   }
 
+  // Deletes a stored workout through the outbox, after `delayMs` in which `undoDelete` takes it
+  // back: the delete is kept on the device at once (so closing the page loses nothing) but not
+  // sent before then. An item this replaces (a log or edit of the same workout not sent yet)
+  // is kept inside it, so an undo puts it back.
+  async function deleteWorkout(id, summary, delayMs) {
+    const user = await currentUser();
+    if (!user) throw new Error("no one is signed in on this page");
+    const previous = await run("outbox", "readonly", (s) => s.get(id));
+    const item = {
+      id, user, method: "DELETE", body: { id }, summary, created: Date.now(), state: "pending",
+      notBefore: Date.now() + delayMs, problems: [], message: "",
+      previous: previous && previous.user === user && previous.method !== "DELETE" ? previous : null,
+    };
+    await put(item);
+    askPersistence();
+    changed();
+    requestSync();
+  }
+
+  // Takes back a delete not sent yet; false when it is already on its way or gone.
+  async function undoDelete(id) {
+    const user = await currentUser();
+    return locked(`${LOCK}:${id}`, { ifAvailable: true }, async (held) => {
+      if (!held) return false;
+      const item = await run("outbox", "readonly", (s) => s.get(id));
+      if (!item || item.user !== user || item.method !== "DELETE" || item.state !== "pending") return false;
+      if (item.previous) await put(item.previous);
+      else await remove(id);
+      changed();
+      return true;
+    });
+  }
+
   // Sends the signed-in user's pending items, oldest first, in one tab (or the worker) at a
   // time. Stops at the first sign that more sending is pointless now (offline, signed out,
   // busy). Returns {sent, left, signin}.
@@ -266,6 +311,8 @@
       if (!lock) return null;
       let sent = 0;
       let lastId = null;
+      let lastMethod = null;
+      let lastRevision = null;
       let signin = false;
       for (const item of await items(user)) {
         if (item.state !== "pending" || item.notBefore > Date.now()) continue;
@@ -278,6 +325,8 @@
           await remove(item.id);
           sent++;
           lastId = item.id;
+          lastMethod = item.method || "POST";
+          lastRevision = item.body?.revision ?? null;
           changed();
           continue;
         }
@@ -293,7 +342,7 @@
         }
         break;
       }
-      return { sent, lastId, signin };
+      return { sent, lastId, lastMethod, lastRevision, signin };
     });
     if (!outcome) return { sent: 0, left: (await items(user)).length, signin: false, busy: true };
     return { ...outcome, left: (await items(user)).length };
@@ -329,5 +378,5 @@
     channel?.addEventListener("message", listener);
   }
 
-  self.IronlogStore = { onChange, loadDraft, saveDraft, clearDraft, save, replay, pending, reopen, discard, rememberUser, isQuota, SYNC_TAG };
+  self.IronlogStore = { onChange, loadDraft, saveDraft, clearDraft, save, deleteWorkout, undoDelete, replay, pending, reopen, discard, rememberUser, isQuota, SYNC_TAG };
 })();

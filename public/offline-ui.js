@@ -8,6 +8,8 @@
   // While anything is pending, try again this often (besides `online`, page loads and
   // Background Sync).
   const PERIOD_MS = 20000;
+  // How long a deleted workout can be taken back before the delete is sent.
+  const UNDO_MS = 5000;
 
   const onHistory = location.pathname === "/history" && !new URLSearchParams(location.search).has("before");
 
@@ -64,10 +66,16 @@
     mark.setAttribute("aria-label", `${count} not synced yet`);
   }
 
+  const STATES = { POST: "Not synced yet", PUT: "Edit not synced yet", DELETE: "Delete not synced yet" };
+
+  // A delete still in its undo window: shown as the toast, not as a change waiting.
+  const undoable = (item) => item.method === "DELETE" && item.state === "pending" && item.notBefore > Date.now();
+
   function card(item) {
     const refused = item.state === "refused";
-    const li = el("li", { class: `card session pending${refused ? " refused" : ""}`, "data-id": item.id, "data-testid": "pending-item" });
-    const state = refused ? "Refused by the server" : "Not synced yet";
+    const method = item.method || "POST";
+    const li = el("li", { class: `card session pending${refused ? " refused" : ""}`, "data-id": item.id, "data-method": method, "data-testid": "pending-item" });
+    const state = refused ? "Refused by the server" : STATES[method] ?? STATES.POST;
     li.append(
       el("header", { class: "session-head" }, el("span", {}, when(item)), el("span", { class: `sync-state${refused ? " error" : ""}` }, state)),
     );
@@ -81,6 +89,11 @@
       }
       const fix = el("button", { type: "button", class: "button small" }, "Fix");
       fix.addEventListener("click", async () => {
+        // An edit is fixed from the stored workout, opened again for editing.
+        if (method === "PUT") {
+          location.assign(`/?edit=${encodeURIComponent(item.id)}`);
+          return;
+        }
         const draft = await store.loadDraft();
         if (draft && !confirm("Replace the workout you are filling in on the Log page with this one?")) return;
         await store.reopen(item.id);
@@ -120,11 +133,71 @@
     document.querySelector("main .card.empty")?.setAttribute("hidden", "");
   }
 
+  // The server's cards of workouts deleted on this device but not yet on the server.
+  function hideDeleted(items) {
+    const deleting = new Set(items.filter((i) => i.method === "DELETE").map((i) => i.id));
+    for (const li of document.querySelectorAll("main ol.sessions > li.card.session[data-id]:not(.pending)")) {
+      li.hidden = deleting.has(li.dataset.id);
+    }
+  }
+
   async function refresh() {
     const items = await store.pending();
-    badge(items.length);
-    if (onHistory) list(items);
+    const shown = items.filter((i) => !undoable(i));
+    badge(shown.length);
+    if (onHistory) {
+      list(shown);
+      hideDeleted(items);
+    }
     return items;
+  }
+
+  // A short-lived message at the bottom of the page, with an optional action.
+  function toast(text, action) {
+    document.getElementById("toast")?.remove();
+    const box = el("div", { id: "toast", class: "toast", role: "status", "data-testid": "toast" }, el("span", {}, text));
+    if (action) {
+      const button = el("button", { type: "button", class: "button small", "data-testid": "toast-action" }, action.label);
+      button.addEventListener("click", action.run, { once: true });
+      box.append(button);
+    }
+    document.body.append(box);
+    return box;
+  }
+
+  // History's Delete: the card goes at once, and for a few seconds Undo brings it back;
+  // then the delete is sent (through the outbox, so offline it waits like any change).
+  function deleteWithUndo() {
+    document.addEventListener("submit", async (event) => {
+      const form = event.target.closest?.("form.delete-workout");
+      if (!form) return;
+      event.preventDefault();
+      const li = form.closest("li");
+      const id = form.querySelector("input[name=id]")?.value;
+      if (!id) return;
+      const summary = { lines: [li?.dataset.summary ?? "Workout"] };
+      try {
+        await store.deleteWorkout(id, summary, UNDO_MS);
+      } catch (error) {
+        // The device cannot keep it: send the plain form instead (no undo).
+        console.warn("Ironlog: deleting through the outbox failed", error);
+        form.submit();
+        return;
+      }
+      if (li) li.hidden = true;
+      const shown = toast("Workout deleted.", {
+        label: "Undo",
+        run: async () => {
+          const back = await store.undoDelete(id);
+          if (back && li) li.hidden = false;
+          toast(back ? "Workout restored." : "Too late: the workout was already deleted.");
+        },
+      });
+      setTimeout(() => {
+        if (shown.isConnected) shown.remove();
+        replay();
+      }, UNDO_MS + 100);
+    });
   }
 
   let timer = null;
@@ -137,7 +210,10 @@
       // Back on History, the server's list now has what was sent (read-your-writes: the page
       // waits for the newest one, as after an online save).
       if (onHistory && outcome.sent > 0 && navigator.onLine) {
-        location.replace(`/history?logged=${outcome.lastId}`);
+        const id = encodeURIComponent(outcome.lastId);
+        if (outcome.lastMethod === "DELETE") location.replace("/history");
+        else if (outcome.lastMethod === "PUT") location.replace(`/history?logged=${id}&revision=${outcome.lastRevision}`);
+        else location.replace(`/history?logged=${id}`);
         return;
       }
     } catch (error) {
@@ -147,7 +223,13 @@
     }
     const items = await refresh();
     clearTimeout(timer);
-    if (items.some((i) => i.state === "pending")) timer = setTimeout(replay, PERIOD_MS);
+    const waiting = items.filter((i) => i.state === "pending");
+    if (waiting.length) {
+      // A delete in its undo window goes as soon as the window closes.
+      const soon = waiting.filter((i) => i.notBefore > Date.now()).map((i) => i.notBefore - Date.now() + 100);
+      const next = Math.min(PERIOD_MS, ...soon);
+      timer = setTimeout(replay, next);
+    }
   }
 
   // Signing out with workouts still on the device: say so first. They stay (keyed to this
@@ -192,6 +274,7 @@
     store.rememberUser().catch(() => {});
     if (!document.body.dataset.user) return;
     guardSignOut();
+    if (onHistory) deleteWithUndo();
     store.onChange(() => refresh().catch(() => {}));
     window.addEventListener("online", replay);
     refresh().then(replay).catch((error) => console.warn("Ironlog: the device store is unavailable", error));

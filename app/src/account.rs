@@ -34,12 +34,18 @@ fn AccountForm(
     let email = move || query.read().get("email").unwrap_or_default();
     let next = move || query.read().get("next").unwrap_or_else(|| "/".into());
     let signed_out = move || query.read().get("signed_out").is_some();
+    let deleted = move || query.read().get("deleted").is_some();
     view! {
         <Title text=title/>
         <section class="card auth">
             <h1>{title}</h1>
             <Show when=signed_out>
                 <div class="alert info" role="status">"You are signed out."</div>
+            </Show>
+            <Show when=deleted>
+                <div class="alert info" role="status" data-testid="account-deleted">
+                    "Your account and everything in it are deleted."
+                </div>
             </Show>
             {move || error().map(|code| view! {
                 <div class="alert error" role="alert" data-testid="auth-error">{error_text(&code)}</div>

@@ -46,6 +46,22 @@ pub fn now_local() -> String {
     )
 }
 
+/// An RFC 3339 time as a `datetime-local` field shows it, in the device's time zone.
+pub fn local_input(rfc3339: &str) -> String {
+    let d = js_sys::Date::new(&JsValue::from_str(rfc3339));
+    if d.get_time().is_nan() {
+        return rfc3339.chars().take(16).collect();
+    }
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
+
 /// The API's error answer, or `fallback` as its message when the body is not one.
 fn error_body(text: &str, fallback: impl FnOnce() -> String) -> ErrorBody {
     serde_json::from_str(text).unwrap_or_else(|_| ErrorBody {
@@ -55,13 +71,29 @@ fn error_body(text: &str, fallback: impl FnOnce() -> String) -> ErrorBody {
 }
 
 /// Polls `GET /api/v1/workouts/{id}` every half second, at most `polls` times; true once the
-/// workout is stored.
-pub async fn wait_until_stored(id: &str, polls: u32) -> bool {
+/// workout is stored at `revision` or later (an edit), or at all.
+pub async fn wait_until_stored(id: &str, revision: Option<u64>, polls: u32) -> bool {
+    #[derive(Deserialize)]
+    struct Stored {
+        #[serde(default)]
+        revision: u64,
+    }
     let url = format!("/api/v1/workouts/{id}");
     for _ in 0..polls {
         sleep(Duration::from_millis(500)).await;
-        if Request::get(&url).send().await.is_ok_and(|r| r.ok()) {
-            return true;
+        let Ok(response) = Request::get(&url).send().await else {
+            continue;
+        };
+        if !response.ok() {
+            continue;
+        }
+        match revision {
+            None => return true,
+            Some(want) => {
+                if response.json::<Stored>().await.is_ok_and(|s| s.revision >= want) {
+                    return true;
+                }
+            }
         }
     }
     false

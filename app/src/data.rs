@@ -76,6 +76,41 @@ pub fn DataPage() -> impl IntoView {
                 <a class="button" href="/api/v1/export?format=csv" download data-testid="export-csv">"Download CSV"</a>
             </div>
         </section>
+
+        <DeleteAccount/>
+    }
+}
+
+/// A plain form (no Wasm): `POST /account/delete` checks the password and deletes the account,
+/// or comes back here with `delete_error`. The export is offered in the same place first.
+#[component]
+fn DeleteAccount() -> impl IntoView {
+    let query = use_query_map();
+    let error = move || {
+        query.read().get("delete_error").map(|code| match code.as_str() {
+            "credentials" => "That password is not right; nothing was deleted.",
+            "proxy" => "Your account is managed by your organisation's sign-in: ask them to remove it.",
+            _ => "Accounts can't be reached right now; nothing was deleted. Try again in a moment.",
+        })
+    };
+    view! {
+        <section class="card danger-zone" id="delete-account" aria-labelledby="delete-account-title">
+            <h2 id="delete-account-title">"Delete your account"</h2>
+            <p>
+                "This deletes your account, your settings, programs and every workout, on every device, for good. "
+                "Download your data first if you want to keep it: "
+                <a href="/api/v1/export?format=json" download>"JSON"</a>" or "
+                <a href="/api/v1/export?format=csv" download>"CSV"</a>"."
+            </p>
+            {move || error().map(|text| view! {
+                <p class="alert error" role="alert" data-testid="delete-error">{text}</p>
+            })}
+            <form class="settings-form" method="post" action="/account/delete">
+                <label for="delete-password">"Your password, to confirm"</label>
+                <input id="delete-password" name="password" type="password" required autocomplete="current-password"/>
+                <button type="submit" class="button danger" data-testid="delete-account">"Delete my account"</button>
+            </form>
+        </section>
     }
 }
 

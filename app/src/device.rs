@@ -22,6 +22,7 @@ extern "C" {
         form: &str,
         summary: JsValue,
         positions: JsValue,
+        method: &str,
     ) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(js_namespace = IronlogStore, js_name = isQuota)]
     fn is_quota_js(error: &JsValue) -> bool;
@@ -126,13 +127,15 @@ impl Answer {
 }
 
 /// Saves the workout through the outbox: `body` is the API's JSON, `form` the draft to reopen
-/// it from if the server refuses it later, `summary` what History shows while it waits, and
-/// `positions` where the JSON's parts are in the form (to name a refusal's rows).
+/// it from if the server refuses it later, `summary` what History shows while it waits,
+/// `positions` where the JSON's parts are in the form (to name a refusal's rows), and `method`
+/// `POST` for a new workout or `PUT` for an edit.
 pub async fn save(
     body: &serde_json::Value,
     form: &str,
     summary: &serde_json::Value,
     positions: &str,
+    method: &str,
 ) -> Result<Saved, DeviceError> {
     let parse = |text: &str| {
         js_sys::JSON::parse(text).map_err(|e| DeviceError::Unavailable(format!("{e:?}")))
@@ -142,6 +145,7 @@ pub async fn save(
         form,
         parse(&summary.to_string())?,
         parse(positions)?,
+        method,
     ))
     .await?;
     let text = js_sys::JSON::stringify(&answer)

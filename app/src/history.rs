@@ -59,11 +59,19 @@ pub fn HistoryPage() -> impl IntoView {
     let query = use_query_map();
     let before = move || query.read().get("before").filter(|s| !s.is_empty());
     let logged = move || query.read().get("logged");
+    // After an edit: the revision History waits for.
+    let revision = move || query.read().get("revision").and_then(|r| r.parse::<u64>().ok());
     let page = Resource::new(before, history_page);
     // Logging is asynchronous: a workout answered 202 a moment ago may not be stored yet.
     let pending = move |view: &HistoryView| {
-        logged()
-            .filter(|id| before().is_none() && !view.items.iter().any(|w| w.id.to_string() == *id))
+        let want = revision().unwrap_or(0);
+        logged().filter(|id| {
+            before().is_none()
+                && !view
+                    .items
+                    .iter()
+                    .any(|w| w.id.to_string() == *id && w.revision >= want)
+        })
     };
 
     view! {
@@ -83,7 +91,7 @@ pub fn HistoryPage() -> impl IntoView {
                         let empty = view.items.is_empty() && pending.is_none();
                         let next = view.next.clone();
                         view! {
-                            {pending.map(|id| view! { <PendingNotice id/> })}
+                            {pending.map(|id| view! { <PendingNotice id revision=revision()/> })}
                             <Show when=move || empty>
                                 <section class="card empty">
                                     <p>"No workouts yet."</p>
@@ -115,17 +123,17 @@ const PENDING_POLLS: u32 = 30;
 /// An island on History after logging: until the new workout is stored, say so, look again,
 /// and reload the page once it is there.
 #[island]
-fn PendingNotice(id: String) -> impl IntoView {
+fn PendingNotice(id: String, revision: Option<u64>) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     leptos::task::spawn_local(async move {
-        if crate::client::wait_until_stored(&id, PENDING_POLLS).await {
+        if crate::client::wait_until_stored(&id, revision, PENDING_POLLS).await {
             if let Some(window) = web_sys::window() {
                 let _ = window.location().reload();
             }
         }
     });
     #[cfg(not(feature = "hydrate"))]
-    let _ = (id, PENDING_POLLS);
+    let _ = (id, revision, PENDING_POLLS);
     view! {
         <p class="alert info" role="status" data-testid="pending">
             "Saving your workout… it will appear here in a moment."
@@ -148,8 +156,14 @@ fn WorkoutCard(workout: WorkoutLogged, unit: Unit) -> impl IntoView {
     let volume = format::thousands(unit.from_kg(workout.volume_kg()));
     let symbol = unit.symbol();
     let id = workout.id.to_string();
+    let summary = workout
+        .exercises
+        .iter()
+        .map(|e| domain::catalog::display_name(&e.exercise))
+        .collect::<Vec<_>>()
+        .join(", ");
     view! {
-        <li class="card session" data-id=id>
+        <li class="card session" data-id=id.clone() data-summary=summary>
             <header class="session-head">
                 <time datetime=stamp>{when}</time>
                 <span class="muted">{format!("{sets} set{} · {volume} {symbol}", if sets == 1 { "" } else { "s" })}</span>
@@ -157,19 +171,35 @@ fn WorkoutCard(workout: WorkoutLogged, unit: Unit) -> impl IntoView {
             <ul class="exercises">
                 {workout.exercises.into_iter().map(|ex| {
                     let name = domain::catalog::display_name(&ex.exercise).to_owned();
+                    let group = ex.group.map(|g| view! {
+                        <span class="superset" title="Superset">{format!("Superset {}", crate::log::draft::group_letter(g))}</span>
+                    });
                     view! {
-                        <li>
-                            <h2 class="exercise-name">{name}</h2>
+                        <li class:in-superset=ex.group.is_some()>
+                            <h2 class="exercise-name">{name}{group}</h2>
                             <ul class="sets">
                                 {ex.sets.into_iter().map(|s| {
                                     let rpe = s.rpe.map(|r| format!(" @{}", format::number(r))).unwrap_or_default();
-                                    view! { <li class="chip">{format!("{} × {}{}", unit.show(s.weight_kg), s.reps, rpe)}</li> }
+                                    let kind = (!s.kind.is_working()).then(|| crate::log::draft::kind_label(s.kind));
+                                    view! {
+                                        <li class="chip" class:warmup=s.kind == domain::SetKind::Warmup data-kind=s.kind.as_str()>
+                                            {format!("{} × {}{}", unit.show(s.weight_kg), s.reps, rpe)}
+                                            {kind.map(|k| view! { <span class="kind">{k}</span> })}
+                                        </li>
+                                    }
                                 }).collect_view()}
                             </ul>
+                            {ex.notes.map(|n| view! { <p class="exercise-note">{n}</p> })}
                         </li>
                     }
                 }).collect_view()}
             </ul>
+            {workout.notes.map(|n| view! { <p class="workout-note">{n}</p> })}
+            <form class="session-actions delete-workout" method="post" action="/history/delete">
+                <input type="hidden" name="id" value=id.clone()/>
+                <a class="button small" href=format!("/?edit={id}") data-testid="edit">"Edit"</a>
+                <button type="submit" class="button ghost small danger" data-testid="delete">"Delete"</button>
+            </form>
         </li>
     }
 }

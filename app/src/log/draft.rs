@@ -15,6 +15,9 @@ pub struct SetDraft {
     pub weight: String,
     pub reps: String,
     pub rpe: String,
+    /// A set kind's name (`warmup`, `drop`, `failure`); empty for a working set.
+    #[serde(default)]
+    pub kind: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -24,6 +27,11 @@ pub struct ExerciseDraft {
     #[serde(default)]
     pub extra: Option<(String, String)>,
     pub sets: Vec<SetDraft>,
+    #[serde(default)]
+    pub notes: String,
+    /// The superset's letter (`A` to `Z`), or empty.
+    #[serde(default)]
+    pub group: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -34,6 +42,35 @@ pub struct WorkoutDraft {
     /// The unit the weights are typed in.
     pub unit: Unit,
     pub exercises: Vec<ExerciseDraft>,
+    #[serde(default)]
+    pub notes: String,
+    /// Set when the draft edits a stored workout: the revision it was opened at. Saving sends
+    /// a larger one ([`edit_revision`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_revision: Option<u64>,
+}
+
+/// The revision an edit of `base` saves as: the time of the edit in milliseconds, or one more
+/// than `base` if the device's clock is behind it.
+pub fn edit_revision(base: u64, now_ms: u64) -> u64 {
+    now_ms.max(base.saturating_add(1))
+}
+
+/// A superset letter (`A`…`Z`) as the API's group number; anything else is none.
+pub fn group_number(letter: &str) -> Option<u8> {
+    match letter.trim().as_bytes() {
+        [c @ b'A'..=b'Z'] => Some(c - b'A' + 1),
+        [c @ b'a'..=b'z'] => Some(c - b'a' + 1),
+        _ => None,
+    }
+}
+
+/// The letter of a group number, as the form and History show it.
+pub fn group_letter(group: u8) -> String {
+    match group {
+        1..=26 => char::from(b'A' + group - 1).to_string(),
+        other => other.to_string(),
+    }
 }
 
 impl SetDraft {
@@ -126,6 +163,9 @@ impl WorkoutDraft {
                         if !s.rpe.trim().is_empty() {
                             set.insert("rpe".into(), number(&s.rpe));
                         }
+                        if !s.kind.trim().is_empty() && s.kind != "working" {
+                            set.insert("kind".into(), json!(s.kind.trim()));
+                        }
                         Value::Object(set)
                     })
                     .collect();
@@ -135,10 +175,20 @@ impl WorkoutDraft {
                 positions
                     .exercises
                     .push((form_i, kept.iter().map(|(j, _)| *j).collect()));
-                Some(json!({"exercise": ex.exercise.trim(), "sets": sets}))
+                let mut exercise = json!({"exercise": ex.exercise.trim(), "sets": sets});
+                if !ex.notes.trim().is_empty() {
+                    exercise["notes"] = json!(ex.notes.trim());
+                }
+                if let Some(group) = group_number(&ex.group) {
+                    exercise["group"] = json!(group);
+                }
+                Some(exercise)
             })
             .collect();
-        let body = json!({"id": self.id.trim(), "performed_at": self.performed_at, "exercises": exercises});
+        let mut body = json!({"id": self.id.trim(), "performed_at": self.performed_at, "exercises": exercises});
+        if !self.notes.trim().is_empty() {
+            body["notes"] = json!(self.notes.trim());
+        }
         (body, positions)
     }
 
@@ -178,7 +228,11 @@ impl WorkoutDraft {
                             "" => String::new(),
                             r => format!(" @{r}"),
                         };
-                        format!("{weight} × {}{rpe}", s.reps.trim())
+                        let kind = match domain::SetKind::parse(s.kind.trim()) {
+                            Some(k) if !k.is_working() => format!(" ({})", kind_label(k)),
+                            _ => String::new(),
+                        };
+                        format!("{weight} × {}{rpe}{kind}", s.reps.trim())
                     })
                     .collect();
                 if sets.is_empty() {
@@ -191,6 +245,16 @@ impl WorkoutDraft {
                 Some(format!("{name}: {}", sets.join(", ")))
             })
             .collect()
+    }
+}
+
+/// A set kind as the form and History name it.
+pub fn kind_label(kind: domain::SetKind) -> &'static str {
+    match kind {
+        domain::SetKind::Working => "working",
+        domain::SetKind::Warmup => "warm-up",
+        domain::SetKind::Drop => "drop set",
+        domain::SetKind::Failure => "to failure",
     }
 }
 
@@ -235,12 +299,13 @@ mod tests {
             weight: w.into(),
             reps: r.into(),
             rpe: rpe.into(),
+            kind: String::new(),
         }
     }
 
     #[test]
     fn skips_blank_rows_and_empty_exercises() {
-        let draft = WorkoutDraft {
+        let draft = WorkoutDraft { notes: String::new(), base_revision: None, 
             id: "x".into(),
             performed_at: "2026-11-23T10:00:00Z".into(),
             unit: Unit::Kg,
@@ -248,13 +313,15 @@ mod tests {
                 ExerciseDraft {
                     extra: None,
                     exercise: "squat".into(),
+                    notes: String::new(),
+                    group: String::new(),
                     sets: vec![
                         set("100", "5", "8.5"),
                         set("", "", ""),
                         set("102,5", "3", ""),
                     ],
                 },
-                ExerciseDraft {
+                ExerciseDraft { notes: String::new(), group: String::new(), 
                     extra: None,
                     exercise: "bench-press".into(),
                     sets: vec![set(" ", "", "")],
@@ -284,7 +351,7 @@ mod tests {
     fn sends_pounds_as_kilograms() {
         let draft = WorkoutDraft {
             unit: Unit::Lb,
-            exercises: vec![ExerciseDraft {
+            exercises: vec![ExerciseDraft { notes: String::new(), group: String::new(), 
                 extra: None,
                 exercise: "squat".into(),
                 sets: vec![
@@ -315,12 +382,12 @@ mod tests {
     fn maps_positions_past_skipped_exercises() {
         let draft = WorkoutDraft {
             exercises: vec![
-                ExerciseDraft {
+                ExerciseDraft { notes: String::new(), group: String::new(), 
                     extra: None,
                     exercise: "squat".into(),
                     sets: vec![set("", "", "")],
                 },
-                ExerciseDraft {
+                ExerciseDraft { notes: String::new(), group: String::new(), 
                     extra: None,
                     exercise: "dip".into(),
                     sets: vec![set("", "", ""), set("0", "0", "")],
@@ -342,7 +409,7 @@ mod tests {
     #[test]
     fn passes_non_numbers_through_for_the_validator_to_name() {
         let draft = WorkoutDraft {
-            exercises: vec![ExerciseDraft {
+            exercises: vec![ExerciseDraft { notes: String::new(), group: String::new(), 
                 extra: None,
                 exercise: "squat".into(),
                 sets: vec![set("heavy", "", "")],
@@ -359,7 +426,7 @@ mod tests {
     fn a_kept_draft_comes_back_in_the_unit_the_form_shows() {
         let kept = WorkoutDraft {
             unit: Unit::Kg,
-            exercises: vec![ExerciseDraft {
+            exercises: vec![ExerciseDraft { notes: String::new(), group: String::new(), 
                 exercise: "squat".into(),
                 extra: None,
                 sets: vec![
@@ -386,11 +453,11 @@ mod tests {
 
     #[test]
     fn a_draft_survives_its_round_trip_through_json() {
-        let draft = WorkoutDraft {
+        let draft = WorkoutDraft { notes: String::new(), base_revision: None, 
             id: "0193".into(),
             performed_at: "2026-12-01T07:30".into(),
             unit: Unit::Lb,
-            exercises: vec![ExerciseDraft {
+            exercises: vec![ExerciseDraft { notes: String::new(), group: String::new(), 
                 exercise: "my-sled-push".into(),
                 extra: Some(("my-sled-push".into(), "Sled push".into())),
                 sets: vec![set("90", "8", "")],
@@ -405,17 +472,17 @@ mod tests {
         let draft = WorkoutDraft {
             unit: Unit::Kg,
             exercises: vec![
-                ExerciseDraft {
+                ExerciseDraft { notes: String::new(), group: String::new(), 
                     exercise: "squat".into(),
                     extra: None,
                     sets: vec![set("100", "5", "8"), set("", "", ""), set("", "12", "")],
                 },
-                ExerciseDraft {
+                ExerciseDraft { notes: String::new(), group: String::new(), 
                     exercise: "my-sled-push".into(),
                     extra: Some(("my-sled-push".into(), "Sled push".into())),
                     sets: vec![set("40", "10", "")],
                 },
-                ExerciseDraft {
+                ExerciseDraft { notes: String::new(), group: String::new(), 
                     exercise: "deadlift".into(),
                     extra: None,
                     sets: vec![set("", "", "")],

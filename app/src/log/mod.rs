@@ -7,26 +7,30 @@
 //! validation and publish.
 //!
 //! From Today's "Log this workout" (`/?plan=today`) the form starts filled with the plan's
-//! working sets, which the person can still change.
+//! working sets, which the person can still change. From History's "Edit" (`/?edit=<id>`) it
+//! opens a stored workout in the user's unit, and saving sends it to
+//! `PUT /api/v1/workouts/{id}` with a revision larger than the one opened, through the same
+//! outbox.
 
 pub mod draft;
 
 use domain::catalog::EXERCISES;
 use domain::engine::Plan;
 use domain::units::Unit;
-use domain::Problem;
+use domain::{Problem, SetKind, WorkoutLogged};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use draft::{describe_field, ExerciseDraft, SetDraft, WorkoutDraft};
+use draft::{describe_field, group_letter, ExerciseDraft, SetDraft, WorkoutDraft};
 
 #[derive(Clone, Copy)]
 struct SetRow {
     weight: RwSignal<String>,
     reps: RwSignal<String>,
     rpe: RwSignal<String>,
+    kind: RwSignal<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -36,7 +40,12 @@ struct ExerciseRow {
     /// Slug and name of an exercise the built-in list lacks (the user's own, from a plan).
     extra: RwSignal<Option<(String, String)>>,
     sets: RwSignal<Vec<SetRow>>,
+    notes: RwSignal<String>,
+    group: RwSignal<String>,
 }
+
+/// The superset letters the form offers.
+const GROUP_LETTERS: [&str; 6] = ["A", "B", "C", "D", "E", "F"];
 
 /// What the form says to the person after a submit. Only the browser submits, so the server
 /// build never leaves `Idle`.
@@ -60,51 +69,93 @@ fn has_problem(status: RwSignal<Status>, path: &str) -> bool {
     )
 }
 
-/// What the form takes from today's plan: each exercise's working sets as the form's text
-/// (weight in the user's unit, reps, RPE). These are the island's props, serialized into the page, so the
-/// reasons and warm-ups stay on the server and the Wasm decodes only strings.
+/// Today's plan as the form's exercises: each exercise's working sets as the form's text
+/// (weight in the user's unit, reps, RPE). They are the island's props, serialized into the
+/// page, so the reasons and warm-ups stay on the server and the Wasm decodes only strings.
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+fn plan_exercises(plan: Plan) -> Vec<ExerciseDraft> {
+    let unit = plan.unit;
+    plan.exercises
+        .into_iter()
+        .map(|e| ExerciseDraft {
+            sets: e
+                .sets
+                .iter()
+                .filter(|s| !s.warmup)
+                .map(|s| SetDraft {
+                    weight: domain::units::trim(unit.from_kg(s.weight_kg)),
+                    reps: s.reps.to_string(),
+                    rpe: s.rpe.map(domain::units::trim).unwrap_or_default(),
+                    kind: String::new(),
+                })
+                .collect(),
+            extra: named_if_own(&e.exercise, &e.name),
+            exercise: e.exercise,
+            notes: String::new(),
+            group: String::new(),
+        })
+        .collect()
+}
+
+/// The name to show for an exercise the built-in list lacks.
+fn named_if_own(slug: &str, name: &str) -> Option<(String, String)> {
+    let builtin = EXERCISES.iter().any(|b| b.slug == slug);
+    (!builtin).then(|| (slug.to_owned(), name.to_owned()))
+}
+
+/// A stored workout as the form's exercises, in `unit`.
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+fn from_workout(w: &WorkoutLogged, unit: Unit) -> Vec<ExerciseDraft> {
+    w.exercises
+        .iter()
+        .map(|e| ExerciseDraft {
+            exercise: e.exercise.clone(),
+            extra: named_if_own(&e.exercise, domain::catalog::display_name(&e.exercise)),
+            sets: e
+                .sets
+                .iter()
+                .map(|s| SetDraft {
+                    weight: if s.weight_kg == 0.0 {
+                        String::new()
+                    } else {
+                        domain::units::trim(unit.from_kg(s.weight_kg))
+                    },
+                    reps: s.reps.to_string(),
+                    rpe: s.rpe.map(domain::units::trim).unwrap_or_default(),
+                    kind: if s.kind.is_working() { String::new() } else { s.kind.as_str().to_owned() },
+                })
+                .collect(),
+            notes: e.notes.clone().unwrap_or_default(),
+            group: e.group.map(group_letter).unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// A stored workout opened for editing: what the form keeps besides its exercises.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Prefill {
-    exercise: String,
-    name: String,
-    sets: Vec<(String, String, String)>,
+pub struct EditStart {
+    id: String,
+    /// RFC 3339 (UTC); the browser shows it in its own time zone.
+    performed_at: String,
+    notes: String,
+    /// The revision opened; saving sends a larger one.
+    revision: u64,
 }
 
-impl Prefill {
-    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
-    fn from_plan(plan: Plan) -> Vec<Prefill> {
-        let unit = plan.unit;
-        plan.exercises
-            .into_iter()
-            .map(|e| Prefill {
-                sets: e
-                    .sets
-                    .iter()
-                    .filter(|s| !s.warmup)
-                    .map(|s| {
-                        (
-                            domain::units::trim(unit.from_kg(s.weight_kg)),
-                            s.reps.to_string(),
-                            s.rpe.map(domain::units::trim).unwrap_or_default(),
-                        )
-                    })
-                    .collect(),
-                exercise: e.exercise,
-                name: e.name,
-            })
-            .collect()
-    }
-}
-
-/// What the Log form starts from: the user's unit and, from Today, the plan's working sets.
+/// What the Log form starts from: the user's unit, and the exercises of today's plan or of
+/// the workout being edited.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FormStart {
     unit: Unit,
-    plan: Option<Vec<Prefill>>,
+    exercises: Option<Vec<ExerciseDraft>>,
+    edit: Option<EditStart>,
 }
 
 #[server(endpoint = "log_setup")]
-pub async fn log_setup(#[server(default)] from_plan: bool) -> Result<FormStart, ServerFnError> {
+pub async fn log_setup(
+    #[server(default)] from_plan: bool,
+    #[server(default)] edit: Option<String>,
+) -> Result<FormStart, ServerFnError> {
     let ctx = crate::ssr::training()?;
     let user = crate::ssr::user_id()?;
     let unit = match ctx.profile(&user).await {
@@ -115,9 +166,32 @@ pub async fn log_setup(#[server(default)] from_plan: bool) -> Result<FormStart, 
             Unit::Kg
         }
     };
-    let plan = if from_plan {
+    if let Some(edit) = edit.filter(|e| !e.is_empty()) {
+        let gone = || {
+            crate::ssr::bad_input(
+                "that workout is not in your history: it may have been deleted".to_owned(),
+            )
+        };
+        let id = uuid::Uuid::try_parse(&edit).map_err(|_| gone())?;
+        let stored = ctx.workouts().get(&user, id).await.map_err(|e| {
+            tracing::error!(error = %e, "reading a workout to edit failed");
+            ServerFnError::new("history is unavailable right now; try again in a moment")
+        })?;
+        let w = stored.ok_or_else(gone)?;
+        return Ok(FormStart {
+            unit,
+            exercises: Some(from_workout(&w, unit)),
+            edit: Some(EditStart {
+                id: w.id.to_string(),
+                performed_at: w.performed_at.to_rfc3339(),
+                notes: w.notes.clone().unwrap_or_default(),
+                revision: w.revision,
+            }),
+        });
+    }
+    let exercises = if from_plan {
         match ctx.plan(&user).await {
-            Ok(plan) => Some(Prefill::from_plan(plan)),
+            Ok(plan) => Some(plan_exercises(plan)),
             Err(e) => {
                 tracing::warn!(error = %e, "plan unavailable for the Log form");
                 None
@@ -126,7 +200,11 @@ pub async fn log_setup(#[server(default)] from_plan: bool) -> Result<FormStart, 
     } else {
         None
     };
-    Ok(FormStart { unit, plan })
+    Ok(FormStart {
+        unit,
+        exercises,
+        edit: None,
+    })
 }
 
 fn new_id() -> String {
@@ -137,15 +215,16 @@ fn new_id() -> String {
 pub fn LogPage() -> impl IntoView {
     let query = use_query_map();
     let from_plan = move || query.read().get("plan").is_some();
-    let setup = Resource::new(from_plan, log_setup);
+    let edit = move || query.read().get("edit");
+    let setup = Resource::new(move || (from_plan(), edit()), |(p, e)| log_setup(p, e));
     view! {
-        <Title text="Log"/>
+        <Title text=move || if edit().is_some() { "Edit workout" } else { "Log" }/>
         <div class="page-head">
-            <h1>"Log a workout"</h1>
+            <h1>{move || if edit().is_some() { "Edit workout" } else { "Log a workout" }}</h1>
         </div>
-        <Suspense fallback=|| view! { <p class="muted">"Filling in today's plan…"</p> }>
+        <Suspense fallback=|| view! { <p class="muted">"Opening the form…"</p> }>
             {move || setup.get().map(|setup| match setup {
-                Ok(FormStart { unit, plan }) => view! { <LogForm unit plan/> }.into_any(),
+                Ok(FormStart { unit, exercises, edit }) => view! { <LogForm unit exercises edit/> }.into_any(),
                 Err(e) => view! {
                     <p class="alert error" role="alert">{format!("Couldn't open the form: {}", crate::history::clean_error(&e))}</p>
                 }.into_any(),
@@ -175,41 +254,29 @@ fn rows_from(
                             weight: RwSignal::new(s.weight),
                             reps: RwSignal::new(s.reps),
                             rpe: RwSignal::new(s.rpe),
+                            kind: RwSignal::new(s.kind),
                         })
                         .collect(),
                 ),
+                notes: RwSignal::new(e.notes),
+                group: RwSignal::new(e.group),
             })
             .collect()
     })
 }
 
-/// The exercises the form starts with: today's plan, or one empty exercise.
-fn first_exercises(plan: Option<Vec<Prefill>>) -> Vec<ExerciseDraft> {
-    match plan {
-        Some(plan) => plan
-            .into_iter()
-            .map(|e| {
-                let builtin = EXERCISES.iter().any(|b| b.slug == e.exercise);
-                ExerciseDraft {
-                    extra: (!builtin).then(|| (e.exercise.clone(), e.name)),
-                    exercise: e.exercise,
-                    sets: e
-                        .sets
-                        .into_iter()
-                        .map(|(weight, reps, rpe)| SetDraft { weight, reps, rpe })
-                        .collect(),
-                }
-            })
-            .collect(),
-        None => vec![blank_exercise(EXERCISES[0].slug)],
-    }
+/// The exercises the form starts with: the plan's or the edited workout's, or one empty one.
+fn first_exercises(start: Option<Vec<ExerciseDraft>>) -> Vec<ExerciseDraft> {
+    start
+        .filter(|e| !e.is_empty())
+        .unwrap_or_else(|| vec![blank_exercise(EXERCISES[0].slug)])
 }
 
 fn blank_exercise(slug: &str) -> ExerciseDraft {
     ExerciseDraft {
         exercise: slug.to_owned(),
-        extra: None,
         sets: vec![SetDraft::default(); ROWS_PER_NEW_EXERCISE],
+        ..ExerciseDraft::default()
     }
 }
 
@@ -219,7 +286,12 @@ fn blank_exercise(slug: &str) -> ExerciseDraft {
 /// again (a reload, a crash, a closed browser), and cleared once the workout is stored or in the
 /// outbox, or when the person discards it.
 #[island]
-fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
+fn LogForm(
+    unit: Unit,
+    exercises: Option<Vec<ExerciseDraft>>,
+    edit: Option<EditStart>,
+) -> impl IntoView {
+    let start = exercises;
     // Rows are added from click handlers deep in the list, and the list re-renders: create
     // their signals under this page's owner, or a re-render would dispose of them.
     let owner = Owner::current().unwrap_or_default();
@@ -235,6 +307,7 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
                 weight: RwSignal::new(String::new()),
                 reps: RwSignal::new(String::new()),
                 rpe: RwSignal::new(String::new()),
+                kind: RwSignal::new(String::new()),
             })
         }
     });
@@ -247,9 +320,22 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
         }
     });
 
-    let id = RwSignal::new(new_id());
-    let performed_at = RwSignal::new(String::new());
-    let exercises = RwSignal::new(rows_from(&owner, next_key, first_exercises(plan)));
+    // Editing: the workout's id, and the revision it was opened at.
+    let base_revision = edit.as_ref().map(|e| e.revision);
+    let editing = base_revision.is_some();
+    let id = RwSignal::new(edit.as_ref().map_or_else(new_id, |e| e.id.clone()));
+    // The server renders the stored time in UTC; the browser puts it in its own zone.
+    let performed_at = RwSignal::new(
+        edit.as_ref()
+            .map(|e| e.performed_at.chars().take(16).collect())
+            .unwrap_or_default(),
+    );
+    let notes = RwSignal::new(edit.as_ref().map(|e| e.notes.clone()).unwrap_or_default());
+    #[cfg(feature = "hydrate")]
+    if let Some(e) = &edit {
+        performed_at.set(crate::client::local_input(&e.performed_at));
+    }
+    let exercises = RwSignal::new(rows_from(&owner, next_key, first_exercises(start)));
     let status = RwSignal::new(Status::Idle);
     // A draft from an earlier visit was put back into the form.
     let restored = RwSignal::new(false);
@@ -261,6 +347,8 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
         id: id.get(),
         performed_at: performed_at.get(),
         unit,
+        notes: notes.get(),
+        base_revision,
         exercises: exercises
             .get()
             .iter()
@@ -275,8 +363,11 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
                         weight: s.weight.get(),
                         reps: s.reps.get(),
                         rpe: s.rpe.get(),
+                        kind: s.kind.get(),
                     })
                     .collect(),
+                notes: ex.notes.get(),
+                group: ex.group.get(),
             })
             .collect(),
     };
@@ -284,8 +375,10 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
     // What the form held when it opened (fresh, or the restored draft) or was last reset to:
     // kept only once it differs, so opening the form never leaves a draft behind.
     let baseline = StoredValue::new(None::<WorkoutDraft>);
+    // An edit is not kept as the draft: the draft is the next workout to log, and an edit
+    // must not replace it.
     #[cfg(feature = "hydrate")]
-    {
+    if !editing {
         let owner = owner.clone();
         // What hydration found: a draft is restored only over a form nobody has typed in yet.
         let opened = untrack(draft);
@@ -297,6 +390,7 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
                         let kept = kept.in_unit(unit);
                         id.set(kept.id.clone());
                         performed_at.set(kept.performed_at.clone());
+                        notes.set(kept.notes.clone());
                         exercises.set(rows_from(&owner, next_key, kept.exercises));
                         restored.set(true);
                     }
@@ -344,15 +438,24 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
                 let summary = serde_json::json!({"lines": typed.summary_lines()});
                 let form = serde_json::to_string(&typed).unwrap_or_default();
                 typed.performed_at = crate::client::to_rfc3339(&typed.performed_at);
-                let (body, positions) = typed.to_json();
+                let (mut body, positions) = typed.to_json();
+                let revision = base_revision
+                    .map(|base| draft::edit_revision(base, js_sys::Date::now() as u64));
+                if let Some(r) = revision {
+                    body["revision"] = serde_json::json!(r);
+                }
                 let kept_positions = serde_json::to_string(&positions).unwrap_or_default();
-                match crate::device::save(&body, &form, &summary, &kept_positions).await {
+                let method = if editing { "PUT" } else { "POST" };
+                match crate::device::save(&body, &form, &summary, &kept_positions, method).await {
                     Ok(crate::device::Saved::Stored { id: saved }) => {
-                        let _ = crate::device::clear_draft().await;
+                        if !editing {
+                            let _ = crate::device::clear_draft().await;
+                        }
+                        let wait = revision.map(|r| format!("&revision={r}")).unwrap_or_default();
                         if let Some(window) = web_sys::window() {
                             let _ = window
                                 .location()
-                                .assign(&format!("/history?logged={saved}"));
+                                .assign(&format!("/history?logged={saved}{wait}"));
                         }
                     }
                     Ok(crate::device::Saved::Refused { message, problems }) => {
@@ -368,12 +471,19 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
                             )
                         })
                     }
+                    Ok(crate::device::Saved::Pending { .. }) if editing => {
+                        // In the outbox: History lists the edit until it is sent.
+                        if let Some(window) = web_sys::window() {
+                            let _ = window.location().assign("/history");
+                        }
+                    }
                     Ok(crate::device::Saved::Pending { reason }) => {
                         // In the outbox now: the form starts empty for the next workout (not
                         // with the plan again, which would look unsaved).
                         let _ = crate::device::clear_draft().await;
                         id.set(new_id());
                         performed_at.set(String::new());
+                        notes.set(String::new());
                         exercises.set(rows_from(
                             &owner,
                             next_key,
@@ -423,6 +533,7 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
         <form class="log-form" method="post" action="/log" on:submit=on_submit novalidate>
             <input type="hidden" name="id" value=move || id.get()/>
             <input type="hidden" name="unit" value=unit.symbol()/>
+            {base_revision.map(|r| view! { <input type="hidden" name="base_revision" value=r.to_string()/> })}
             <Show when=move || restored.get()>
                 <div class="alert info restored" role="status" data-testid="restored">
                     <span>"Your unsaved workout is back, as you left it."</span>
@@ -455,6 +566,19 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
                     .collect_view()
             }}
             <button type="button" class="button ghost wide" on:click=add_exercise>"+ Add exercise"</button>
+            <section class="card notes">
+                <label for="workout-notes">"Notes"</label>
+                <textarea
+                    id="workout-notes"
+                    name="notes"
+                    rows="2"
+                    maxlength="1000"
+                    placeholder="How it went (optional)"
+                    aria-invalid=move || has_problem(status, "notes").to_string()
+                    prop:value=move || notes.get()
+                    on:input=move |ev| notes.set(event_target_value(&ev))
+                ></textarea>
+            </section>
             </fieldset>
             <StatusMessage status/>
             <div class="actions">
@@ -466,6 +590,7 @@ fn LogForm(unit: Unit, plan: Option<Vec<Prefill>>) -> impl IntoView {
                 >
                     {move || match status.get() {
                         Status::Saving => "Saving…",
+                        _ if editing => "Save changes",
                         _ => "Save workout",
                     }}
                 </button>
@@ -537,6 +662,16 @@ fn StatusMessage(status: RwSignal<Status>) -> impl IntoView {
     }
 }
 
+/// A set kind in the form's narrow column.
+fn kind_short(kind: SetKind) -> &'static str {
+    match kind {
+        SetKind::Working => "Work",
+        SetKind::Warmup => "Warm-up",
+        SetKind::Drop => "Drop",
+        SetKind::Failure => "Failure",
+    }
+}
+
 #[component]
 fn ExerciseBlock(
     index: usize,
@@ -566,6 +701,18 @@ fn ExerciseBlock(
                         <option value=e.slug selected=move || row.exercise.get() == e.slug>{e.name}</option>
                     }).collect_view()}
                 </select>
+                <select
+                    class="group-select"
+                    name=field("group")
+                    aria-label=format!("Superset of exercise {}", index + 1)
+                    on:change=move |ev| row.group.set(event_target_value(&ev))
+                    prop:value=move || row.group.get()
+                >
+                    <option value="" selected=move || row.group.get().is_empty()>"No superset"</option>
+                    {GROUP_LETTERS.iter().map(|l| view! {
+                        <option value=*l selected=move || row.group.get() == *l>{format!("Superset {l}")}</option>
+                    }).collect_view()}
+                </select>
                 <Show when=move || { count > 1 }>
                     <button type="button" class="button ghost small" on:click=remove aria-label=format!("Remove exercise {}", index + 1)>"Remove"</button>
                 </Show>
@@ -575,6 +722,7 @@ fn ExerciseBlock(
                 <span class="col-label">{unit.symbol()}</span>
                 <span class="col-label">"Reps"</span>
                 <span class="col-label">"RPE"</span>
+                <span class="col-label">"Type"</span>
                 {move || row.sets.get().into_iter().enumerate().map(|(j, s)| {
                     let name = move |k: &str| format!("exercises[{index}][sets][{j}][{k}]");
                     let invalid = move |k: &str| {
@@ -592,10 +740,22 @@ fn ExerciseBlock(
                         <input type="text" inputmode="decimal" name=name("rpe") placeholder="opt."
                             aria-label=format!("Set {} RPE (optional)", j + 1) aria-invalid=invalid("rpe")
                             prop:value=move || s.rpe.get() on:input=move |ev| s.rpe.set(event_target_value(&ev))/>
+                        <select name=name("kind") aria-label=format!("Set {} type", j + 1) aria-invalid=invalid("kind")
+                            on:change=move |ev| s.kind.set(event_target_value(&ev)) prop:value=move || s.kind.get()>
+                            {SetKind::ALL.into_iter().map(|k| {
+                                let value = if k.is_working() { "" } else { k.as_str() };
+                                view! { <option value=value selected=move || s.kind.get() == value>{kind_short(k)}</option> }
+                            }).collect_view()}
+                        </select>
                     }
                 }).collect_view()}
             </div>
             <button type="button" class="button ghost small" on:click=add_set>"+ Add set"</button>
+            <input type="text" class="exercise-notes" name=field("notes") maxlength="1000"
+                placeholder="Notes on this exercise (optional)"
+                aria-label=format!("Notes on exercise {}", index + 1)
+                aria-invalid=move || has_problem(status, &format!("exercises[{index}].notes")).to_string()
+                prop:value=move || row.notes.get() on:input=move |ev| row.notes.set(event_target_value(&ev))/>
         </fieldset>
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use app::log::draft::{describe_field, ExerciseDraft, SetDraft, WorkoutDraft};
+use app::log::draft::{describe_field, edit_revision, ExerciseDraft, SetDraft, WorkoutDraft};
 use app::ssr::CurrentUser;
 use axum::body::Body;
 use axum::extract::State;
@@ -26,7 +26,8 @@ const BACK: Back = ("/", "Back to the Log form");
 /// A bracketed form field name, e.g. `exercises[3][exercise]` or `exercises[3][sets][1][reps]`.
 #[derive(Debug, PartialEq)]
 enum Field<'a> {
-    Exercise(usize),
+    /// `exercise`, `notes` or `group` of an exercise.
+    Exercise(usize, &'a str),
     Set {
         exercise: usize,
         set: usize,
@@ -47,7 +48,12 @@ fn parse_key(key: &str) -> Option<Field<'_>> {
                 name: rest.strip_suffix(']')?,
             })
         }
-        None => (rest == "exercise]").then_some(Field::Exercise(exercise)),
+        None => {
+            let part = rest.strip_suffix(']')?;
+            ["exercise", "notes", "group"]
+                .contains(&part)
+                .then_some(Field::Exercise(exercise, part))
+        }
     }
 }
 
@@ -55,32 +61,41 @@ fn parse_key(key: &str) -> Option<Field<'_>> {
 /// and these bounds only stop a hostile form from making us allocate.
 pub fn draft_from_form(body: &[u8]) -> WorkoutDraft {
     let mut draft = WorkoutDraft::default();
-    let mut exercises: BTreeMap<usize, (String, BTreeMap<usize, SetDraft>)> = BTreeMap::new();
+    let mut exercises: BTreeMap<usize, ExerciseDraft> = BTreeMap::new();
     for (key, value) in form_urlencoded::parse(body) {
         match key.as_ref() {
             "id" => draft.id = value.into_owned(),
             "performed_at" => draft.performed_at = value.into_owned(),
+            "notes" => draft.notes = value.into_owned(),
+            // Not a number: treated as a new log, whose validation then names what is wrong.
+            "base_revision" => draft.base_revision = value.trim().parse().ok(),
             "unit" => draft.unit = if value == "lb" { Unit::Lb } else { Unit::Kg },
             other => match parse_key(other) {
-                Some(Field::Exercise(i)) if i <= MAX_EXERCISES => {
-                    exercises.entry(i).or_default().0 = value.into_owned();
+                Some(Field::Exercise(i, part)) if i <= MAX_EXERCISES => {
+                    let e = exercises.entry(i).or_default();
+                    match part {
+                        "exercise" => e.exercise = value.into_owned(),
+                        "notes" => e.notes = value.into_owned(),
+                        "group" => e.group = value.into_owned(),
+                        _ => {}
+                    }
                 }
                 Some(Field::Set {
                     exercise,
                     set,
                     name,
                 }) if exercise <= MAX_EXERCISES && set <= MAX_SETS => {
-                    let s = exercises
-                        .entry(exercise)
-                        .or_default()
-                        .1
-                        .entry(set)
-                        .or_default();
+                    let sets = &mut exercises.entry(exercise).or_default().sets;
+                    if sets.len() <= set {
+                        sets.resize(set + 1, SetDraft::default());
+                    }
+                    let s = &mut sets[set];
                     match name {
                         // `weight_kg`: the field's name before the form took pounds.
                         "weight" | "weight_kg" => s.weight = value.into_owned(),
                         "reps" => s.reps = value.into_owned(),
                         "rpe" => s.rpe = value.into_owned(),
+                        "kind" => s.kind = value.into_owned(),
                         _ => {}
                     }
                 }
@@ -88,14 +103,7 @@ pub fn draft_from_form(body: &[u8]) -> WorkoutDraft {
             },
         }
     }
-    draft.exercises = exercises
-        .into_values()
-        .map(|(exercise, sets)| ExerciseDraft {
-            extra: None,
-            exercise,
-            sets: sets.into_values().collect(),
-        })
-        .collect();
+    draft.exercises = exercises.into_values().collect();
     draft
 }
 
@@ -137,9 +145,29 @@ pub async fn submit(
     };
     let mut draft = draft_from_form(&bytes);
     draft.performed_at = resolve_performed_at(&draft.performed_at);
-    let (body, positions) = draft.to_json();
-    match ingest::accept(&state, &user.id, &body).await {
-        Ok(id) => Redirect::to(&format!("/history?logged={id}")).into_response(),
+    let (mut body, positions) = draft.to_json();
+    let accepted = match draft.base_revision {
+        None => ingest::accept(&state, &user.id, &body).await.map(|id| (id, None)),
+        Some(base) => {
+            let now = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
+            let revision = edit_revision(base, now);
+            body["revision"] = revision.into();
+            match uuid::Uuid::try_parse(draft.id.trim()) {
+                Ok(id) => ingest::accept_edit(&state, &user.id, id, &body)
+                    .await
+                    .map(|id| (id, Some(revision))),
+                Err(_) => Err(ApiError::Invalid(vec![domain::Problem::new(
+                    "id",
+                    "must be the id of the workout edited",
+                )])),
+            }
+        }
+    };
+    match accepted {
+        Ok((id, None)) => Redirect::to(&format!("/history?logged={id}")).into_response(),
+        Ok((id, Some(revision))) => {
+            Redirect::to(&format!("/history?logged={id}&revision={revision}")).into_response()
+        }
         Err(ApiError::Invalid(problems)) => {
             let lines = problems.iter().map(|p| {
                 // Name the form's rows, not the JSON's positions (blank rows are skipped).
@@ -183,7 +211,8 @@ mod tests {
             SetDraft {
                 weight: "100".into(),
                 reps: "5".into(),
-                rpe: String::new()
+                rpe: String::new(),
+                kind: String::new(),
             }
         );
         assert_eq!(d.exercises[1].sets[0].reps, "8");
@@ -200,7 +229,11 @@ mod tests {
     fn parses_field_names() {
         assert_eq!(
             parse_key("exercises[2][exercise]"),
-            Some(Field::Exercise(2))
+            Some(Field::Exercise(2, "exercise"))
+        );
+        assert_eq!(
+            parse_key("exercises[2][group]"),
+            Some(Field::Exercise(2, "group"))
         );
         assert_eq!(
             parse_key("exercises[0][sets][4][rpe]"),

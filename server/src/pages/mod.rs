@@ -1,7 +1,9 @@
 //! What the pages' plain HTML forms post to, so they work before hydration and without
-//! JavaScript: the Log form, the units-and-equipment settings and the import. Each answers
+//! JavaScript: the Log form, the units-and-equipment settings, the import, History's Delete and
+//! the account's deletion. Each answers
 //! with a redirect or a plain answer page (`answer.rs`). The pages themselves are Leptos's.
 
+mod account;
 mod answer;
 mod import;
 mod log;
@@ -16,6 +18,8 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/log", post(log::submit))
+        .route("/history/delete", post(account::delete_workout))
+        .route("/account/delete", post(account::delete_account))
         .route("/settings", post(settings::submit))
         // Multipart reads stop at axum's default body limit (2 MB) unless told otherwise.
         .route(

@@ -1,0 +1,93 @@
+//! `POST /account/delete` (the Your data page's account deletion, a plain form) and
+//! `POST /history/delete` (History's Delete without JavaScript; with it, the page deletes
+//! through the device's outbox, with an undo).
+
+use app::ssr::CurrentUser;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+
+use super::answer::{page, read_form, Answer, Back};
+use crate::auth::service::AuthFailure;
+use crate::ingest;
+use crate::limits::RetryAfter;
+use crate::state::AppState;
+
+/// The form's value of `name`, if sent.
+fn field(body: &[u8], name: &str) -> Option<String> {
+    form_urlencoded::parse(body)
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+pub async fn delete_account(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    body: Body,
+) -> Response {
+    const BACK: Back = ("/data#delete-account", "Back to your data");
+    let Some(Extension(user)) = user else {
+        return Redirect::to("/login?next=%2Fdata").into_response();
+    };
+    let bytes = match read_form(body, BACK).await {
+        Ok(b) => b,
+        Err(refused) => return refused,
+    };
+    let password = field(&bytes, "password").unwrap_or_default();
+    let code = match state.auth.delete_account(&user.id, &password).await {
+        Ok(_) => {
+            let mut response = Redirect::to("/login?deleted=1").into_response();
+            response
+                .headers_mut()
+                .insert(header::SET_COOKIE, state.auth.cookie.clear());
+            return response;
+        }
+        Err(AuthFailure::BadCredentials | AuthFailure::Invalid { .. }) => "credentials",
+        Err(AuthFailure::ProxyManaged) => "proxy",
+        Err(_) => "unavailable",
+    };
+    Redirect::to(&format!("/data?delete_error={code}#delete-account")).into_response()
+}
+
+pub async fn delete_workout(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    body: Body,
+) -> Response {
+    const BACK: Back = ("/history", "Back to History");
+    let Some(Extension(user)) = user else {
+        return Redirect::to("/login?next=%2Fhistory").into_response();
+    };
+    if let Err(RetryAfter(secs)) = state.limits.write(&user.id) {
+        return page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Slow down",
+            Answer::text(format!("Too many changes at once. Try again in {secs} s.")),
+            BACK,
+        );
+    }
+    let bytes = match read_form(body, BACK).await {
+        Ok(b) => b,
+        Err(refused) => return refused,
+    };
+    let Some(id) = field(&bytes, "id").and_then(|id| uuid::Uuid::try_parse(id.trim()).ok())
+    else {
+        return page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Not deleted",
+            Answer::text("The form did not say which workout to delete."),
+            BACK,
+        );
+    };
+    match ingest::accept_delete(&state, &user.id, id).await {
+        Ok(_) => Redirect::to("/history").into_response(),
+        Err(e) => page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Not deleted yet",
+            Answer::text(format!("{e}. Go back and delete it again.")),
+            BACK,
+        ),
+    }
+}
