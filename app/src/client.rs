@@ -90,7 +90,11 @@ pub async fn wait_until_stored(id: &str, revision: Option<u64>, polls: u32) -> b
         match revision {
             None => return true,
             Some(want) => {
-                if response.json::<Stored>().await.is_ok_and(|s| s.revision >= want) {
+                if response
+                    .json::<Stored>()
+                    .await
+                    .is_ok_and(|s| s.revision >= want)
+                {
                     return true;
                 }
             }

@@ -60,7 +60,12 @@ pub fn HistoryPage() -> impl IntoView {
     let before = move || query.read().get("before").filter(|s| !s.is_empty());
     let logged = move || query.read().get("logged");
     // After an edit: the revision History waits for.
-    let revision = move || query.read().get("revision").and_then(|r| r.parse::<u64>().ok());
+    let revision = move || {
+        query
+            .read()
+            .get("revision")
+            .and_then(|r| r.parse::<u64>().ok())
+    };
     let page = Resource::new(before, history_page);
     // Logging is asynchronous: a workout answered 202 a moment ago may not be stored yet.
     let pending = move |view: &HistoryView| {

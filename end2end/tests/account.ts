@@ -32,7 +32,7 @@ export async function logOneSet(
   unit = "kg",
 ): Promise<{ id: string; card: Locator }> {
   const first = page.getByTestId("exercise").first();
-  await first.getByRole("combobox").selectOption(exercise);
+  await first.locator("select").first().selectOption(exercise);
   await first.getByLabel(`Set 1 weight in ${unit}`).fill(weight);
   await first.getByLabel("Set 1 reps").fill(reps);
   await page.getByTestId("save").click();

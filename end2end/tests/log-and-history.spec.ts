@@ -18,7 +18,7 @@ test("log a workout through the form and see it in History", async ({ page }) =>
   await hydrated(page, "/");
 
   const first = page.getByTestId("exercise").first();
-  await first.getByRole("combobox").selectOption("deadlift");
+  await first.locator("select").first().selectOption("deadlift");
   await first.getByLabel("Set 1 weight in kg").fill("182.5");
   await first.getByLabel("Set 1 reps").fill("3");
   await first.getByLabel("Set 1 RPE (optional)").fill("8.5");
@@ -30,7 +30,7 @@ test("log a workout through the form and see it in History", async ({ page }) =>
 
   await page.getByRole("button", { name: "+ Add exercise" }).click();
   const second = page.getByTestId("exercise").nth(1);
-  await second.getByRole("combobox").selectOption("pull-up");
+  await second.locator("select").first().selectOption("pull-up");
   await second.getByLabel("Set 1 reps").fill("12");
 
   await page.getByTestId("save").click();

@@ -51,7 +51,7 @@ async function signedUpUnderWorker(page: Page): Promise<string> {
 
 async function fillFirstSet(page: Page, exercise: string, weight: string, reps: string, rpe = "") {
   const first = page.getByTestId("exercise").first();
-  await first.getByRole("combobox").selectOption(exercise);
+  await first.locator("select").first().selectOption(exercise);
   await first.getByLabel("Set 1 weight in kg").fill(weight);
   await first.getByLabel("Set 1 reps").fill(reps);
   if (rpe) await first.getByLabel("Set 1 RPE (optional)").fill(rpe);
@@ -183,7 +183,7 @@ test("a half-filled workout comes back after a reload and after closing the brow
     await fillFirstSet(page, "deadlift", "140", "3", "8");
     await page.getByRole("button", { name: "+ Add exercise" }).click();
     const second = page.getByTestId("exercise").nth(1);
-    await second.getByRole("combobox").selectOption("pull-up");
+    await second.locator("select").first().selectOption("pull-up");
     await second.getByLabel("Set 1 reps").fill("8");
     await expect
       .poll(() => page.evaluate(() => (self as any).IronlogStore.loadDraft()))
@@ -192,12 +192,12 @@ test("a half-filled workout comes back after a reload and after closing the brow
     const expectFilledIn = async () => {
       await expect(page.getByTestId("restored")).toBeVisible();
       const first = page.getByTestId("exercise").first();
-      await expect(first.getByRole("combobox")).toHaveValue("deadlift");
+      await expect(first.locator("select").first()).toHaveValue("deadlift");
       await expect(first.getByLabel("Set 1 weight in kg")).toHaveValue("140");
       await expect(first.getByLabel("Set 1 reps")).toHaveValue("3");
       await expect(first.getByLabel("Set 1 RPE (optional)")).toHaveValue("8");
       const again = page.getByTestId("exercise").nth(1);
-      await expect(again.getByRole("combobox")).toHaveValue("pull-up");
+      await expect(again.locator("select").first()).toHaveValue("pull-up");
       await expect(again.getByLabel("Set 1 reps")).toHaveValue("8");
     };
     await hydrated(page, "/");
@@ -236,7 +236,7 @@ test("a workout the server refuses is shown with its problems, not retried, and 
   await context.setOffline(true);
   // Row 1 left blank: the refusal names the JSON's first set, which is the form's second row.
   const first = page.getByTestId("exercise").first();
-  await first.getByRole("combobox").selectOption("bench-press");
+  await first.locator("select").first().selectOption("bench-press");
   await first.getByLabel("Set 2 weight in kg").fill("80");
   await first.getByLabel("Set 2 reps").fill("5");
   await first.getByLabel("Set 2 RPE (optional)").fill("14");

@@ -87,7 +87,9 @@ fn save(user: &str, id: Uuid, at: DateTime<Utc>, revision: u64, reps: u32) -> Wo
         revision,
         performed_at: at,
         received_at: at,
-        notes: reps.is_multiple_of(3).then(|| format!("revision {revision}")),
+        notes: reps
+            .is_multiple_of(3)
+            .then(|| format!("revision {revision}")),
         exercises: vec![ExerciseLog {
             exercise: "squat".into(),
             sets: vec![SetLog {

@@ -305,7 +305,9 @@ mod tests {
 
     #[test]
     fn skips_blank_rows_and_empty_exercises() {
-        let draft = WorkoutDraft { notes: String::new(), base_revision: None, 
+        let draft = WorkoutDraft {
+            notes: String::new(),
+            base_revision: None,
             id: "x".into(),
             performed_at: "2026-11-23T10:00:00Z".into(),
             unit: Unit::Kg,
@@ -321,7 +323,9 @@ mod tests {
                         set("102,5", "3", ""),
                     ],
                 },
-                ExerciseDraft { notes: String::new(), group: String::new(), 
+                ExerciseDraft {
+                    notes: String::new(),
+                    group: String::new(),
                     extra: None,
                     exercise: "bench-press".into(),
                     sets: vec![set(" ", "", "")],
@@ -351,7 +355,9 @@ mod tests {
     fn sends_pounds_as_kilograms() {
         let draft = WorkoutDraft {
             unit: Unit::Lb,
-            exercises: vec![ExerciseDraft { notes: String::new(), group: String::new(), 
+            exercises: vec![ExerciseDraft {
+                notes: String::new(),
+                group: String::new(),
                 extra: None,
                 exercise: "squat".into(),
                 sets: vec![
@@ -382,12 +388,16 @@ mod tests {
     fn maps_positions_past_skipped_exercises() {
         let draft = WorkoutDraft {
             exercises: vec![
-                ExerciseDraft { notes: String::new(), group: String::new(), 
+                ExerciseDraft {
+                    notes: String::new(),
+                    group: String::new(),
                     extra: None,
                     exercise: "squat".into(),
                     sets: vec![set("", "", "")],
                 },
-                ExerciseDraft { notes: String::new(), group: String::new(), 
+                ExerciseDraft {
+                    notes: String::new(),
+                    group: String::new(),
                     extra: None,
                     exercise: "dip".into(),
                     sets: vec![set("", "", ""), set("0", "0", "")],
@@ -409,7 +419,9 @@ mod tests {
     #[test]
     fn passes_non_numbers_through_for_the_validator_to_name() {
         let draft = WorkoutDraft {
-            exercises: vec![ExerciseDraft { notes: String::new(), group: String::new(), 
+            exercises: vec![ExerciseDraft {
+                notes: String::new(),
+                group: String::new(),
                 extra: None,
                 exercise: "squat".into(),
                 sets: vec![set("heavy", "", "")],
@@ -426,7 +438,9 @@ mod tests {
     fn a_kept_draft_comes_back_in_the_unit_the_form_shows() {
         let kept = WorkoutDraft {
             unit: Unit::Kg,
-            exercises: vec![ExerciseDraft { notes: String::new(), group: String::new(), 
+            exercises: vec![ExerciseDraft {
+                notes: String::new(),
+                group: String::new(),
                 exercise: "squat".into(),
                 extra: None,
                 sets: vec![
@@ -453,11 +467,15 @@ mod tests {
 
     #[test]
     fn a_draft_survives_its_round_trip_through_json() {
-        let draft = WorkoutDraft { notes: String::new(), base_revision: None, 
+        let draft = WorkoutDraft {
+            notes: String::new(),
+            base_revision: None,
             id: "0193".into(),
             performed_at: "2026-12-01T07:30".into(),
             unit: Unit::Lb,
-            exercises: vec![ExerciseDraft { notes: String::new(), group: String::new(), 
+            exercises: vec![ExerciseDraft {
+                notes: String::new(),
+                group: String::new(),
                 exercise: "my-sled-push".into(),
                 extra: Some(("my-sled-push".into(), "Sled push".into())),
                 sets: vec![set("90", "8", "")],
@@ -472,17 +490,23 @@ mod tests {
         let draft = WorkoutDraft {
             unit: Unit::Kg,
             exercises: vec![
-                ExerciseDraft { notes: String::new(), group: String::new(), 
+                ExerciseDraft {
+                    notes: String::new(),
+                    group: String::new(),
                     exercise: "squat".into(),
                     extra: None,
                     sets: vec![set("100", "5", "8"), set("", "", ""), set("", "12", "")],
                 },
-                ExerciseDraft { notes: String::new(), group: String::new(), 
+                ExerciseDraft {
+                    notes: String::new(),
+                    group: String::new(),
                     exercise: "my-sled-push".into(),
                     extra: Some(("my-sled-push".into(), "Sled push".into())),
                     sets: vec![set("40", "10", "")],
                 },
-                ExerciseDraft { notes: String::new(), group: String::new(), 
+                ExerciseDraft {
+                    notes: String::new(),
+                    group: String::new(),
                     exercise: "deadlift".into(),
                     extra: None,
                     sets: vec![set("", "", "")],

@@ -122,7 +122,11 @@ fn from_workout(w: &WorkoutLogged, unit: Unit) -> Vec<ExerciseDraft> {
                     },
                     reps: s.reps.to_string(),
                     rpe: s.rpe.map(domain::units::trim).unwrap_or_default(),
-                    kind: if s.kind.is_working() { String::new() } else { s.kind.as_str().to_owned() },
+                    kind: if s.kind.is_working() {
+                        String::new()
+                    } else {
+                        s.kind.as_str().to_owned()
+                    },
                 })
                 .collect(),
             notes: e.notes.clone().unwrap_or_default(),
@@ -701,18 +705,6 @@ fn ExerciseBlock(
                         <option value=e.slug selected=move || row.exercise.get() == e.slug>{e.name}</option>
                     }).collect_view()}
                 </select>
-                <select
-                    class="group-select"
-                    name=field("group")
-                    aria-label=format!("Superset of exercise {}", index + 1)
-                    on:change=move |ev| row.group.set(event_target_value(&ev))
-                    prop:value=move || row.group.get()
-                >
-                    <option value="" selected=move || row.group.get().is_empty()>"No superset"</option>
-                    {GROUP_LETTERS.iter().map(|l| view! {
-                        <option value=*l selected=move || row.group.get() == *l>{format!("Superset {l}")}</option>
-                    }).collect_view()}
-                </select>
                 <Show when=move || { count > 1 }>
                     <button type="button" class="button ghost small" on:click=remove aria-label=format!("Remove exercise {}", index + 1)>"Remove"</button>
                 </Show>
@@ -751,11 +743,25 @@ fn ExerciseBlock(
                 }).collect_view()}
             </div>
             <button type="button" class="button ghost small" on:click=add_set>"+ Add set"</button>
-            <input type="text" class="exercise-notes" name=field("notes") maxlength="1000"
-                placeholder="Notes on this exercise (optional)"
-                aria-label=format!("Notes on exercise {}", index + 1)
-                aria-invalid=move || has_problem(status, &format!("exercises[{index}].notes")).to_string()
-                prop:value=move || row.notes.get() on:input=move |ev| row.notes.set(event_target_value(&ev))/>
+            <div class="exercise-extras">
+                <select
+                    class="group-select"
+                    name=field("group")
+                    aria-label=format!("Superset of exercise {}", index + 1)
+                    on:change=move |ev| row.group.set(event_target_value(&ev))
+                    prop:value=move || row.group.get()
+                >
+                    <option value="" selected=move || row.group.get().is_empty()>"Not a superset"</option>
+                    {GROUP_LETTERS.iter().map(|l| view! {
+                        <option value=*l selected=move || row.group.get() == *l>{format!("Superset {l}")}</option>
+                    }).collect_view()}
+                </select>
+                <input type="text" class="exercise-notes" name=field("notes") maxlength="1000"
+                    placeholder="Notes on this exercise (optional)"
+                    aria-label=format!("Notes on exercise {}", index + 1)
+                    aria-invalid=move || has_problem(status, &format!("exercises[{index}].notes")).to_string()
+                    prop:value=move || row.notes.get() on:input=move |ev| row.notes.set(event_target_value(&ev))/>
+            </div>
         </fieldset>
     }
 }

@@ -72,8 +72,7 @@ pub async fn delete_workout(
         Ok(b) => b,
         Err(refused) => return refused,
     };
-    let Some(id) = field(&bytes, "id").and_then(|id| uuid::Uuid::try_parse(id.trim()).ok())
-    else {
+    let Some(id) = field(&bytes, "id").and_then(|id| uuid::Uuid::try_parse(id.trim()).ok()) else {
         return page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Not deleted",

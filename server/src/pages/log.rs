@@ -147,7 +147,9 @@ pub async fn submit(
     draft.performed_at = resolve_performed_at(&draft.performed_at);
     let (mut body, positions) = draft.to_json();
     let accepted = match draft.base_revision {
-        None => ingest::accept(&state, &user.id, &body).await.map(|id| (id, None)),
+        None => ingest::accept(&state, &user.id, &body)
+            .await
+            .map(|id| (id, None)),
         Some(base) => {
             let now = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
             let revision = edit_revision(base, now);
