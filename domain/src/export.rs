@@ -3,7 +3,7 @@
 use crate::catalog::Catalog;
 use crate::WorkoutLogged;
 
-pub const CSV_HEADER: [&str; 8] = [
+pub const CSV_HEADER: [&str; 12] = [
     "workout_id",
     "performed_at",
     "exercise",
@@ -12,6 +12,10 @@ pub const CSV_HEADER: [&str; 8] = [
     "weight_kg",
     "reps",
     "rpe",
+    "kind",
+    "superset",
+    "exercise_notes",
+    "workout_notes",
 ];
 
 /// Characters that make a spreadsheet read a cell as a formula (CSV injection): `=`, `+`,
@@ -80,8 +84,11 @@ pub fn write_csv_rows(
         let at = w
             .performed_at
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let workout_notes = neutralise(w.notes.as_deref().unwrap_or_default());
         for e in &w.exercises {
             let name = catalog.name(&e.exercise);
+            let group = e.group.map(|g| g.to_string()).unwrap_or_default();
+            let notes = neutralise(e.notes.as_deref().unwrap_or_default());
             for (i, s) in e.sets.iter().enumerate() {
                 writer.write_record([
                     id.as_str(),
@@ -92,6 +99,12 @@ pub fn write_csv_rows(
                     &s.weight_kg.to_string(),
                     &s.reps.to_string(),
                     &s.rpe.map(|r| r.to_string()).unwrap_or_default(),
+                    s.kind.as_str(),
+                    &group,
+                    // Notes repeat on every row of their exercise or workout: any row read
+                    // alone is whole, and the import keeps one copy.
+                    &notes,
+                    &workout_notes,
                 ])?;
             }
         }

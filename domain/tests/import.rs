@@ -6,7 +6,7 @@ use domain::catalog::Catalog;
 use domain::export::to_csv;
 use domain::import::{content_id, parse, Import, ImportError, Options, Source};
 use domain::units::Unit;
-use domain::{WorkoutLogged, EVENT_VERSION};
+use domain::{SetKind, WorkoutLogged, EVENT_VERSION};
 
 fn fixture(name: &str) -> String {
     let path = format!(
@@ -32,7 +32,8 @@ fn read(name: &str) -> Import {
 /// (kg rounded to grams, reps, rpe)
 type Set = (f64, u32, Option<f64>);
 
-/// (slug, sets) per exercise entry of one workout.
+/// (slug, sets of work) per exercise entry of one workout: warm-ups are left out here and
+/// checked on their own.
 fn shape(import: &Import, i: usize) -> Vec<(String, Vec<Set>)> {
     import.workouts[i]
         .exercises
@@ -41,6 +42,7 @@ fn shape(import: &Import, i: usize) -> Vec<(String, Vec<Set>)> {
             let sets = e
                 .sets
                 .iter()
+                .filter(|s| s.kind.counts())
                 .map(|s| ((s.weight_kg * 1000.0).round() / 1000.0, s.reps, s.rpe))
                 .collect();
             (e.exercise.clone(), sets)
@@ -315,7 +317,12 @@ fn ids_come_from_the_content_and_the_user() {
         "per user"
     );
     let mut changed = w.exercises.clone();
-    changed[0].sets[0].reps += 1;
+    let work = changed[0]
+        .sets
+        .iter_mut()
+        .find(|s| s.kind.counts())
+        .unwrap();
+    work.reps += 1;
     assert_ne!(w.id, content_id("u1", w.performed_at, &changed));
     assert_ne!(a.workouts[0].id, a.workouts[1].id);
 }
@@ -336,9 +343,9 @@ fn the_csv_export_imports_back_to_the_same_sessions() {
     let stored = stored_as_u1(&import);
     assert!(stored.iter().all(|w| w.v == EVENT_VERSION));
     let csv = to_csv(&stored, &catalog).unwrap();
-    assert!(
-        csv.starts_with("workout_id,performed_at,exercise,exercise_name,set,weight_kg,reps,rpe\n")
-    );
+    assert!(csv.starts_with(
+        "workout_id,performed_at,exercise,exercise_name,set,weight_kg,reps,rpe,kind,superset,exercise_notes,workout_notes\n"
+    ));
     let again = parse(&csv, None, &catalog, &options()).unwrap();
     assert_eq!(again.source, Source::Ironlog);
     assert!(again.rejected.is_empty(), "{:?}", again.rejected);
@@ -425,7 +432,7 @@ fn a_summary_reads_as_sentences() {
         summary.facts(),
         [
             "12 rows read (Strong file)",
-            "2 warm-up sets skipped",
+            "2 warm-up sets kept as warm-ups (they count toward no record or volume)",
             "New exercises of yours: Zercher squat"
         ]
     );
@@ -433,4 +440,98 @@ fn a_summary_reads_as_sentences() {
         summary.rejection_lines(),
         ["Line 7: reps \"x\" is not a whole number", "…and 2 more"]
     );
+}
+
+#[test]
+fn strong_set_orders_and_notes_are_kept() {
+    let import = read("strong_notes_kinds.csv");
+    assert!(import.rejected.is_empty(), "{:?}", import.rejected);
+    assert_eq!(import.warmup_sets, 2);
+    let w = &import.workouts[0];
+    assert_eq!(w.notes.as_deref(), Some("Slept badly.\nStill a PR."));
+    let bench = &w.exercises[0];
+    assert_eq!(bench.notes.as_deref(), Some("Elbows tucked"));
+    let kinds: Vec<SetKind> = bench.sets.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            SetKind::Warmup,
+            SetKind::Warmup,
+            SetKind::Working,
+            SetKind::Failure,
+            SetKind::Drop
+        ]
+    );
+    assert_eq!(bench.sets[2].rpe, Some(9.0));
+    assert_eq!(w.exercises[1].notes, None);
+    assert_eq!(w.exercises[1].sets[0].rpe, Some(8.5));
+}
+
+#[test]
+fn hevy_set_types_supersets_and_notes_are_kept() {
+    let import = read("hevy_notes_supersets.csv");
+    assert!(import.rejected.is_empty(), "{:?}", import.rejected);
+    let w = &import.workouts[0];
+    assert_eq!(w.notes.as_deref(), Some("Gym was packed"));
+    let entries: Vec<(&str, Option<u8>, usize)> = w
+        .exercises
+        .iter()
+        .map(|e| (e.exercise.as_str(), e.group, e.sets.len()))
+        .collect();
+    // Hevy's superset 3 keeps its number; superset 7 is past the letters a form offers but a
+    // group can be it too.
+    assert_eq!(
+        entries,
+        [
+            ("overhead-press", None, 3),
+            ("barbell-row", Some(3), 1),
+            ("dumbbell-curl", Some(7), 1),
+            ("triceps-pushdown", Some(7), 1),
+            ("dumbbell-curl", Some(7), 1),
+            ("triceps-pushdown", Some(7), 1),
+            ("lat-pulldown", Some(3), 1),
+        ]
+    );
+    let press = &w.exercises[0];
+    assert_eq!(press.notes.as_deref(), Some("Strict, no leg drive"));
+    assert_eq!(
+        press.sets.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        [SetKind::Warmup, SetKind::Working, SetKind::Failure]
+    );
+    assert_eq!(w.exercises[3].sets[0].kind, SetKind::Drop);
+    assert_eq!(w.exercises[1].sets[0].rpe, Some(7.5));
+}
+
+#[test]
+fn notes_set_kinds_and_supersets_survive_an_export_and_an_import() {
+    for file in [
+        "strong_notes_kinds.csv",
+        "hevy_notes_supersets.csv",
+        "hevy.csv",
+        "strong.csv",
+    ] {
+        let import = read(file);
+        let catalog = Catalog::with_custom(import.new_exercises.clone());
+        let stored = stored_as_u1(&import);
+        let csv = to_csv(&stored, &catalog).unwrap();
+        let again = parse(&csv, None, &catalog, &options()).unwrap();
+        assert!(again.rejected.is_empty(), "{file}: {:?}", again.rejected);
+        assert_eq!(again.workouts, import.workouts, "{file}: nothing lost");
+    }
+}
+
+#[test]
+fn warm_ups_and_notes_leave_the_content_id_as_it_was_before_they_were_kept() {
+    let import = read("strong_notes_kinds.csv");
+    let w = &import.workouts[0];
+    let mut bare = w.exercises.clone();
+    for e in &mut bare {
+        e.notes = None;
+        e.group = None;
+        e.sets.retain(|s| s.kind.counts());
+        for s in &mut e.sets {
+            s.kind = SetKind::Working;
+        }
+    }
+    assert_eq!(w.id, content_id("u1", w.performed_at, &bare));
 }

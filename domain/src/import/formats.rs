@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Options, Row};
 use crate::units::Unit;
-use crate::{rules, SetLog};
+use crate::{rules, SetKind, SetLog};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -68,7 +68,6 @@ impl Columns {
 
 pub(crate) enum RowOutcome {
     Set(Row),
-    Warmup,
     NotStrength,
     Reject(String),
 }
@@ -153,12 +152,14 @@ impl Source {
 /// Distance (meters);Seconds;Notes;Workout Notes` (or `Weight (lbs)`).
 fn strong(c: &Columns, r: &csv::StringRecord, o: &Options) -> Result<RowOutcome, String> {
     let order = c.get(r, "set order");
-    if order.eq_ignore_ascii_case("w") {
-        return Ok(RowOutcome::Warmup);
-    }
-    let is_set =
-        order.parse::<u32>().is_ok() || ["d", "f"].iter().any(|k| order.eq_ignore_ascii_case(k));
-    if !is_set {
+    let kind = match order.to_ascii_lowercase().as_str() {
+        "w" => Some(SetKind::Warmup),
+        "d" => Some(SetKind::Drop),
+        "f" => Some(SetKind::Failure),
+        n if n.parse::<u32>().is_ok() => Some(SetKind::Working),
+        _ => None,
+    };
+    let Some(kind) = kind else {
         // Strong writes rest timers and notes as rows of their own.
         if order.to_ascii_lowercase().contains("rest")
             || order.to_ascii_lowercase().contains("note")
@@ -166,7 +167,7 @@ fn strong(c: &Columns, r: &csv::StringRecord, o: &Options) -> Result<RowOutcome,
             return Ok(RowOutcome::NotStrength);
         }
         return Err(format!("set order \"{order}\" is not a number, W, D or F"));
-    }
+    };
     let (column, header_unit) = STRONG_WEIGHT
         .iter()
         .find(|(name, _)| c.has(name))
@@ -197,7 +198,7 @@ fn strong(c: &Columns, r: &csv::StringRecord, o: &Options) -> Result<RowOutcome,
         "" => format!("{date}\u{1f}{name}"),
         number => format!("#{number}\u{1f}{date}\u{1f}{name}"),
     };
-    set_row(
+    let row = set_row(
         session,
         format!("{} {date}", if name.is_empty() { "Workout" } else { name }),
         performed_at,
@@ -206,22 +207,59 @@ fn strong(c: &Columns, r: &csv::StringRecord, o: &Options) -> Result<RowOutcome,
         c.get(r, "reps"),
         c.get(r, "rpe"),
         STRONG_DISTANCE.iter().any(|d| timed(c.get(r, d))) || timed(c.get(r, "seconds")),
-    )
+    )?;
+    Ok(with_extras(
+        row,
+        Extras {
+            kind,
+            superset: "",
+            exercise_notes: c.get(r, "notes"),
+            workout_notes: c.get(r, "workout notes"),
+        },
+    ))
+}
+
+/// What a row says besides its set: the set's kind, its superset and the notes.
+struct Extras<'a> {
+    kind: SetKind,
+    /// The file's own name for the superset (empty: none).
+    superset: &'a str,
+    exercise_notes: &'a str,
+    workout_notes: &'a str,
+}
+
+fn with_extras(outcome: RowOutcome, extras: Extras<'_>) -> RowOutcome {
+    let RowOutcome::Set(mut row) = outcome else {
+        return outcome;
+    };
+    row.set.kind = extras.kind;
+    row.superset = Some(extras.superset.to_owned()).filter(|s| !s.is_empty());
+    row.exercise_notes = note(extras.exercise_notes);
+    row.workout_notes = note(extras.workout_notes);
+    RowOutcome::Set(row)
+}
+
+/// A note as typed into another app: line endings made `\n`; blank is none.
+fn note(text: &str) -> Option<String> {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
 }
 
 /// Hevy: `title,start_time,end_time,description,exercise_title,superset_id,exercise_notes,
 /// set_index,set_type,weight_kg|weight_lbs,reps,distance_km|distance_miles,duration_seconds,rpe`.
 fn hevy(c: &Columns, r: &csv::StringRecord, o: &Options) -> Result<RowOutcome, String> {
-    let kind = c.get(r, "set_type").to_ascii_lowercase();
-    match kind.as_str() {
-        "warmup" => return Ok(RowOutcome::Warmup),
-        "normal" | "dropset" | "failure" | "" => {}
+    let kind = match c.get(r, "set_type").to_ascii_lowercase().as_str() {
+        "normal" | "" => SetKind::Working,
+        "warmup" => SetKind::Warmup,
+        "dropset" => SetKind::Drop,
+        "failure" => SetKind::Failure,
         other => {
             return Err(format!(
                 "set type \"{other}\" is not normal, warmup, dropset or failure"
             ))
         }
-    }
+    };
     let (load, unit) = if c.has("weight_kg") {
         (c.get(r, "weight_kg"), Unit::Kg)
     } else {
@@ -242,7 +280,7 @@ fn hevy(c: &Columns, r: &csv::StringRecord, o: &Options) -> Result<RowOutcome, S
     let moved = ["distance_km", "distance_miles", "duration_seconds"]
         .iter()
         .any(|k| timed(c.get(r, k)));
-    set_row(
+    let row = set_row(
         format!("{start}\u{1f}{title}"),
         format!(
             "{} {start}",
@@ -254,10 +292,20 @@ fn hevy(c: &Columns, r: &csv::StringRecord, o: &Options) -> Result<RowOutcome, S
         c.get(r, "reps"),
         c.get(r, "rpe"),
         moved,
-    )
+    )?;
+    Ok(with_extras(
+        row,
+        Extras {
+            kind,
+            superset: c.get(r, "superset_id"),
+            exercise_notes: c.get(r, "exercise_notes"),
+            workout_notes: c.get(r, "description"),
+        },
+    ))
 }
 
-/// Ironlog's own export: `workout_id,performed_at,exercise,exercise_name,set,weight_kg,reps,rpe`.
+/// Ironlog's own export: `workout_id,performed_at,exercise,exercise_name,set,weight_kg,reps,rpe`,
+/// then (since edits and set kinds) `kind,superset,exercise_notes,workout_notes`.
 fn ironlog(c: &Columns, r: &csv::StringRecord) -> Result<RowOutcome, String> {
     let at = c.get(r, "performed_at");
     let performed_at = DateTime::parse_from_rfc3339(at)
@@ -279,6 +327,21 @@ fn ironlog(c: &Columns, r: &csv::StringRecord) -> Result<RowOutcome, String> {
         c.get(r, "rpe"),
         false,
     )?;
+    let kind_text = c.get(r, "kind");
+    let kind = match kind_text {
+        "" => SetKind::Working,
+        text => SetKind::parse(text)
+            .ok_or_else(|| format!("kind \"{text}\" is not working, warmup, drop or failure"))?,
+    };
+    let row = with_extras(
+        row,
+        Extras {
+            kind,
+            superset: c.get(r, "superset"),
+            exercise_notes: crate::export::restore(c.get(r, "exercise_notes")),
+            workout_notes: crate::export::restore(c.get(r, "workout_notes")),
+        },
+    );
     Ok(match row {
         // The file's slug is kept when it is valid, so the user's own exercises keep theirs.
         RowOutcome::Set(mut row) if rules::check_slug(slug).is_none() => {
@@ -335,6 +398,9 @@ fn set_row(
         performed_at,
         exercise: exercise.to_owned(),
         slug: None,
+        superset: None,
+        exercise_notes: None,
+        workout_notes: None,
         set: SetLog {
             weight_kg,
             reps: reps as u32,

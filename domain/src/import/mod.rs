@@ -124,7 +124,10 @@ impl Summary {
     pub fn facts(&self) -> Vec<String> {
         let mut facts = vec![format!("{} rows read ({} file)", self.rows, self.format)];
         if self.warmup_sets > 0 {
-            facts.push(format!("{} warm-up sets skipped", self.warmup_sets));
+            facts.push(format!(
+                "{} warm-up sets kept as warm-ups (they count toward no record or volume)",
+                self.warmup_sets
+            ));
         }
         if self.non_strength_sets > 0 {
             facts.push(format!(
@@ -171,10 +174,15 @@ pub enum Progress {
 /// The id of a session with this content for this user: the same everywhere, every time.
 pub fn content_id(user_id: &str, performed_at: DateTime<Utc>, exercises: &[ExerciseLog]) -> Uuid {
     let mut canonical = format!("{user_id}\n{}\n", performed_at.timestamp_millis());
+    // Over the sets of work only, without their kinds, notes or supersets: an export
+    // imported before warm-ups and notes were kept has the same id as it has now.
     for e in exercises {
+        if !e.sets.iter().any(|s| s.kind.counts()) {
+            continue;
+        }
         canonical.push_str(&e.exercise);
         canonical.push(':');
-        for s in &e.sets {
+        for s in e.sets.iter().filter(|s| s.kind.counts()) {
             // Debug of f64 is the shortest text that reads back to the same number.
             canonical.push_str(&format!("{:?}x{}@{:?};", s.weight_kg, s.reps, s.rpe));
         }
@@ -254,10 +262,11 @@ pub fn parse(
         }
         out.rows += 1;
         let row = match source.read_row(&columns, &record, options) {
-            RowOutcome::Set(row) => row,
-            RowOutcome::Warmup => {
-                out.warmup_sets += 1;
-                continue;
+            RowOutcome::Set(row) => {
+                if row.set.kind == crate::SetKind::Warmup {
+                    out.warmup_sets += 1;
+                }
+                row
             }
             RowOutcome::NotStrength => {
                 out.non_strength_sets += 1;
@@ -286,10 +295,12 @@ pub fn parse(
                 first_line: line,
                 rows: 0,
                 exercises: Vec::new(),
+                notes: None,
+                groups: Vec::new(),
             });
             sessions.len() - 1
         });
-        sessions[at].add(slug, row.set);
+        sessions[at].add(slug, row);
     }
 
     for session in sessions {
@@ -297,6 +308,7 @@ pub fn parse(
             Ok(()) => out.workouts.push(NewWorkout {
                 id: content_id(&options.user_id, session.performed_at, &session.exercises),
                 performed_at: session.performed_at,
+                notes: session.notes,
                 exercises: session.exercises,
                 ..NewWorkout::default()
             }),
@@ -337,6 +349,10 @@ pub(crate) struct Row {
     /// The slug the file gives, if any (Ironlog's own export).
     pub slug: Option<String>,
     pub set: SetLog,
+    /// The file's name for the superset the exercise was in.
+    pub superset: Option<String>,
+    pub exercise_notes: Option<String>,
+    pub workout_notes: Option<String>,
 }
 
 struct Session {
@@ -345,27 +361,66 @@ struct Session {
     first_line: u64,
     rows: usize,
     exercises: Vec<ExerciseLog>,
+    notes: Option<String>,
+    /// The file's superset names and the groups they became.
+    groups: Vec<(String, u8)>,
 }
 
 impl Session {
-    /// Consecutive rows of one exercise are one entry; an exercise done again later (a
-    /// superset, a second round) is a new entry, as it happened.
-    fn add(&mut self, slug: String, set: SetLog) {
+    /// Consecutive rows of one exercise (in one superset) are one entry; an exercise done
+    /// again later (a superset, a second round) is a new entry, as it happened. The first
+    /// note of an exercise entry and of the workout is kept (exports repeat them per row).
+    fn add(&mut self, slug: String, row: Row) {
         self.rows += 1;
+        let group = row.superset.as_deref().and_then(|name| self.group(name));
+        if self.notes.is_none() {
+            self.notes = row.workout_notes;
+        }
         match self.exercises.last_mut() {
-            Some(last) if last.exercise == slug => last.sets.push(set),
+            Some(last) if last.exercise == slug && last.group == group => {
+                last.sets.push(row.set);
+                if last.notes.is_none() {
+                    last.notes = row.exercise_notes;
+                }
+            }
             _ => self.exercises.push(ExerciseLog {
                 exercise: slug,
-                sets: vec![set],
-                ..ExerciseLog::default()
+                sets: vec![row.set],
+                notes: row.exercise_notes,
+                group,
             }),
         }
+    }
+
+    /// The group of the file's superset `name`: its own number when it is one a group can be
+    /// and no other superset has it, else the next free one; none past the last.
+    fn group(&mut self, name: &str) -> Option<u8> {
+        if let Some((_, g)) = self.groups.iter().find(|(n, _)| n == name) {
+            return Some(*g);
+        }
+        let taken = |g: u8, groups: &[(String, u8)]| groups.iter().any(|(_, t)| *t == g);
+        let own = name
+            .parse::<u8>()
+            .ok()
+            .filter(|g| rules::check_group(*g).is_none() && !taken(*g, &self.groups));
+        let group = own.or_else(|| (1..=rules::MAX_GROUP).find(|g| !taken(*g, &self.groups)))?;
+        self.groups.push((name.to_owned(), group));
+        Some(group)
     }
 
     fn check(&self, now: DateTime<Utc>) -> Result<(), String> {
         let whole = format!("the session \"{}\" ({} rows)", self.label, self.rows);
         if let Some(m) = rules::check_performed_at(self.performed_at, now) {
             return Err(format!("{whole}: its date {m}"));
+        }
+        let notes = self
+            .notes
+            .iter()
+            .chain(self.exercises.iter().filter_map(|e| e.notes.as_ref()));
+        for note in notes {
+            if let Some(m) = rules::check_note(note) {
+                return Err(format!("{whole}: a note {m}"));
+            }
         }
         if self.exercises.len() > rules::MAX_EXERCISES {
             return Err(format!(
