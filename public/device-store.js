@@ -123,6 +123,34 @@
 
   const put = (item) => run("outbox", "readwrite", (s) => s.put(item));
   const remove = (id) => run("outbox", "readwrite", (s) => s.delete(id));
+  const get = (id) => run("outbox", "readonly", (s) => s.get(id));
+  // Every version of an item gets its own stamp: what was sent is removed only if it is still
+  // the version kept (a delete or an edit made meanwhile replaces it and must stay).
+  const stamp = () => `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  // Removes the item if it is still the version `sent`, in one transaction.
+  const removeIfSame = (sent) =>
+    run("outbox", "readwrite", (s) =>
+      new Promise((resolve, reject) => {
+        const read = s.get(sent.id);
+        read.onsuccess = () => {
+          if (read.result?.stamp === sent.stamp) s.delete(sent.id);
+          resolve();
+        };
+        read.onerror = () => reject(read.error);
+      }),
+    );
+  // Replaces the version `sent` with `next`, only if it is still the version kept.
+  const putIfSame = (sent, next) =>
+    run("outbox", "readwrite", (s) =>
+      new Promise((resolve, reject) => {
+        const read = s.get(sent.id);
+        read.onsuccess = () => {
+          if (read.result?.stamp === sent.stamp) s.put(next);
+          resolve();
+        };
+        read.onerror = () => reject(read.error);
+      }),
+    );
 
   function changed() {
     if (typeof document !== "undefined") document.dispatchEvent(new CustomEvent("ironlog:outbox"));
@@ -225,9 +253,10 @@
     const user = await currentUser();
     // Nobody to keep it for: the form keeps its entries and says so.
     if (!user) throw new Error("no one is signed in on this page");
-    const item = { id: body.id, user, method, body, form, summary, positions, created: Date.now(), state: "pending", notBefore: 0, problems: [], message: "" };
+    const item = { id: body.id, user, method, body, form, summary, positions, created: Date.now(), stamp: stamp(), state: "pending", notBefore: 0, problems: [], message: "" };
     try {
-      await put(item);
+      // Under the item's lock: never while a replay is sending an older version of it.
+      await locked(`${LOCK}:${item.id}`, {}, () => put(item));
     } catch (error) {
       // The device cannot keep it: send it straight away, once; if that fails too, the form
       // keeps the entries and says why.
@@ -240,14 +269,16 @@
     askPersistence();
     changed();
     for (let attempt = 1; ; attempt++) {
-      const answer = await locked(`${LOCK}:${item.id}`, {}, () => send(item));
+      const answer = await locked(`${LOCK}:${item.id}`, {}, async () => {
+        const sent = await send(item);
+        if (sent.kind === "stored" || sent.kind === "refused") await removeIfSame(item);
+        return sent;
+      });
       switch (answer.kind) {
         case "stored":
-          await remove(item.id);
           changed();
           return { kind: "stored", id: item.id };
         case "refused":
-          await remove(item.id);
           changed();
           return { kind: "refused", message: answer.message, problems: answer.problems };
         case "signin":
@@ -258,7 +289,7 @@
             await sleep(Math.min(answer.waitMs ?? 500 * 2 ** attempt, SAVE_WAIT_CAP_MS));
             continue;
           }
-          await put({ ...item, notBefore: Date.now() + (answer.waitMs ?? 0) });
+          await putIfSame(item, { ...item, notBefore: Date.now() + (answer.waitMs ?? 0) });
           requestSync();
           return { kind: "pending", reason: "busy" };
         default:
@@ -275,13 +306,16 @@
   async function deleteWorkout(id, summary, delayMs) {
     const user = await currentUser();
     if (!user) throw new Error("no one is signed in on this page");
-    const previous = await run("outbox", "readonly", (s) => s.get(id));
-    const item = {
-      id, user, method: "DELETE", body: { id }, summary, created: Date.now(), state: "pending",
-      notBefore: Date.now() + delayMs, problems: [], message: "",
-      previous: previous && previous.user === user && previous.method !== "DELETE" ? previous : null,
-    };
-    await put(item);
+    // Under the item's lock: a replay sending the item this replaces finishes first, and then
+    // finds it replaced and leaves the delete alone.
+    await locked(`${LOCK}:${id}`, {}, async () => {
+      const previous = await get(id);
+      await put({
+        id, user, method: "DELETE", body: { id }, summary, created: Date.now(), stamp: stamp(), state: "pending",
+        notBefore: Date.now() + delayMs, problems: [], message: "",
+        previous: previous && previous.user === user && previous.method !== "DELETE" ? previous : null,
+      });
+    });
     askPersistence();
     changed();
     requestSync();
@@ -292,7 +326,9 @@
     const user = await currentUser();
     return locked(`${LOCK}:${id}`, { ifAvailable: true }, async (held) => {
       if (!held) return false;
-      const item = await run("outbox", "readonly", (s) => s.get(id));
+      // A replay sends only what it finds under this lock, so until one holds it the delete can
+      // still be taken back.
+      const item = await get(id);
       if (!item || item.user !== user || item.method !== "DELETE" || item.state !== "pending") return false;
       if (item.previous) await put(item.previous);
       else await remove(id);
@@ -314,15 +350,30 @@
       let lastMethod = null;
       let lastRevision = null;
       let signin = false;
-      for (const item of await items(user)) {
-        if (item.state !== "pending" || item.notBefore > Date.now()) continue;
-        // The Save button may be sending this very item: never both at once.
-        const answer = await locked(`${LOCK}:${item.id}`, { ifAvailable: true }, (held) =>
-          held ? send(item) : { kind: "skipped" },
-        );
+      for (const listed of await items(user)) {
+        if (listed.state !== "pending" || listed.notBefore > Date.now()) continue;
+        // The Save button may be sending this very item: never both at once. Under the lock,
+        // the item is read again: an undo, an edit or a delete may have replaced it since the
+        // list was read, and only what is kept now is sent.
+        let item = listed;
+        const answer = await locked(`${LOCK}:${listed.id}`, { ifAvailable: true }, async (held) => {
+          if (!held) return { kind: "skipped" };
+          const current = await get(listed.id);
+          if (!current || current.user !== user || current.state !== "pending" || current.notBefore > Date.now()) {
+            return { kind: "skipped" };
+          }
+          item = current;
+          const sent = await send(item);
+          if (sent.kind === "stored") await removeIfSame(item);
+          if (sent.kind === "refused") {
+            // Kept, with its problems, until the person fixes or discards it: never resent as is.
+            await putIfSame(item, { ...item, state: "refused", message: sent.message, problems: sent.problems });
+          }
+          if (sent.kind === "busy") await putIfSame(item, { ...item, notBefore: Date.now() + (sent.waitMs ?? 30000) });
+          return sent;
+        });
         if (answer.kind === "skipped") continue;
         if (answer.kind === "stored") {
-          await remove(item.id);
           sent++;
           lastId = item.id;
           lastMethod = item.method || "POST";
@@ -331,15 +382,10 @@
           continue;
         }
         if (answer.kind === "refused") {
-          // Kept, with its problems, until the person fixes or discards it: never resent as is.
-          await put({ ...item, state: "refused", message: answer.message, problems: answer.problems });
           changed();
           continue;
         }
         if (answer.kind === "signin") signin = true;
-        if (answer.kind === "busy") {
-          await put({ ...item, notBefore: Date.now() + (answer.waitMs ?? 30000) });
-        }
         break;
       }
       return { sent, lastId, lastMethod, lastRevision, signin };

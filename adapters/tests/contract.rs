@@ -708,3 +708,27 @@ async fn a_mongodb_store_of_the_old_layout_is_moved_to_keys_per_user() {
         "a, b, and the unreadable one left in place"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mongodb_document_written_before_revisions_loses_to_any_edit() {
+    let mongo = testkit::Secantus::start().expect("SecantusDB");
+    let store = MongoStore::connect(&mongo.uri("before_revisions")).await.unwrap();
+    store.ensure_indexes().await.unwrap();
+    let old = event("vic", day(1), 5);
+    // As the store wrote it before revisions: no `revision` field at all.
+    let mut d = adapters::mongo::to_document(&old).unwrap();
+    d.remove("revision");
+    store
+        .client()
+        .database("before_revisions")
+        .collection::<mongodb::bson::Document>("workouts")
+        .insert_one(d)
+        .await
+        .unwrap();
+    assert_eq!(store.get("vic", old.id).await.unwrap(), Some(old.clone()));
+    let edit = revised(&old, 2, 9);
+    store.save(std::slice::from_ref(&edit)).await.unwrap();
+    assert_eq!(store.get("vic", old.id).await.unwrap(), Some(edit.clone()));
+    store.save(std::slice::from_ref(&old)).await.unwrap();
+    assert_eq!(store.get("vic", old.id).await.unwrap(), Some(edit), "the old event redelivered");
+}

@@ -78,7 +78,10 @@ fn PlannedCard(exercise: PlannedExercise, unit: Unit) -> impl IntoView {
             {(!warmups.is_empty()).then(|| view! {
                 <p class="warmups">
                     <span class="col-label">"Warm-up "</span>
-                    {warmups.iter().map(|s| describe_set(s, unit)).collect::<Vec<_>>().join(" · ")}
+                    {warmups.iter().map(|s| match &s.plates {
+                        Some(p) => format!("{} ({})", describe_set(s, unit), p.describe(unit)),
+                        None => describe_set(s, unit),
+                    }).collect::<Vec<_>>().join(" · ")}
                 </p>
             })}
             <ol class="work-sets">
@@ -89,6 +92,10 @@ fn PlannedCard(exercise: PlannedExercise, unit: Unit) -> impl IntoView {
                         <li class="work-set" data-testid="work-set">
                             <span class="set-no">{i + 1}</span>
                             <span class="load">{describe_set(&s, unit)}</span>
+                            {s.plates.as_ref().map(|p| {
+                                let short = matches!(p, domain::plates::Loading::Unreachable { .. });
+                                view! { <span class="plates" class:short=short data-testid="plates">{p.describe(unit)}</span> }
+                            })}
                             {own.map(|r| view! { <span class="set-reason">{r}</span> })}
                         </li>
                     }

@@ -121,9 +121,12 @@ impl Decoder {
         match value {
             None | Some(Value::Null) => Some(None),
             Some(Value::String(s)) if s.trim().is_empty() => Some(None),
-            Some(Value::String(s)) => self
-                .check(field, rules::check_note(s))
-                .then(|| Some(s.clone())),
+            Some(Value::String(s)) => {
+                // Browsers send a text area's line breaks as CRLF.
+                let s = s.replace("\r\n", "\n");
+                self.check(field, rules::check_note(&s))
+                    .then_some(Some(s))
+            }
             Some(v) => {
                 self.report(field, format!("must be a string, got {}", kind(v)));
                 None

@@ -48,6 +48,10 @@ pub struct PlannedSet {
     pub warmup: bool,
     /// Why this load and these reps, in plain words.
     pub reason: String,
+    /// For a barbell set: the plates a side from the user's bar and plates, or that they
+    /// cannot make it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plates: Option<crate::plates::Loading>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -353,7 +357,14 @@ fn plan_slot(
         rpe: w.rpe,
         warmup: false,
         reason: p.reason.clone(),
+        plates: None,
     }));
+    if ctx.equipment() == Equipment::Barbell {
+        let inventory = settings.gym.inventory();
+        for set in &mut sets {
+            set.plates = Some(crate::plates::load(set.weight_kg, &inventory));
+        }
+    }
     PlannedExercise {
         exercise: slot.exercise.clone(),
         name: ctx.exercise.name.clone(),
@@ -803,6 +814,7 @@ fn warm_up(ctx: &Ctx, work: f64) -> Vec<PlannedSet> {
                 rpe: None,
                 warmup: true,
                 reason,
+                plates: None,
             });
         }
     }

@@ -81,6 +81,10 @@ pub struct Gym {
     pub dumbbell_step: f64,
     /// Cable and machine stacks move in steps of this.
     pub machine_step: f64,
+    /// The plates owned: (size, pairs). Empty: a commercial gym's, from the largest plate of
+    /// the unit down to `smallest_plate` ([`Gym::inventory`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plates: Vec<(f64, u32)>,
 }
 
 impl Gym {
@@ -92,6 +96,7 @@ impl Gym {
             smallest_plate: 1.25,
             dumbbell_step: 2.0,
             machine_step: 5.0,
+            plates: Vec::new(),
         }
     }
 
@@ -103,6 +108,7 @@ impl Gym {
             smallest_plate: 2.5,
             dumbbell_step: 5.0,
             machine_step: 10.0,
+            plates: Vec::new(),
         }
     }
 
@@ -113,9 +119,48 @@ impl Gym {
         }
     }
 
+    /// The plates the bar is loaded from, in the user's unit: the ones set, or a commercial
+    /// gym's (six pairs of the largest, two of each other size down to `smallest_plate`).
+    pub fn plate_pairs(&self) -> Vec<(f64, u32)> {
+        if !self.plates.is_empty() {
+            return self.plates.clone();
+        }
+        let sizes: &[f64] = match self.unit {
+            Unit::Kg => &[25.0, 20.0, 15.0, 10.0, 5.0, 2.5, 1.25, 0.5, 0.25],
+            Unit::Lb => &[45.0, 35.0, 25.0, 10.0, 5.0, 2.5, 1.25],
+        };
+        let mut pairs: Vec<(f64, u32)> = sizes
+            .iter()
+            .filter(|&&s| s >= self.smallest_plate - 1e-9)
+            .enumerate()
+            .map(|(i, &s)| (s, if i == 0 { 6 } else { 2 }))
+            .collect();
+        if !pairs.iter().any(|&(s, _)| (s - self.smallest_plate).abs() < 1e-9) {
+            pairs.push((self.smallest_plate, 2));
+        }
+        pairs
+    }
+
+    /// The bar and plates in kilograms, for [`crate::plates::load`].
+    pub fn inventory(&self) -> crate::plates::Inventory {
+        crate::plates::Inventory {
+            bar_kg: self.unit.to_kg(self.bar),
+            pairs: self
+                .plate_pairs()
+                .into_iter()
+                .map(|(size, n)| (self.unit.to_kg(size), n))
+                .collect(),
+        }
+    }
+
     /// Every rule this gym breaks (steps must be positive and sensible).
     pub fn problems(&self) -> Vec<crate::Problem> {
         let mut out = Vec::new();
+        if !self.plates.is_empty() {
+            if let Some(m) = self.inventory().problem() {
+                out.push(crate::Problem::new("plates", m));
+            }
+        }
         let max = self.unit.from_kg(100.0);
         for (field, v) in [
             ("bar", self.bar),

@@ -231,17 +231,6 @@ impl WorkoutLogged {
             })
     }
 
-    /// The workout as a client would submit it: what the Log form opens to edit it.
-    pub fn to_new(&self) -> NewWorkout {
-        NewWorkout {
-            id: self.id,
-            performed_at: self.performed_at,
-            exercises: self.exercises.clone(),
-            notes: self.notes.clone(),
-            revision: self.revision.max(first_revision()),
-        }
-    }
-
     pub fn set_count(&self) -> usize {
         self.exercises.iter().map(|e| e.sets.len()).sum()
     }

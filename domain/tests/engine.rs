@@ -592,3 +592,41 @@ fn rpe_targets_come_from_the_most_comparable_recent_set() {
         "warm-ups before heavy bench"
     );
 }
+
+#[test]
+fn barbell_sets_come_with_their_plates_from_the_lifters_bar_and_plates() {
+    let program = one_slot(
+        "squat",
+        Progression::Linear {
+            sets: 3,
+            reps: 5,
+            deload_after: 3,
+            deload_percent: 10.0,
+        },
+    );
+    let history = vec![session(0, "squat", vec![SetLog { kind: Default::default(), weight_kg: 100.0, reps: 5, rpe: None }; 3])];
+    let settings = Settings::default();
+    let today = plan(&program, &history, &Catalog::default(), &settings);
+    let work = today.exercises[0].sets.iter().find(|s| !s.warmup).unwrap();
+    assert_eq!(work.weight_kg, 105.0);
+    assert_eq!(
+        work.plates,
+        Some(domain::plates::Loading::Plates(vec![(25.0, 1), (15.0, 1), (2.5, 1)]))
+    );
+    assert!(today.exercises[0].sets.iter().all(|s| s.plates.is_some()), "warm-ups too");
+
+    // A home gym with little: the load cannot be made, and the plan says so.
+    let mut home = Settings::default();
+    home.gym.plates = vec![(20.0, 1), (10.0, 1)];
+    let today = plan(&program, &history, &Catalog::default(), &home);
+    let work = today.exercises[0].sets.iter().find(|s| !s.warmup).unwrap();
+    assert_eq!(
+        work.plates,
+        Some(domain::plates::Loading::Unreachable { below: Some(100.0), above: None })
+    );
+
+    // Not a barbell: no plates.
+    let curls = one_slot("dumbbell-curl", Progression::Linear { sets: 3, reps: 10, deload_after: 3, deload_percent: 10.0 });
+    let today = plan(&curls, &[], &Catalog::default(), &settings);
+    assert!(today.exercises[0].sets.iter().all(|s| s.plates.is_none()));
+}

@@ -188,3 +188,31 @@ test.describe("without JavaScript", () => {
     await expect(page.getByRole("heading", { name: "This file cannot be imported" })).toBeVisible();
   });
 });
+
+test("barbell sets show the plates a side on Today and in the Log form, from the lifter's own plates", async ({ page }) => {
+  await signUp(page);
+  await hydrated(page, "/today");
+  const squat = page.locator('li.planned[data-exercise="squat"]');
+  await expect(squat.getByTestId("plates").first()).toHaveText("the bar alone");
+
+  await hydrated(page, "/");
+  const first = page.getByTestId("exercise").first();
+  await first.locator("select").first().selectOption("squat");
+  await first.getByLabel("Set 1 weight in kg").fill("102.5");
+  await expect(first.getByTestId("plates")).toHaveText("Set 1: 25 + 15 + 1.25 a side");
+  await first.locator("select").first().selectOption("dumbbell-curl");
+  await expect(first.getByTestId("plates")).toHaveCount(0);
+
+  // A home gym: a pair of 20s and a pair of 10s. 102.5 kg can't be made; 80 can.
+  await hydrated(page, "/data");
+  await page.getByLabel(/Plates you have/).fill("20×1, 10×1");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByTestId("settings-saved")).toBeVisible();
+  await hydrated(page, "/");
+  const again = page.getByTestId("exercise").first();
+  await again.locator("select").first().selectOption("squat");
+  await again.getByLabel("Set 1 weight in kg").fill("102.5");
+  await expect(again.getByTestId("plates")).toHaveText("Set 1: not with your plates: 80 kg");
+  await again.getByLabel("Set 1 weight in kg").fill("80");
+  await expect(again.getByTestId("plates")).toHaveText("Set 1: 20 + 10 a side");
+});

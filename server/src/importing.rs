@@ -124,6 +124,7 @@ pub async fn prepare(
         source,
         rows,
         workouts,
+        file_ids,
         rejected,
         warmup_sets,
         non_strength_sets,
@@ -132,7 +133,14 @@ pub async fn prepare(
     let sessions = workouts.len();
     let (fresh, duplicates): (Vec<NewWorkout>, Vec<NewWorkout>) = workouts
         .into_iter()
-        .partition(|w| !known.ids.contains(&w.id));
+        .zip(file_ids)
+        .partition(|(w, file_id)| {
+            !known.ids.contains(&w.id) && !file_id.is_some_and(|id| known.ids.contains(&id))
+        });
+    let (fresh, duplicates): (Vec<NewWorkout>, Vec<NewWorkout>) = (
+        fresh.into_iter().map(|(w, _)| w).collect(),
+        duplicates.into_iter().map(|(w, _)| w).collect(),
+    );
     check_caps(&state.import_caps, fresh.len(), known.sessions)?;
     // Every new session is a write, charged as such (not one charge for the whole file).
     state.limits.import_sessions(user, fresh.len())?;

@@ -36,11 +36,17 @@ pub async fn accept_edit(
         Ok(_) => Vec::new(),
         Err(problems) => problems.clone(),
     };
-    if body.get("revision").is_none_or(Value::is_null) {
-        problems.push(Problem::new(
+    match body.get("revision") {
+        None | Some(Value::Null) => problems.push(Problem::new(
             "revision",
             "is required when editing: a number larger than the revision edited (the time of the edit in milliseconds will do)",
-        ));
+        )),
+        // 1 is a first log's: an edit at 1 would tie with it, and a tie has no winner.
+        Some(r) if r.as_u64() == Some(1) => problems.push(Problem::new(
+            "revision",
+            "must be larger than 1, the revision of a first log",
+        )),
+        Some(_) => {}
     }
     if let Ok(w) = &decoded {
         if w.id != id {
@@ -59,8 +65,12 @@ pub async fn accept_edit(
     }
 }
 
-/// Deletes workout `id`, for good: no later save brings it back.
+/// Deletes workout `id`, for good: no later save brings it back. The nil id is never a
+/// workout's (the validator refuses it), so there is nothing to delete.
 pub async fn accept_delete(state: &AppState, user_id: &str, id: Uuid) -> Result<Uuid, ApiError> {
+    if id.is_nil() {
+        return Err(ApiError::NotFound);
+    }
     publish(
         state,
         WorkoutChange::Deleted(WorkoutDeleted::new(id, user_id, Utc::now())),

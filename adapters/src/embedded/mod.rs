@@ -281,8 +281,17 @@ impl WorkoutStore for EmbeddedStore {
                         if tombstones.get(key).map_err(db_err)?.is_some() {
                             continue;
                         }
+                        // A record that cannot be read is replaced (its index entry stays
+                        // behind, which the history skips); refusing it would stop every
+                        // write behind it.
                         let previous = match workouts.get(key).map_err(db_err)? {
-                            Some(old) => Some(decode_record(&id, old.value())?),
+                            Some(old) => match decode_record(&id, old.value()) {
+                                Ok(old) => Some(old),
+                                Err(e) => {
+                                    tracing::error!(error = %service::Chain(&e), "replacing a stored workout that cannot be read");
+                                    None
+                                }
+                            },
                             None => None,
                         };
                         if let (WorkoutChange::Saved(new), Some(old)) = (change, &previous) {

@@ -85,6 +85,25 @@ impl TryFrom<SessionDoc> for Session {
 }
 
 impl MongoStore {
+    /// The ids of the accounts matching `filter`, read from the primary: deletions rely on
+    /// seeing a mark just written.
+    async fn account_ids(&self, filter: Document) -> Result<Vec<String>, StoreError> {
+        let raw: Collection<Document> = self.db.collection("accounts");
+        let docs: Vec<Document> = raw
+            .find(filter)
+            .projection(doc! {"_id": 1})
+            .selection_criteria(SelectionCriteria::ReadPreference(ReadPreference::Primary))
+            .await
+            .map_err(db_err)?
+            .try_collect()
+            .await
+            .map_err(db_err)?;
+        Ok(docs
+            .iter()
+            .filter_map(|d| d.get_str("_id").ok().map(str::to_owned))
+            .collect())
+    }
+
     fn accounts(&self) -> Collection<AccountDoc> {
         self.db.collection("accounts")
     }
@@ -172,20 +191,8 @@ impl AccountStore for MongoStore {
     }
 
     async fn pending_deletions(&self) -> Result<Vec<String>, StoreError> {
-        let raw: Collection<Document> = self.db.collection("accounts");
-        let docs: Vec<Document> = raw
-            .find(doc! {"deleting_since": {"$exists": true}})
-            .projection(doc! {"_id": 1})
-            .selection_criteria(SelectionCriteria::ReadPreference(ReadPreference::Primary))
+        self.account_ids(doc! {"deleting_since": {"$exists": true}})
             .await
-            .map_err(db_err)?
-            .try_collect()
-            .await
-            .map_err(db_err)?;
-        Ok(docs
-            .iter()
-            .filter_map(|d| d.get_str("_id").ok().map(str::to_owned))
-            .collect())
     }
 
     async fn finish_deletion(&self, id: &str) -> Result<(), StoreError> {
@@ -205,20 +212,10 @@ impl AccountStore for MongoStore {
     }
 
     async fn active(&self, ids: &[String]) -> Result<HashSet<String>, StoreError> {
-        let raw: Collection<Document> = self.db.collection("accounts");
-        let docs: Vec<Document> = raw
-            .find(doc! {"_id": {"$in": ids}, "deleting_since": {"$exists": false}})
-            .projection(doc! {"_id": 1})
-            .selection_criteria(SelectionCriteria::ReadPreference(ReadPreference::Primary))
-            .await
-            .map_err(db_err)?
-            .try_collect()
-            .await
-            .map_err(db_err)?;
-        Ok(docs
-            .iter()
-            .filter_map(|d| d.get_str("_id").ok().map(str::to_owned))
-            .collect())
+        let found = self
+            .account_ids(doc! {"_id": {"$in": ids}, "deleting_since": {"$exists": false}})
+            .await?;
+        Ok(found.into_iter().collect())
     }
 }
 

@@ -18,6 +18,11 @@ pub struct SetDraft {
     /// A set kind's name (`warmup`, `drop`, `failure`); empty for a working set.
     #[serde(default)]
     pub kind: String,
+    /// The stored load of a set opened for editing, in kilograms: sent as it was while the
+    /// weight still reads as it did, so an edit elsewhere never rounds it (100 kg shown as
+    /// 220.46 lb would come back as 99.999 kg).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored_kg: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -90,6 +95,15 @@ fn number(text: &str) -> Value {
     }
 }
 
+/// A stored load as the form shows it in `unit` (blank for bodyweight).
+pub fn shown(kg: f64, unit: Unit) -> String {
+    if kg == 0.0 {
+        String::new()
+    } else {
+        domain::units::trim(unit.from_kg(kg))
+    }
+}
+
 /// A typed weight in kilograms; text that is not a number stays as it is.
 fn in_kg(weight: Value, unit: Unit) -> Value {
     match (unit, weight.as_f64()) {
@@ -153,10 +167,10 @@ impl WorkoutDraft {
                     .map(|(_, s)| {
                         let mut set = Map::new();
                         // A blank weight is a bodyweight set.
-                        let weight = if s.weight.trim().is_empty() {
-                            json!(0)
-                        } else {
-                            in_kg(number(&s.weight), self.unit)
+                        let weight = match s.stored_kg {
+                            Some(kg) if s.weight.trim() == shown(kg, self.unit) => json!(kg),
+                            _ if s.weight.trim().is_empty() => json!(0),
+                            _ => in_kg(number(&s.weight), self.unit),
                         };
                         set.insert("weight_kg".into(), weight);
                         set.insert("reps".into(), number(&s.reps));
@@ -300,6 +314,7 @@ mod tests {
             reps: r.into(),
             rpe: rpe.into(),
             kind: String::new(),
+            stored_kg: None,
         }
     }
 
@@ -524,6 +539,31 @@ mod tests {
                 "Sled push: 40 kg × 10".to_owned(),
             ]
         );
+    }
+
+    #[test]
+    fn an_edited_workout_keeps_its_stored_loads_unless_they_are_retyped() {
+        let opened = |stored: f64| SetDraft {
+            weight: shown(stored, Unit::Lb),
+            reps: "5".into(),
+            stored_kg: Some(stored),
+            ..SetDraft::default()
+        };
+        let mut retyped = opened(100.0);
+        retyped.weight = "225".into();
+        let draft = WorkoutDraft {
+            unit: Unit::Lb,
+            exercises: vec![ExerciseDraft {
+                exercise: "squat".into(),
+                sets: vec![opened(100.0), retyped, opened(0.0)],
+                ..ExerciseDraft::default()
+            }],
+            ..WorkoutDraft::default()
+        };
+        let sets = &draft.to_json().0["exercises"][0]["sets"];
+        assert_eq!(sets[0]["weight_kg"], json!(100.0), "220.46 lb shown, 100 kg sent");
+        assert!((sets[1]["weight_kg"].as_f64().unwrap() - 102.058).abs() < 1e-3);
+        assert_eq!(sets[2]["weight_kg"], json!(0.0), "bodyweight stays bodyweight");
     }
 
     #[test]

@@ -31,6 +31,8 @@ struct SetRow {
     reps: RwSignal<String>,
     rpe: RwSignal<String>,
     kind: RwSignal<String>,
+    /// The stored load of a set opened for editing (see `SetDraft::stored_kg`).
+    stored_kg: Option<f64>,
 }
 
 #[derive(Clone, Copy)]
@@ -45,7 +47,10 @@ struct ExerciseRow {
 }
 
 /// The superset letters the form offers.
-const GROUP_LETTERS: [&str; 6] = ["A", "B", "C", "D", "E", "F"];
+const GROUP_LETTERS: [&str; 26] = [
+    "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "R", "S",
+    "T", "U", "V", "W", "X", "Y", "Z",
+];
 
 /// What the form says to the person after a submit. Only the browser submits, so the server
 /// build never leaves `Idle`.
@@ -87,6 +92,7 @@ fn plan_exercises(plan: Plan) -> Vec<ExerciseDraft> {
                     reps: s.reps.to_string(),
                     rpe: s.rpe.map(domain::units::trim).unwrap_or_default(),
                     kind: String::new(),
+                    stored_kg: None,
                 })
                 .collect(),
             extra: named_if_own(&e.exercise, &e.name),
@@ -115,11 +121,8 @@ fn from_workout(w: &WorkoutLogged, unit: Unit) -> Vec<ExerciseDraft> {
                 .sets
                 .iter()
                 .map(|s| SetDraft {
-                    weight: if s.weight_kg == 0.0 {
-                        String::new()
-                    } else {
-                        domain::units::trim(unit.from_kg(s.weight_kg))
-                    },
+                    weight: draft::shown(s.weight_kg, unit),
+                    stored_kg: Some(s.weight_kg),
                     reps: s.reps.to_string(),
                     rpe: s.rpe.map(domain::units::trim).unwrap_or_default(),
                     kind: if s.kind.is_working() {
@@ -153,6 +156,10 @@ pub struct FormStart {
     unit: Unit,
     exercises: Option<Vec<ExerciseDraft>>,
     edit: Option<EditStart>,
+    /// The user's bar and plates, and the barbell exercises of their catalog: the form shows
+    /// the plates a side of every barbell set as it is typed.
+    plates: Option<domain::plates::Inventory>,
+    barbell: Vec<String>,
 }
 
 #[server(endpoint = "log_setup")]
@@ -162,12 +169,25 @@ pub async fn log_setup(
 ) -> Result<FormStart, ServerFnError> {
     let ctx = crate::ssr::training()?;
     let user = crate::ssr::user_id()?;
-    let unit = match ctx.profile(&user).await {
-        Ok(profile) => profile.gym.unit,
+    let (unit, plates, barbell) = match ctx.profile(&user).await {
+        Ok(profile) => {
+            let own = profile
+                .exercises
+                .iter()
+                .filter(|e| e.equipment == domain::units::Equipment::Barbell)
+                .map(|e| e.slug.clone());
+            let barbell = EXERCISES
+                .iter()
+                .filter(|e| e.equipment == domain::units::Equipment::Barbell)
+                .map(|e| e.slug.to_owned())
+                .chain(own)
+                .collect();
+            (profile.gym.unit, Some(profile.gym.inventory()), barbell)
+        }
         Err(e) => {
-            // The form still works in kilograms; the person can log now.
+            // The form still works in kilograms, without plates; the person can log now.
             tracing::warn!(error = %e, "profile unavailable for the Log form");
-            Unit::Kg
+            (Unit::Kg, None, Vec::new())
         }
     };
     if let Some(edit) = edit.filter(|e| !e.is_empty()) {
@@ -184,6 +204,8 @@ pub async fn log_setup(
         let w = stored.ok_or_else(gone)?;
         return Ok(FormStart {
             unit,
+            plates,
+            barbell,
             exercises: Some(from_workout(&w, unit)),
             edit: Some(EditStart {
                 id: w.id.to_string(),
@@ -208,6 +230,8 @@ pub async fn log_setup(
         unit,
         exercises,
         edit: None,
+        plates,
+        barbell,
     })
 }
 
@@ -228,7 +252,9 @@ pub fn LogPage() -> impl IntoView {
         </div>
         <Suspense fallback=|| view! { <p class="muted">"Opening the form…"</p> }>
             {move || setup.get().map(|setup| match setup {
-                Ok(FormStart { unit, exercises, edit }) => view! { <LogForm unit exercises edit/> }.into_any(),
+                Ok(FormStart { unit, exercises, edit, plates, barbell }) => {
+                    view! { <LogForm unit exercises edit plates barbell/> }.into_any()
+                }
                 Err(e) => view! {
                     <p class="alert error" role="alert">{format!("Couldn't open the form: {}", crate::history::clean_error(&e))}</p>
                 }.into_any(),
@@ -259,6 +285,7 @@ fn rows_from(
                             reps: RwSignal::new(s.reps),
                             rpe: RwSignal::new(s.rpe),
                             kind: RwSignal::new(s.kind),
+                            stored_kg: s.stored_kg,
                         })
                         .collect(),
                 ),
@@ -294,8 +321,12 @@ fn LogForm(
     unit: Unit,
     exercises: Option<Vec<ExerciseDraft>>,
     edit: Option<EditStart>,
+    plates: Option<domain::plates::Inventory>,
+    barbell: Vec<String>,
 ) -> impl IntoView {
     let start = exercises;
+    let plates = StoredValue::new(plates);
+    let barbell = StoredValue::new(barbell);
     // Rows are added from click handlers deep in the list, and the list re-renders: create
     // their signals under this page's owner, or a re-render would dispose of them.
     let owner = Owner::current().unwrap_or_default();
@@ -312,6 +343,7 @@ fn LogForm(
                 reps: RwSignal::new(String::new()),
                 rpe: RwSignal::new(String::new()),
                 kind: RwSignal::new(String::new()),
+                stored_kg: None,
             })
         }
     });
@@ -335,9 +367,14 @@ fn LogForm(
             .unwrap_or_default(),
     );
     let notes = RwSignal::new(edit.as_ref().map(|e| e.notes.clone()).unwrap_or_default());
+    // The stored time and the field's text it opened as: the stored time (with its seconds)
+    // is sent while the field still reads the same.
+    let opened_at = StoredValue::new(None::<(String, String)>);
     #[cfg(feature = "hydrate")]
     if let Some(e) = &edit {
-        performed_at.set(crate::client::local_input(&e.performed_at));
+        let text = crate::client::local_input(&e.performed_at);
+        performed_at.set(text.clone());
+        opened_at.set_value(Some((text, e.performed_at.clone())));
     }
     let exercises = RwSignal::new(rows_from(&owner, next_key, first_exercises(start)));
     let status = RwSignal::new(Status::Idle);
@@ -368,6 +405,7 @@ fn LogForm(
                         reps: s.reps.get(),
                         rpe: s.rpe.get(),
                         kind: s.kind.get(),
+                        stored_kg: s.stored_kg,
                     })
                     .collect(),
                 notes: ex.notes.get(),
@@ -425,7 +463,7 @@ fn LogForm(
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (draft, draft_trouble, baseline);
+    let _ = (draft, draft_trouble, baseline, opened_at);
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -441,7 +479,10 @@ fn LogForm(
                 }
                 let summary = serde_json::json!({"lines": typed.summary_lines()});
                 let form = serde_json::to_string(&typed).unwrap_or_default();
-                typed.performed_at = crate::client::to_rfc3339(&typed.performed_at);
+                typed.performed_at = match opened_at.get_value() {
+                    Some((text, stored)) if text == typed.performed_at => stored,
+                    _ => crate::client::to_rfc3339(&typed.performed_at),
+                };
                 let (mut body, positions) = typed.to_json();
                 let revision = base_revision
                     .map(|base| draft::edit_revision(base, js_sys::Date::now() as u64));
@@ -566,7 +607,7 @@ fn LogForm(
                 let count = list.len();
                 list.into_iter()
                     .enumerate()
-                    .map(|(i, ex)| view! { <ExerciseBlock index=i row=ex count exercises new_set status unit/> })
+                    .map(|(i, ex)| view! { <ExerciseBlock index=i row=ex count exercises new_set status unit plates barbell/> })
                     .collect_view()
             }}
             <button type="button" class="button ghost wide" on:click=add_exercise>"+ Add exercise"</button>
@@ -666,6 +707,29 @@ fn StatusMessage(status: RwSignal<Status>) -> impl IntoView {
     }
 }
 
+/// The plates a side for a barbell set's typed weight (and whether the plates fall short), or
+/// nothing for other exercises and weights that are not a load.
+fn plates_line(
+    exercise: &str,
+    weight: &str,
+    unit: Unit,
+    plates: StoredValue<Option<domain::plates::Inventory>>,
+    barbell: StoredValue<Vec<String>>,
+) -> Option<(String, bool)> {
+    if !barbell.with_value(|b| b.iter().any(|s| s == exercise)) {
+        return None;
+    }
+    let typed = weight.trim().replace(',', ".").parse::<f64>().ok();
+    let kg = typed.filter(|w| w.is_finite() && *w > 0.0).map(|w| unit.to_kg(w))?;
+    plates.with_value(|inventory| {
+        inventory.as_ref().map(|inventory| {
+            let loading = domain::plates::load(kg, inventory);
+            let short = matches!(loading, domain::plates::Loading::Unreachable { .. });
+            (loading.describe(unit), short)
+        })
+    })
+}
+
 /// A set kind in the form's narrow column.
 fn kind_short(kind: SetKind) -> &'static str {
     match kind {
@@ -685,6 +749,8 @@ fn ExerciseBlock(
     new_set: Callback<(), SetRow>,
     status: RwSignal<Status>,
     unit: Unit,
+    plates: StoredValue<Option<domain::plates::Inventory>>,
+    barbell: StoredValue<Vec<String>>,
 ) -> impl IntoView {
     let field = move |rest: &str| format!("exercises[{index}][{rest}]");
     let remove = move |_| exercises.update(|list| list.retain(|e| e.key != row.key));
@@ -739,6 +805,11 @@ fn ExerciseBlock(
                                 view! { <option value=value selected=move || s.kind.get() == value>{kind_short(k)}</option> }
                             }).collect_view()}
                         </select>
+                        {move || plates_line(&row.exercise.get(), &s.weight.get(), unit, plates, barbell).map(|(text, short)| view! {
+                            <span class="plates" class:short=short data-testid="plates" aria-live="polite">
+                                {format!("Set {}: {text}", j + 1)}
+                            </span>
+                        })}
                     }
                 }).collect_view()}
             </div>

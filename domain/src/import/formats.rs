@@ -342,10 +342,14 @@ fn ironlog(c: &Columns, r: &csv::StringRecord) -> Result<RowOutcome, String> {
             workout_notes: crate::export::restore(c.get(r, "workout_notes")),
         },
     );
+    let file_id = uuid::Uuid::try_parse(c.get(r, "workout_id")).ok();
     Ok(match row {
-        // The file's slug is kept when it is valid, so the user's own exercises keep theirs.
-        RowOutcome::Set(mut row) if rules::check_slug(slug).is_none() => {
-            row.slug = Some(slug.to_owned());
+        RowOutcome::Set(mut row) => {
+            row.file_id = file_id;
+            // The file's slug is kept when it is valid, so the user's own exercises keep theirs.
+            if rules::check_slug(slug).is_none() {
+                row.slug = Some(slug.to_owned());
+            }
             RowOutcome::Set(row)
         }
         other => other,
@@ -401,6 +405,7 @@ fn set_row(
         superset: None,
         exercise_notes: None,
         workout_notes: None,
+        file_id: None,
         set: SetLog {
             weight_kg,
             reps: reps as u32,

@@ -54,6 +54,10 @@ pub struct Import {
     pub rows: usize,
     /// Sessions, oldest first, each with its content-derived id.
     pub workouts: Vec<NewWorkout>,
+    /// For each session (in the order of `workouts`), the id the file gives it, if any (an
+    /// Ironlog export's `workout_id`): a session edited since it was exported has another
+    /// content id but still this one, so importing the old export finds it a duplicate.
+    pub file_ids: Vec<Option<Uuid>>,
     pub rejected: Vec<Rejection>,
     pub warmup_sets: usize,
     /// Sets without repetitions: cardio and timed holds.
@@ -230,6 +234,7 @@ pub fn parse(
         source,
         rows: 0,
         workouts: Vec::new(),
+        file_ids: Vec::new(),
         rejected: Vec::new(),
         warmup_sets: 0,
         non_strength_sets: 0,
@@ -297,6 +302,7 @@ pub fn parse(
                 exercises: Vec::new(),
                 notes: None,
                 groups: Vec::new(),
+                file_id: row.file_id,
             });
             sessions.len() - 1
         });
@@ -305,13 +311,16 @@ pub fn parse(
 
     for session in sessions {
         match session.check(options.now) {
-            Ok(()) => out.workouts.push(NewWorkout {
-                id: content_id(&options.user_id, session.performed_at, &session.exercises),
-                performed_at: session.performed_at,
-                notes: session.notes,
-                exercises: session.exercises,
-                ..NewWorkout::default()
-            }),
+            Ok(()) => {
+                out.file_ids.push(session.file_id);
+                out.workouts.push(NewWorkout {
+                    id: content_id(&options.user_id, session.performed_at, &session.exercises),
+                    performed_at: session.performed_at,
+                    notes: session.notes,
+                    exercises: session.exercises,
+                    ..NewWorkout::default()
+                })
+            }
             Err(reason) => out.rejected.push(Rejection {
                 line: session.first_line,
                 reason,
@@ -353,6 +362,8 @@ pub(crate) struct Row {
     pub superset: Option<String>,
     pub exercise_notes: Option<String>,
     pub workout_notes: Option<String>,
+    /// The id the file gives the row's workout, if it is one (Ironlog's `workout_id`).
+    pub file_id: Option<Uuid>,
 }
 
 struct Session {
@@ -364,6 +375,7 @@ struct Session {
     notes: Option<String>,
     /// The file's superset names and the groups they became.
     groups: Vec<(String, u8)>,
+    file_id: Option<Uuid>,
 }
 
 impl Session {

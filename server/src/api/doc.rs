@@ -353,6 +353,11 @@ pub struct Gym {
     pub dumbbell_step: f64,
     #[schema(minimum = 0.1, maximum = 220.46)]
     pub machine_step: f64,
+    /// The plates owned, in the unit: `[size, pairs]`, at most 12 sizes of at most 50 kg (110.23
+    /// lb), at most 20 pairs each and 500 kg a side in all. Absent or empty: a commercial gym's
+    /// plates down to `smallest_plate`.
+    #[schema(value_type = Option<Vec<Vec<f64>>>, max_items = 12)]
+    pub plates: Option<Vec<(f64, u32)>>,
 }
 
 #[derive(ToSchema)]
@@ -366,6 +371,11 @@ pub struct PlannedSet {
     pub warmup: bool,
     /// Why, in plain words: "+2.5 kg: all 3×5 made at 100 kg last time".
     pub reason: String,
+    /// Barbell sets only: `{"plates": [[size_kg, count], …]}` a side, heaviest first (empty:
+    /// the bar alone), or `{"unreachable": {"below": kg, "above": kg}}` when the user's plates
+    /// cannot make the load (the nearest loads they can; either may be null).
+    #[schema(value_type = Option<Object>)]
+    pub plates: Option<()>,
 }
 
 #[derive(ToSchema)]

@@ -36,6 +36,16 @@ pub fn gym_from_form(body: &[u8], current: &Gym) -> Result<Gym, Vec<Problem>> {
                 }
                 continue;
             }
+            "plates" => {
+                match domain::plates::parse_pairs(value) {
+                    // The usual plates left as they were stay "the usual plates", so they
+                    // follow the smallest plate and the unit.
+                    Ok(pairs) if current.plates.is_empty() && pairs == current.plate_pairs() => {}
+                    Ok(pairs) => gym.plates = pairs,
+                    Err(m) => problems.push(Problem::new("plates", m)),
+                }
+                continue;
+            }
             "bar" => &mut gym.bar,
             "smallest_plate" => &mut gym.smallest_plate,
             "dumbbell_step" => &mut gym.dumbbell_step,
@@ -74,6 +84,7 @@ fn label(field: &str) -> &str {
         "smallest_plate" => "Smallest plate",
         "dumbbell_step" => "Dumbbell step",
         "machine_step" => "Machine step",
+        "plates" => "Plates",
         other => other,
     }
 }
@@ -160,5 +171,18 @@ mod tests {
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, ["unit", "bar"]);
         assert_eq!(problems[1].message, "\"heavy\" is not a number");
+    }
+
+    #[test]
+    fn plates_are_read_and_the_usual_ones_stay_the_usual_ones() {
+        let metric = Gym::metric();
+        let usual = domain::plates::format_pairs(&metric.plate_pairs());
+        let body = format!("unit=kg&bar=20&smallest_plate=1.25&dumbbell_step=2&machine_step=5&plates={usual}");
+        let gym = gym_from_form(body.as_bytes(), &metric).unwrap();
+        assert!(gym.plates.is_empty(), "left as shown: still the usual plates");
+        let home = gym_from_form(b"plates=20%C3%972%2C+10%C3%972%2C+5x4", &metric).unwrap();
+        assert_eq!(home.plates, vec![(20.0, 2), (10.0, 2), (5.0, 4)]);
+        let problems = gym_from_form(b"plates=20%C3%97two", &metric).unwrap_err();
+        assert_eq!(problems[0].field, "plates");
     }
 }

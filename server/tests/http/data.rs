@@ -71,7 +71,7 @@ async fn imports_are_idempotent_reported_and_exported_back() {
     let base = server.base_url();
     let a = signed_in_client(&base).await;
 
-    // Hevy: two sessions, a warm-up and a treadmill run skipped.
+    // Hevy: two sessions, a warm-up kept as one and a treadmill run skipped.
     let (status, summary) = import(&a, &base, "", fixture("hevy.csv")).await;
     assert_eq!(status, 200, "{summary}");
     assert_eq!(summary["format"], "hevy");
@@ -189,9 +189,9 @@ async fn imports_are_idempotent_reported_and_exported_back() {
         .unwrap();
     assert_eq!(resp.headers()["content-type"], "text/csv; charset=utf-8");
     let csv = resp.text().await.unwrap();
-    assert!(
-        csv.starts_with("workout_id,performed_at,exercise,exercise_name,set,weight_kg,reps,rpe\n")
-    );
+    assert!(csv.starts_with(
+        "workout_id,performed_at,exercise,exercise_name,set,weight_kg,reps,rpe,kind,superset,exercise_notes,workout_notes\n"
+    ));
     let (_, back) = import(&a, &base, "", csv.clone()).await;
     assert_eq!(
         (&back["format"], &back["imported"], &back["duplicates"]),
