@@ -712,7 +712,9 @@ async fn a_mongodb_store_of_the_old_layout_is_moved_to_keys_per_user() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mongodb_document_written_before_revisions_loses_to_any_edit() {
     let mongo = testkit::Secantus::start().expect("SecantusDB");
-    let store = MongoStore::connect(&mongo.uri("before_revisions")).await.unwrap();
+    let store = MongoStore::connect(&mongo.uri("before_revisions"))
+        .await
+        .unwrap();
     store.ensure_indexes().await.unwrap();
     let old = event("vic", day(1), 5);
     // As the store wrote it before revisions: no `revision` field at all.
@@ -730,5 +732,9 @@ async fn a_mongodb_document_written_before_revisions_loses_to_any_edit() {
     store.save(std::slice::from_ref(&edit)).await.unwrap();
     assert_eq!(store.get("vic", old.id).await.unwrap(), Some(edit.clone()));
     store.save(std::slice::from_ref(&old)).await.unwrap();
-    assert_eq!(store.get("vic", old.id).await.unwrap(), Some(edit), "the old event redelivered");
+    assert_eq!(
+        store.get("vic", old.id).await.unwrap(),
+        Some(edit),
+        "the old event redelivered"
+    );
 }

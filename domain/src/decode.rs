@@ -124,8 +124,7 @@ impl Decoder {
             Some(Value::String(s)) => {
                 // Browsers send a text area's line breaks as CRLF.
                 let s = s.replace("\r\n", "\n");
-                self.check(field, rules::check_note(&s))
-                    .then_some(Some(s))
+                self.check(field, rules::check_note(&s)).then_some(Some(s))
             }
             Some(v) => {
                 self.report(field, format!("must be a string, got {}", kind(v)));

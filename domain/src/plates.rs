@@ -125,7 +125,11 @@ pub fn parse_pairs(text: &str) -> Result<Vec<(f64, u32)>, String> {
     };
     let mut out = Vec::new();
     let mut problems = Vec::new();
-    for part in text.split(separator).map(str::trim).filter(|p| !p.is_empty()) {
+    for part in text
+        .split(separator)
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         let Some((size, pairs)) = part.split_once(['×', 'x', 'X', '*']) else {
             problems.push(format!("\"{part}\" is not a size × pairs, such as 20×2"));
             continue;
@@ -555,8 +559,14 @@ mod tests {
         assert_eq!(parse_pairs("2,5×2; 1,25×4"), Ok(vec![(2.5, 2), (1.25, 4)]));
         assert_eq!(parse_pairs("  "), Ok(vec![]));
         let err = parse_pairs("25, 20×two, -5×2").unwrap_err();
-        assert!(err.contains("\"25\"") && err.contains("\"20×two\"") && err.contains("\"-5×2\""), "{err}");
+        assert!(
+            err.contains("\"25\"") && err.contains("\"20×two\"") && err.contains("\"-5×2\""),
+            "{err}"
+        );
         assert_eq!(format_pairs(&[(25.0, 6), (1.25, 2)]), "25×6, 1.25×2");
-        assert_eq!(parse_pairs(&format_pairs(&[(25.0, 6), (1.25, 2)])), Ok(vec![(25.0, 6), (1.25, 2)]));
+        assert_eq!(
+            parse_pairs(&format_pairs(&[(25.0, 6), (1.25, 2)])),
+            Ok(vec![(25.0, 6), (1.25, 2)])
+        );
     }
 }

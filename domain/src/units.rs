@@ -135,7 +135,10 @@ impl Gym {
             .enumerate()
             .map(|(i, &s)| (s, if i == 0 { 6 } else { 2 }))
             .collect();
-        if !pairs.iter().any(|&(s, _)| (s - self.smallest_plate).abs() < 1e-9) {
+        if !pairs
+            .iter()
+            .any(|&(s, _)| (s - self.smallest_plate).abs() < 1e-9)
+        {
             pairs.push((self.smallest_plate, 2));
         }
         pairs

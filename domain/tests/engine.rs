@@ -604,16 +604,35 @@ fn barbell_sets_come_with_their_plates_from_the_lifters_bar_and_plates() {
             deload_percent: 10.0,
         },
     );
-    let history = vec![session(0, "squat", vec![SetLog { kind: Default::default(), weight_kg: 100.0, reps: 5, rpe: None }; 3])];
+    let history = vec![session(
+        0,
+        "squat",
+        vec![
+            SetLog {
+                kind: Default::default(),
+                weight_kg: 100.0,
+                reps: 5,
+                rpe: None
+            };
+            3
+        ],
+    )];
     let settings = Settings::default();
     let today = plan(&program, &history, &Catalog::default(), &settings);
     let work = today.exercises[0].sets.iter().find(|s| !s.warmup).unwrap();
     assert_eq!(work.weight_kg, 105.0);
     assert_eq!(
         work.plates,
-        Some(domain::plates::Loading::Plates(vec![(25.0, 1), (15.0, 1), (2.5, 1)]))
+        Some(domain::plates::Loading::Plates(vec![
+            (25.0, 1),
+            (15.0, 1),
+            (2.5, 1)
+        ]))
     );
-    assert!(today.exercises[0].sets.iter().all(|s| s.plates.is_some()), "warm-ups too");
+    assert!(
+        today.exercises[0].sets.iter().all(|s| s.plates.is_some()),
+        "warm-ups too"
+    );
 
     // A home gym with little: the load cannot be made, and the plan says so.
     let mut home = Settings::default();
@@ -622,11 +641,22 @@ fn barbell_sets_come_with_their_plates_from_the_lifters_bar_and_plates() {
     let work = today.exercises[0].sets.iter().find(|s| !s.warmup).unwrap();
     assert_eq!(
         work.plates,
-        Some(domain::plates::Loading::Unreachable { below: Some(100.0), above: None })
+        Some(domain::plates::Loading::Unreachable {
+            below: Some(100.0),
+            above: None
+        })
     );
 
     // Not a barbell: no plates.
-    let curls = one_slot("dumbbell-curl", Progression::Linear { sets: 3, reps: 10, deload_after: 3, deload_percent: 10.0 });
+    let curls = one_slot(
+        "dumbbell-curl",
+        Progression::Linear {
+            sets: 3,
+            reps: 10,
+            deload_after: 3,
+            deload_percent: 10.0,
+        },
+    );
     let today = plan(&curls, &[], &Catalog::default(), &settings);
     assert!(today.exercises[0].sets.iter().all(|s| s.plates.is_none()));
 }

@@ -131,16 +131,16 @@ pub async fn prepare(
         new_exercises,
     } = parsed;
     let sessions = workouts.len();
-    let (fresh, duplicates): (Vec<NewWorkout>, Vec<NewWorkout>) = workouts
-        .into_iter()
-        .zip(file_ids)
-        .partition(|(w, file_id)| {
-            !known.ids.contains(&w.id) && !file_id.is_some_and(|id| known.ids.contains(&id))
-        });
-    let (fresh, duplicates): (Vec<NewWorkout>, Vec<NewWorkout>) = (
-        fresh.into_iter().map(|(w, _)| w).collect(),
-        duplicates.into_iter().map(|(w, _)| w).collect(),
-    );
+    // A session the file names by a stored id is a duplicate even if edited since.
+    let (fresh, duplicates): (Vec<_>, Vec<_>) =
+        workouts
+            .into_iter()
+            .zip(file_ids)
+            .partition(|(w, file_id)| {
+                !known.ids.contains(&w.id) && !file_id.is_some_and(|id| known.ids.contains(&id))
+            });
+    let fresh: Vec<NewWorkout> = fresh.into_iter().map(|(w, _)| w).collect();
+    let duplicates = duplicates.len();
     check_caps(&state.import_caps, fresh.len(), known.sessions)?;
     // Every new session is a write, charged as such (not one charge for the whole file).
     state.limits.import_sessions(user, fresh.len())?;
@@ -164,7 +164,7 @@ pub async fn prepare(
         rows,
         sessions,
         imported: 0,
-        duplicates: duplicates.len(),
+        duplicates,
         failed: 0,
         warmup_sets,
         non_strength_sets,

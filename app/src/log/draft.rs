@@ -561,9 +561,17 @@ mod tests {
             ..WorkoutDraft::default()
         };
         let sets = &draft.to_json().0["exercises"][0]["sets"];
-        assert_eq!(sets[0]["weight_kg"], json!(100.0), "220.46 lb shown, 100 kg sent");
+        assert_eq!(
+            sets[0]["weight_kg"],
+            json!(100.0),
+            "220.46 lb shown, 100 kg sent"
+        );
         assert!((sets[1]["weight_kg"].as_f64().unwrap() - 102.058).abs() < 1e-3);
-        assert_eq!(sets[2]["weight_kg"], json!(0.0), "bodyweight stays bodyweight");
+        assert_eq!(
+            sets[2]["weight_kg"],
+            json!(0.0),
+            "bodyweight stays bodyweight"
+        );
     }
 
     #[test]

@@ -720,7 +720,9 @@ fn plates_line(
         return None;
     }
     let typed = weight.trim().replace(',', ".").parse::<f64>().ok();
-    let kg = typed.filter(|w| w.is_finite() && *w > 0.0).map(|w| unit.to_kg(w))?;
+    let kg = typed
+        .filter(|w| w.is_finite() && *w > 0.0)
+        .map(|w| unit.to_kg(w))?;
     plates.with_value(|inventory| {
         inventory.as_ref().map(|inventory| {
             let loading = domain::plates::load(kg, inventory);

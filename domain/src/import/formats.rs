@@ -67,7 +67,7 @@ impl Columns {
 }
 
 pub(crate) enum RowOutcome {
-    Set(Row),
+    Set(Box<Row>),
     NotStrength,
     Reject(String),
 }
@@ -396,7 +396,7 @@ fn set_row(
             Some(value)
         }
     };
-    Ok(RowOutcome::Set(Row {
+    Ok(RowOutcome::Set(Box::new(Row {
         session,
         label,
         performed_at,
@@ -412,7 +412,7 @@ fn set_row(
             rpe,
             ..SetLog::default()
         },
-    }))
+    })))
 }
 
 fn weight(text: &str, unit: Unit) -> Result<f64, String> {

@@ -306,7 +306,7 @@ pub fn parse(
             });
             sessions.len() - 1
         });
-        sessions[at].add(slug, row);
+        sessions[at].add(slug, *row);
     }
 
     for session in sessions {

@@ -215,6 +215,7 @@ mod tests {
                 reps: "5".into(),
                 rpe: String::new(),
                 kind: String::new(),
+                stored_kg: None,
             }
         );
         assert_eq!(d.exercises[1].sets[0].reps, "8");

@@ -177,9 +177,14 @@ mod tests {
     fn plates_are_read_and_the_usual_ones_stay_the_usual_ones() {
         let metric = Gym::metric();
         let usual = domain::plates::format_pairs(&metric.plate_pairs());
-        let body = format!("unit=kg&bar=20&smallest_plate=1.25&dumbbell_step=2&machine_step=5&plates={usual}");
+        let body = format!(
+            "unit=kg&bar=20&smallest_plate=1.25&dumbbell_step=2&machine_step=5&plates={usual}"
+        );
         let gym = gym_from_form(body.as_bytes(), &metric).unwrap();
-        assert!(gym.plates.is_empty(), "left as shown: still the usual plates");
+        assert!(
+            gym.plates.is_empty(),
+            "left as shown: still the usual plates"
+        );
         let home = gym_from_form(b"plates=20%C3%972%2C+10%C3%972%2C+5x4", &metric).unwrap();
         assert_eq!(home.plates, vec![(20.0, 2), (10.0, 2), (5.0, 4)]);
         let problems = gym_from_form(b"plates=20%C3%97two", &metric).unwrap_err();

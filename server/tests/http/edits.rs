@@ -173,9 +173,17 @@ async fn an_edit_reaches_history_and_the_plan_and_an_older_version_never_wins() 
         ["id", "performed_at", "exercises", "revision"]
     );
     let resp = put(&a, &base, id, &squat(id, 70.0, Some(1))).await;
-    assert_eq!(problem_fields(resp).await, ["revision"], "1 would tie with the first log");
+    assert_eq!(
+        problem_fields(resp).await,
+        ["revision"],
+        "1 would tie with the first log"
+    );
     let nil = Uuid::nil();
-    assert_eq!(delete(&a, &base, nil).await, 404, "the nil id is no workout's");
+    assert_eq!(
+        delete(&a, &base, nil).await,
+        404,
+        "the nil id is no workout's"
+    );
     let resp = a
         .put(format!("{base}/api/v1/workouts/not-a-uuid"))
         .json(&edit)
@@ -331,7 +339,10 @@ async fn an_export_from_before_an_edit_imports_as_a_duplicate_not_a_second_sessi
     logged["notes"] = json!("first line\r\nsecond line");
     assert_eq!(post(&a, &base, &logged).await.0, 202);
     let stored = await_workout(&a, &base, id, Option::is_some).await.unwrap();
-    assert_eq!(stored["notes"], "first line\nsecond line", "a text area's CRLF is a line break");
+    assert_eq!(
+        stored["notes"], "first line\nsecond line",
+        "a text area's CRLF is a line break"
+    );
     let csv = a
         .get(format!("{base}/api/v1/export?format=csv"))
         .send()
@@ -340,7 +351,12 @@ async fn an_export_from_before_an_edit_imports_as_a_duplicate_not_a_second_sessi
         .text()
         .await
         .unwrap();
-    assert_eq!(put(&a, &base, id, &squat(id, 60.0, Some(1_764_000_000_000))).await.status(), 202);
+    assert_eq!(
+        put(&a, &base, id, &squat(id, 60.0, Some(1_764_000_000_000)))
+            .await
+            .status(),
+        202
+    );
     await_workout(&a, &base, id, |w| w.is_some() && weight(w) == 60.0).await;
 
     let resp = a
@@ -352,7 +368,11 @@ async fn an_export_from_before_an_edit_imports_as_a_duplicate_not_a_second_sessi
         .unwrap();
     assert_eq!(resp.status(), 200);
     let summary: Value = resp.json().await.unwrap();
-    assert_eq!((summary["imported"].as_u64(), summary["duplicates"].as_u64()), (Some(0), Some(1)), "{summary}");
+    assert_eq!(
+        (summary["imported"].as_u64(), summary["duplicates"].as_u64()),
+        (Some(0), Some(1)),
+        "{summary}"
+    );
     barrier(&a, &base).await;
     assert_eq!(listed_ids(&a, &base).await, [id.to_string()]);
 }
