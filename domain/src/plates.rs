@@ -539,7 +539,7 @@ mod tests {
         let inv = Inventory::standard_kg();
         assert_eq!(load(20.0, &inv).describe(Unit::Kg), "the bar alone");
         assert_eq!(load(72.5, &inv).describe(Unit::Kg), "25 + 1.25 a side");
-        assert_eq!(load(100.0, &inv).describe(Unit::Kg), "25 + 15 a side");
+        assert_eq!(load(110.0, &inv).describe(Unit::Kg), "25 + 20 a side");
         assert_eq!(
             load(21.0, &inv).describe(Unit::Kg),
             "not with your plates: 20 or 22.5 kg"

@@ -198,8 +198,8 @@ test("barbell sets show the plates a side on Today and in the Log form, from the
   await hydrated(page, "/");
   const first = page.getByTestId("exercise").first();
   await first.locator("select").first().selectOption("squat");
-  await first.getByLabel("Set 1 weight in kg").fill("102.5");
-  await expect(first.getByTestId("plates")).toHaveText("Set 1: 25 + 15 + 1.25 a side");
+  await first.getByLabel("Set 1 weight in kg").fill("110");
+  await expect(first.getByTestId("plates")).toHaveText("Set 1: 25 + 20 a side");
   await first.locator("select").first().selectOption("dumbbell-curl");
   await expect(first.getByTestId("plates")).toHaveCount(0);
 
