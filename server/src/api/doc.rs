@@ -46,8 +46,9 @@ pub struct WorkoutEdit {
     /// control characters. A blank note is no note.
     #[schema(max_length = 1000, pattern = "^[^\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f]*$")]
     pub notes: Option<String>,
-    /// At least 1 and at most 24 hours ahead of now in milliseconds since 1970.
-    #[schema(minimum = 1)]
+    /// Larger than the revision edited and than 1 (a first log's); at most 24 hours ahead of
+    /// now in milliseconds since 1970.
+    #[schema(minimum = 2)]
     pub revision: u64,
 }
 
