@@ -736,7 +736,7 @@ fn plates_line(
 fn kind_short(kind: SetKind) -> &'static str {
     match kind {
         SetKind::Working => "Work",
-        SetKind::Warmup => "Warm-up",
+        SetKind::Warmup => "Warm",
         SetKind::Drop => "Drop",
         SetKind::Failure => "Failure",
     }
