@@ -106,9 +106,12 @@ test("delete with undo brings the workout back; deleted for good it is gone", as
   await expect(card).toBeHidden();
   // Sent once the undo window closes, applied by the consumer.
   await expect.poll(() => apiStatus(page, `/api/v1/workouts/${id}`), { timeout: 20_000 }).toBe(404);
-  await hydrated(page, "/history");
-  await expect(page.locator(`li.session[data-id="${id}"]`)).toHaveCount(0);
-  await expect(page.getByTestId("pending-item")).toHaveCount(0);
+  // Once its delete is sent, the page reloads History by itself: look from another tab, whose
+  // load that reload cannot interrupt.
+  const fresh = await page.context().newPage();
+  await hydrated(fresh, "/history");
+  await expect(fresh.locator(`li.session[data-id="${id}"]`)).toHaveCount(0);
+  await expect(fresh.getByTestId("pending-item")).toHaveCount(0);
 });
 
 /** A browser with a profile on disk, as the offline tests use. */
