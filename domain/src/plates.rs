@@ -258,13 +258,25 @@ pub fn load(target_kg: f64, inventory: &Inventory) -> Loading {
         .min_by_key(|&s| (off(s).abs(), fewest[s]));
     match exact {
         Some(mut s) => {
-            let mut count = vec![0u32; sizes.len()];
-            for (&(i, plates), row) in items.iter().zip(&took).rev() {
-                if row[s / 64] & (1 << (s % 64)) != 0 {
-                    count[i] += plates;
-                    s -= step_of(i, plates);
+            let units: Vec<(usize, u32)> = sizes
+                .iter()
+                .map(|&(g, n)| (usize::try_from(g / unit).unwrap_or(usize::MAX), n))
+                .collect();
+            let plates = fewest[s].unwrap_or(0);
+            let count = match heaviest_first(&units, s, plates, &fewest) {
+                Some(count) => count,
+                None => {
+                    // The table's own answer: as few plates, whichever sizes it met first.
+                    let mut count = vec![0u32; sizes.len()];
+                    for (&(i, plates), row) in items.iter().zip(&took).rev() {
+                        if row[s / 64] & (1 << (s % 64)) != 0 {
+                            count[i] += plates;
+                            s -= step_of(i, plates);
+                        }
+                    }
+                    count
                 }
-            }
+            };
             Loading::Plates(
                 sizes
                     .iter()
@@ -286,6 +298,66 @@ pub fn load(target_kg: f64, inventory: &Inventory) -> Loading {
                 .map(total),
         },
     }
+}
+
+/// Steps the search below may take before it leaves the choice to the table.
+const SEARCH_BUDGET: u32 = 100_000;
+
+/// Of the ways to make `amount` units a side with exactly `plates` plates (sizes in units,
+/// heaviest first, with the pairs owned), the one with the most of the heaviest size, then of
+/// the next: how a lifter loads a bar (25 + 15, not 20 + 20). A depth-first search, heaviest
+/// size first, cut wherever the plates left cannot make what is left (`fewest`, the table's
+/// fewest plates per amount with every plate owned, bounds it from below). None past
+/// [`SEARCH_BUDGET`] steps.
+fn heaviest_first(
+    units: &[(usize, u32)],
+    amount: usize,
+    plates: u32,
+    fewest: &[Option<u32>],
+) -> Option<Vec<u32>> {
+    struct Search<'a> {
+        units: &'a [(usize, u32)],
+        fewest: &'a [Option<u32>],
+        count: Vec<u32>,
+        budget: u32,
+    }
+    impl Search<'_> {
+        fn go(&mut self, i: usize, amount: usize, plates: u32) -> bool {
+            if amount == 0 {
+                return plates == 0;
+            }
+            if i == self.units.len() || plates == 0 || self.budget == 0 {
+                return false;
+            }
+            self.budget -= 1;
+            let needs = self.fewest.get(amount).copied().flatten();
+            if needs.is_none_or(|n| n > plates) {
+                return false;
+            }
+            let (size, owned) = self.units[i];
+            if size == 0 || amount > size.saturating_mul(plates as usize) {
+                return false;
+            }
+            let most = owned
+                .min(plates)
+                .min(u32::try_from(amount / size).unwrap_or(u32::MAX));
+            for k in (0..=most).rev() {
+                self.count[i] = k;
+                if self.go(i + 1, amount - k as usize * size, plates - k) {
+                    return true;
+                }
+            }
+            self.count[i] = 0;
+            false
+        }
+    }
+    let mut search = Search {
+        units,
+        fewest,
+        count: vec![0; units.len()],
+        budget: SEARCH_BUDGET,
+    };
+    search.go(0, amount, plates).then_some(search.count)
 }
 
 #[cfg(test)]
@@ -540,6 +612,9 @@ mod tests {
         assert_eq!(load(20.0, &inv).describe(Unit::Kg), "the bar alone");
         assert_eq!(load(72.5, &inv).describe(Unit::Kg), "25 + 1.25 a side");
         assert_eq!(load(110.0, &inv).describe(Unit::Kg), "25 + 20 a side");
+        // As few plates either way; a lifter reaches for the heaviest.
+        assert_eq!(load(100.0, &inv).describe(Unit::Kg), "25 + 15 a side");
+        assert_eq!(load(105.0, &inv).describe(Unit::Kg), "25 + 15 + 2.5 a side");
         assert_eq!(
             load(21.0, &inv).describe(Unit::Kg),
             "not with your plates: 20 or 22.5 kg"
@@ -568,5 +643,45 @@ mod tests {
             parse_pairs(&format_pairs(&[(25.0, 6), (1.25, 2)])),
             Ok(vec![(25.0, 6), (1.25, 2)])
         );
+    }
+
+    proptest! {
+        #[test]
+        fn of_as_few_plates_the_heaviest_are_taken_first(
+            sizes in proptest::collection::vec(
+                (prop::sample::select(vec![1.25, 2.5, 5.0, 10.0, 15.0, 20.0, 25.0]), 0u32..4),
+                0..6,
+            ),
+            quarter_kgs in 80u32..1000,
+        ) {
+            let bar = 20.0;
+            let target = f64::from(quarter_kgs) * 0.25;
+            let mut owned = owned_by(&sizes, grams);
+            owned.sort_by_key(|&(g, _)| std::cmp::Reverse(g));
+            let want = grams(target) - grams(bar);
+            // Every way by brute force, as counts per size (heaviest first).
+            let mut ways: Vec<Vec<u32>> = vec![Vec::new()];
+            for &(_, n) in &owned {
+                ways = ways
+                    .iter()
+                    .flat_map(|w| (0..=n).map(move |k| [w.clone(), vec![k]].concat()))
+                    .collect();
+            }
+            let side = |w: &[u32]| owned.iter().zip(w).map(|(&(g, _), &k)| g * i64::from(k)).sum::<i64>();
+            let exact: Vec<&Vec<u32>> = ways.iter().filter(|w| 2 * side(w) == want).collect();
+            let fewest = exact.iter().map(|w| w.iter().sum::<u32>()).min();
+            if let (Some(fewest), Loading::Plates(plates)) = (fewest, load(target, &inv(bar, &sizes))) {
+                let best = exact
+                    .iter()
+                    .filter(|w| w.iter().sum::<u32>() == fewest)
+                    .max()
+                    .unwrap();
+                let got: Vec<u32> = owned
+                    .iter()
+                    .map(|&(g, _)| plates.iter().find(|&&(kg, _)| grams(kg) == g).map_or(0, |&(_, n)| n))
+                    .collect();
+                prop_assert_eq!(&got, *best);
+            }
+        }
     }
 }
