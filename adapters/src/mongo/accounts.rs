@@ -5,14 +5,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 
-use futures::TryStreamExt;
 use mongodb::bson::{self, doc, Document};
 use mongodb::error::{ErrorKind, WriteFailure};
 use mongodb::options::{IndexOptions, ReadPreference, SelectionCriteria};
 use mongodb::{Collection, IndexModel};
 use serde::{Deserialize, Serialize};
 
-use super::{db_err, MongoStore};
+use super::{db_err, strings_of, MongoStore};
 use domain::profile::Profile;
 use service::{
     Account, AccountError, AccountStore, ProfileStore, Session, SessionStore, StoreError,
@@ -89,19 +88,8 @@ impl MongoStore {
     /// seeing a mark just written.
     async fn account_ids(&self, filter: Document) -> Result<Vec<String>, StoreError> {
         let raw: Collection<Document> = self.db.collection("accounts");
-        let docs: Vec<Document> = raw
-            .find(filter)
-            .projection(doc! {"_id": 1})
-            .selection_criteria(SelectionCriteria::ReadPreference(ReadPreference::Primary))
-            .await
-            .map_err(db_err)?
-            .try_collect()
-            .await
-            .map_err(db_err)?;
-        Ok(docs
-            .iter()
-            .filter_map(|d| d.get_str("_id").ok().map(str::to_owned))
-            .collect())
+        let primary = SelectionCriteria::ReadPreference(ReadPreference::Primary);
+        strings_of(raw.find(filter).selection_criteria(primary), "_id").await
     }
 
     fn accounts(&self) -> Collection<AccountDoc> {

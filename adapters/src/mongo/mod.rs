@@ -183,18 +183,7 @@ impl MongoStore {
     #[cfg(feature = "test-support")]
     pub async fn all_ids(&self) -> Result<Vec<String>, StoreError> {
         let raw: Collection<Document> = self.workouts.clone_with_type();
-        let docs: Vec<Document> = raw
-            .find(doc! {"deleted": {"$ne": true}})
-            .projection(doc! {"workout_id": 1})
-            .await
-            .map_err(db_err)?
-            .try_collect()
-            .await
-            .map_err(db_err)?;
-        Ok(docs
-            .iter()
-            .filter_map(|d| d.get_str("workout_id").ok().map(str::to_owned))
-            .collect())
+        strings_of(raw.find(doc! {"deleted": {"$ne": true}}), "workout_id").await
     }
 }
 
@@ -222,6 +211,25 @@ impl MongoStore {
         }
         Ok(out)
     }
+}
+
+/// The text field `field` of every document `find` matches (the documents without it left
+/// out), fetching that field alone.
+pub(crate) async fn strings_of(
+    find: mongodb::action::Find<'_, Document>,
+    field: &str,
+) -> Result<Vec<String>, StoreError> {
+    let docs: Vec<Document> = find
+        .projection(doc! {field: 1})
+        .await
+        .map_err(db_err)?
+        .try_collect()
+        .await
+        .map_err(db_err)?;
+    Ok(docs
+        .iter()
+        .filter_map(|d| d.get_str(field).ok().map(str::to_owned))
+        .collect())
 }
 
 /// The document stored for `event`; public so the benchmark's baseline inserts exactly what
@@ -364,6 +372,14 @@ impl MongoStore {
                 "upsert": true,
             });
         }
+        // A duplicate key here is a newer version or a tombstone that stays.
+        self.update(updates).await?;
+        Ok(())
+    }
+
+    /// Runs `updates` as one unordered `update` command, durably; the statements that failed
+    /// only on a duplicate key, by position (see [`duplicates_in_reply`]).
+    async fn update(&self, updates: Vec<Document>) -> Result<Vec<usize>, StoreError> {
         let reply = self
             .db
             .run_command(doc! {
@@ -374,9 +390,7 @@ impl MongoStore {
             })
             .await
             .map_err(db_err)?;
-        // A duplicate key here is a newer version or a tombstone that stays.
-        duplicates_in_reply(&reply)?;
-        Ok(())
+        duplicates_in_reply(&reply)
     }
 
     /// Replaces each workout with its tombstone, whatever was stored: a delete is final.
@@ -389,19 +403,9 @@ impl MongoStore {
                     doc! {"q": {"_id": key(&d.user_id, d.id)}, "u": t, "upsert": true}
                 })
                 .collect();
-            let reply = self
-                .db
-                .run_command(doc! {
-                    "update": COLLECTION,
-                    "updates": updates,
-                    "ordered": false,
-                    "writeConcern": {"w": "majority", "j": true},
-                })
-                .await
-                .map_err(db_err)?;
             // Two writers upserting one new key at once: one meets the other's insert. The
             // batch is tried again, and the replacement then finds the key.
-            if !duplicates_in_reply(&reply)?.is_empty() {
+            if !self.update(updates).await?.is_empty() {
                 return Err(StoreError::unavailable(
                     "another writer stored the same workout at the same moment",
                 ));

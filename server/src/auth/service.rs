@@ -156,14 +156,9 @@ impl Auth {
         self.start(&account.id).await
     }
 
-    /// Replaces the password after checking the current one; every session of the account
-    /// ends and a new one starts for this browser.
-    pub async fn change_password(
-        &self,
-        user_id: &str,
-        current: &str,
-        new: &str,
-    ) -> Result<SignedIn, AuthFailure> {
+    /// Checks that `password` is the signed-in account's own, before a change only its owner
+    /// may make (password accounts only).
+    async fn confirm_password(&self, user_id: &str, password: &str) -> Result<(), AuthFailure> {
         self.passwords_allowed()?;
         let account = self
             .accounts
@@ -173,12 +168,25 @@ impl Auth {
             .ok_or(AuthFailure::BadCredentials)?;
         let verified = self
             .hasher
-            .verify(current.to_owned(), Some(account.password_hash))
+            .verify(password.to_owned(), Some(account.password_hash))
             .await
             .map_err(unavailable)?;
-        if !verified {
-            return Err(AuthFailure::BadCredentials);
+        if verified {
+            Ok(())
+        } else {
+            Err(AuthFailure::BadCredentials)
         }
+    }
+
+    /// Replaces the password after checking the current one; every session of the account
+    /// ends and a new one starts for this browser.
+    pub async fn change_password(
+        &self,
+        user_id: &str,
+        current: &str,
+        new: &str,
+    ) -> Result<SignedIn, AuthFailure> {
+        self.confirm_password(user_id, current).await?;
         let hash = self.hash_new_password("new_password", new).await?;
         self.accounts
             .set_password(user_id, &hash)
@@ -196,21 +204,7 @@ impl Auth {
         user_id: &str,
         password: &str,
     ) -> Result<Deleted, AuthFailure> {
-        self.passwords_allowed()?;
-        let account = self
-            .accounts
-            .account(user_id)
-            .await
-            .map_err(unavailable)?
-            .ok_or(AuthFailure::BadCredentials)?;
-        let verified = self
-            .hasher
-            .verify(password.to_owned(), Some(account.password_hash))
-            .await
-            .map_err(unavailable)?;
-        if !verified {
-            return Err(AuthFailure::BadCredentials);
-        }
+        self.confirm_password(user_id, password).await?;
         self.accounts
             .begin_deletion(user_id, Utc::now())
             .await
