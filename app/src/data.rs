@@ -135,7 +135,7 @@ fn GymForm(gym: Gym) -> impl IntoView {
             {field("dumbbell_step", "Dumbbell step", gym.dumbbell_step)}
             {field("machine_step", "Machine step", gym.machine_step)}
             <label for="plates">{format!("Plates you have ({}, size × pairs)", gym.unit.symbol())}</label>
-            <input id="plates" name="plates" type="text" value=domain::plates::format_pairs(&gym.plate_pairs())/>
+            <input id="plates" name="plates" type="text" value=domain::units::format_plates(&gym.plate_pairs())/>
             <p class="hint">"Today and the Log form show the plates a side of every barbell set from these and your bar."</p>
             <p class="hint">"Switching the unit with the default equipment switches to that unit's defaults."</p>
             <button type="submit" class="button primary">"Save settings"</button>

@@ -79,7 +79,7 @@ fn PlannedCard(exercise: PlannedExercise, unit: Unit) -> impl IntoView {
                 <p class="warmups">
                     <span class="col-label">"Warm-up "</span>
                     {warmups.iter().map(|s| match &s.plates {
-                        Some(p) => format!("{} ({})", describe_set(s, unit), p.describe(unit)),
+                        Some(p) => format!("{} ({})", describe_set(s, unit), unit.show_plates(p)),
                         None => describe_set(s, unit),
                     }).collect::<Vec<_>>().join(" · ")}
                 </p>
@@ -94,7 +94,7 @@ fn PlannedCard(exercise: PlannedExercise, unit: Unit) -> impl IntoView {
                             <span class="load">{describe_set(&s, unit)}</span>
                             {s.plates.as_ref().map(|p| {
                                 let short = matches!(p, domain::plates::Loading::Unreachable { .. });
-                                view! { <span class="plates" class:short=short data-testid="plates">{p.describe(unit)}</span> }
+                                view! { <span class="plates" class:short=short data-testid="plates">{unit.show_plates(p)}</span> }
                             })}
                             {own.map(|r| view! { <span class="set-reason">{r}</span> })}
                         </li>

@@ -7,8 +7,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::units::Unit;
-
 /// The bar and the plates a lifter owns.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Inventory {
@@ -79,82 +77,6 @@ pub enum Loading {
         below: Option<f64>,
         above: Option<f64>,
     },
-}
-
-impl Loading {
-    /// For people, in `unit`: "20 + 10 + 2.5 a side", "the bar alone", or "not with your
-    /// plates: 97.5 or 102.5 kg".
-    pub fn describe(&self, unit: Unit) -> String {
-        let show = |kg: f64| crate::units::trim(unit.from_kg(kg));
-        match self {
-            Loading::Plates(plates) if plates.is_empty() => "the bar alone".to_owned(),
-            Loading::Plates(plates) => {
-                let each: Vec<String> = plates
-                    .iter()
-                    .flat_map(|&(kg, n)| std::iter::repeat_n(show(kg), n as usize))
-                    .collect();
-                format!("{} a side", each.join(" + "))
-            }
-            Loading::Unreachable { below, above } => {
-                let near: Vec<String> = [below, above]
-                    .into_iter()
-                    .flatten()
-                    .map(|&kg| show(kg))
-                    .collect();
-                match near.as_slice() {
-                    [] => "not with your plates".to_owned(),
-                    nearest => format!(
-                        "not with your plates: {} {}",
-                        nearest.join(" or "),
-                        unit.symbol()
-                    ),
-                }
-            }
-        }
-    }
-}
-
-/// Plates as typed in the settings: sizes with their pairs, `25×6, 20×2, 1.25×2` (`x` or `*`
-/// for `×`, `;` or new lines between sizes too, decimal commas accepted when sizes are split by
-/// `;`). Every mistake is reported, each once.
-pub fn parse_pairs(text: &str) -> Result<Vec<(f64, u32)>, String> {
-    let separator = if text.contains(';') || text.contains('\n') {
-        |c: char| c == ';' || c == '\n'
-    } else {
-        |c: char| c == ','
-    };
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    for part in text
-        .split(separator)
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        let Some((size, pairs)) = part.split_once(['×', 'x', 'X', '*']) else {
-            problems.push(format!("\"{part}\" is not a size × pairs, such as 20×2"));
-            continue;
-        };
-        let size = size.trim().replace(',', ".").parse::<f64>();
-        let pairs = pairs.trim().parse::<u32>();
-        match (size, pairs) {
-            (Ok(size), Ok(pairs)) if size.is_finite() && size > 0.0 => out.push((size, pairs)),
-            _ => problems.push(format!("\"{part}\" is not a size × pairs, such as 20×2")),
-        }
-    }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(problems.join("; "))
-    }
-}
-
-/// The plates as the settings show them: `25×6, 20×2, 1.25×2`.
-pub fn format_pairs(pairs: &[(f64, u32)]) -> String {
-    pairs
-        .iter()
-        .map(|&(size, n)| format!("{}×{n}", crate::units::trim(size)))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn grams(kg: f64) -> i64 {
@@ -604,45 +526,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn loads_read_as_sentences_in_the_users_unit() {
-        let inv = Inventory::standard_kg();
-        assert_eq!(load(20.0, &inv).describe(Unit::Kg), "the bar alone");
-        assert_eq!(load(72.5, &inv).describe(Unit::Kg), "25 + 1.25 a side");
-        assert_eq!(load(110.0, &inv).describe(Unit::Kg), "25 + 20 a side");
-        // As few plates either way; a lifter reaches for the heaviest.
-        assert_eq!(load(100.0, &inv).describe(Unit::Kg), "25 + 15 a side");
-        assert_eq!(load(105.0, &inv).describe(Unit::Kg), "25 + 15 + 2.5 a side");
-        assert_eq!(
-            load(21.0, &inv).describe(Unit::Kg),
-            "not with your plates: 20 or 22.5 kg"
-        );
-        assert_eq!(
-            load(10.0, &inv).describe(Unit::Kg),
-            "not with your plates: 20 kg"
-        );
-    }
-
-    #[test]
-    fn plates_are_typed_as_sizes_and_pairs() {
-        assert_eq!(
-            parse_pairs("25×6, 20x2,1.25 * 2"),
-            Ok(vec![(25.0, 6), (20.0, 2), (1.25, 2)])
-        );
-        assert_eq!(parse_pairs("2,5×2; 1,25×4"), Ok(vec![(2.5, 2), (1.25, 4)]));
-        assert_eq!(parse_pairs("  "), Ok(vec![]));
-        let err = parse_pairs("25, 20×two, -5×2").unwrap_err();
-        assert!(
-            err.contains("\"25\"") && err.contains("\"20×two\"") && err.contains("\"-5×2\""),
-            "{err}"
-        );
-        assert_eq!(format_pairs(&[(25.0, 6), (1.25, 2)]), "25×6, 1.25×2");
-        assert_eq!(
-            parse_pairs(&format_pairs(&[(25.0, 6), (1.25, 2)])),
-            Ok(vec![(25.0, 6), (1.25, 2)])
-        );
     }
 
     proptest! {

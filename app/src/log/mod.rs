@@ -727,7 +727,7 @@ fn plates_line(
         inventory.as_ref().map(|inventory| {
             let loading = domain::plates::load(kg, inventory);
             let short = matches!(loading, domain::plates::Loading::Unreachable { .. });
-            (loading.describe(unit), short)
+            (unit.show_plates(&loading), short)
         })
     })
 }

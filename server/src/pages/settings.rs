@@ -37,7 +37,7 @@ pub fn gym_from_form(body: &[u8], current: &Gym) -> Result<Gym, Vec<Problem>> {
                 continue;
             }
             "plates" => {
-                match domain::plates::parse_pairs(value) {
+                match domain::units::parse_plates(value) {
                     // The usual plates left as they were stay "the usual plates", so they
                     // follow the smallest plate and the unit.
                     Ok(pairs) if current.plates.is_empty() && pairs == current.plate_pairs() => {}
@@ -176,7 +176,7 @@ mod tests {
     #[test]
     fn plates_are_read_and_the_usual_ones_stay_the_usual_ones() {
         let metric = Gym::metric();
-        let usual = domain::plates::format_pairs(&metric.plate_pairs());
+        let usual = domain::units::format_plates(&metric.plate_pairs());
         let body = format!(
             "unit=kg&bar=20&smallest_plate=1.25&dumbbell_step=2&machine_step=5&plates={usual}"
         );
