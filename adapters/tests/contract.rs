@@ -9,6 +9,7 @@ use adapters::mongo::MongoStore;
 use adapters::rabbit::{self, BrokerAddrs, RabbitPublisher, RabbitSource};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
+use domain::bodyweight::Weighing;
 use domain::profile::Profile;
 use domain::{Cursor, ExerciseLog, SetLog, WorkoutChange, WorkoutDeleted, WorkoutLogged};
 use lapin::options::BasicGetOptions;
@@ -162,9 +163,16 @@ async fn revision_contract(store: &dyn WorkoutStore) {
         .map(|w| w.id)
         .collect();
     assert_eq!(listed, [legacy.id], "tombstones are never listed");
+    let gone = store.deleted_ids("rita").await.unwrap();
+    for w in [&original, &both, &both2, &early] {
+        assert!(gone.contains(&w.id), "{} has a tombstone", w.id);
+    }
+    assert!(!gone.contains(&legacy.id), "a live workout has none");
+    assert!(store.deleted_ids("sara").await.unwrap().is_empty());
 
     // Deleting a user removes their workouts and tombstones, and no one else's.
     store.delete_user("rita").await.unwrap();
+    assert!(store.deleted_ids("rita").await.unwrap().is_empty());
     assert!(store.list("rita", 10, None).await.unwrap().items.is_empty());
     assert_eq!(get(&legacy).await, None);
     assert_eq!(get(&theirs).await, Some(theirs));
@@ -176,9 +184,10 @@ async fn revision_contract(store: &dyn WorkoutStore) {
 
 /// Deleting an account: first marked (no log-in, left out of `active`, sessions ended), then
 /// removed with everything under it; `mentions` lists whatever still names the user.
-async fn account_deletion_contract<A, M, F>(accounts: &A, store: &dyn WorkoutStore, mentions: M)
+async fn account_deletion_contract<A, S, M, F>(accounts: &A, store: &S, mentions: M)
 where
-    A: AccountStore + SessionStore + ProfileStore,
+    A: AccountStore + SessionStore + ProfileStore + Clone,
+    S: WorkoutStore + Clone,
     M: Fn(String) -> F,
     F: std::future::Future<Output = Vec<String>>,
 {
@@ -212,6 +221,16 @@ where
             .put_profile(who, &Profile::default())
             .await
             .unwrap();
+        accounts
+            .put_weighing(
+                who,
+                &Weighing {
+                    date: day(1).date_naive(),
+                    kg: 81.5,
+                },
+            )
+            .await
+            .unwrap();
         let w = event(who, day(1), 5);
         store
             .apply(&[saved(&w), saved(&event(who, day(2), 5)), deleted(&w)])
@@ -225,6 +244,32 @@ where
     );
 
     accounts.begin_deletion(&id, day(3)).await.unwrap();
+    // A session another server still trusts writes the profile and a weighing after the
+    // deletion began: refused, and nothing of it is left.
+    let training = service::Training::new(
+        std::sync::Arc::new(store.clone()),
+        std::sync::Arc::new(accounts.clone()),
+        std::sync::Arc::new(accounts.clone()),
+    );
+    assert!(matches!(
+        training.save_profile(&id, &Profile::default()).await,
+        Err(service::ProfileError::AccountGone)
+    ));
+    let late = Weighing {
+        date: day(2).date_naive(),
+        kg: 90.0,
+    };
+    assert!(matches!(
+        training.weigh(&id, late, day(3).date_naive()).await,
+        Err(service::ProfileError::AccountGone)
+    ));
+    assert_eq!(accounts.profile(&id).await.unwrap(), None);
+    assert_eq!(accounts.weighings(&id).await.unwrap(), []);
+    // The account that stays writes as before.
+    training
+        .save_profile(&keep, &Profile::default())
+        .await
+        .expect("an active account saves");
     assert_eq!(
         accounts.active(&both).await.unwrap(),
         HashSet::from([keep.clone()])
@@ -305,6 +350,45 @@ async fn profile_contract(store: &dyn ProfileStore) {
     store.put_profile("pat", &profile).await.unwrap();
     assert_eq!(store.profile("pat").await.unwrap(), Some(profile));
     assert_eq!(store.profile("sam").await.unwrap(), None);
+    weighings_contract(store).await;
+}
+
+/// Weighings: one a day per user, in order of day, replaced and removed by day.
+async fn weighings_contract(store: &dyn ProfileStore) {
+    let on = |n: i64, kg: f64| Weighing {
+        date: day(n).date_naive(),
+        kg,
+    };
+    assert_eq!(store.weighings("pat").await.unwrap(), []);
+    for w in [on(3, 80.0), on(1, 81.0), on(2, 80.5)] {
+        store.put_weighing("pat", &w).await.unwrap();
+    }
+    store.put_weighing("pat", &on(3, 79.5)).await.unwrap();
+    // A user whose id starts with the other's sees only their own.
+    store.put_weighing("pat2", &on(1, 60.0)).await.unwrap();
+    store.put_weighing("pa", &on(1, 70.0)).await.unwrap();
+    assert_eq!(
+        store.weighings("pat").await.unwrap(),
+        [on(1, 81.0), on(2, 80.5), on(3, 79.5)],
+        "oldest first, the day's last weighing kept"
+    );
+    assert!(store
+        .delete_weighing("pat", day(2).date_naive())
+        .await
+        .unwrap());
+    assert!(!store
+        .delete_weighing("pat", day(2).date_naive())
+        .await
+        .unwrap());
+    assert!(!store
+        .delete_weighing("sam", day(1).date_naive())
+        .await
+        .unwrap());
+    assert_eq!(
+        store.weighings("pat").await.unwrap(),
+        [on(1, 81.0), on(3, 79.5)]
+    );
+    assert_eq!(store.weighings("pat2").await.unwrap(), [on(1, 60.0)]);
 }
 
 async fn store_contract(store: &dyn WorkoutStore) {
@@ -736,5 +820,35 @@ async fn a_mongodb_document_written_before_revisions_loses_to_any_edit() {
         store.get("vic", old.id).await.unwrap(),
         Some(edit),
         "the old event redelivered"
+    );
+}
+
+/// Deleting a user in the embedded store takes their dead letters too (readable or not), and
+/// leaves everyone else's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_embedded_account_deletion_drops_the_users_dead_letters() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = EmbeddedDb::open(dir.path()).unwrap();
+    let (gone, kept) = (Uuid::now_v7().to_string(), Uuid::now_v7().to_string());
+    let publisher = db.publisher();
+    publisher.publish(&event(&gone, day(1), 5)).await.unwrap();
+    let broken = format!("{{\"user_id\": \"{gone}\", \"exercises\": [");
+    publisher
+        .publish_bytes("poison", broken.into_bytes())
+        .await
+        .unwrap();
+    publisher.publish(&event(&kept, day(1), 5)).await.unwrap();
+    let mut source = db.source();
+    for d in take(&mut source, 3).await {
+        source.reject(d.tag).await.unwrap();
+    }
+    assert_eq!(db.dead_letters().await.unwrap().len(), 3);
+    db.store().delete_user(&gone).await.unwrap();
+    let left = db.dead_letters().await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert!(String::from_utf8_lossy(&left[0]).contains(&kept));
+    assert_eq!(
+        db.rows_mentioning(&gone).await.unwrap(),
+        Vec::<String>::new()
     );
 }

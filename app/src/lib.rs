@@ -21,6 +21,7 @@ pub mod format;
 pub mod history;
 pub mod log;
 pub mod plan;
+pub mod programs;
 pub mod progress;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -114,6 +115,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=log::LogPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("today") view=plan::TodayPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("progress") view=progress::ProgressPage/>
+                    <Route path=StaticSegment("programs") view=programs::ProgramsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("data") view=data::DataPage ssr=SsrMode::Async/>
                     // Rendered whole before sending, so History is complete without JavaScript.
                     <Route path=StaticSegment("history") view=history::HistoryPage ssr=SsrMode::Async/>

@@ -45,7 +45,7 @@ fn PlanView(plan: Plan) -> impl IntoView {
     view! {
         <div class="page-head">
             <div>
-                <p class="eyebrow">{plan.program.clone()}</p>
+                <p class="eyebrow">{plan.program_name.clone()}" · "<a href="/programs" data-testid="change-program">"Change"</a></p>
                 <h1>{format!("Today: {}", plan.day)}</h1>
             </div>
             <a class="button primary" href="/?plan=today" data-testid="start">"Log this workout"</a>
@@ -71,9 +71,16 @@ fn PlannedCard(exercise: PlannedExercise, unit: Unit) -> impl IntoView {
     let (warmups, work): (Vec<PlannedSet>, Vec<PlannedSet>) =
         exercise.sets.into_iter().partition(|s| s.warmup);
     let reason = exercise.reason.clone();
+    let group = exercise.group.map(|g| {
+        view! {
+            <span class="superset" title="Superset" data-testid="superset">
+                {format!("Superset {}", crate::log::draft::group_letter(g))}
+            </span>
+        }
+    });
     view! {
-        <li class="card planned" data-exercise=exercise.exercise.clone()>
-            <h2>{exercise.name}</h2>
+        <li class="card planned" class:in-superset=exercise.group.is_some() data-exercise=exercise.exercise.clone()>
+            <h2>{exercise.name}{group}</h2>
             <p class="reason" data-testid="reason">{exercise.reason}</p>
             {(!warmups.is_empty()).then(|| view! {
                 <p class="warmups">

@@ -1,11 +1,13 @@
 //! Progress: the analytics of the whole history, computed in the browser (Wasm) from the JSON
 //! API: estimated-1RM trend and records per exercise, weekly sets per muscle group, a training
-//! calendar and streaks. The server only sends the page; the work is done where it is shown.
+//! calendar and streaks; and the bodyweight log with its trend. The server only sends the page;
+//! the work is done where it is shown.
 
 use std::sync::Arc;
 
 use chrono::{Datelike, Duration, NaiveDate};
 use domain::analytics::{week_start, Analytics, CalendarDay, Trend, Week};
+use domain::bodyweight::{Bodyweight, Weighing, MAX_KG, MIN_KG};
 use domain::catalog::Muscle;
 use domain::units::Unit;
 use leptos::prelude::*;
@@ -30,6 +32,9 @@ enum Load {
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 struct Ready {
     analytics: Analytics,
+    bodyweight: Bodyweight,
+    /// False when the bodyweight log could not be read: Progress shows without it.
+    bodyweight_read: bool,
     unit: Unit,
     /// Milliseconds the analytics took in this browser (the median when benchmarking).
     compute_ms: f64,
@@ -40,14 +45,26 @@ fn day(date: NaiveDate) -> String {
     date.format("%-d %b %Y").to_string()
 }
 
-/// The e1RM points of one exercise, in the user's unit.
-pub fn trend_marks(trend: &Trend, unit: Unit) -> Vec<Mark> {
-    let span = match (trend.points.first(), trend.points.last()) {
-        (Some(a), Some(b)) => (b.date - a.date).num_days(),
+/// The axis ticks' date format for points from `first` to `last`: days for a few months of
+/// points, months and years for longer.
+fn tick_format(first: Option<NaiveDate>, last: Option<NaiveDate>) -> &'static str {
+    let span = match (first, last) {
+        (Some(a), Some(b)) => (b - a).num_days(),
         _ => 0,
     };
-    // Days for a few months of points, months and years for longer.
-    let tick = if span < 180 { "%-d %b" } else { "%b %Y" };
+    if span < 180 {
+        "%-d %b"
+    } else {
+        "%b %Y"
+    }
+}
+
+/// The e1RM points of one exercise, in the user's unit.
+pub fn trend_marks(trend: &Trend, unit: Unit) -> Vec<Mark> {
+    let tick = tick_format(
+        trend.points.first().map(|p| p.date),
+        trend.points.last().map(|p| p.date),
+    );
     trend
         .points
         .iter()
@@ -60,6 +77,29 @@ pub fn trend_marks(trend: &Trend, unit: Unit) -> Vec<Mark> {
                 unit.show(p.e1rm_kg),
                 unit.show(p.weight_kg),
                 p.reps
+            ),
+        })
+        .collect()
+}
+
+/// The bodyweight trend at each weighing (`trend`, [`Bodyweight::trend`] of `log`), in the
+/// user's unit.
+pub fn bodyweight_marks(log: &Bodyweight, trend: &[Weighing], unit: Unit) -> Vec<Mark> {
+    let tick = tick_format(
+        log.weighings().first().map(|w| w.date),
+        log.weighings().last().map(|w| w.date),
+    );
+    trend
+        .iter()
+        .zip(log.weighings())
+        .map(|(t, w)| Mark {
+            value: unit.from_kg(t.kg),
+            tick: t.date.format(tick).to_string(),
+            label: format!(
+                "{}: weighed {}, trend {}",
+                day(t.date),
+                unit.show(w.kg),
+                unit.show(t.kg)
             ),
         })
         .collect()
@@ -193,6 +233,10 @@ async fn load(state: RwSignal<Load>) {
         exercises: Vec<ExerciseInfo>,
     }
     #[derive(serde::Deserialize)]
+    struct BodyweightView {
+        weighings: Vec<domain::bodyweight::Weighing>,
+    }
+    #[derive(serde::Deserialize)]
     struct PageView {
         items: Vec<WorkoutLogged>,
         next: Option<String>,
@@ -202,6 +246,13 @@ async fn load(state: RwSignal<Load>) {
         Ok(p) => p,
         Err(e) => return state.set(Load::Failed(e)),
     };
+    // Without the bodyweight log (a copy kept offline before it existed, a store away), the
+    // rest still shows; the card says the log could not be read.
+    let (bodyweight, bodyweight_read) =
+        match crate::client::get_json::<BodyweightView>("/api/v1/bodyweight").await {
+            Ok(b) => (Bodyweight::new(b.weighings), true),
+            Err(_) => (Bodyweight::default(), false),
+        };
     let mut history: Vec<WorkoutLogged> = Vec::new();
     let mut url = "/api/v1/workouts?limit=100".to_owned();
     loop {
@@ -246,13 +297,20 @@ async fn load(state: RwSignal<Load>) {
     let mut analytics = None;
     for _ in 0..runs {
         let started = clock();
-        analytics = Some(domain::analytics::analyze(&history, &catalog, today));
+        analytics = Some(domain::analytics::analyze(
+            &history,
+            &catalog,
+            &bodyweight,
+            today,
+        ));
         times.push(clock() - started);
     }
     times.sort_by(f64::total_cmp);
     let Some(analytics) = analytics else { return };
     state.set(Load::Ready(Arc::new(Ready {
         analytics,
+        bodyweight,
+        bodyweight_read,
         unit: profile.gym.unit,
         compute_ms: times[times.len() / 2],
         today,
@@ -262,6 +320,9 @@ async fn load(state: RwSignal<Load>) {
 #[component]
 fn Dashboard(ready: Arc<Ready>) -> impl IntoView {
     let a = &ready.analytics;
+    let body =
+        view! { <BodyweightCard log=ready.bodyweight.clone() read=ready.bodyweight_read unit=ready.unit today=ready.today/> }
+            .into_any();
     if a.sessions == 0 {
         return view! {
             <section class="card empty">
@@ -270,6 +331,7 @@ fn Dashboard(ready: Arc<Ready>) -> impl IntoView {
                 " "
                 <a class="button" href="/data">"Import from Strong or Hevy"</a>
             </section>
+            {body}
         }
         .into_any();
     }
@@ -336,7 +398,16 @@ fn Dashboard(ready: Arc<Ready>) -> impl IntoView {
                     <thead><tr><th scope="col">"Reps"</th><th scope="col">"Best"</th><th scope="col">"Date"</th></tr></thead>
                     <tbody>
                         {best.into_iter().map(|r| view! {
-                            <tr><th scope="row">{r.reps}</th><td>{unit.show(r.weight_kg)}</td><td>{day(r.date)}</td></tr>
+                            <tr>
+                                <th scope="row">{r.reps}</th>
+                                <td>
+                                    {unit.show(r.weight_kg)}
+                                    {r.bodyweight_kg.map(|b| view! {
+                                        <span class="muted">{format!(" (bodyweight {} + {})", unit.show(b), unit.show(r.weight_kg - b))}</span>
+                                    })}
+                                </td>
+                                <td>{day(r.date)}</td>
+                            </tr>
                         }).collect_view()}
                     </tbody>
                 </table>
@@ -389,6 +460,8 @@ fn Dashboard(ready: Arc<Ready>) -> impl IntoView {
             {volume_view}
         </section>
 
+        {body}
+
         <section class="card">
             <h2>"Training calendar"</h2>
             <HeatMap id="calendar" title="Training days over the last year".to_owned()
@@ -398,6 +471,83 @@ fn Dashboard(ready: Arc<Ready>) -> impl IntoView {
         <p class="hint" data-testid="compute-time" data-compute-ms=format!("{:.3}", ready.compute_ms)>
             {format!("Computed in your browser from {} sessions in {:.1} ms.", a.sessions, ready.compute_ms)}
         </p>
+    }
+    .into_any()
+}
+
+/// The bodyweight log: the latest weighing and trend, the trend chart, a plain form for a
+/// day's weight (`POST /progress/bodyweight`) and the recent weighings with Delete.
+#[component]
+fn BodyweightCard(log: Bodyweight, read: bool, unit: Unit, today: NaiveDate) -> impl IntoView {
+    /// Weighings listed under the chart, newest first; the chart has them all.
+    const LISTED: usize = 14;
+    let trend = log.trend();
+    let summary = match (log.latest(), trend.last()) {
+        _ if !read => "Your bodyweight log couldn't be read just now: the figures above count only the weight added to bodyweight exercises."
+            .to_owned(),
+        (Some(w), Some(t)) => format!(
+            "{} on {}; trend {}.",
+            unit.show(w.kg),
+            day(w.date),
+            unit.show(t.kg)
+        ),
+        _ => {
+            "Log what you weigh to follow its trend and to count it in pull-ups, chin-ups and dips."
+                .to_owned()
+        }
+    };
+    let marks = bodyweight_marks(&log, &trend, unit);
+    let chart = (marks.len() >= 2).then(|| {
+        let desc = format!(
+            "{} weighings from {} to {}; the trend went from {} to {}.",
+            marks.len(),
+            log.weighings().first().map(|w| day(w.date)).unwrap_or_default(),
+            log.weighings().last().map(|w| day(w.date)).unwrap_or_default(),
+            trend.first().map(|t| unit.show(t.kg)).unwrap_or_default(),
+            trend.last().map(|t| unit.show(t.kg)).unwrap_or_default(),
+        );
+        view! { <LineChart id="bodyweight-chart" title=format!("Bodyweight trend, in {}", unit.symbol()) desc marks/> }
+            .into_any()
+    });
+    let recent: Vec<_> = log.weighings().iter().rev().take(LISTED).copied().collect();
+    let count = log.weighings().len();
+    let bound = |kg: f64| domain::units::trim((unit.from_kg(kg) * 10.0).round() / 10.0);
+    view! {
+        <section class="card" id="bodyweight" aria-labelledby="bodyweight-heading">
+            <h2 id="bodyweight-heading">"Bodyweight"</h2>
+            <p data-testid="bodyweight-summary">{summary}</p>
+            {chart}
+            <form class="bodyweight-form" method="post" action="/progress/bodyweight">
+                <input type="hidden" name="unit" value=unit.symbol()/>
+                <label>"Day"
+                    <input type="date" name="date" required value=today.to_string()/>
+                </label>
+                <label>{format!("Weight ({})", unit.symbol())}
+                    <input type="number" name="weight" required step="any" inputmode="decimal"
+                        min=bound(MIN_KG) max=bound(MAX_KG) data-testid="bodyweight-input"/>
+                </label>
+                <button type="submit" class="button primary">"Save"</button>
+            </form>
+            {(count > 0).then(|| view! {
+                <table class="records weighings">
+                    <caption>{format!("Weighings ({count} in all, newest first)")}</caption>
+                    <tbody>
+                        {recent.into_iter().map(|w| view! {
+                            <tr data-testid="weighing">
+                                <th scope="row">{day(w.date)}</th>
+                                <td>{unit.show(w.kg)}</td>
+                                <td>
+                                    <form method="post" action="/progress/bodyweight/delete">
+                                        <input type="hidden" name="date" value=w.date.to_string()/>
+                                        <button type="submit" class="button ghost small" aria-label=format!("Delete the weighing of {}", day(w.date))>"Delete"</button>
+                                    </form>
+                                </td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any())}
+        </section>
     }
     .into_any()
 }

@@ -29,7 +29,9 @@ fn engine(c: &mut Criterion) {
         })
     });
     c.bench_function("analytics: 5 years of history", |b| {
-        b.iter(|| domain::analytics::analyze(black_box(&history), &catalog, today))
+        b.iter(|| {
+            domain::analytics::analyze(black_box(&history), &catalog, &Default::default(), today)
+        })
     });
 }
 

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::bodyweight::Bodyweight;
 use crate::catalog::{Catalog, Muscle};
 use crate::strength;
 use crate::WorkoutLogged;
@@ -50,8 +51,14 @@ pub struct Week {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     pub reps: u32,
+    /// The load lifted: for a bodyweight exercise, the lifter's bodyweight that day and
+    /// what was added.
     pub weight_kg: f64,
     pub date: NaiveDate,
+    /// The part of the lifter's bodyweight included in `weight_kg`, for a bodyweight
+    /// exercise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bodyweight_kg: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,8 +103,16 @@ pub fn week_start(date: NaiveDate) -> NaiveDate {
     date - Duration::days(i64::from(date.weekday().num_days_from_monday()))
 }
 
-/// Everything the analytics page shows, as of `today`.
-pub fn analyze(history: &[WorkoutLogged], catalog: &Catalog, today: NaiveDate) -> Analytics {
+/// Everything the analytics page shows, as of `today`. A bodyweight exercise's sets lift its
+/// share of the lifter's bodyweight that day ([`crate::catalog::bodyweight_share`]) plus what
+/// was added (its `weight_kg`), for estimates, records and volume; with no weighing logged,
+/// only what was added.
+pub fn analyze(
+    history: &[WorkoutLogged],
+    catalog: &Catalog,
+    bodyweight: &Bodyweight,
+    today: NaiveDate,
+) -> Analytics {
     let mut trends: BTreeMap<&str, BTreeMap<NaiveDate, TrendPoint>> = BTreeMap::new();
     // Per week, (sets, volume) for each muscle in `Muscle::ALL` order.
     let mut weeks: BTreeMap<NaiveDate, [(f64, f64); Muscle::ALL.len()]> = BTreeMap::new();
@@ -105,6 +120,7 @@ pub fn analyze(history: &[WorkoutLogged], catalog: &Catalog, today: NaiveDate) -
     let mut calendar: BTreeMap<NaiveDate, CalendarDay> = BTreeMap::new();
     // Per exercise: (muscle index, share) for its primary (1) and secondary (½) movers.
     let mut movers: BTreeMap<&str, Vec<(usize, f64)>> = BTreeMap::new();
+
     let mut total_sets = 0u32;
     for workout in history {
         let date = workout.performed_at.date_naive();
@@ -122,13 +138,23 @@ pub fn analyze(history: &[WorkoutLogged], catalog: &Catalog, today: NaiveDate) -
             let movers = movers
                 .entry(slug)
                 .or_insert_with(|| muscle_shares(catalog, slug));
+            let share = crate::catalog::bodyweight_share(slug);
+            let body = (share > 0.0)
+                .then(|| bodyweight.on(date))
+                .flatten()
+                .map(|kg| kg * share);
             let points = trends.entry(slug).or_default();
             let records = best.entry(slug).or_default();
             // Warm-ups are not work: they count toward no set total, volume or record.
             let sets = ex.sets.iter().filter(|s| s.kind.counts()).count() as u32;
             day.sets += sets;
             total_sets += sets;
-            for set in ex.sets.iter().filter(|s| s.kind.counts()) {
+            for logged in ex.sets.iter().filter(|s| s.kind.counts()) {
+                let lifted = crate::SetLog {
+                    weight_kg: logged.weight_kg + body.unwrap_or(0.0),
+                    ..logged.clone()
+                };
+                let set = &lifted;
                 let volume = set.weight_kg * f64::from(set.reps);
                 for &(m, share) in movers.iter() {
                     week[m].0 += share;
@@ -162,6 +188,7 @@ pub fn analyze(history: &[WorkoutLogged], catalog: &Catalog, today: NaiveDate) -
                                 reps: set.reps,
                                 weight_kg: set.weight_kg,
                                 date,
+                                bodyweight_kg: body,
                             },
                         );
                     }
@@ -314,7 +341,12 @@ mod tests {
             workout(2026, 3, 2, "squat", &[(100.0, 5), (110.0, 1)]),
             workout(2026, 3, 4, "squat", &[(105.0, 5)]),
         ];
-        let a = analyze(&h, &Catalog::default(), date(2026, 3, 4));
+        let a = analyze(
+            &h,
+            &Catalog::default(),
+            &Bodyweight::default(),
+            date(2026, 3, 4),
+        );
         let t = &a.trends[0];
         assert_eq!(t.name, "Back squat");
         assert_eq!(t.points.len(), 2);
@@ -331,7 +363,12 @@ mod tests {
             "bench-press",
             &[(100.0, 5), (100.0, 5)],
         )];
-        let a = analyze(&h, &Catalog::default(), date(2026, 3, 4));
+        let a = analyze(
+            &h,
+            &Catalog::default(),
+            &Bodyweight::default(),
+            date(2026, 3, 4),
+        );
         assert_eq!(a.weeks[0].start, date(2026, 3, 2));
         let get = |m| {
             a.weeks[0]
@@ -352,7 +389,12 @@ mod tests {
             workout(2026, 3, 2, "deadlift", &[(140.0, 3), (150.0, 1)]),
             workout(2026, 3, 9, "deadlift", &[(145.0, 5)]),
         ];
-        let a = analyze(&h, &Catalog::default(), date(2026, 3, 9));
+        let a = analyze(
+            &h,
+            &Catalog::default(),
+            &Bodyweight::default(),
+            date(2026, 3, 9),
+        );
         let r: Vec<(u32, f64)> = a.records[0]
             .by_reps
             .iter()
@@ -371,7 +413,12 @@ mod tests {
             workout(2026, 3, 25, "squat", &[(100.0, 5)]),
             workout(2026, 3, 30, "squat", &[(100.0, 5)]),
         ];
-        let a = analyze(&h, &Catalog::default(), date(2026, 3, 31));
+        let a = analyze(
+            &h,
+            &Catalog::default(),
+            &Bodyweight::default(),
+            date(2026, 3, 31),
+        );
         assert_eq!(
             a.streaks,
             Streaks {
@@ -382,7 +429,12 @@ mod tests {
             }
         );
         assert_eq!((a.sessions, a.sets, a.calendar.len()), (6, 6, 6));
-        let later = analyze(&h, &Catalog::default(), date(2026, 4, 20));
+        let later = analyze(
+            &h,
+            &Catalog::default(),
+            &Bodyweight::default(),
+            date(2026, 4, 20),
+        );
         assert_eq!(
             (later.streaks.current_weeks, later.streaks.current_days),
             (0, 0)
@@ -408,7 +460,12 @@ mod tests {
         for (set, kind) in w.exercises[0].sets.iter_mut().zip(kinds) {
             set.kind = kind;
         }
-        let a = analyze(&[w], &Catalog::default(), date(2026, 3, 4));
+        let a = analyze(
+            &[w],
+            &Catalog::default(),
+            &Bodyweight::default(),
+            date(2026, 3, 4),
+        );
         let chest = a.weeks[0]
             .muscles
             .iter()
@@ -429,5 +486,87 @@ mod tests {
         // The set to failure estimates as RPE 10: 120 kg for 3 is 92.2 % of a max.
         let best = a.trends[0].points[0].e1rm_kg;
         assert!((best - 120.0 / 0.922).abs() < 0.5, "{best}");
+    }
+
+    #[test]
+    fn bodyweight_exercises_lift_the_lifters_bodyweight_of_the_day() {
+        use crate::bodyweight::Weighing;
+        let h = [
+            workout(2026, 3, 2, "pull-up", &[(10.0, 1), (0.0, 8)]),
+            workout(2026, 3, 9, "pull-up", &[(10.0, 1)]),
+            workout(2026, 3, 9, "squat", &[(100.0, 1)]),
+        ];
+        let weighed = Bodyweight::new(vec![
+            Weighing {
+                date: date(2026, 3, 1),
+                kg: 80.0,
+            },
+            Weighing {
+                date: date(2026, 3, 8),
+                kg: 84.0,
+            },
+        ]);
+        let a = analyze(&h, &Catalog::default(), &weighed, date(2026, 3, 9));
+        let pull = &a.records[0];
+        assert_eq!(pull.exercise, "pull-up");
+        let records: Vec<(u32, f64, Option<f64>)> = pull
+            .by_reps
+            .iter()
+            .map(|r| (r.reps, r.weight_kg, r.bodyweight_kg))
+            .collect();
+        // +10 kg at 84 kg is 94 kg; 8 reps at 80 kg bodyweight alone is a record of 8.
+        assert_eq!(records, [(1, 94.0, Some(84.0)), (8, 80.0, Some(80.0))]);
+        let e1rm: Vec<f64> = a.trends[0].points.iter().map(|p| p.e1rm_kg).collect();
+        assert!(
+            (e1rm[0] - 80.0 * (1.0 + 8.0 / 30.0)).abs() < 1e-9,
+            "{e1rm:?}"
+        );
+        assert_eq!(e1rm[1], 94.0);
+        // Back muscles' volume counts the body moved.
+        let lats = a.weeks[0]
+            .muscles
+            .iter()
+            .find(|m| m.muscle == Muscle::Lats)
+            .unwrap();
+        assert_eq!(lats.volume_kg, 90.0 + 640.0);
+        // A barbell squat is not carried by the body.
+        assert_eq!(a.records[1].by_reps[0].weight_kg, 100.0);
+        assert_eq!(a.records[1].by_reps[0].bodyweight_kg, None);
+
+        // A push-up lifts about two thirds of the body; an exercise of the user's own (an
+        // assisted pull-up, whose weight is help) and a leg raise count what was added.
+        let others = [
+            workout(2026, 3, 9, "push-up", &[(0.0, 10)]),
+            workout(2026, 3, 9, "hanging-leg-raise", &[(5.0, 10)]),
+            workout(2026, 3, 9, "assisted-pull-up", &[(40.0, 8)]),
+        ];
+        let mut catalog = Catalog::default();
+        catalog.custom.push(crate::catalog::ExerciseInfo {
+            slug: "assisted-pull-up".into(),
+            name: "Assisted pull-up".into(),
+            equipment: crate::units::Equipment::Bodyweight,
+            increment_kg: 2.5,
+            primary: vec![Muscle::Lats],
+            secondary: vec![],
+            custom: true,
+        });
+        let a = analyze(&others, &catalog, &weighed, date(2026, 3, 9));
+        let best = |slug: &str| {
+            let r = a.records.iter().find(|r| r.exercise == slug).unwrap();
+            (r.by_reps[0].weight_kg, r.by_reps[0].bodyweight_kg)
+        };
+        assert_eq!(best("push-up"), (84.0 * 0.64, Some(84.0 * 0.64)));
+        assert_eq!(best("hanging-leg-raise"), (5.0, None));
+        assert_eq!(best("assisted-pull-up"), (40.0, None));
+
+        // No weighing logged: only what was added counts, as before.
+        let a = analyze(
+            &h,
+            &Catalog::default(),
+            &Bodyweight::default(),
+            date(2026, 3, 9),
+        );
+        assert_eq!(a.records[0].by_reps[0].weight_kg, 10.0);
+        assert_eq!(a.records[0].by_reps[0].bodyweight_kg, None);
     }
 }

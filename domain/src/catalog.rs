@@ -232,6 +232,18 @@ pub fn builtin(slug: &str) -> Option<&'static Exercise> {
     EXERCISES.iter().find(|e| e.slug == slug)
 }
 
+/// How much of the lifter's bodyweight an exercise lifts: all of it hanging or on the bars
+/// (pull-ups, chin-ups, dips), about two thirds in a push-up (the feet carry the rest). Others,
+/// and the user's own (an assisted pull-up's weight is help, not load), count only what was
+/// added.
+pub fn bodyweight_share(slug: &str) -> f64 {
+    match slug {
+        "pull-up" | "chin-up" | "dip" => 1.0,
+        "push-up" => 0.64,
+        _ => 0.0,
+    }
+}
+
 /// The display name for a slug, or the slug itself for exercises not in the catalog.
 pub fn display_name(slug: &str) -> &str {
     builtin(slug).map_or(slug, |e| e.name)

@@ -61,11 +61,18 @@ pub struct PlannedExercise {
     /// Why the working sets are what they are.
     pub reason: String,
     pub sets: Vec<PlannedSet>,
+    /// The program's superset group for this exercise (1 = A), if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
+    /// The program's slug.
     pub program: String,
+    /// The program's name, as the lifter knows it.
+    #[serde(default)]
+    pub program_name: String,
     pub day: String,
     pub day_index: usize,
     pub unit: Unit,
@@ -102,6 +109,7 @@ pub fn plan(
         .unwrap_or_default();
     Plan {
         program: program.slug.clone(),
+        program_name: program.name.clone(),
         day: program
             .days
             .get(day_index)
@@ -370,6 +378,7 @@ fn plan_slot(
         name: ctx.exercise.name.clone(),
         reason: p.reason,
         sets,
+        group: slot.group,
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod analytics;
+pub mod bodyweight;
 pub mod catalog;
 pub mod change;
 pub mod cursor;
@@ -15,6 +16,7 @@ pub mod profile;
 pub mod program;
 pub mod rules;
 pub mod sample;
+pub mod slug;
 pub mod strength;
 pub mod units;
 pub mod workout;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{builtin, Catalog, ExerciseInfo};
 use crate::engine::Settings;
 use crate::program::{builtin_program, builtin_programs, Program};
+use crate::slug::{first_free, slugify};
 use crate::units::Gym;
 use crate::Problem;
 
@@ -28,6 +29,15 @@ pub struct Profile {
     pub exercises: Vec<ExerciseInfo>,
     #[serde(default)]
     pub programs: Vec<Program>,
+}
+
+/// Why a program could not be removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoveProgram {
+    /// Built-in programs stay: copy one to change it.
+    BuiltIn,
+    /// Neither the user's nor built in.
+    Missing,
 }
 
 fn yes() -> bool {
@@ -83,6 +93,65 @@ impl Profile {
         self.program(&self.active_program)
             .or_else(|| builtin_program(DEFAULT_PROGRAM))
             .unwrap_or_else(|| builtin_programs().swap_remove(0))
+    }
+
+    /// Removes one of the user's own programs; if it was running, the default program runs.
+    pub fn remove_program(&mut self, slug: &str) -> Result<(), RemoveProgram> {
+        let Some(at) = self.programs.iter().position(|p| p.slug == slug) else {
+            return Err(if builtin_program(slug).is_some() {
+                RemoveProgram::BuiltIn
+            } else {
+                RemoveProgram::Missing
+            });
+        };
+        self.programs.remove(at);
+        if self.active_program == slug {
+            self.active_program = DEFAULT_PROGRAM.to_owned();
+        }
+        Ok(())
+    }
+
+    /// Adds a copy of the program `slug` to the user's own, under the first free slug of
+    /// `my-<slug>`, `my-<slug>-2`, … and the name "My <name>"; the new slug, or `None` when
+    /// there is no such program. The copy is checked when the profile is saved.
+    pub fn copy_program(&mut self, slug: &str) -> Option<String> {
+        let mut copy = self.program(slug)?;
+        let stem: String = format!("my-{}", copy.slug.trim_start_matches("my-"))
+            .chars()
+            .take(60)
+            .collect::<String>()
+            .trim_end_matches('-')
+            .to_owned();
+        let free = first_free(&stem, |s| self.program(s).is_some());
+        copy.slug = free.clone();
+        copy.name = format!("My {}", copy.name.trim_start_matches("My "))
+            .chars()
+            .take(80)
+            .collect();
+        self.programs.push(copy);
+        Some(free)
+    }
+
+    /// Adds an exercise of the user's own, or replaces the one with its slug; an empty slug is
+    /// a new exercise, given the first free slug made from its name. The slug it is saved under,
+    /// or `None` for a built-in exercise's slug (copy it under another name instead). Checked
+    /// when the profile is saved.
+    pub fn save_exercise(&mut self, mut exercise: ExerciseInfo) -> Option<String> {
+        exercise.custom = true;
+        if exercise.slug.is_empty() {
+            let stem = slugify(&exercise.name);
+            exercise.slug = first_free(&stem, |s| {
+                builtin(s).is_some() || self.exercises.iter().any(|e| e.slug == s)
+            });
+        } else if builtin(&exercise.slug).is_some() {
+            return None;
+        }
+        let slug = exercise.slug.clone();
+        match self.exercises.iter_mut().find(|e| e.slug == slug) {
+            Some(existing) => *existing = exercise,
+            None => self.exercises.push(exercise),
+        }
+        Some(slug)
     }
 
     /// Every rule the profile breaks.
@@ -157,6 +226,63 @@ mod tests {
         assert_eq!(p.active().slug, DEFAULT_PROGRAM);
         let parsed: Profile = serde_json::from_str("{}").unwrap();
         assert_eq!(parsed, p);
+    }
+
+    #[test]
+    fn programs_are_copied_under_a_free_slug_and_only_own_ones_removed() {
+        let mut p = Profile::default();
+        assert_eq!(p.copy_program("gzclp").as_deref(), Some("my-gzclp"));
+        assert_eq!(p.copy_program("gzclp").as_deref(), Some("my-gzclp-2"));
+        assert_eq!(p.copy_program("my-gzclp").as_deref(), Some("my-gzclp-3"));
+        assert_eq!(p.copy_program("nope"), None);
+        assert_eq!(p.programs[0].name, "My GZCLP");
+        assert_eq!(p.programs[2].name, "My GZCLP");
+        assert!(p.problems().is_empty(), "{:?}", p.problems());
+
+        p.active_program = "my-gzclp-2".into();
+        assert_eq!(p.remove_program("my-gzclp-2"), Ok(()));
+        assert_eq!(p.active_program, DEFAULT_PROGRAM, "the default runs again");
+        assert_eq!(p.remove_program("gzclp"), Err(RemoveProgram::BuiltIn));
+        assert_eq!(p.remove_program("my-gzclp-2"), Err(RemoveProgram::Missing));
+        let slugs: Vec<&str> = p.programs.iter().map(|p| p.slug.as_str()).collect();
+        assert_eq!(slugs, ["my-gzclp", "my-gzclp-3"]);
+    }
+
+    #[test]
+    fn own_exercises_get_a_free_slug_and_are_replaced_by_it() {
+        use crate::catalog::Muscle;
+        use crate::units::Equipment;
+        let mut p = Profile::default();
+        let zercher = |slug: &str, step: f64| ExerciseInfo {
+            slug: slug.into(),
+            name: "Zercher squat".into(),
+            equipment: Equipment::Barbell,
+            increment_kg: step,
+            primary: vec![Muscle::Quads],
+            secondary: vec![Muscle::Abs],
+            custom: false,
+        };
+        assert_eq!(
+            p.save_exercise(zercher("", 2.5)).as_deref(),
+            Some("zercher-squat")
+        );
+        assert_eq!(
+            p.save_exercise(zercher("", 2.5)).as_deref(),
+            Some("zercher-squat-2")
+        );
+        assert_eq!(
+            p.save_exercise(zercher("zercher-squat", 5.0)).as_deref(),
+            Some("zercher-squat")
+        );
+        assert_eq!(p.exercises.len(), 2);
+        assert_eq!(p.exercises[0].increment_kg, 5.0);
+        assert!(p.exercises.iter().all(|e| e.custom));
+        assert_eq!(p.save_exercise(zercher("squat", 5.0)), None, "built in");
+        // A name that slugs to a built-in exercise's slug gets another.
+        let mut squat = zercher("", 2.5);
+        squat.name = "Squat".into();
+        assert_eq!(p.save_exercise(squat).as_deref(), Some("squat-2"));
+        assert!(p.problems().is_empty(), "{:?}", p.problems());
     }
 
     #[test]

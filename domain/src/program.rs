@@ -60,6 +60,10 @@ pub struct Slot {
     /// Overrides the catalog's load step for this slot, in kilograms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub increment_kg: Option<f64>,
+    /// A superset: slots of a day with the same group (1 = A … 26 = Z) are done together,
+    /// alternating sets. The Log form and History show it as the letter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,6 +90,17 @@ pub const MAX_SLOTS: usize = 20;
 pub const MAX_SETS: u32 = 20;
 
 impl Progression {
+    /// The rule's name as a lifter would say it.
+    pub fn rule_name(&self) -> &'static str {
+        match self {
+            Progression::Linear { .. } => "linear progression",
+            Progression::Double { .. } => "double progression",
+            Progression::Rpe { .. } => "RPE targets",
+            Progression::Gzclp { .. } => "GZCLP tiers",
+            Progression::FiveThreeOne => "5/3/1 waves",
+        }
+    }
+
     /// Every rule this progression breaks; `at` names it in the answers.
     fn problems(&self, at: &str, out: &mut Vec<Problem>) {
         let mut check = |ok: bool, field: &str, message: &str| {
@@ -146,6 +161,18 @@ impl Progression {
 }
 
 impl Program {
+    /// The progression rules the program uses, each once, in the order they first appear.
+    pub fn rules(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = Vec::new();
+        for slot in self.days.iter().flat_map(|d| &d.slots) {
+            let name = slot.progression.rule_name();
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        out
+    }
+
     /// Every rule this program breaks, judged against the user's catalog.
     pub fn problems(&self, catalog: &Catalog) -> Vec<Problem> {
         let mut out = Vec::new();
@@ -205,8 +232,20 @@ impl Program {
                         ));
                     }
                 }
+                if let Some(m) = slot.group.and_then(crate::rules::check_group) {
+                    out.push(Problem::new(format!("{at}.group"), m));
+                }
                 slot.progression
                     .problems(&format!("{at}.progression"), &mut out);
+                // A superset of one exercise is a typo, not a plan.
+                if let Some(g) = slot.group {
+                    if day.slots.iter().filter(|s| s.group == Some(g)).count() < 2 {
+                        out.push(Problem::new(
+                            format!("{at}.group"),
+                            "a superset needs at least two exercises of the day",
+                        ));
+                    }
+                }
             }
         }
         out
@@ -218,6 +257,7 @@ fn slot(exercise: &str, progression: Progression) -> Slot {
         exercise: exercise.to_owned(),
         progression,
         increment_kg: None,
+        group: None,
     }
 }
 
@@ -252,6 +292,15 @@ fn day(name: &str, slots: Vec<Slot>) -> Day {
 }
 
 /// The built-in templates.
+/// Who a built-in program suits; the user's own programs say nothing.
+pub fn builtin_level(slug: &str) -> Option<&'static str> {
+    match slug {
+        "full-body-3x" | "gzclp" => Some("Beginner"),
+        "upper-lower-4x" | "push-pull-legs" | "five-three-one" => Some("Intermediate"),
+        _ => None,
+    }
+}
+
 pub fn builtin_programs() -> Vec<Program> {
     let t = |tier| Progression::Gzclp { tier };
     vec![
@@ -324,6 +373,19 @@ pub fn builtin_program(slug: &str) -> Option<Program> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_built_in_program_says_who_it_suits_and_which_rules_it_uses() {
+        for p in builtin_programs() {
+            assert!(builtin_level(&p.slug).is_some(), "{}", p.slug);
+            assert!(!p.rules().is_empty(), "{}", p.slug);
+        }
+        let gzclp = builtin_program("gzclp").unwrap();
+        assert_eq!(gzclp.rules(), ["GZCLP tiers"]);
+        let full = builtin_program("full-body-3x").unwrap();
+        assert_eq!(full.rules(), ["linear progression", "double progression"]);
+        assert_eq!(builtin_level("mine"), None);
+    }
 
     #[test]
     fn built_in_programs_are_valid() {

@@ -332,6 +332,7 @@ fn one_slot(exercise: &str, progression: Progression) -> Program {
                 exercise: exercise.into(),
                 progression,
                 increment_kg: None,
+                group: None,
             }],
         }],
     }
@@ -660,4 +661,54 @@ fn barbell_sets_come_with_their_plates_from_the_lifters_bar_and_plates() {
     );
     let today = plan(&curls, &[], &Catalog::default(), &settings);
     assert!(today.exercises[0].sets.iter().all(|s| s.plates.is_none()));
+}
+
+#[test]
+fn a_program_day_can_prescribe_a_superset_and_the_plan_carries_it() {
+    let linear = Progression::Linear {
+        sets: 3,
+        reps: 10,
+        deload_after: 3,
+        deload_percent: 10.0,
+    };
+    let slot = |exercise: &str, group| Slot {
+        exercise: exercise.into(),
+        progression: linear.clone(),
+        increment_kg: None,
+        group,
+    };
+    let mut program = one_slot("squat", linear.clone());
+    program.days[0].slots = vec![
+        slot("squat", None),
+        slot("barbell-curl", Some(1)),
+        slot("triceps-pushdown", Some(1)),
+    ];
+    let catalog = Catalog::default();
+    assert!(
+        program.problems(&catalog).is_empty(),
+        "{:?}",
+        program.problems(&catalog)
+    );
+    let today = plan(&program, &[], &catalog, &Settings::default());
+    let groups: Vec<Option<u8>> = today.exercises.iter().map(|e| e.group).collect();
+    assert_eq!(groups, [None, Some(1), Some(1)]);
+    let json = serde_json::to_value(&today).unwrap();
+    assert_eq!(json["exercises"][1]["group"], 1);
+    assert!(json["exercises"][0].get("group").is_none());
+
+    // A superset of one, and a group past Z, are refused at their fields.
+    program.days[0].slots[2].group = Some(27);
+    let fields: Vec<String> = program
+        .problems(&catalog)
+        .into_iter()
+        .map(|p| p.field)
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "days[0].slots[1].group",
+            "days[0].slots[2].group",
+            "days[0].slots[2].group"
+        ]
+    );
 }

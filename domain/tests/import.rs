@@ -414,6 +414,7 @@ fn a_summary_reads_as_sentences() {
         sessions: 3,
         imported: 2,
         duplicates: 1,
+        deleted: 0,
         failed: 0,
         warmup_sets: 2,
         non_strength_sets: 0,
@@ -427,6 +428,15 @@ fn a_summary_reads_as_sentences() {
     assert_eq!(
         summary.message(),
         "2 of 3 sessions imported, 1 already there, 3 rows rejected."
+    );
+    let deleted = Summary {
+        imported: 1,
+        deleted: 1,
+        ..summary.clone()
+    };
+    assert_eq!(
+        deleted.message(),
+        "1 of 3 sessions imported, 1 already there, 1 you deleted before (left deleted), 3 rows rejected."
     );
     assert_eq!(
         summary.facts(),
@@ -534,4 +544,23 @@ fn warm_ups_and_notes_leave_the_content_id_as_it_was_before_they_were_kept() {
         }
     }
     assert_eq!(w.id, content_id("u1", w.performed_at, &bare));
+}
+
+#[test]
+fn an_ironlog_exports_workout_ids_stay_with_their_sessions_when_sorted() {
+    // The export lists the newest first; the import sorts oldest first, ids alongside.
+    let (newer, older) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let csv = format!(
+        "workout_id,performed_at,exercise,exercise_name,set,weight_kg,reps,rpe,kind,superset,exercise_notes,workout_notes\n\
+         {newer},2024-03-02T18:00:00Z,squat,Back squat,1,100,5,,working,,,\n\
+         {older},2024-03-01T18:00:00Z,squat,Back squat,1,90,5,,working,,,\n"
+    );
+    let import = parse(&csv, Some(Source::Ironlog), &Catalog::default(), &options()).unwrap();
+    let pairs: Vec<(f64, Option<uuid::Uuid>)> = import
+        .workouts
+        .iter()
+        .zip(&import.file_ids)
+        .map(|(w, id)| (w.exercises[0].sets[0].weight_kg, *id))
+        .collect();
+    assert_eq!(pairs, [(90.0, Some(older)), (100.0, Some(newer))]);
 }

@@ -13,6 +13,7 @@ const PRIVATE_PAGES: { path: string; ready: (page: Page) => Promise<void> }[] = 
   { path: "/", ready: async (page) => { await expect(page.getByTestId("exercise").first()).toBeVisible(); } },
   { path: "/history", ready: async (page) => { await expect(page.locator("li.session").first()).toBeVisible(); } },
   { path: "/today", ready: async (page) => { await expect(page.locator("li.planned").first()).toBeVisible(); } },
+  { path: "/programs", ready: async (page) => { await expect(page.getByTestId("program").first()).toBeVisible(); } },
   {
     path: "/progress",
     // A lazy island: the dashboard replaces "Reading your history…" once computed.

@@ -123,8 +123,9 @@ function launch(profile: string): Promise<BrowserContext> {
   });
 }
 
-test("an edit and a delete made offline are kept, then applied once online", async () => {
-  test.setTimeout(120_000);
+/** Runs `body` for a new account signed up in a browser with a profile on disk, its page
+ *  controlled by the service worker; the browser is closed and the profile removed after. */
+async function underWorker(body: (context: BrowserContext, page: Page) => Promise<void>) {
   const profile = mkdtempSync(join(tmpdir(), "ironlog-profile-"));
   try {
     const context = await launch(profile);
@@ -132,6 +133,16 @@ test("an edit and a delete made offline are kept, then applied once online", asy
     await signUp(page);
     await page.evaluate(() => navigator.serviceWorker.ready);
     if (!(await page.evaluate(() => Boolean(navigator.serviceWorker.controller)))) await page.reload();
+    await body(context, page);
+    await context.close();
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+test("an edit and a delete made offline are kept, then applied once online", async () => {
+  test.setTimeout(120_000);
+  await underWorker(async (context, page) => {
     await hydrated(page, "/");
     const kept = await logOneSet(page, "squat", "100", "5");
     await hydrated(page, "/");
@@ -168,10 +179,25 @@ test("an edit and a delete made offline are kept, then applied once online", asy
     }).toBe(0);
     const listed = (await (await page.request.get("/api/v1/workouts")).json()).items.map((w: { id: string }) => w.id);
     expect(listed).toEqual([kept.id]);
-    await context.close();
-  } finally {
-    rmSync(profile, { recursive: true, force: true });
-  }
+  });
+});
+
+test("a delete made just before the page is left is sent by the worker when its undo window ends", async () => {
+  test.setTimeout(90_000);
+  await underWorker(async (context, page) => {
+    await hydrated(page, "/");
+    const { id, card } = await logOneSet(page, "deadlift", "150", "2");
+    await hydrated(page, "/history");
+    await card.getByTestId("delete").click();
+    await expect(page.getByTestId("toast")).toContainText("Workout deleted.");
+    // Away from Ironlog at once: no page is left to send the delete when the window ends.
+    await page.goto("about:blank");
+    expect(await context.request.get(`/api/v1/workouts/${id}`).then((r) => r.status())).toBe(200);
+    await expect
+      .poll(() => context.request.get(`/api/v1/workouts/${id}`).then((r) => r.status()), { timeout: 30_000 })
+      .toBe(404);
+    expect(context.pages().every((p) => !p.url().startsWith(BASE))).toBe(true);
+  });
 });
 
 test("deleting the account: the export is offered first, then log-in fails and the API shows nothing", async ({ page }) => {

@@ -391,12 +391,19 @@ test("Progress works offline from the history last fetched", async ({ page, cont
   await page.getByTestId("save").click();
   await expect(page).toHaveURL(/\/history\?logged=/);
   await expect(page.getByTestId("pending")).toHaveCount(0, { timeout: 20_000 });
+  const today = new Date().toISOString().slice(0, 10);
+  expect((await page.request.put(`/api/v1/bodyweight/${today}`, { data: { kg: 80 } })).status()).toBe(200);
   await hydrated(page, "/progress");
   await expect(page.getByText("Couldn't reach the server")).toHaveCount(0);
-  // What Progress computed from the history: its figures and its charts.
-  const board = async () => ({ stats: await page.locator(".stats").innerText(), charts: await page.locator(".chart svg").count() });
+  // What Progress computed from the history and the bodyweight log: figures and charts.
+  const board = async () => ({
+    stats: await page.locator(".stats").innerText(),
+    charts: await page.locator(".chart svg").count(),
+    bodyweight: await page.getByTestId("bodyweight-summary").innerText(),
+  });
   const online = await board();
   expect(online.stats).toContain("1\nsessions");
+  expect(online.bodyweight).toContain("80 kg on");
 
   await context.setOffline(true);
   await page.reload();

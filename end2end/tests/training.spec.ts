@@ -1,5 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-import { signUp, watchCsp } from "./account";
+import { logOneSet, signUp, watchCsp } from "./account";
 
 // The training engine in the browser: Today's plan, logging it as prescribed, the rest timer,
 // importing a Strong export and the Progress page's charts (computed in Wasm).
@@ -160,6 +160,66 @@ test("import a Strong export, then see the e1RM chart computed in the browser", 
   expect(csp).toEqual([]);
 });
 
+test("log bodyweight on Progress: its trend, and a weighted pull-up counts the body it lifts", async ({ page, browser }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await signUp(page);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await logOneSet(page, "pull-up", "10", "1");
+
+  // Stored asynchronously: look until the session is in. No weighing yet: only what was added.
+  const records = page.locator("table.records").first();
+  await expect(async () => {
+    await hydrated(page, "/progress");
+    await expect(page.getByTestId("compute-time")).toContainText("from 1 sessions", { timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(records.locator("caption")).toHaveText("Personal records: Pull-up");
+  await expect(records.locator("tbody tr").first()).toHaveText(/^1\s*10 kg\s*\d/);
+  await expect(page.getByTestId("bodyweight-summary")).toContainText("Log what you weigh");
+
+  // A weighing today: the pull-up's record is 80 + 10 kg.
+  await page.getByTestId("bodyweight-input").fill("80");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page).toHaveURL(/\/progress#bodyweight$/);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(page.getByTestId("bodyweight-summary")).toContainText(/^80 kg on .*; trend 80 kg\.$/);
+  await expect(records.locator("tbody tr").first()).toContainText("90 kg (bodyweight 80 kg + 10 kg)");
+  await expect(page.getByTestId("bodyweight-chart")).toHaveCount(0);
+
+  // A second weighing, days before: the trend chart draws both, and today's weight still counts.
+  const earlier = new Date(Date.now() - 5 * 86_400_000).toISOString().slice(0, 10);
+  await page.locator('input[type="date"]').fill(earlier);
+  await page.getByTestId("bodyweight-input").fill("82.5");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(page.getByTestId("weighing")).toHaveCount(2);
+  const chart = page.getByTestId("bodyweight-chart");
+  await expect(chart.locator("circle.point")).toHaveCount(2);
+  // 82.5, then five days take in 1 - 0.9^5 of the 2.5 kg fall: 81.48 kg.
+  await expect(chart.locator('circle[tabindex="0"]')).toHaveAttribute("aria-label", /weighed 80 kg, trend 81\.48 kg$/);
+  await expect(records.locator("tbody tr").first()).toContainText("90 kg (bodyweight 80 kg + 10 kg)");
+
+  // Deleting today's weighing leaves the earlier one, which now counts for the pull-up.
+  await page.getByRole("button", { name: /^Delete the weighing of / }).first().click();
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(page.getByTestId("weighing")).toHaveCount(1);
+  await expect(records.locator("tbody tr").first()).toContainText("92.5 kg (bodyweight 82.5 kg + 10 kg)");
+
+  expect(errors).toEqual([]);
+
+  // The bodyweight log unreadable (and no copy kept: no service worker in this context): the
+  // rest of Progress still shows, and says what is missing.
+  const bare = await browser.newContext({ storageState: await page.context().storageState(), serviceWorkers: "block" });
+  const other = await bare.newPage();
+  await other.route("**/api/v1/bodyweight", (route) =>
+    route.fulfill({ status: 503, contentType: "application/json", body: '{"error":{"code":"unavailable","message":"down"}}' }));
+  await hydrated(other, "/progress");
+  await expect(other.getByTestId("compute-time")).toContainText("from 1 sessions");
+  await expect(other.getByTestId("bodyweight-summary")).toContainText("couldn't be read");
+  await expect(other.locator("table.records").first().locator("tbody tr").first()).toHaveText(/^1\s*10 kg\s*\d/);
+  await bare.close();
+});
+
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 
@@ -215,4 +275,44 @@ test("barbell sets show the plates a side on Today and in the Log form, from the
   await expect(again.getByTestId("plates")).toHaveText("Set 1: not with your plates: 80 kg");
   await again.getByLabel("Set 1 weight in kg").fill("80");
   await expect(again.getByTestId("plates")).toHaveText("Set 1: 20 + 10 a side");
+});
+
+test("a program day's superset shows on Today and comes into the Log form", async ({ page }) => {
+  await signUp(page);
+  const linear = (reps: number) => ({ kind: "linear", sets: 3, reps, deload_after: 3, deload_percent: 10 });
+  const program = {
+    slug: "arms-superset", name: "Arms superset", description: "", days_per_week: 3,
+    days: [{ name: "Arms", slots: [
+      { exercise: "squat", progression: linear(5) },
+      { exercise: "barbell-curl", group: 1, progression: linear(10) },
+      { exercise: "triceps-pushdown", group: 1, progression: linear(10) },
+    ] }],
+  };
+  expect((await page.request.put("/api/v1/programs/arms-superset", { data: program })).status()).toBe(200);
+  // A superset of one exercise is refused at its field.
+  const lonely = structuredClone(program);
+  lonely.slug = "lonely";
+  delete (lonely.days[0].slots[2] as { group?: number }).group;
+  const refused = await page.request.put("/api/v1/programs/lonely", { data: lonely });
+  expect(refused.status()).toBe(422);
+  expect(JSON.stringify(await refused.json())).toContain("days[0].slots[1].group");
+  expect((await page.request.post("/api/v1/programs/arms-superset/activate")).status()).toBe(200);
+
+  await hydrated(page, "/today");
+  const marks = page.getByTestId("superset");
+  await expect(marks).toHaveCount(2);
+  await expect(page.locator('li.planned[data-exercise="barbell-curl"]')).toContainText("Superset A");
+  await expect(page.locator('li.planned[data-exercise="squat"] [data-testid="superset"]')).toHaveCount(0);
+  await page.getByTestId("start").click();
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  const groups = page.locator("select.group-select");
+  await expect(groups).toHaveCount(3);
+  await expect(groups.nth(0)).toHaveValue("");
+  await expect(groups.nth(1)).toHaveValue("A");
+  await expect(groups.nth(2)).toHaveValue("A");
+  // Saved as logged: History shows the pair as a superset.
+  await page.getByTestId("save").click();
+  await expect(page).toHaveURL(/\/history\?logged=/);
+  const id = new URL(page.url()).searchParams.get("logged")!;
+  await expect(page.locator(`li.session[data-id="${id}"] .superset`)).toHaveCount(2);
 });

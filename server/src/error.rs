@@ -69,6 +69,7 @@ impl ApiError {
     pub fn profile(what: &'static str) -> impl FnOnce(ProfileError) -> ApiError {
         move |e| match e {
             ProfileError::Invalid(problems) => ApiError::InvalidInput(problems),
+            ProfileError::AccountGone => ApiError::Unauthorized,
             ProfileError::Store(source) => ApiError::Store { what, source },
         }
     }

@@ -93,7 +93,7 @@ impl ImportJobs {
     ) -> Result<watch::Receiver<ImportState>, ApiError> {
         let Prepared { fresh, summary } = prepared;
         let (tx, rx) = watch::channel(ImportState::Running {
-            done: summary.duplicates,
+            done: summary.duplicates + summary.deleted,
             total: summary.sessions,
         });
         let entry = self.jobs.entry(user.to_owned()).and_upsert_with(|current| {
@@ -184,7 +184,7 @@ async fn send_all(
     job: watch::Sender<ImportState>,
 ) {
     let total = summary.sessions;
-    let mut done = summary.duplicates;
+    let mut done = summary.duplicates + summary.deleted;
     let now = Utc::now();
     let mut sends = futures::stream::iter(fresh.into_iter().map(|w| {
         let publisher = Arc::clone(&publisher);
@@ -207,7 +207,7 @@ async fn send_all(
     }
     drop(sends);
     // Whatever the queue did not confirm counts as failed: importing again sends it.
-    summary.failed = total - summary.duplicates - summary.imported;
+    summary.failed = total - summary.duplicates - summary.deleted - summary.imported;
     tracing::info!(user = %user, imported = summary.imported, failed = summary.failed, "import finished");
     job.send_replace(ImportState::Done { summary });
 }
@@ -244,6 +244,7 @@ mod tests {
             sessions: 0,
             imported: 0,
             duplicates: 0,
+            deleted: 0,
             failed: 0,
             warmup_sets: 0,
             non_strength_sets: 0,

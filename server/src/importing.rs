@@ -131,7 +131,8 @@ pub async fn prepare(
         new_exercises,
     } = parsed;
     let sessions = workouts.len();
-    // A session the file names by a stored id is a duplicate even if edited since.
+    // A session the file names by a stored id is a duplicate even if edited since. One the
+    // user deleted stays deleted (its tombstone would drop it): said, not sent.
     let (fresh, duplicates): (Vec<_>, Vec<_>) =
         workouts
             .into_iter()
@@ -139,8 +140,11 @@ pub async fn prepare(
             .partition(|(w, file_id)| {
                 !known.ids.contains(&w.id) && !file_id.is_some_and(|id| known.ids.contains(&id))
             });
+    let (deleted, fresh): (Vec<_>, Vec<_>) = fresh.into_iter().partition(|(w, file_id)| {
+        known.deleted.contains(&w.id) || file_id.is_some_and(|id| known.deleted.contains(&id))
+    });
     let fresh: Vec<NewWorkout> = fresh.into_iter().map(|(w, _)| w).collect();
-    let duplicates = duplicates.len();
+    let (duplicates, deleted) = (duplicates.len(), deleted.len());
     check_caps(&state.import_caps, fresh.len(), known.sessions)?;
     // Every new session is a write, charged as such (not one charge for the whole file).
     state.limits.import_sessions(user, fresh.len())?;
@@ -165,6 +169,7 @@ pub async fn prepare(
         sessions,
         imported: 0,
         duplicates,
+        deleted,
         failed: 0,
         warmup_sets,
         non_strength_sets,
@@ -181,12 +186,21 @@ struct Known {
     /// Each stored session's id and its content-derived id, so a session logged by hand and
     /// then imported from another app counts as a duplicate too.
     ids: HashSet<Uuid>,
+    /// The ids of sessions the user deleted.
+    deleted: HashSet<Uuid>,
     sessions: usize,
 }
 
 async fn known_ids(state: &AppState, user: &str) -> Result<Known, ApiError> {
     let history = history_of(state, user).await?;
+    let deleted = state
+        .training
+        .workouts()
+        .deleted_ids(user)
+        .await
+        .map_err(ApiError::store("the history is unavailable"))?;
     Ok(Known {
+        deleted,
         sessions: history.len(),
         ids: history
             .iter()

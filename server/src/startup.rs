@@ -184,7 +184,11 @@ impl Application {
         let state = AppState {
             leptos_options,
             publisher: backend.publisher.clone(),
-            training: Training::new(backend.store.clone(), backend.profiles.clone()),
+            training: Training::new(
+                backend.store.clone(),
+                backend.profiles.clone(),
+                backend.accounts.clone(),
+            ),
             auth: Auth {
                 accounts: backend.accounts.clone(),
                 sessions: Arc::new(Sessions::new(

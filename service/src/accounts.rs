@@ -4,10 +4,11 @@
 //! cache and never waits for it.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
+use domain::bodyweight::Weighing;
 use domain::profile::Profile;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,4 +90,17 @@ pub trait ProfileStore: Send + Sync + 'static {
 
     /// Replaces the user's profile (already validated).
     async fn put_profile(&self, user_id: &str, profile: &Profile) -> Result<(), StoreError>;
+
+    /// The user's bodyweight log, oldest first.
+    async fn weighings(&self, user_id: &str) -> Result<Vec<Weighing>, StoreError>;
+
+    /// Records the weighing of its day (already validated), replacing one already there.
+    async fn put_weighing(&self, user_id: &str, weighing: &Weighing) -> Result<(), StoreError>;
+
+    /// Removes the weighing of `date`; false when there was none.
+    async fn delete_weighing(&self, user_id: &str, date: NaiveDate) -> Result<bool, StoreError>;
+
+    /// Removes the user's profile and weighings: what a write that raced the account's
+    /// deletion left behind.
+    async fn forget(&self, user_id: &str) -> Result<(), StoreError>;
 }

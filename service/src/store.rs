@@ -38,6 +38,12 @@ pub trait WorkoutStore: Send + Sync + 'static {
     /// Removes every workout and tombstone of the user.
     async fn delete_user(&self, user_id: &str) -> Result<(), StoreError>;
 
+    /// The ids of the user's deleted workouts (their tombstones): a save of one is dropped.
+    async fn deleted_ids(
+        &self,
+        user_id: &str,
+    ) -> Result<std::collections::HashSet<Uuid>, StoreError>;
+
     async fn get(&self, user_id: &str, id: Uuid) -> Result<Option<WorkoutLogged>, StoreError>;
 
     /// Up to `limit` of the user's workouts older than `before`, newest first.

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use async_trait::async_trait;
 use redb::{ReadableTable, TableDefinition};
@@ -13,6 +13,7 @@ use redb::{ReadableTable, TableDefinition};
 use super::handle::{store_err, Db};
 use serde::de::DeserializeOwned;
 
+use domain::bodyweight::Weighing;
 use domain::profile::Profile;
 use service::{
     Account, AccountError, AccountStore, ProfileStore, Session, SessionStore, StoreError,
@@ -23,6 +24,9 @@ pub(crate) const EMAILS: TableDefinition<&str, &str> = TableDefinition::new("acc
 pub(crate) const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
 /// User id → the profile as JSON.
 pub(crate) const PROFILES: TableDefinition<&str, &[u8]> = TableDefinition::new("profiles");
+/// (user id, day as YYYY-MM-DD) → kilograms: a user's weighings, in order of day.
+pub(crate) const BODYWEIGHT: TableDefinition<(&str, &str), f64> =
+    TableDefinition::new("bodyweight");
 pub(crate) const SESSIONS_BY_USER: TableDefinition<(&str, &str), ()> =
     TableDefinition::new("sessions_by_user");
 
@@ -202,11 +206,8 @@ impl AccountStore for EmbeddedAccounts {
                             emails.remove(account.email.as_str()).map_err(err)?;
                         }
                     }
-                    txn.open_table(PROFILES)
-                        .map_err(err)?
-                        .remove(id.as_str())
-                        .map_err(err)?;
                 }
+                forget_in(&txn, &id)?;
                 txn.commit().map_err(err)
             })
             .await
@@ -327,4 +328,87 @@ impl ProfileStore for EmbeddedAccounts {
             })
             .await
     }
+
+    async fn weighings(&self, user_id: &str) -> Result<Vec<Weighing>, StoreError> {
+        let id = user_id.to_owned();
+        self.db
+            .run::<_, StoreError>(move |db| {
+                let txn = db.begin_read().map_err(err)?;
+                let table = txn.open_table(BODYWEIGHT).map_err(err)?;
+                let mut out = Vec::new();
+                for row in table.range(user_range(&id)).map_err(err)? {
+                    let (key, kg) = row.map_err(err)?;
+                    let (_, day) = key.value();
+                    let date = day
+                        .parse::<NaiveDate>()
+                        .map_err(|e| StoreError::corrupt(format!("{id} {day}"), e))?;
+                    out.push(Weighing {
+                        date,
+                        kg: kg.value(),
+                    });
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn put_weighing(&self, user_id: &str, weighing: &Weighing) -> Result<(), StoreError> {
+        let (id, day, kg) = (user_id.to_owned(), weighing.date.to_string(), weighing.kg);
+        self.db
+            .run::<_, StoreError>(move |db| {
+                let txn = db.begin_write().map_err(err)?;
+                txn.open_table(BODYWEIGHT)
+                    .map_err(err)?
+                    .insert((id.as_str(), day.as_str()), kg)
+                    .map_err(err)?;
+                txn.commit().map_err(err)
+            })
+            .await
+    }
+
+    async fn forget(&self, user_id: &str) -> Result<(), StoreError> {
+        let id = user_id.to_owned();
+        self.db
+            .run::<_, StoreError>(move |db| {
+                let txn = db.begin_write().map_err(err)?;
+                forget_in(&txn, &id)?;
+                txn.commit().map_err(err)
+            })
+            .await
+    }
+
+    async fn delete_weighing(&self, user_id: &str, date: NaiveDate) -> Result<bool, StoreError> {
+        let (id, day) = (user_id.to_owned(), date.to_string());
+        self.db
+            .run::<_, StoreError>(move |db| {
+                let txn = db.begin_write().map_err(err)?;
+                let removed = txn
+                    .open_table(BODYWEIGHT)
+                    .map_err(err)?
+                    .remove((id.as_str(), day.as_str()))
+                    .map_err(err)?
+                    .is_some();
+                txn.commit().map_err(err)?;
+                Ok(removed)
+            })
+            .await
+    }
+}
+
+/// Every key of `id`'s weighings: days are ten ASCII characters, so "~" sorts after them all.
+fn user_range(id: &str) -> std::ops::Range<(&str, &str)> {
+    (id, "")..(id, "~")
+}
+
+/// Removes `id`'s profile and weighings inside `txn`.
+fn forget_in(txn: &redb::WriteTransaction, id: &str) -> Result<(), StoreError> {
+    txn.open_table(PROFILES)
+        .map_err(err)?
+        .remove(id)
+        .map_err(err)?;
+    let mut weighings = txn.open_table(BODYWEIGHT).map_err(err)?;
+    for day in super::user_keys(&weighings, id).map_err(err)? {
+        weighings.remove((id, day.as_str())).map_err(err)?;
+    }
+    Ok(())
 }

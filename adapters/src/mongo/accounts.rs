@@ -1,8 +1,9 @@
 //! Accounts in MongoDB: `accounts` (unique `email`) and `sessions` (by `_id`, the token's
-//! hash; a TTL index removes expired ones where the server supports it).
+//! hash; a TTL index removes expired ones where the server supports it), `profiles` (by user)
+//! and `bodyweight` (a user's weighings, one document a day).
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashSet;
 
 use mongodb::bson::{self, doc, Document};
@@ -12,6 +13,7 @@ use mongodb::{Collection, IndexModel};
 use serde::{Deserialize, Serialize};
 
 use super::{db_err, strings_of, MongoStore};
+use domain::bodyweight::Weighing;
 use domain::profile::Profile;
 use service::{
     Account, AccountError, AccountStore, ProfileStore, Session, SessionStore, StoreError,
@@ -37,6 +39,21 @@ struct ProfileDoc {
     user_id: String,
     json: String,
     updated_at: bson::DateTime,
+}
+
+/// One weighing; `_id` is `<user>|<day>`, so a second weighing of a day replaces the first.
+#[derive(Serialize, Deserialize)]
+struct WeighingDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    user_id: String,
+    /// YYYY-MM-DD, which sorts as the days do.
+    date: String,
+    kg: f64,
+}
+
+fn weighing_id(user_id: &str, date: NaiveDate) -> String {
+    format!("{user_id}|{date}")
 }
 
 #[derive(Serialize, Deserialize)]
@@ -102,6 +119,10 @@ impl MongoStore {
 
     fn profiles(&self) -> Collection<ProfileDoc> {
         self.db.collection("profiles")
+    }
+
+    fn weighing_docs(&self) -> Collection<WeighingDoc> {
+        self.db.collection("bodyweight")
     }
 }
 
@@ -188,10 +209,7 @@ impl AccountStore for MongoStore {
             .delete_many(doc! {"user_id": id})
             .await
             .map_err(db_err)?;
-        self.profiles()
-            .delete_one(doc! {"_id": id})
-            .await
-            .map_err(db_err)?;
+        ProfileStore::forget(self, id).await?;
         self.accounts()
             .delete_one(doc! {"_id": id})
             .await
@@ -267,6 +285,65 @@ impl ProfileStore for MongoStore {
             .map_err(db_err)?;
         Ok(())
     }
+
+    async fn weighings(&self, user_id: &str) -> Result<Vec<Weighing>, StoreError> {
+        use futures::TryStreamExt;
+        let docs: Vec<WeighingDoc> = self
+            .weighing_docs()
+            .find(doc! {"user_id": user_id})
+            .sort(doc! {"date": 1})
+            .await
+            .map_err(db_err)?
+            .try_collect()
+            .await
+            .map_err(db_err)?;
+        docs.into_iter()
+            .map(|d| {
+                let date = d
+                    .date
+                    .parse::<NaiveDate>()
+                    .map_err(|e| StoreError::corrupt(d.id.clone(), e))?;
+                Ok(Weighing { date, kg: d.kg })
+            })
+            .collect()
+    }
+
+    async fn put_weighing(&self, user_id: &str, weighing: &Weighing) -> Result<(), StoreError> {
+        let id = weighing_id(user_id, weighing.date);
+        let doc = WeighingDoc {
+            id: id.clone(),
+            user_id: user_id.to_owned(),
+            date: weighing.date.to_string(),
+            kg: weighing.kg,
+        };
+        self.weighing_docs()
+            .replace_one(doc! {"_id": id}, doc)
+            .upsert(true)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn forget(&self, user_id: &str) -> Result<(), StoreError> {
+        self.profiles()
+            .delete_one(doc! {"_id": user_id})
+            .await
+            .map_err(db_err)?;
+        self.weighing_docs()
+            .delete_many(doc! {"user_id": user_id})
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn delete_weighing(&self, user_id: &str, date: NaiveDate) -> Result<bool, StoreError> {
+        let done = self
+            .weighing_docs()
+            .delete_one(doc! {"_id": weighing_id(user_id, date)})
+            .await
+            .map_err(db_err)?;
+        Ok(done.deleted_count > 0)
+    }
 }
 
 impl MongoStore {
@@ -299,6 +376,18 @@ impl MongoStore {
             .build();
         self.sessions()
             .create_indexes([by_user, expiry])
+            .await
+            .map_err(db_err)?;
+        let by_day = IndexModel::builder()
+            .keys(doc! {"user_id": 1, "date": 1})
+            .options(
+                IndexOptions::builder()
+                    .name("by_user_day".to_owned())
+                    .build(),
+            )
+            .build();
+        self.weighing_docs()
+            .create_index(by_day)
             .await
             .map_err(db_err)?;
         Ok(())

@@ -535,6 +535,21 @@ impl WorkoutStore for MongoStore {
         Ok(())
     }
 
+    async fn deleted_ids(
+        &self,
+        user_id: &str,
+    ) -> Result<std::collections::HashSet<Uuid>, StoreError> {
+        let tombstones = self.workouts.clone_with_type::<Document>();
+        let ids = strings_of(
+            tombstones.find(doc! {"user_id": user_id, "deleted": true}),
+            "workout_id",
+        )
+        .await?;
+        ids.iter()
+            .map(|id| Uuid::try_parse(id).map_err(|e| StoreError::corrupt(id.clone(), e)))
+            .collect()
+    }
+
     async fn get(&self, user_id: &str, id: Uuid) -> Result<Option<WorkoutLogged>, StoreError> {
         let found = self
             .workouts

@@ -98,7 +98,7 @@ fn plan_exercises(plan: Plan) -> Vec<ExerciseDraft> {
             extra: named_if_own(&e.exercise, &e.name),
             exercise: e.exercise,
             notes: String::new(),
-            group: String::new(),
+            group: e.group.map(group_letter).unwrap_or_default(),
         })
         .collect()
 }
@@ -160,6 +160,8 @@ pub struct FormStart {
     /// the plates a side of every barbell set as it is typed.
     plates: Option<domain::plates::Inventory>,
     barbell: Vec<String>,
+    /// The user's own exercises, (slug, name), offered after the built-in ones.
+    own: Vec<(String, String)>,
 }
 
 #[server(endpoint = "log_setup")]
@@ -169,8 +171,13 @@ pub async fn log_setup(
 ) -> Result<FormStart, ServerFnError> {
     let ctx = crate::ssr::training()?;
     let user = crate::ssr::user_id()?;
-    let (unit, plates, barbell) = match ctx.profile(&user).await {
+    let (unit, plates, barbell, own) = match ctx.profile(&user).await {
         Ok(profile) => {
+            let yours = profile
+                .exercises
+                .iter()
+                .map(|e| (e.slug.clone(), e.name.clone()))
+                .collect();
             let own = profile
                 .exercises
                 .iter()
@@ -182,12 +189,17 @@ pub async fn log_setup(
                 .map(|e| e.slug.to_owned())
                 .chain(own)
                 .collect();
-            (profile.gym.unit, Some(profile.gym.inventory()), barbell)
+            (
+                profile.gym.unit,
+                Some(profile.gym.inventory()),
+                barbell,
+                yours,
+            )
         }
         Err(e) => {
             // The form still works in kilograms, without plates; the person can log now.
             tracing::warn!(error = %e, "profile unavailable for the Log form");
-            (Unit::Kg, None, Vec::new())
+            (Unit::Kg, None, Vec::new(), Vec::new())
         }
     };
     if let Some(edit) = edit.filter(|e| !e.is_empty()) {
@@ -206,6 +218,7 @@ pub async fn log_setup(
             unit,
             plates,
             barbell,
+            own,
             exercises: Some(from_workout(&w, unit)),
             edit: Some(EditStart {
                 id: w.id.to_string(),
@@ -232,6 +245,7 @@ pub async fn log_setup(
         edit: None,
         plates,
         barbell,
+        own,
     })
 }
 
@@ -252,8 +266,8 @@ pub fn LogPage() -> impl IntoView {
         </div>
         <Suspense fallback=|| view! { <p class="muted">"Opening the form…"</p> }>
             {move || setup.get().map(|setup| match setup {
-                Ok(FormStart { unit, exercises, edit, plates, barbell }) => {
-                    view! { <LogForm unit exercises edit plates barbell/> }.into_any()
+                Ok(FormStart { unit, exercises, edit, plates, barbell, own }) => {
+                    view! { <LogForm unit exercises edit plates barbell own/> }.into_any()
                 }
                 Err(e) => view! {
                     <p class="alert error" role="alert">{format!("Couldn't open the form: {}", crate::history::clean_error(&e))}</p>
@@ -323,10 +337,12 @@ fn LogForm(
     edit: Option<EditStart>,
     plates: Option<domain::plates::Inventory>,
     barbell: Vec<String>,
+    own: Vec<(String, String)>,
 ) -> impl IntoView {
     let start = exercises;
     let plates = StoredValue::new(plates);
     let barbell = StoredValue::new(barbell);
+    let own = StoredValue::new(own);
     // Rows are added from click handlers deep in the list, and the list re-renders: create
     // their signals under this page's owner, or a re-render would dispose of them.
     let owner = Owner::current().unwrap_or_default();
@@ -607,7 +623,7 @@ fn LogForm(
                 let count = list.len();
                 list.into_iter()
                     .enumerate()
-                    .map(|(i, ex)| view! { <ExerciseBlock index=i row=ex count exercises new_set status unit plates barbell/> })
+                    .map(|(i, ex)| view! { <ExerciseBlock index=i row=ex count exercises new_set status unit plates barbell own/> })
                     .collect_view()
             }}
             <button type="button" class="button ghost wide" on:click=add_exercise>"+ Add exercise"</button>
@@ -753,8 +769,10 @@ fn ExerciseBlock(
     unit: Unit,
     plates: StoredValue<Option<domain::plates::Inventory>>,
     barbell: StoredValue<Vec<String>>,
+    own: StoredValue<Vec<(String, String)>>,
 ) -> impl IntoView {
     let field = move |rest: &str| format!("exercises[{index}][{rest}]");
+    let is_own = move |slug: &str| own.with_value(|o| o.iter().any(|(s, _)| s == slug));
     let remove = move |_| exercises.update(|list| list.retain(|e| e.key != row.key));
     let add_set = move |_| row.sets.update(|sets| sets.push(new_set.run(())));
     view! {
@@ -768,10 +786,17 @@ fn ExerciseBlock(
                     on:change=move |ev| row.exercise.set(event_target_value(&ev))
                     prop:value=move || row.exercise.get()
                 >
-                    {move || row.extra.get().map(|(slug, name)| view! { <option value=slug selected=true>{name}</option> })}
+                    {move || row.extra.get().filter(|(slug, _)| !is_own(slug)).map(|(slug, name)| view! { <option value=slug selected=true>{name}</option> })}
                     {EXERCISES.iter().map(|e| view! {
                         <option value=e.slug selected=move || row.exercise.get() == e.slug>{e.name}</option>
                     }).collect_view()}
+                    {own.with_value(|o| (!o.is_empty()).then(|| {
+                        let options = o.iter().cloned().map(|(slug, name)| {
+                            let chosen = slug.clone();
+                            view! { <option value=slug selected=move || row.exercise.get() == chosen>{name}</option> }
+                        }).collect_view();
+                        view! { <optgroup label="Your exercises">{options}</optgroup> }
+                    }))}
                 </select>
                 <Show when=move || { count > 1 }>
                     <button type="button" class="button ghost small" on:click=remove aria-label=format!("Remove exercise {}", index + 1)>"Remove"</button>

@@ -93,6 +93,9 @@ pub struct Summary {
     pub imported: usize,
     /// Sessions already in the history, left alone.
     pub duplicates: usize,
+    /// Sessions the user deleted before: they stay deleted, so they are not sent.
+    #[serde(default)]
+    pub deleted: usize,
     /// Sessions not sent because the write queue failed; importing the file again sends them.
     pub failed: usize,
     pub warmup_sets: usize,
@@ -111,6 +114,12 @@ impl Summary {
             "{} of {} sessions imported, {} already there",
             self.imported, self.sessions, self.duplicates
         );
+        if self.deleted > 0 {
+            text.push_str(&format!(
+                ", {} you deleted before (left deleted)",
+                self.deleted
+            ));
+        }
         if self.rejected_total > 0 {
             text.push_str(&format!(", {} rows rejected", self.rejected_total));
         }
@@ -327,7 +336,13 @@ pub fn parse(
             }),
         }
     }
-    out.workouts.sort_by_key(|w| (w.performed_at, w.id));
+    // Sorted with their file ids, which must stay beside their sessions.
+    let mut paired: Vec<(NewWorkout, Option<Uuid>)> = std::mem::take(&mut out.workouts)
+        .into_iter()
+        .zip(std::mem::take(&mut out.file_ids))
+        .collect();
+    paired.sort_by_key(|(w, _)| (w.performed_at, w.id));
+    (out.workouts, out.file_ids) = paired.into_iter().unzip();
     out.rejected.sort_by_key(|r| r.line);
     out.new_exercises = resolver.created;
     // Keep only the exercises some imported session uses.

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::catalog::{Catalog, ExerciseInfo, Muscle};
 use crate::profile::MAX_EXERCISES;
-use crate::rules::MAX_SLUG_LEN;
+use crate::slug::{first_free, slugify, words};
 use crate::units::Equipment;
 
 /// Names Strong and Hevy use that the word match below cannot pair with the catalog.
@@ -85,12 +85,6 @@ const ALIASES: &[(&str, &str)] = &[
 ];
 
 /// Words for the match: lowercase alphanumeric runs. "Pull-Up (Weighted)" → pull, up, weighted.
-fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase)
-}
-
 fn equipment_word(e: Equipment) -> &'static str {
     match e {
         Equipment::Barbell => "barbell",
@@ -215,41 +209,9 @@ impl Resolver {
 
     /// `base`, or `base-2`, `base-3`… when an exercise already has it.
     fn free_slug(&self, base: &str) -> String {
-        let taken =
-            |s: &str| self.catalog.find(s).is_some() || self.created.iter().any(|e| e.slug == s);
-        if !taken(base) {
-            return base.to_owned();
-        }
-        (2..)
-            .map(|n| {
-                let suffix = format!("-{n}");
-                let room = MAX_SLUG_LEN - suffix.len();
-                format!(
-                    "{}{suffix}",
-                    base[..base.len().min(room)].trim_end_matches('-')
-                )
-            })
-            .find(|s| !taken(s))
-            .unwrap_or_else(|| base.to_owned())
-    }
-}
-
-/// A valid slug from any name: "Bench Press (Smith Machine)" → `bench-press-smith-machine`.
-pub fn slugify(name: &str) -> String {
-    let mut slug = String::new();
-    for w in words(name) {
-        if slug.len() + w.len() + 1 > MAX_SLUG_LEN {
-            break;
-        }
-        if !slug.is_empty() {
-            slug.push('-');
-        }
-        slug.push_str(&w);
-    }
-    if slug.is_empty() {
-        "exercise".to_owned()
-    } else {
-        slug
+        first_free(base, |s| {
+            self.catalog.find(s).is_some() || self.created.iter().any(|e| e.slug == s)
+        })
     }
 }
 
@@ -313,6 +275,7 @@ fn guess_muscles(name: &str) -> Vec<Muscle> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::MAX_SLUG_LEN;
 
     #[test]
     fn names_from_strong_and_hevy_find_the_catalog() {

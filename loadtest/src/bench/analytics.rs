@@ -36,7 +36,12 @@ pub async fn run(base_url: &str, config: &BenchConfig) -> Result<Vec<Figure>> {
     let mut native: Vec<f64> = (0..RUNS * 5)
         .map(|_| {
             let started = Instant::now();
-            std::hint::black_box(domain::analytics::analyze(&history, &catalog, today));
+            std::hint::black_box(domain::analytics::analyze(
+                &history,
+                &catalog,
+                &Default::default(),
+                today,
+            ));
             started.elapsed().as_secs_f64() * 1000.0
         })
         .collect();

@@ -157,7 +157,7 @@ pub async fn latest_import(
     params(("format" = Option<String>, Query, pattern = "^(json|csv)$", description = "json (default) or csv")),
     security(("session" = [])),
     responses(
-        (status = 200, description = "an attachment: JSON {format, version, exported_at, profile, workouts} or CSV"),
+        (status = 200, description = "an attachment: JSON {format, version, exported_at, profile, bodyweight, workouts} or CSV"),
         (status = 400, description = "bad query; every problem listed", body = crate::api::doc::Error),
         (status = 401, description = "no session", body = crate::api::doc::Error),
         (status = 500, description = "the export could not be written", body = crate::api::doc::Error),
@@ -194,11 +194,17 @@ pub async fn export(
         domain::export::write_csv_header(&mut head).map_err(export_failed)?;
         (head, "text/csv; charset=utf-8", format!("{stem}.csv"))
     } else {
+        let bodyweight = state
+            .training
+            .bodyweight(&user)
+            .await
+            .map_err(ApiError::store("the bodyweight log is unavailable"))?;
         let opening = json!({
             "format": "ironlog",
             "version": 1,
             "exported_at": now,
             "profile": profile,
+            "bodyweight": bodyweight.weighings(),
         })
         .to_string();
         // `{…}` becomes `{…,"workouts":[`; the pages and `]}` follow.

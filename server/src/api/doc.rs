@@ -278,7 +278,8 @@ pub struct Exercises {
 /// A day of a program: its slots, each an exercise of the catalog or the user's own with its
 /// progression rule (`{"kind": "linear", "sets": 3, "reps": 5, "deload_after": 3,
 /// "deload_percent": 10}`, `double` with `min_reps`/`max_reps`, `rpe` with `reps`/`rpe`,
-/// `gzclp` with `tier`, or `five_three_one`).
+/// `gzclp` with `tier`, or `five_three_one`). A slot's optional `group` (1 = A … 26 = Z)
+/// makes a superset of the day's slots that share it.
 #[derive(ToSchema, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
@@ -386,13 +387,19 @@ pub struct PlannedExercise {
     pub name: String,
     pub reason: String,
     pub sets: Vec<PlannedSet>,
+    /// The program's superset group (1 = A … 26 = Z), when the day prescribes one.
+    #[schema(minimum = 1, maximum = 26, nullable = false)]
+    pub group: Option<u8>,
 }
 
 /// Today's session.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct Plan {
+    /// The program's slug.
     pub program: String,
+    /// The program's name.
+    pub program_name: String,
     pub day: String,
     pub day_index: u32,
     /// `kg` or `lb`: loads are rounded to this unit's plates; `weight_kg` is always kilograms.
@@ -410,7 +417,8 @@ pub struct Rejection {
 }
 
 /// What an import did. Sessions already in the history count as `duplicates` and are left
-/// alone; `failed` sessions were not queued (import the same file again to send them).
+/// alone, and so are sessions the user `deleted` before; `failed` sessions were not queued
+/// (import the same file again to send them).
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct ImportSummary {
@@ -420,6 +428,7 @@ pub struct ImportSummary {
     pub sessions: usize,
     pub imported: usize,
     pub duplicates: usize,
+    pub deleted: usize,
     pub failed: usize,
     pub warmup_sets: usize,
     pub non_strength_sets: usize,
@@ -450,6 +459,34 @@ pub struct ImportStatus {
 pub struct Activate {
     /// The active program's slug.
     pub active: String,
+}
+
+/// What the user weighed on a day, in kilograms.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Weighing {
+    #[schema(format = Date, example = "2026-03-01")]
+    pub date: String,
+    #[schema(minimum = 20, maximum = 400, example = 81.5)]
+    pub kg: f64,
+}
+
+/// A day's weight, in kilograms (20 to 400).
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct WeighingBody {
+    #[schema(minimum = 20, maximum = 400, example = 81.5)]
+    pub kg: f64,
+}
+
+/// The bodyweight log, oldest first, and the trend at each weighing: an exponentially
+/// smoothed average (10 % of the difference a day) that hides the daily swing.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct BodyweightLog {
+    pub weighings: Vec<Weighing>,
+    pub trend: Vec<Weighing>,
 }
 
 /// What every endpoint that reads a JSON body may answer before it looks at the content.

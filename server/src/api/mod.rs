@@ -1,6 +1,7 @@
 //! The thin JSON API under `/api/v1`, used by the browser and by other clients. Each route is
 //! registered with its OpenAPI description (`doc.rs`), so none exists undescribed.
 
+mod bodyweight;
 mod data;
 pub(crate) mod doc;
 mod server_fns;
@@ -51,6 +52,11 @@ fn described() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             training::delete_program
         ))
         .routes(routes!(training::activate_program))
+        .routes(routes!(bodyweight::get_log))
+        .routes(routes!(
+            bodyweight::put_weighing,
+            bodyweight::delete_weighing
+        ))
         .routes(routes!(data::import))
         .routes(routes!(data::latest_import))
         .routes(routes!(data::export))

@@ -9,7 +9,7 @@ use utoipa::{OpenApi, ToSchema};
 
 /// Merged into the API's description by `api::described`.
 #[derive(OpenApi)]
-#[openapi(paths(history_page, todays_plan, gym_settings, log_setup))]
+#[openapi(paths(history_page, todays_plan, gym_settings, log_setup, program_choices))]
 pub struct ServerFnsDoc;
 
 /// `before`: a cursor from an earlier page's `next`, or empty for the newest page. Keys it
@@ -86,3 +86,18 @@ pub fn gym_settings() {}
     )
 )]
 pub fn log_setup() {}
+
+/// The programs the user can run (built-in, then their own), each with its days, level and
+/// rules, and the one running: the Programs page.
+#[utoipa::path(
+    post, path = "/api/program_choices", tag = "pages",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the programs and the active one", body = serde_json::Value),
+        (status = 400, description = "a body it cannot decode (it takes none)", body = String),
+        (status = 401, description = "no session", body = String),
+        (status = 403, description = "sent from another site", body = crate::api::doc::Error),
+        (status = 503, description = "the store is unavailable", body = String),
+    )
+)]
+pub fn program_choices() {}

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use domain::catalog::ExerciseInfo;
 use domain::engine::Plan;
-use domain::profile::Profile;
+use domain::profile::{Profile, RemoveProgram};
 use domain::program::Program;
 use serde::Serialize;
 
@@ -224,17 +224,10 @@ pub async fn delete_program(
     Path(slug): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let mut profile = profile_of(&state, &user).await?;
-    let Some(at) = profile.programs.iter().position(|p| p.slug == slug) else {
-        return Err(if domain::program::builtin_program(&slug).is_some() {
-            ApiError::Forbidden("built-in programs cannot be deleted")
-        } else {
-            ApiError::NotFound
-        });
-    };
-    profile.programs.remove(at);
-    if profile.active_program == slug {
-        profile.active_program = domain::profile::DEFAULT_PROGRAM.to_owned();
-    }
+    profile.remove_program(&slug).map_err(|e| match e {
+        RemoveProgram::BuiltIn => ApiError::Forbidden("built-in programs cannot be deleted"),
+        RemoveProgram::Missing => ApiError::NotFound,
+    })?;
     save_profile(&state, &user, &profile).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,18 +9,11 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 
+use super::admit::{admit_write, field};
 use super::answer::{page, read_form, Answer, Back};
 use crate::auth::service::AuthFailure;
 use crate::ingest;
-use crate::limits::RetryAfter;
 use crate::state::AppState;
-
-/// The form's value of `name`, if sent.
-fn field(body: &[u8], name: &str) -> Option<String> {
-    form_urlencoded::parse(body)
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
 
 pub async fn delete_account(
     State(state): State<AppState>,
@@ -57,19 +50,8 @@ pub async fn delete_workout(
     body: Body,
 ) -> Response {
     const BACK: Back = ("/history", "Back to History");
-    let Some(Extension(user)) = user else {
-        return Redirect::to("/login?next=%2Fhistory").into_response();
-    };
-    if let Err(RetryAfter(secs)) = state.limits.write(&user.id) {
-        return page(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Slow down",
-            Answer::text(format!("Too many changes at once. Try again in {secs} s.")),
-            BACK,
-        );
-    }
-    let bytes = match read_form(body, BACK).await {
-        Ok(b) => b,
+    let (user, bytes) = match admit_write(&state, user, body, BACK, "%2Fhistory").await {
+        Ok(admitted) => admitted,
         Err(refused) => return refused,
     };
     let Some(id) = field(&bytes, "id").and_then(|id| uuid::Uuid::try_parse(id.trim()).ok()) else {

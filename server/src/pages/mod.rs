@@ -1,12 +1,17 @@
 //! What the pages' plain HTML forms post to, so they work before hydration and without
-//! JavaScript: the Log form, the units-and-equipment settings, the import, History's Delete and
-//! the account's deletion. Each answers
+//! JavaScript: the Log form, the units-and-equipment settings, the import, History's Delete,
+//! Progress's bodyweight, starting a program and the account's deletion. Each answers
 //! with a redirect or a plain answer page (`answer.rs`). The pages themselves are Leptos's.
 
 mod account;
+mod admit;
 mod answer;
+mod bodyweight;
+mod exercises;
 mod import;
 mod log;
+mod profile_change;
+mod programs;
 mod settings;
 
 use axum::extract::DefaultBodyLimit;
@@ -19,8 +24,14 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/log", post(log::submit))
         .route("/history/delete", post(account::delete_workout))
+        .route("/progress/bodyweight", post(bodyweight::submit))
+        .route("/progress/bodyweight/delete", post(bodyweight::remove))
         .route("/account/delete", post(account::delete_account))
         .route("/settings", post(settings::submit))
+        .route("/programs/activate", post(programs::activate))
+        .route("/programs/copy", post(programs::copy))
+        .route("/programs/delete", post(programs::remove))
+        .route("/exercises/save", post(exercises::save))
         // Multipart reads stop at axum's default body limit (2 MB) unless told otherwise.
         .route(
             "/import",

@@ -23,7 +23,7 @@ const SHELL = `ironlog-shell-${BUILD}`;
 const PAGES = "ironlog-pages";
 const DATA = "ironlog-data";
 // The reads Progress makes, kept for offline.
-const KEPT_READS = ["/api/v1/profile", "/api/v1/workouts"];
+const KEPT_READS = ["/api/v1/profile", "/api/v1/bodyweight", "/api/v1/workouts"];
 const NETWORK_WAIT_MS = 3000;
 
 self.addEventListener("install", (event) => {
@@ -102,14 +102,24 @@ async function page(request) {
 // A read of the user's data: the network's answer when there is one, kept; else the kept one.
 const read = (request) => networkFirst(request, DATA, request.url, (response) => response.ok);
 
+// A delete in its undo window (5 s) is due in seconds: the sync waits for it rather than leave
+// it to the browser's next try, minutes later, when the page that made it has been closed.
+const SYNC_WAIT_MS = 10000;
+const waiting = async () => (await IronlogStore.pending()).filter((item) => item.state === "pending");
+
 self.addEventListener("sync", (event) => {
   if (event.tag !== IronlogStore.SYNC_TAG) return;
   event.waitUntil(
     IronlogStore.replay().then(async () => {
-      // Still waiting (offline, busy, signed out): fail, so the browser tries again later.
-      if ((await IronlogStore.pending()).some((item) => item.state === "pending")) {
-        throw new Error("workouts still pending");
+      const later = (await waiting()).filter((item) => item.notBefore > Date.now());
+      const due = Math.min(...later.map((item) => item.notBefore));
+      const wait = due - Date.now();
+      if (wait > 0 && wait <= SYNC_WAIT_MS) {
+        await new Promise((resolve) => setTimeout(resolve, wait + 100));
+        await IronlogStore.replay();
       }
+      // Still waiting (offline, busy, signed out): fail, so the browser tries again later.
+      if ((await waiting()).length > 0) throw new Error("workouts still pending");
     }),
   );
 });

@@ -26,18 +26,6 @@ fn strong_file(n: usize, first_day: i64) -> String {
     csv
 }
 
-async fn import(client: &reqwest::Client, base: &str, csv: String) -> (u16, Value) {
-    let resp = client
-        .post(format!("{base}/api/v1/import"))
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
 async fn stored(client: &reqwest::Client, base: &str) -> usize {
     listed_ids(client, base).await.len()
 }
@@ -70,12 +58,12 @@ async fn an_import_over_a_cap_is_refused_whole_and_stores_nothing() {
         .unwrap();
     assert_eq!(latest.status(), 404, "no import yet");
 
-    let (status, body) = import(&user, &base, strong_file(60, 0)).await;
+    let (status, body) = import_file(&user, &base, "", strong_file(60, 0)).await;
     assert_eq!(status, 422, "{body}");
     let message = body["problems"][0]["message"].as_str().unwrap_or_default();
     assert!(message.contains("at most 50"), "{message}");
 
-    let (status, body) = import(&user, &base, strong_file(40, 0)).await;
+    let (status, body) = import_file(&user, &base, "", strong_file(40, 0)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["imported"], 40);
     let latest: Value = get_json(&user, &format!("{base}/api/v1/import/latest")).await;
@@ -84,16 +72,16 @@ async fn an_import_over_a_cap_is_refused_whole_and_stores_nothing() {
     wait_for_stored(&user, &base, 40).await;
 
     // 40 stored + 45 new would pass the account's 80.
-    let (status, body) = import(&user, &base, strong_file(45, 100)).await;
+    let (status, body) = import_file(&user, &base, "", strong_file(45, 100)).await;
     assert_eq!(status, 422, "{body}");
     let message = body["problems"][0]["message"].as_str().unwrap_or_default();
     assert!(message.contains("at most 80"), "{message}");
 
     // Each session is a write: 40 of the hour's 60 are charged, so 30 more must wait while
     // 15 pass (one charge per file would have let both through).
-    let (status, body) = import(&user, &base, strong_file(30, 200)).await;
+    let (status, body) = import_file(&user, &base, "", strong_file(30, 200)).await;
     assert_eq!(status, 429, "{body}");
-    let (status, body) = import(&user, &base, strong_file(15, 300)).await;
+    let (status, body) = import_file(&user, &base, "", strong_file(15, 300)).await;
     assert_eq!(status, 200, "{body}");
 
     wait_for_stored(&user, &base, 55).await;
@@ -217,7 +205,7 @@ async fn one_import_runs_at_a_time_and_its_progress_is_readable_while_it_runs() 
     let latest: Value = get_json(&user, &format!("{base}/api/v1/import/latest")).await;
     assert_eq!(latest["status"], "running", "{latest}");
     assert_eq!(latest["total"], 3000);
-    let (status, body) = import(&user, &base, strong_file(5, 2000)).await;
+    let (status, body) = import_file(&user, &base, "", strong_file(5, 2000)).await;
     assert_eq!(status, 409, "{body}");
     assert!(
         body["message"]
@@ -240,7 +228,7 @@ async fn one_import_runs_at_a_time_and_its_progress_is_readable_while_it_runs() 
     let latest: Value = get_json(&user, &format!("{base}/api/v1/import/latest")).await;
     assert_eq!(latest["status"], "done");
     assert_eq!(latest["summary"], last["summary"]);
-    let (status, body) = import(&user, &base, strong_file(5, 2000)).await;
+    let (status, body) = import_file(&user, &base, "", strong_file(5, 2000)).await;
     assert_eq!(
         status, 200,
         "the next import runs once the first is done: {body}"

@@ -21,23 +21,6 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-async fn import(
-    client: &reqwest::Client,
-    base: &str,
-    query: &str,
-    body: impl Into<reqwest::Body>,
-) -> (u16, Value) {
-    let resp = client
-        .post(format!("{base}/api/v1/import{query}"))
-        .header("content-type", "text/csv")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
 /// Every workout of the user, through the API.
 async fn all_ids(client: &reqwest::Client, base: &str) -> Vec<String> {
     let page = get_json(client, &format!("{base}/api/v1/workouts?limit=100")).await;
@@ -72,7 +55,7 @@ async fn imports_are_idempotent_reported_and_exported_back() {
     let a = signed_in_client(&base).await;
 
     // Hevy: two sessions, a warm-up kept as one and a treadmill run skipped.
-    let (status, summary) = import(&a, &base, "", fixture("hevy.csv")).await;
+    let (status, summary) = import_file(&a, &base, "", fixture("hevy.csv")).await;
     assert_eq!(status, 200, "{summary}");
     assert_eq!(summary["format"], "hevy");
     assert_eq!(
@@ -90,7 +73,7 @@ async fn imports_are_idempotent_reported_and_exported_back() {
     let first = await_count(&a, &base, 2).await;
 
     // The same file again changes nothing.
-    let (_, again) = import(&a, &base, "?format=hevy", fixture("hevy.csv")).await;
+    let (_, again) = import_file(&a, &base, "?format=hevy", fixture("hevy.csv")).await;
     assert_eq!(
         (&again["imported"], &again["duplicates"]),
         (&json!(0), &json!(2)),
@@ -146,7 +129,7 @@ async fn imports_are_idempotent_reported_and_exported_back() {
         .any(|w| w["performed_at"] == "2024-03-04T17:02:11Z"));
 
     // Malformed rows are reported with their lines; the good rows still import.
-    let (status, bad) = import(&a, &base, "", fixture("malformed_strong.csv")).await;
+    let (status, bad) = import_file(&a, &base, "", fixture("malformed_strong.csv")).await;
     assert_eq!(status, 200, "{bad}");
     assert_eq!(bad["rejected_total"], 10, "{bad}");
     let lines: Vec<u64> = bad["rejected"]
@@ -192,7 +175,7 @@ async fn imports_are_idempotent_reported_and_exported_back() {
     assert!(csv.starts_with(
         "workout_id,performed_at,exercise,exercise_name,set,weight_kg,reps,rpe,kind,superset,exercise_notes,workout_notes\n"
     ));
-    let (_, back) = import(&a, &base, "", csv.clone()).await;
+    let (_, back) = import_file(&a, &base, "", csv.clone()).await;
     assert_eq!(
         (&back["format"], &back["imported"], &back["duplicates"]),
         (&json!("ironlog"), &json!(0), &json!(5)),
@@ -201,7 +184,7 @@ async fn imports_are_idempotent_reported_and_exported_back() {
 
     let b = signed_in_client(&base).await;
     assert!(all_ids(&b, &base).await.is_empty(), "B sees nothing of A's");
-    let (_, moved) = import(&b, &base, "", csv).await;
+    let (_, moved) = import_file(&b, &base, "", csv).await;
     assert_eq!(moved["imported"], 5, "{moved}");
     let b_ids = await_count(&b, &base, 5).await;
     assert!(
@@ -241,7 +224,7 @@ async fn bad_imports_get_clear_errors_and_change_nothing() {
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["message"], "send the body as text/csv");
 
-    let (status, body) = import(&a, &base, "", "name,age\nbob,3\n").await;
+    let (status, body) = import_file(&a, &base, "", "name,age\nbob,3\n").await;
     assert_eq!(status, 422);
     assert_eq!(body["problems"][0]["field"], "file");
     assert!(body["problems"][0]["message"]
@@ -249,20 +232,20 @@ async fn bad_imports_get_clear_errors_and_change_nothing() {
         .unwrap()
         .contains("not a Strong, Hevy or Ironlog"));
 
-    let (status, body) = import(&a, &base, "", "").await;
+    let (status, body) = import_file(&a, &base, "", "").await;
     assert_eq!(
         (status, body["problems"][0]["message"].as_str()),
         (422, Some("the file is empty"))
     );
 
-    let (status, body) = import(&a, &base, "", vec![0xff, 0xfe, 0x00, 0x41]).await;
+    let (status, body) = import_file(&a, &base, "", vec![0xff, 0xfe, 0x00, 0x41]).await;
     assert_eq!(status, 422);
     assert!(body["problems"][0]["message"]
         .as_str()
         .unwrap()
         .contains("UTF-8"));
 
-    let (status, body) = import(
+    let (status, body) = import_file(
         &a,
         &base,
         "?format=excel&unit=stone&utc_offset=noon&page=1",
@@ -292,7 +275,7 @@ async fn bad_imports_get_clear_errors_and_change_nothing() {
         Err(e) => assert!(e.is_request(), "refused while sending: {e}"),
     }
 
-    let (status, body) = import(&a, &base, "?format=strong", fixture("hevy.csv")).await;
+    let (status, body) = import_file(&a, &base, "?format=strong", fixture("hevy.csv")).await;
     assert_eq!(status, 422);
     assert!(body["problems"][0]["message"]
         .as_str()

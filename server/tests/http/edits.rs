@@ -74,6 +74,16 @@ async fn await_workout(
     }
 }
 
+async fn export_csv(client: &reqwest::Client, base: &str) -> String {
+    let resp = client
+        .get(format!("{base}/api/v1/export?format=csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.text().await.unwrap()
+}
+
 /// Everything queued before this is applied when it returns: the embedded queue has one
 /// worker taking messages in order, and this waits for a change sent after them.
 async fn barrier(client: &reqwest::Client, base: &str) {
@@ -261,6 +271,13 @@ async fn deleting_an_account_removes_everything_it_held_and_what_was_still_queue
         .await
         .unwrap();
     assert!(saved.status().is_success(), "{}", saved.status());
+    let weighed = a
+        .put(format!("{base}/api/v1/bodyweight/2026-03-01"))
+        .json(&json!({"kg": 81.5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(weighed.status(), 200);
 
     let url = format!("{base}/api/v1/auth/delete-account");
     let wrong = a
@@ -343,14 +360,7 @@ async fn an_export_from_before_an_edit_imports_as_a_duplicate_not_a_second_sessi
         stored["notes"], "first line\nsecond line",
         "a text area's CRLF is a line break"
     );
-    let csv = a
-        .get(format!("{base}/api/v1/export?format=csv"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = export_csv(&a, &base).await;
     assert_eq!(
         put(&a, &base, id, &squat(id, 60.0, Some(1_764_000_000_000)))
             .await
@@ -359,15 +369,8 @@ async fn an_export_from_before_an_edit_imports_as_a_duplicate_not_a_second_sessi
     );
     await_workout(&a, &base, id, |w| w.is_some() && weight(w) == 60.0).await;
 
-    let resp = a
-        .post(format!("{base}/api/v1/import"))
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let summary: Value = resp.json().await.unwrap();
+    let (status, summary) = import_file(&a, &base, "", csv).await;
+    assert_eq!(status, 200);
     assert_eq!(
         (summary["imported"].as_u64(), summary["duplicates"].as_u64()),
         (Some(0), Some(1)),
@@ -375,4 +378,28 @@ async fn an_export_from_before_an_edit_imports_as_a_duplicate_not_a_second_sessi
     );
     barrier(&a, &base).await;
     assert_eq!(listed_ids(&a, &base).await, [id.to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn importing_a_session_deleted_since_says_it_stays_deleted() {
+    let (server, _data) = start();
+    let base = server.base_url();
+    let a = signed_in_client(&base).await;
+    let (gone, kept) = (Uuid::now_v7(), Uuid::now_v7());
+    assert_eq!(post(&a, &base, &squat(gone, 100.0, None)).await.0, 202);
+    let mut other = squat(kept, 90.0, None);
+    other["performed_at"] = json!((chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339());
+    assert_eq!(post(&a, &base, &other).await.0, 202);
+    await_workout(&a, &base, kept, Option::is_some).await;
+    await_workout(&a, &base, gone, Option::is_some).await;
+    let csv = export_csv(&a, &base).await;
+    assert_eq!(delete(&a, &base, gone).await, 202);
+    await_workout(&a, &base, gone, Option::is_none).await;
+
+    let (status, summary) = import_file(&a, &base, "", csv).await;
+    assert_eq!(status, 200);
+    let counts = ["imported", "duplicates", "deleted"].map(|k| summary[k].as_u64());
+    assert_eq!(counts, [Some(0), Some(1), Some(1)], "{summary}");
+    barrier(&a, &base).await;
+    assert_eq!(listed_ids(&a, &base).await, [kept.to_string()]);
 }

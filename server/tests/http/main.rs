@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod architecture;
+mod bodyweight;
 mod bulk;
 mod connections;
 mod data;

@@ -29,6 +29,7 @@ async fn every_page_but_the_public_ones_needs_a_session() {
         "/history",
         "/today",
         "/progress",
+        "/programs",
         "/data",
         "/login",
         "/signup",

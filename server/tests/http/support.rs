@@ -414,3 +414,43 @@ impl Drop for InProcess {
         }
     }
 }
+
+/// Posts a file to the import (with `query`, such as `?format=hevy`): its status and answer.
+pub async fn import_file(
+    client: &reqwest::Client,
+    base: &str,
+    query: &str,
+    body: impl Into<reqwest::Body>,
+) -> (u16, Value) {
+    let resp = client
+        .post(format!("{base}/api/v1/import{query}"))
+        .header("content-type", "text/csv")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// The body of a GET, as text.
+pub async fn get_text(client: &reqwest::Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+/// Posts a page's plain form (from the site itself, as a browser would) to `path`.
+pub async fn post_form(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    body: &str,
+) -> reqwest::Response {
+    client
+        .post(format!("{base}{path}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", base)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+}

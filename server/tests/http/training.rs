@@ -209,3 +209,115 @@ async fn the_plan_follows_the_history_and_the_profile() {
         "my-press"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_programs_page_lists_every_program_and_its_plain_form_starts_one() {
+    let (server, _data) = start();
+    let base = server.base_url();
+    let a = signed_in_client(&base).await;
+    let page = get_text(&a, &format!("{base}/programs")).await;
+    for shown in [
+        "Full body, 3× a week",
+        "GZCLP",
+        "5/3/1",
+        "3× a week · 4 days · Beginner · GZCLP tiers",
+        "Running",
+    ] {
+        assert!(page.contains(shown), "{shown} on the page");
+    }
+    let form = |body: &'static str| post_form(&a, &base, "/programs/activate", body);
+    let started = form("slug=gzclp").await;
+    assert_eq!(started.status(), 303);
+    assert_eq!(started.headers()["location"], "/today");
+    let programs = get_json(&a, &format!("{base}/api/v1/programs")).await;
+    assert_eq!(programs["active"], "gzclp");
+    let today = plan(&a, &base).await;
+    assert_eq!(
+        (today["program"].as_str(), today["program_name"].as_str()),
+        (Some("gzclp"), Some("GZCLP"))
+    );
+
+    let unknown = form("slug=nope").await;
+    assert_eq!(unknown.status(), 404);
+    assert!(unknown
+        .text()
+        .await
+        .unwrap()
+        .contains("neither a built-in program"));
+    let programs = get_json(&a, &format!("{base}/api/v1/programs")).await;
+    assert_eq!(programs["active"], "gzclp", "nothing changed");
+
+    // Copy it, start the copy, delete the copy: the default program runs again.
+    let copied = post_form(&a, &base, "/programs/copy", "slug=gzclp").await;
+    assert_eq!(copied.status(), 303);
+    assert_eq!(copied.headers()["location"], "/programs#program-my-gzclp");
+    let mine = get_json(&a, &format!("{base}/api/v1/programs/my-gzclp")).await;
+    assert_eq!(mine["name"], "My GZCLP");
+    assert!(get_text(&a, &format!("{base}/programs"))
+        .await
+        .contains("Yours"));
+    post_form(&a, &base, "/programs/activate", "slug=my-gzclp").await;
+    let built_in = post_form(&a, &base, "/programs/delete", "slug=gzclp").await;
+    assert_eq!(built_in.status(), 403);
+    let deleted = post_form(&a, &base, "/programs/delete", "slug=my-gzclp").await;
+    assert_eq!(deleted.status(), 303);
+    let programs = get_json(&a, &format!("{base}/api/v1/programs")).await;
+    assert_eq!(programs["active"], "full-body-3x");
+    assert_eq!(programs["programs"].as_array().unwrap().len(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn own_exercises_are_added_and_corrected_through_the_programs_page_form() {
+    let (server, _data) = start();
+    let base = server.base_url();
+    let a = signed_in_client(&base).await;
+    let save = |body: &'static str| post_form(&a, &base, "/exercises/save", body);
+    let added = save(
+        "slug=&unit=kg&name=Zercher+squat&equipment=barbell&step=2.5&primary=Quads&secondary=Abs",
+    )
+    .await;
+    assert_eq!(added.status(), 303);
+    assert_eq!(
+        added.headers()["location"],
+        "/programs#exercise-zercher-squat"
+    );
+    let own = |all: &Value| -> Vec<Value> {
+        all["exercises"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["custom"] == true)
+            .cloned()
+            .collect()
+    };
+    let mine = own(&get_json(&a, &format!("{base}/api/v1/exercises")).await);
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["slug"], "zercher-squat");
+    assert_eq!(mine[0]["primary"], json!(["quads"]));
+    // Corrected: pounds, other muscles.
+    let fixed = save(
+        "slug=zercher-squat&unit=lb&name=Zercher+squat&equipment=barbell&step=10&primary=Quads&primary=Glutes",
+    )
+    .await;
+    assert_eq!(fixed.status(), 303);
+    let mine = own(&get_json(&a, &format!("{base}/api/v1/exercises")).await);
+    assert_eq!(mine.len(), 1, "replaced, not added");
+    assert_eq!(mine[0]["primary"], json!(["quads", "glutes"]));
+    let step = mine[0]["increment_kg"].as_f64().unwrap();
+    assert!((step - 4.5359).abs() < 1e-3, "10 lb is {step} kg");
+    assert!(get_text(&a, &format!("{base}/programs"))
+        .await
+        .contains("Zercher squat"));
+
+    let built_in = save("slug=squat&name=Squat&equipment=barbell&step=5&primary=Quads").await;
+    assert_eq!(built_in.status(), 403);
+    let bad = save("slug=&name=&equipment=barbell&step=5&primary=Quads").await;
+    assert_eq!(bad.status(), 422, "a name is needed");
+    let bad = save("slug=&name=Thing&equipment=barbell&step=x").await;
+    assert_eq!(bad.status(), 422);
+    assert_eq!(
+        own(&get_json(&a, &format!("{base}/api/v1/exercises")).await).len(),
+        1,
+        "nothing else was saved"
+    );
+}
