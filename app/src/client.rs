@@ -115,6 +115,31 @@ pub async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, St
     serde_json::from_str(&text).map_err(|e| format!("the server answered oddly ({e})"))
 }
 
+/// The user's whole history, oldest first, read 100 workouts a request; `on_progress` hears
+/// how many have arrived.
+pub async fn all_workouts(
+    on_progress: impl Fn(usize),
+) -> Result<Vec<domain::WorkoutLogged>, String> {
+    #[derive(Deserialize)]
+    struct PageView {
+        items: Vec<domain::WorkoutLogged>,
+        next: Option<String>,
+    }
+    let mut history = Vec::new();
+    let mut url = "/api/v1/workouts?limit=100".to_owned();
+    loop {
+        let page: PageView = get_json(&url).await?;
+        history.extend(page.items);
+        on_progress(history.len());
+        match page.next {
+            Some(next) => url = format!("/api/v1/workouts?limit=100&before={next}"),
+            None => break,
+        }
+    }
+    history.reverse();
+    Ok(history)
+}
+
 /// Sends an export file to `POST /api/v1/import`, reporting progress from the streamed
 /// answer, and returns the summary.
 pub async fn import_file(

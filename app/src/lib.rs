@@ -17,6 +17,7 @@ compile_error!(
 pub mod account;
 pub mod charts;
 pub mod data;
+pub mod editor;
 pub mod format;
 pub mod history;
 pub mod log;
@@ -116,6 +117,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("today") view=plan::TodayPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("progress") view=progress::ProgressPage/>
                     <Route path=StaticSegment("programs") view=programs::ProgramsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("programs"), StaticSegment("edit")) view=editor::EditorPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("data") view=data::DataPage ssr=SsrMode::Async/>
                     // Rendered whole before sending, so History is complete without JavaScript.
                     <Route path=StaticSegment("history") view=history::HistoryPage ssr=SsrMode::Async/>

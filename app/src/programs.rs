@@ -156,6 +156,9 @@ fn ProgramItem(program: ProgramCard, active: bool) -> impl IntoView {
                     <button type="submit" class="button" data-testid="copy-program">"Copy"</button>
                 </form>
                 {program.own.then(|| view! {
+                    <a class="button" href=format!("/programs/edit?slug={}", program.slug) data-testid="edit-program">"Edit"</a>
+                })}
+                {program.own.then(|| view! {
                     <form method="post" action="/programs/delete">
                         <input type="hidden" name="slug" value=program.slug.clone()/>
                         <button type="submit" class="button ghost" data-testid="delete-program">"Delete"</button>

@@ -221,7 +221,6 @@ fn Board() -> impl IntoView {
 #[cfg(feature = "hydrate")]
 async fn load(state: RwSignal<Load>) {
     use domain::catalog::{Catalog, ExerciseInfo};
-    use domain::WorkoutLogged;
 
     #[derive(serde::Deserialize)]
     struct Gym {
@@ -236,11 +235,6 @@ async fn load(state: RwSignal<Load>) {
     struct BodyweightView {
         weighings: Vec<domain::bodyweight::Weighing>,
     }
-    #[derive(serde::Deserialize)]
-    struct PageView {
-        items: Vec<WorkoutLogged>,
-        next: Option<String>,
-    }
 
     let profile: ProfileView = match crate::client::get_json("/api/v1/profile").await {
         Ok(p) => p,
@@ -253,21 +247,10 @@ async fn load(state: RwSignal<Load>) {
             Ok(b) => (Bodyweight::new(b.weighings), true),
             Err(_) => (Bodyweight::default(), false),
         };
-    let mut history: Vec<WorkoutLogged> = Vec::new();
-    let mut url = "/api/v1/workouts?limit=100".to_owned();
-    loop {
-        let page: PageView = match crate::client::get_json(&url).await {
-            Ok(p) => p,
-            Err(e) => return state.set(Load::Failed(e)),
-        };
-        history.extend(page.items);
-        state.set(Load::Loading(history.len()));
-        match page.next {
-            Some(next) => url = format!("/api/v1/workouts?limit=100&before={next}"),
-            None => break,
-        }
-    }
-    history.reverse();
+    let history = match crate::client::all_workouts(|n| state.set(Load::Loading(n))).await {
+        Ok(h) => h,
+        Err(e) => return state.set(Load::Failed(e)),
+    };
 
     let catalog = Catalog::with_custom(profile.exercises);
     let now = js_sys::Date::new_0();

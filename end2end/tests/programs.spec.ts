@@ -45,7 +45,8 @@ test("copy a program, start the copy, delete it: the default program runs again"
   await signUp(page);
   await page.goto("/programs");
   await page.locator('li.program[data-slug="gzclp"]').getByTestId("copy-program").click();
-  await expect(page).toHaveURL(/\/programs#program-my-gzclp$/);
+  await expect(page).toHaveURL(/\/programs\/edit\?slug=my-gzclp$/);
+  await page.goto("/programs");
   const mine = page.locator('li.program[data-slug="my-gzclp"]');
   await expect(mine.locator("h2")).toHaveText("My GZCLP");
   await expect(mine.locator(".program-facts")).toContainText("Yours");

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/programs/activate", post(programs::activate))
         .route("/programs/copy", post(programs::copy))
         .route("/programs/delete", post(programs::remove))
+        .route("/programs/save", post(programs::save))
         .route("/exercises/save", post(exercises::save))
         // Multipart reads stop at axum's default body limit (2 MB) unless told otherwise.
         .route(

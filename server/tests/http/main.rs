@@ -11,6 +11,7 @@ mod bulk;
 mod connections;
 mod data;
 mod deployment;
+mod editor;
 mod edits;
 mod embedded;
 mod hostile;

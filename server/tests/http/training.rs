@@ -250,7 +250,7 @@ async fn the_programs_page_lists_every_program_and_its_plain_form_starts_one() {
     // Copy it, start the copy, delete the copy: the default program runs again.
     let copied = post_form(&a, &base, "/programs/copy", "slug=gzclp").await;
     assert_eq!(copied.status(), 303);
-    assert_eq!(copied.headers()["location"], "/programs#program-my-gzclp");
+    assert_eq!(copied.headers()["location"], "/programs/edit?slug=my-gzclp");
     let mine = get_json(&a, &format!("{base}/api/v1/programs/my-gzclp")).await;
     assert_eq!(mine["name"], "My GZCLP");
     assert!(get_text(&a, &format!("{base}/programs"))

@@ -1,0 +1,609 @@
+//! A program as the editor's HTML form holds it: every value as typed, named as the API's
+//! validation names the field (`days[0].slots[1].progression.sets`), so a problem is shown at
+//! its field whether it comes from parsing a number or from [`Program::problems`]. The same
+//! code reads the form on the server (the plain form's post and its re-renders) and in the
+//! browser (the preview), so both judge a form alike.
+
+use std::collections::BTreeMap;
+
+use crate::catalog::Catalog;
+use crate::program::{Day, Program, Progression, Slot, MAX_DAYS, MAX_SLOTS};
+use crate::Problem;
+
+/// The rule kinds as the form's select sends them (the API's `progression.kind`).
+pub const KINDS: [(&str, &str); 5] = [
+    ("linear", "Linear: add weight when every set is made"),
+    ("double", "Double: build reps in a range, then add weight"),
+    ("rpe", "RPE: the load that lands at a target effort"),
+    ("gzclp", "GZCLP tier"),
+    ("five_three_one", "5/3/1 waves"),
+];
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProgramForm {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub days_per_week: String,
+    pub days: Vec<DayForm>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DayForm {
+    pub name: String,
+    pub slots: Vec<SlotForm>,
+}
+
+/// One exercise of a day. Every rule's parameters are kept, whichever rule is chosen, so
+/// switching rules back and forth loses nothing typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlotForm {
+    pub exercise: String,
+    pub kind: String,
+    pub sets: String,
+    pub reps: String,
+    pub min_reps: String,
+    pub max_reps: String,
+    pub deload_after: String,
+    pub deload_percent: String,
+    pub rpe: String,
+    pub tier: String,
+    pub increment_kg: String,
+    /// The superset's letter, or empty.
+    pub group: String,
+}
+
+impl Default for SlotForm {
+    fn default() -> Self {
+        Self {
+            exercise: String::new(),
+            kind: "linear".into(),
+            sets: "3".into(),
+            reps: "5".into(),
+            min_reps: "8".into(),
+            max_reps: "12".into(),
+            deload_after: "3".into(),
+            deload_percent: "10".into(),
+            rpe: "8".into(),
+            tier: "1".into(),
+            increment_kg: String::new(),
+            group: String::new(),
+        }
+    }
+}
+
+/// The slot fields, as named after `days[i].slots[j].`.
+const SLOT_FIELDS: [&str; 12] = [
+    "exercise",
+    "progression.kind",
+    "progression.sets",
+    "progression.reps",
+    "progression.min_reps",
+    "progression.max_reps",
+    "progression.deload_after",
+    "progression.deload_percent",
+    "progression.rpe",
+    "progression.tier",
+    "increment_kg",
+    "group",
+];
+
+impl SlotForm {
+    fn field_mut(&mut self, name: &str) -> Option<&mut String> {
+        Some(match name {
+            "exercise" => &mut self.exercise,
+            "progression.kind" => &mut self.kind,
+            "progression.sets" => &mut self.sets,
+            "progression.reps" => &mut self.reps,
+            "progression.min_reps" => &mut self.min_reps,
+            "progression.max_reps" => &mut self.max_reps,
+            "progression.deload_after" => &mut self.deload_after,
+            "progression.deload_percent" => &mut self.deload_percent,
+            "progression.rpe" => &mut self.rpe,
+            "progression.tier" => &mut self.tier,
+            "increment_kg" => &mut self.increment_kg,
+            "group" => &mut self.group,
+            _ => return None,
+        })
+    }
+
+    fn fields(&self) -> [(&'static str, &str); 12] {
+        [
+            (SLOT_FIELDS[0], &self.exercise),
+            (SLOT_FIELDS[1], &self.kind),
+            (SLOT_FIELDS[2], &self.sets),
+            (SLOT_FIELDS[3], &self.reps),
+            (SLOT_FIELDS[4], &self.min_reps),
+            (SLOT_FIELDS[5], &self.max_reps),
+            (SLOT_FIELDS[6], &self.deload_after),
+            (SLOT_FIELDS[7], &self.deload_percent),
+            (SLOT_FIELDS[8], &self.rpe),
+            (SLOT_FIELDS[9], &self.tier),
+            (SLOT_FIELDS[10], &self.increment_kg),
+            (SLOT_FIELDS[11], &self.group),
+        ]
+    }
+
+    fn from_slot(slot: &Slot) -> Self {
+        let mut form = SlotForm {
+            exercise: slot.exercise.clone(),
+            increment_kg: slot.increment_kg.map(|k| k.to_string()).unwrap_or_default(),
+            group: slot.group.map(group_letter).unwrap_or_default(),
+            ..SlotForm::default()
+        };
+        match slot.progression {
+            Progression::Linear {
+                sets,
+                reps,
+                deload_after,
+                deload_percent,
+            } => {
+                form.kind = "linear".into();
+                form.sets = sets.to_string();
+                form.reps = reps.to_string();
+                form.deload_after = deload_after.to_string();
+                form.deload_percent = deload_percent.to_string();
+            }
+            Progression::Double {
+                sets,
+                min_reps,
+                max_reps,
+                deload_after,
+                deload_percent,
+            } => {
+                form.kind = "double".into();
+                form.sets = sets.to_string();
+                form.min_reps = min_reps.to_string();
+                form.max_reps = max_reps.to_string();
+                form.deload_after = deload_after.to_string();
+                form.deload_percent = deload_percent.to_string();
+            }
+            Progression::Rpe { sets, reps, rpe } => {
+                form.kind = "rpe".into();
+                form.sets = sets.to_string();
+                form.reps = reps.to_string();
+                form.rpe = rpe.to_string();
+            }
+            Progression::Gzclp { tier } => {
+                form.kind = "gzclp".into();
+                form.tier = tier.to_string();
+            }
+            Progression::FiveThreeOne => form.kind = "five_three_one".into(),
+        }
+        form
+    }
+
+    fn to_slot(&self, at: &str, out: &mut Vec<Problem>) -> Option<Slot> {
+        let before = out.len();
+        let p = format!("{at}.progression");
+        let mut whole = |value: &str, field: &str| -> u32 {
+            value.trim().parse::<u32>().unwrap_or_else(|_| {
+                out.push(Problem::new(
+                    format!("{p}.{field}"),
+                    "must be a whole number",
+                ));
+                0
+            })
+        };
+        let progression = match self.kind.as_str() {
+            "linear" => Progression::Linear {
+                sets: whole(&self.sets, "sets"),
+                reps: whole(&self.reps, "reps"),
+                deload_after: whole(&self.deload_after, "deload_after"),
+                deload_percent: 0.0,
+            },
+            "double" => Progression::Double {
+                sets: whole(&self.sets, "sets"),
+                min_reps: whole(&self.min_reps, "min_reps"),
+                max_reps: whole(&self.max_reps, "max_reps"),
+                deload_after: whole(&self.deload_after, "deload_after"),
+                deload_percent: 0.0,
+            },
+            "rpe" => Progression::Rpe {
+                sets: whole(&self.sets, "sets"),
+                reps: whole(&self.reps, "reps"),
+                rpe: 0.0,
+            },
+            "gzclp" => Progression::Gzclp {
+                tier: u8::try_from(whole(&self.tier, "tier")).unwrap_or(0),
+            },
+            "five_three_one" => Progression::FiveThreeOne,
+            _ => {
+                out.push(Problem::new(
+                    format!("{p}.kind"),
+                    "is not a rule Ironlog knows",
+                ));
+                Progression::FiveThreeOne
+            }
+        };
+        let mut decimal = |value: &str, field: String| -> Option<f64> {
+            match value.trim().parse::<f64>() {
+                Ok(v) if v.is_finite() => Some(v),
+                _ => {
+                    out.push(Problem::new(field, "must be a number"));
+                    None
+                }
+            }
+        };
+        let progression = match progression {
+            Progression::Linear {
+                sets,
+                reps,
+                deload_after,
+                ..
+            } => Progression::Linear {
+                sets,
+                reps,
+                deload_after,
+                deload_percent: decimal(&self.deload_percent, format!("{p}.deload_percent"))
+                    .unwrap_or(0.0),
+            },
+            Progression::Double {
+                sets,
+                min_reps,
+                max_reps,
+                deload_after,
+                ..
+            } => Progression::Double {
+                sets,
+                min_reps,
+                max_reps,
+                deload_after,
+                deload_percent: decimal(&self.deload_percent, format!("{p}.deload_percent"))
+                    .unwrap_or(0.0),
+            },
+            Progression::Rpe { sets, reps, .. } => Progression::Rpe {
+                sets,
+                reps,
+                rpe: decimal(&self.rpe, format!("{p}.rpe")).unwrap_or(0.0),
+            },
+            other => other,
+        };
+        let increment_kg = match self.increment_kg.trim() {
+            "" => None,
+            typed => decimal(typed, format!("{at}.increment_kg")),
+        };
+        let group = match self.group.trim() {
+            "" => None,
+            letter => {
+                let n = parse_group(letter);
+                if n.is_none() {
+                    out.push(Problem::new(
+                        format!("{at}.group"),
+                        "must be a letter A to Z",
+                    ));
+                }
+                n
+            }
+        };
+        (out.len() == before).then(|| Slot {
+            exercise: self.exercise.trim().to_owned(),
+            progression,
+            increment_kg,
+            group,
+        })
+    }
+}
+
+/// A superset's letter: 1 is A.
+pub fn group_letter(group: u8) -> String {
+    char::from(b'A' + group.saturating_sub(1).min(25)).to_string()
+}
+
+fn parse_group(letter: &str) -> Option<u8> {
+    let mut chars = letter.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if c.is_ascii_alphabetic() => Some(c.to_ascii_uppercase() as u8 - b'A' + 1),
+        _ => None,
+    }
+}
+
+/// Where a field of a day or of one of its exercises sits.
+enum Path<'a> {
+    /// `days[3].name` → (3, "name").
+    Day(usize, &'a str),
+    /// `days[3].slots[1].progression.sets` → (3, 1, "progression.sets").
+    Slot(usize, usize, &'a str),
+}
+
+/// Indices past what a program may hold are refused: a form cannot make the server allocate
+/// for `days[4000000000]`.
+fn parse_path(key: &str) -> Option<Path<'_>> {
+    let rest = key.strip_prefix("days[")?;
+    let (i, rest) = rest.split_once(']')?;
+    let i: usize = i.parse().ok().filter(|i| *i < MAX_DAYS * 2)?;
+    let rest = rest.strip_prefix('.')?;
+    if let Some(rest) = rest.strip_prefix("slots[") {
+        let (j, field) = rest.split_once(']')?;
+        let j: usize = j.parse().ok().filter(|j| *j < MAX_SLOTS * 2)?;
+        Some(Path::Slot(i, j, field.strip_prefix('.')?))
+    } else {
+        Some(Path::Day(i, rest))
+    }
+}
+
+/// A structural change the form asks for with one of its buttons (`action=…`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    AddDay,
+    RemoveDay(usize),
+    AddSlot(usize),
+    RemoveSlot(usize, usize),
+    SlotUp(usize, usize),
+    SlotDown(usize, usize),
+}
+
+impl Action {
+    /// The button's value: `add_slot:0`, `slot_up:1:2`.
+    pub fn encode(self) -> String {
+        match self {
+            Action::AddDay => "add_day".into(),
+            Action::RemoveDay(i) => format!("remove_day:{i}"),
+            Action::AddSlot(i) => format!("add_slot:{i}"),
+            Action::RemoveSlot(i, j) => format!("remove_slot:{i}:{j}"),
+            Action::SlotUp(i, j) => format!("slot_up:{i}:{j}"),
+            Action::SlotDown(i, j) => format!("slot_down:{i}:{j}"),
+        }
+    }
+
+    pub fn decode(value: &str) -> Option<Self> {
+        let mut parts = value.split(':');
+        let name = parts.next()?;
+        let mut n = || parts.next()?.parse::<usize>().ok();
+        let action = match name {
+            "add_day" => Action::AddDay,
+            "remove_day" => Action::RemoveDay(n()?),
+            "add_slot" => Action::AddSlot(n()?),
+            "remove_slot" => Action::RemoveSlot(n()?, n()?),
+            "slot_up" => Action::SlotUp(n()?, n()?),
+            "slot_down" => Action::SlotDown(n()?, n()?),
+            _ => return None,
+        };
+        Some(action)
+    }
+}
+
+impl ProgramForm {
+    pub fn from_program(program: &Program) -> Self {
+        Self {
+            slug: program.slug.clone(),
+            name: program.name.clone(),
+            description: program.description.clone(),
+            days_per_week: program.days_per_week.to_string(),
+            days: program
+                .days
+                .iter()
+                .map(|d| DayForm {
+                    name: d.name.clone(),
+                    slots: d.slots.iter().map(SlotForm::from_slot).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The form from its fields as sent. Unknown fields are ignored (the buttons, the CSRF
+    /// token); days and slots come in index order, gaps closed.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut form = ProgramForm::default();
+        let mut days: BTreeMap<usize, (String, BTreeMap<usize, SlotForm>)> = BTreeMap::new();
+        for (key, value) in pairs {
+            match key {
+                "slug" => form.slug = value.to_owned(),
+                "name" => form.name = value.to_owned(),
+                "description" => form.description = value.to_owned(),
+                "days_per_week" => form.days_per_week = value.to_owned(),
+                _ => match parse_path(key) {
+                    Some(Path::Day(i, "name")) => days.entry(i).or_default().0 = value.to_owned(),
+                    Some(Path::Slot(i, j, field)) => {
+                        let slot = days.entry(i).or_default().1.entry(j).or_default();
+                        if let Some(f) = slot.field_mut(field) {
+                            *f = value.to_owned();
+                        }
+                    }
+                    _ => {}
+                },
+            }
+        }
+        form.days = days
+            .into_values()
+            .map(|(name, slots)| DayForm {
+                name,
+                slots: slots.into_values().collect(),
+            })
+            .collect();
+        form
+    }
+
+    /// The form's fields, in the order the page shows them.
+    pub fn to_pairs(&self) -> Vec<(String, String)> {
+        let mut out = vec![
+            ("slug".to_owned(), self.slug.clone()),
+            ("name".to_owned(), self.name.clone()),
+            ("description".to_owned(), self.description.clone()),
+            ("days_per_week".to_owned(), self.days_per_week.clone()),
+        ];
+        for (i, day) in self.days.iter().enumerate() {
+            out.push((format!("days[{i}].name"), day.name.clone()));
+            for (j, slot) in day.slots.iter().enumerate() {
+                for (field, value) in slot.fields() {
+                    out.push((format!("days[{i}].slots[{j}].{field}"), value.to_owned()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Applies a button's change; one that names no day or exercise of the form changes
+    /// nothing.
+    pub fn apply(&mut self, action: Action) {
+        match action {
+            Action::AddDay if self.days.len() < MAX_DAYS => self.days.push(DayForm {
+                name: format!("Day {}", self.days.len() + 1),
+                slots: vec![SlotForm::default()],
+            }),
+            Action::RemoveDay(i) if i < self.days.len() => {
+                self.days.remove(i);
+            }
+            Action::AddSlot(i) => {
+                if let Some(day) = self.days.get_mut(i).filter(|d| d.slots.len() < MAX_SLOTS) {
+                    day.slots.push(SlotForm::default());
+                }
+            }
+            Action::RemoveSlot(i, j) => {
+                if let Some(day) = self.days.get_mut(i).filter(|d| j < d.slots.len()) {
+                    day.slots.remove(j);
+                }
+            }
+            Action::SlotUp(i, j) => {
+                if let Some(day) = self.days.get_mut(i).filter(|d| j > 0 && j < d.slots.len()) {
+                    day.slots.swap(j - 1, j);
+                }
+            }
+            Action::SlotDown(i, j) => {
+                if let Some(day) = self.days.get_mut(i).filter(|d| j + 1 < d.slots.len()) {
+                    day.slots.swap(j, j + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The program the form describes, or every problem with it, each named by its field.
+    pub fn to_program(&self, catalog: &Catalog) -> Result<Program, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let days_per_week = self
+            .days_per_week
+            .trim()
+            .parse::<u32>()
+            .unwrap_or_else(|_| {
+                problems.push(Problem::new("days_per_week", "must be a whole number"));
+                0
+            });
+        let mut days = Vec::with_capacity(self.days.len());
+        for (i, day) in self.days.iter().enumerate() {
+            let slots: Vec<Slot> = day
+                .slots
+                .iter()
+                .enumerate()
+                .filter_map(|(j, s)| s.to_slot(&format!("days[{i}].slots[{j}]"), &mut problems))
+                .collect();
+            days.push(Day {
+                name: day.name.trim().to_owned(),
+                slots,
+            });
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let program = Program {
+            slug: self.slug.clone(),
+            name: self.name.trim().to_owned(),
+            description: self.description.trim().to_owned(),
+            days_per_week,
+            days,
+        };
+        let problems = program.problems(catalog);
+        if problems.is_empty() {
+            Ok(program)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::program::builtin_programs;
+
+    fn pairs(form: &ProgramForm) -> Vec<(String, String)> {
+        form.to_pairs()
+    }
+
+    fn reread(form: &ProgramForm) -> ProgramForm {
+        let p = pairs(form);
+        ProgramForm::from_pairs(p.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+
+    #[test]
+    fn every_builtin_program_survives_the_form() {
+        let catalog = Catalog::default();
+        for program in builtin_programs() {
+            let form = ProgramForm::from_program(&program);
+            assert_eq!(reread(&form), form);
+            assert_eq!(form.to_program(&catalog), Ok(program));
+        }
+    }
+
+    #[test]
+    fn problems_are_named_as_the_api_names_them() {
+        let mut form = ProgramForm::from_program(&builtin_programs()[0]);
+        form.days[0].slots[0].sets = "0".into();
+        form.days[0].slots[1].kind = "double".into();
+        form.days[0].slots[1].min_reps = "12".into();
+        form.days[0].slots[1].max_reps = "8".into();
+        form.days[1].slots[0].reps = "five".into();
+        form.days[1].slots[0].group = "AB".into();
+        let parse = form.to_program(&Catalog::default()).unwrap_err();
+        let fields: Vec<&str> = parse.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "days[1].slots[0].progression.reps",
+                "days[1].slots[0].group"
+            ]
+        );
+        form.days[1].slots[0].reps = "5".into();
+        form.days[1].slots[0].group = String::new();
+        let rules = form.to_program(&Catalog::default()).unwrap_err();
+        let fields: Vec<&str> = rules.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "days[0].slots[0].progression.sets",
+                "days[0].slots[1].progression.min_reps"
+            ]
+        );
+    }
+
+    #[test]
+    fn buttons_add_remove_and_reorder() {
+        let mut form = ProgramForm::from_program(&builtin_programs()[0]);
+        let first = form.days[0].slots[0].exercise.clone();
+        let second = form.days[0].slots[1].exercise.clone();
+        let action = Action::decode(&Action::SlotDown(0, 0).encode()).unwrap();
+        form.apply(action);
+        assert_eq!(form.days[0].slots[0].exercise, second);
+        assert_eq!(form.days[0].slots[1].exercise, first);
+        form.apply(Action::SlotUp(0, 1));
+        assert_eq!(form.days[0].slots[0].exercise, first);
+        let n = form.days[0].slots.len();
+        form.apply(Action::AddSlot(0));
+        assert_eq!(form.days[0].slots.len(), n + 1);
+        form.apply(Action::RemoveSlot(0, 0));
+        assert_eq!(form.days[0].slots[0].exercise, second);
+        let days = form.days.len();
+        form.apply(Action::AddDay);
+        form.apply(Action::RemoveDay(0));
+        assert_eq!(form.days.len(), days);
+        // Out of range: nothing happens, nothing panics.
+        let before = form.clone();
+        form.apply(Action::RemoveSlot(99, 0));
+        form.apply(Action::SlotUp(0, 0));
+        form.apply(Action::SlotDown(0, 999));
+        assert_eq!(form, before);
+        assert_eq!(Action::decode("remove_slot:1"), None);
+        assert_eq!(Action::decode("explode"), None);
+    }
+
+    #[test]
+    fn huge_indices_are_ignored() {
+        let form = ProgramForm::from_pairs([
+            ("days[4000000000].name", "x"),
+            ("days[0].slots[99999].exercise", "squat"),
+            ("days[0].name", "A"),
+        ]);
+        assert_eq!(form.days.len(), 1);
+        assert!(form.days[0].slots.is_empty());
+    }
+}
