@@ -347,11 +347,13 @@ fn plan_slot(
         ),
         Progression::Rpe { sets, reps, rpe } => by_rpe(&ctx, &any, sets, reps, rpe),
         Progression::Gzclp { tier } => gzclp(&ctx, &own, &any, tier),
-        Progression::FiveThreeOne => five_three_one(&ctx, &own, &any),
+        Progression::FiveThreeOne {
+            training_max_percent,
+        } => five_three_one(&ctx, &own, &any, training_max_percent / 100.0),
     };
     let warmups = settings.warmups
         && ctx.equipment() == Equipment::Barbell
-        && !matches!(slot.progression, Progression::FiveThreeOne);
+        && !matches!(slot.progression, Progression::FiveThreeOne { .. });
     let mut sets = Vec::new();
     if warmups {
         if let Some(first) = p.sets.first() {
@@ -716,11 +718,9 @@ const WAVES: [[(f64, u32, bool); 3]; 4] = [
     [(0.40, 5, false), (0.50, 5, false), (0.60, 5, false)],
 ];
 const WEEK_NAMES: [&str; 4] = ["5/5/5+", "3/3/3+", "5/3/1+", "deload"];
-/// The training max is this share of the estimated 1RM.
-const TRAINING_MAX: f64 = 0.9;
-
-fn five_three_one(ctx: &Ctx, own: &[Done], any: &[Done]) -> Prescription {
-    // The training max: 90% of the estimated 1RM from before this program's first session of
+/// `share`: the training max's share of the estimated 1RM (0.9 as Wendler wrote it).
+fn five_three_one(ctx: &Ctx, own: &[Done], any: &[Done], share: f64) -> Prescription {
+    // The training max: `share` of the estimated 1RM from before this program's first session of
     // the lift. Without one, that first session's + set says what it was (its load was 85% of
     // the training max, capped by what the set itself shows); with no session at all, light
     // enough that even the heaviest set is the empty bar.
@@ -737,15 +737,19 @@ fn five_three_one(ctx: &Ctx, own: &[Done], any: &[Done]) -> Prescription {
             .max_by(|a, b| a.weight_kg.total_cmp(&b.weight_kg));
         let shown = top
             .and_then(strength::estimate)
-            .map_or(f64::MAX, |(e1rm, _)| e1rm * TRAINING_MAX);
+            .map_or(f64::MAX, |(e1rm, _)| e1rm * share);
         (first.working().0 / WAVES[0][2].0).min(shown)
     };
     let mut tm = match (comparable(before, 5.0), own.first()) {
-        (Some(est), _) => est.e1rm * TRAINING_MAX,
+        (Some(est), _) => est.e1rm * share,
         (None, Some(first)) => from_first(first).max(ctx.lightest() / WAVES[2][2].0),
         (None, None) => ctx.lightest() / WAVES[2][2].0,
     };
-    let mut reason = format!("training max {} (90% of your estimated 1RM)", ctx.about(tm));
+    let mut reason = format!(
+        "training max {} ({}% of your estimated 1RM)",
+        ctx.about(tm),
+        crate::units::trim(share * 100.0)
+    );
     let mut missed = false;
     for (k, done) in own.iter().enumerate() {
         let week = k % 4;

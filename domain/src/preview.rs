@@ -172,4 +172,48 @@ mod tests {
         assert_ne!(reps(&before), reps(&after));
         assert!(reps(&after).iter().all(|r| (6..=10).contains(r)));
     }
+
+    #[test]
+    fn a_lower_training_max_prescribes_lighter_five_three_one_loads() {
+        let (catalog, settings) = (Catalog::default(), Settings::default());
+        let pressed = WorkoutLogged {
+            v: EVENT_VERSION,
+            id: Uuid::from_u128(1),
+            user_id: String::new(),
+            revision: 1,
+            performed_at: start() - Duration::days(7),
+            received_at: start() - Duration::days(7),
+            notes: None,
+            exercises: vec![ExerciseLog {
+                exercise: "overhead-press".into(),
+                sets: vec![SetLog {
+                    weight_kg: 60.0,
+                    reps: 5,
+                    rpe: None,
+                    kind: SetKind::Working,
+                }],
+                notes: None,
+                group: None,
+            }],
+        };
+        let mut program = builtin_program("five-three-one").unwrap();
+        let top = |program: &Program| {
+            let today = plan(program, std::slice::from_ref(&pressed), &catalog, &settings);
+            let press = today.exercises[0].clone();
+            (press.sets.last().unwrap().weight_kg, press.reason)
+        };
+        let (wendler, reason) = top(&program);
+        assert!(reason.contains("90% of your estimated 1RM"), "{reason}");
+        for slot in program.days.iter_mut().flat_map(|d| &mut d.slots) {
+            if let Progression::FiveThreeOne {
+                training_max_percent,
+            } = &mut slot.progression
+            {
+                *training_max_percent = 80.0;
+            }
+        }
+        let (lighter, reason) = top(&program);
+        assert!(lighter < wendler, "{lighter} < {wendler}");
+        assert!(reason.contains("80% of your estimated 1RM"), "{reason}");
+    }
 }

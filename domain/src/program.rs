@@ -39,9 +39,13 @@ pub enum Progression {
     /// GZCLP's tiers: T1 5×3+ → 6×2+ → 10×1+, T2 3×10 → 3×8 → 3×6, T3 3×15+ (see
     /// [`crate::engine`]).
     Gzclp { tier: u8 },
-    /// Wendler's 5/3/1: a training max (90% of the estimated 1RM), a four-week wave of
-    /// 5/5/5+, 3/3/3+, 5/3/1+ and a deload, and the training max raised each cycle.
-    FiveThreeOne,
+    /// Wendler's 5/3/1: a training max (`training_max_percent` of the estimated 1RM, 90 by
+    /// default), a four-week wave of 5/5/5+, 3/3/3+, 5/3/1+ and a deload, and the training
+    /// max raised each cycle.
+    FiveThreeOne {
+        #[serde(default = "default_training_max_percent")]
+        training_max_percent: f64,
+    },
 }
 
 fn default_deload_after() -> u32 {
@@ -50,6 +54,19 @@ fn default_deload_after() -> u32 {
 
 fn default_deload_percent() -> f64 {
     10.0
+}
+
+fn default_training_max_percent() -> f64 {
+    90.0
+}
+
+impl Progression {
+    /// 5/3/1 as Wendler wrote it: the training max at 90% of the estimated 1RM.
+    pub fn five_three_one() -> Self {
+        Progression::FiveThreeOne {
+            training_max_percent: default_training_max_percent(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,7 +114,7 @@ impl Progression {
             Progression::Double { .. } => "double progression",
             Progression::Rpe { .. } => "RPE targets",
             Progression::Gzclp { .. } => "GZCLP tiers",
-            Progression::FiveThreeOne => "5/3/1 waves",
+            Progression::FiveThreeOne { .. } => "5/3/1 waves",
         }
     }
 
@@ -155,7 +172,13 @@ impl Progression {
             Progression::Gzclp { tier } => {
                 check((1..=3).contains(&tier), "tier", "must be 1, 2 or 3")
             }
-            Progression::FiveThreeOne => {}
+            Progression::FiveThreeOne {
+                training_max_percent,
+            } => check(
+                training_max_percent.is_finite() && (70.0..=100.0).contains(&training_max_percent),
+                "training_max_percent",
+                "must be 70 to 100 percent",
+            ),
         }
     }
 }
@@ -344,10 +367,10 @@ pub fn builtin_programs() -> Vec<Program> {
             description: "Wendler's four-week waves on a training max of 90% of your estimated 1RM, raised every cycle, with accessories.".into(),
             days_per_week: 4,
             days: vec![
-                day("Press day", vec![slot("overhead-press", Progression::FiveThreeOne), slot("dumbbell-row", double(5, 10, 15))]),
-                day("Deadlift day", vec![slot("deadlift", Progression::FiveThreeOne), slot("hanging-leg-raise", double(5, 8, 15))]),
-                day("Bench day", vec![slot("bench-press", Progression::FiveThreeOne), slot("chin-up", double(5, 5, 10))]),
-                day("Squat day", vec![slot("squat", Progression::FiveThreeOne), slot("leg-curl", double(5, 10, 15))]),
+                day("Press day", vec![slot("overhead-press", Progression::five_three_one()), slot("dumbbell-row", double(5, 10, 15))]),
+                day("Deadlift day", vec![slot("deadlift", Progression::five_three_one()), slot("hanging-leg-raise", double(5, 8, 15))]),
+                day("Bench day", vec![slot("bench-press", Progression::five_three_one()), slot("chin-up", double(5, 5, 10))]),
+                day("Squat day", vec![slot("squat", Progression::five_three_one()), slot("leg-curl", double(5, 10, 15))]),
             ],
         },
         Program {

@@ -48,6 +48,7 @@ pub struct SlotForm {
     pub deload_percent: String,
     pub rpe: String,
     pub tier: String,
+    pub training_max_percent: String,
     pub increment_kg: String,
     /// The superset's letter, or empty.
     pub group: String,
@@ -66,6 +67,7 @@ impl Default for SlotForm {
             deload_percent: "10".into(),
             rpe: "8".into(),
             tier: "1".into(),
+            training_max_percent: "90".into(),
             increment_kg: String::new(),
             group: String::new(),
         }
@@ -73,7 +75,7 @@ impl Default for SlotForm {
 }
 
 /// The slot fields, as named after `days[i].slots[j].`.
-const SLOT_FIELDS: [&str; 12] = [
+const SLOT_FIELDS: [&str; 13] = [
     "exercise",
     "progression.kind",
     "progression.sets",
@@ -84,6 +86,7 @@ const SLOT_FIELDS: [&str; 12] = [
     "progression.deload_percent",
     "progression.rpe",
     "progression.tier",
+    "progression.training_max_percent",
     "increment_kg",
     "group",
 ];
@@ -101,13 +104,14 @@ impl SlotForm {
             "progression.deload_percent" => &mut self.deload_percent,
             "progression.rpe" => &mut self.rpe,
             "progression.tier" => &mut self.tier,
+            "progression.training_max_percent" => &mut self.training_max_percent,
             "increment_kg" => &mut self.increment_kg,
             "group" => &mut self.group,
             _ => return None,
         })
     }
 
-    fn fields(&self) -> [(&'static str, &str); 12] {
+    fn fields(&self) -> [(&'static str, &str); 13] {
         [
             (SLOT_FIELDS[0], &self.exercise),
             (SLOT_FIELDS[1], &self.kind),
@@ -119,8 +123,9 @@ impl SlotForm {
             (SLOT_FIELDS[7], &self.deload_percent),
             (SLOT_FIELDS[8], &self.rpe),
             (SLOT_FIELDS[9], &self.tier),
-            (SLOT_FIELDS[10], &self.increment_kg),
-            (SLOT_FIELDS[11], &self.group),
+            (SLOT_FIELDS[10], &self.training_max_percent),
+            (SLOT_FIELDS[11], &self.increment_kg),
+            (SLOT_FIELDS[12], &self.group),
         ]
     }
 
@@ -168,7 +173,12 @@ impl SlotForm {
                 form.kind = "gzclp".into();
                 form.tier = tier.to_string();
             }
-            Progression::FiveThreeOne => form.kind = "five_three_one".into(),
+            Progression::FiveThreeOne {
+                training_max_percent,
+            } => {
+                form.kind = "five_three_one".into();
+                form.training_max_percent = training_max_percent.to_string();
+            }
         }
         form
     }
@@ -207,13 +217,13 @@ impl SlotForm {
             "gzclp" => Progression::Gzclp {
                 tier: u8::try_from(whole(&self.tier, "tier")).unwrap_or(0),
             },
-            "five_three_one" => Progression::FiveThreeOne,
+            "five_three_one" => Progression::five_three_one(),
             _ => {
                 out.push(Problem::new(
                     format!("{p}.kind"),
                     "is not a rule Ironlog knows",
                 ));
-                Progression::FiveThreeOne
+                Progression::five_three_one()
             }
         };
         let mut decimal = |value: &str, field: String| -> Option<f64> {
@@ -256,6 +266,13 @@ impl SlotForm {
                 sets,
                 reps,
                 rpe: decimal(&self.rpe, format!("{p}.rpe")).unwrap_or(0.0),
+            },
+            Progression::FiveThreeOne { .. } => Progression::FiveThreeOne {
+                training_max_percent: decimal(
+                    &self.training_max_percent,
+                    format!("{p}.training_max_percent"),
+                )
+                .unwrap_or(0.0),
             },
             other => other,
         };

@@ -44,6 +44,7 @@ pub fn label_of(field: &str) -> String {
         "min_reps" => "rep range",
         "deload_after" | "deload_percent" => "deload",
         "increment_kg" => "load step",
+        "training_max_percent" => "training max",
         "group" => "superset",
         "days_per_week" => "sessions a week",
         "slots" => "exercises",
@@ -170,6 +171,7 @@ fn SlotFields(
                 {param(&p, "max_reps", "Reps to", slot.max_reps, "double", "1", &problems)}
                 {param(&p, "rpe", "Target RPE", slot.rpe, "rpe", "0.5", &problems)}
                 {param(&p, "tier", "GZCLP tier (1–3)", slot.tier, "gzclp", "1", &problems)}
+                {param(&p, "training_max_percent", "Training max, % of 1RM", slot.training_max_percent, "five_three_one", "any", &problems)}
                 {param(&p, "deload_after", "Deload after misses", slot.deload_after, "linear double", "1", &problems)}
                 {param(&p, "deload_percent", "Deload by %", slot.deload_percent, "linear double", "any", &problems)}
                 {param(&at, "increment_kg", "Load step (kg, blank: the exercise's)", slot.increment_kg, "linear double rpe gzclp five_three_one", "any", &problems)}

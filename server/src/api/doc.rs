@@ -278,7 +278,7 @@ pub struct Exercises {
 /// A day of a program: its slots, each an exercise of the catalog or the user's own with its
 /// progression rule (`{"kind": "linear", "sets": 3, "reps": 5, "deload_after": 3,
 /// "deload_percent": 10}`, `double` with `min_reps`/`max_reps`, `rpe` with `reps`/`rpe`,
-/// `gzclp` with `tier`, or `five_three_one`). A slot's optional `group` (1 = A … 26 = Z)
+/// `gzclp` with `tier`, or `five_three_one` with an optional `training_max_percent`). A slot's optional `group` (1 = A … 26 = Z)
 /// makes a superset of the day's slots that share it.
 #[derive(ToSchema, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
