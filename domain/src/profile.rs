@@ -31,10 +31,10 @@ pub struct Profile {
     pub programs: Vec<Program>,
 }
 
-/// Why a program could not be removed.
+/// Why a program could not be removed or changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RemoveProgram {
-    /// Built-in programs stay: copy one to change it.
+    /// Built-in programs stay as they are: copy one to change it.
     BuiltIn,
     /// Neither the user's nor built in.
     Missing,
@@ -95,15 +95,20 @@ impl Profile {
             .unwrap_or_else(|| builtin_programs().swap_remove(0))
     }
 
-    /// Removes one of the user's own programs; if it was running, the default program runs.
-    pub fn remove_program(&mut self, slug: &str) -> Result<(), RemoveProgram> {
-        let Some(at) = self.programs.iter().position(|p| p.slug == slug) else {
-            return Err(if builtin_program(slug).is_some() {
+    /// Where the user's own program `slug` is in `programs`; only those may change.
+    pub fn own_program(&self, slug: &str) -> Result<usize, RemoveProgram> {
+        self.programs.iter().position(|p| p.slug == slug).ok_or(
+            if builtin_program(slug).is_some() {
                 RemoveProgram::BuiltIn
             } else {
                 RemoveProgram::Missing
-            });
-        };
+            },
+        )
+    }
+
+    /// Removes one of the user's own programs; if it was running, the default program runs.
+    pub fn remove_program(&mut self, slug: &str) -> Result<(), RemoveProgram> {
+        let at = self.own_program(slug)?;
         self.programs.remove(at);
         if self.active_program == slug {
             self.active_program = DEFAULT_PROGRAM.to_owned();

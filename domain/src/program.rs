@@ -43,7 +43,12 @@ pub enum Progression {
     /// default), a four-week wave of 5/5/5+, 3/3/3+, 5/3/1+ and a deload, and the training
     /// max raised each cycle.
     FiveThreeOne {
-        #[serde(default = "default_training_max_percent")]
+        // Left out at its default, so servers of the version before it still read the program
+        // (a rolling update runs both).
+        #[serde(
+            default = "default_training_max_percent",
+            skip_serializing_if = "is_default_training_max"
+        )]
         training_max_percent: f64,
     },
 }
@@ -58,6 +63,10 @@ fn default_deload_percent() -> f64 {
 
 fn default_training_max_percent() -> f64 {
     90.0
+}
+
+fn is_default_training_max(percent: &f64) -> bool {
+    *percent == default_training_max_percent()
 }
 
 impl Progression {

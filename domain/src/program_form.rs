@@ -366,7 +366,14 @@ impl Action {
     pub fn decode(value: &str) -> Option<Self> {
         let mut parts = value.split(':');
         let name = parts.next()?;
-        let mut n = || parts.next()?.parse::<usize>().ok();
+        // No index past what a program may hold: `slot_down:0:18446744073709551615` is refused.
+        let mut n = || {
+            parts
+                .next()?
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n < MAX_DAYS.max(MAX_SLOTS))
+        };
         let action = match name {
             "add_day" => Action::AddDay,
             "remove_day" => Action::RemoveDay(n()?),
@@ -512,6 +519,18 @@ impl ProgramForm {
         if !problems.is_empty() {
             return Err(problems);
         }
+        // A name typed instead of a slug (as the suggestions show both) is the exercise's.
+        for slot in days.iter_mut().flat_map(|d| &mut d.slots) {
+            if catalog.find(&slot.exercise).is_none() {
+                if let Some(e) = catalog
+                    .all()
+                    .into_iter()
+                    .find(|e| e.name.eq_ignore_ascii_case(&slot.exercise))
+                {
+                    slot.exercise = e.slug;
+                }
+            }
+        }
         let program = Program {
             slug: self.slug.clone(),
             name: self.name.trim().to_owned(),
@@ -610,7 +629,49 @@ mod tests {
         form.apply(Action::SlotDown(0, 999));
         assert_eq!(form, before);
         assert_eq!(Action::decode("remove_slot:1"), None);
+        assert_eq!(Action::decode("slot_down:0:18446744073709551615"), None);
+        assert_eq!(Action::decode("slot_down:0:99999"), None);
         assert_eq!(Action::decode("explode"), None);
+    }
+
+    #[test]
+    fn an_exercise_typed_by_its_name_is_the_catalogs() {
+        let mut form = ProgramForm::from_program(&builtin_programs()[0]);
+        form.days[0].slots[0].exercise = "bench PRESS".into();
+        form.days[0].slots[1].exercise = "Squat".into();
+        let program = form.to_program(&Catalog::default()).unwrap();
+        assert_eq!(program.days[0].slots[0].exercise, "bench-press");
+        assert_eq!(program.days[0].slots[1].exercise, "squat");
+        form.days[0].slots[0].exercise = "Bench pressing".into();
+        let problems = form.to_program(&Catalog::default()).unwrap_err();
+        assert_eq!(problems[0].field, "days[0].slots[0].exercise");
+    }
+
+    #[test]
+    fn five_three_one_keeps_wendlers_training_max_unless_told() {
+        let read: Progression = serde_json::from_str(r#"{"kind":"five_three_one"}"#).unwrap();
+        assert_eq!(read, Progression::five_three_one());
+        assert_eq!(
+            serde_json::to_string(&read).unwrap(),
+            r#"{"kind":"five_three_one"}"#
+        );
+        let mut form =
+            ProgramForm::from_program(&crate::program::builtin_program("five-three-one").unwrap());
+        assert_eq!(form.days[0].slots[0].training_max_percent, "90");
+        form.days[0].slots[0].training_max_percent = "101".into();
+        let problems = form.to_program(&Catalog::default()).unwrap_err();
+        assert_eq!(
+            problems[0].field,
+            "days[0].slots[0].progression.training_max_percent"
+        );
+        form.days[0].slots[0].training_max_percent = "85".into();
+        let program = form.to_program(&Catalog::default()).unwrap();
+        assert_eq!(
+            program.days[0].slots[0].progression,
+            Progression::FiveThreeOne {
+                training_max_percent: 85.0
+            }
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod importing;
 mod ingest;
 mod limits;
 mod ops;
+mod page_context;
 mod pages;
 mod pwa;
 mod routes;

@@ -6,12 +6,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::{shell, App, PkgAssets};
+use app::{shell, App};
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::Router;
-use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate};
@@ -84,16 +83,7 @@ pub fn page_paths() -> Vec<String> {
 }
 
 pub fn router(state: AppState) -> Router {
-    let training = state.training.clone();
     let options = state.leptos_options.clone();
-    let pkg_assets = state
-        .cdn
-        .as_ref()
-        .map(|c| PkgAssets {
-            root: c.root.clone(),
-            import_map: Some(c.import_map.clone()),
-        })
-        .unwrap_or_default();
     let routes = generate_route_list(App);
     let pages: Arc<HashSet<String>> =
         Arc::new(routes.iter().map(|r| r.path().to_owned()).collect());
@@ -110,16 +100,7 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || {
-                provide_context(training.clone());
-                provide_context(pkg_assets.clone());
-                // The nonce in the response's CSP header, for the hydration scripts.
-                if let Some(nonce) = use_context::<http::request::Parts>()
-                    .and_then(|p| p.extensions.get::<leptos::nonce::Nonce>().cloned())
-                {
-                    provide_context(nonce);
-                }
-            },
+            crate::page_context::provider(&state),
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -60,7 +60,7 @@ pub fn label_of(field: &str) -> String {
     text + ":"
 }
 
-/// An action button: submits the form to the editor by GET, which applies it and re-renders.
+/// An action button: posts the form to the editor, which applies it and renders it again.
 fn change_button(
     action: Action,
     label: &'static str,
@@ -68,7 +68,7 @@ fn change_button(
     testid: &'static str,
 ) -> impl IntoView {
     view! {
-        <button type="submit" formmethod="get" formaction="/programs/edit" name="action"
+        <button type="submit" formaction="/programs/edit" name="action"
             value=action.encode() class="button ghost small" aria-label=label data-testid=testid>{text}</button>
     }
 }

@@ -2,10 +2,11 @@
 //! form, with the next four weeks beside it (the [`preview`] island).
 //!
 //! The form works without JavaScript. Saving posts to `POST /programs/save`, which saves a
-//! valid program or sends the browser back here with the form's values and `check=1`, and
-//! the problems are shown at their fields. Adding, removing and moving days and exercises are
-//! buttons that submit the form to this page by GET with an `action`: the page applies it to
-//! the values it was sent and renders the result, so nothing is saved until Save.
+//! valid program or renders this page again from the values sent, with `check` (the problems
+//! shown at their fields). Adding, removing and moving days and exercises are buttons that
+//! post the form to `POST /programs/edit` with an `action`: the page is rendered from the
+//! values sent with the change applied, so nothing is saved until Save. The server provides
+//! the values sent as a [`Draft`] (`server/src/pages/editor.rs`); a GET has only the slug.
 
 mod fields;
 mod preview;
@@ -35,7 +36,7 @@ pub struct EditorData {
 }
 
 #[server(endpoint = "program_editor")]
-pub async fn program_editor(slug: String) -> Result<EditorData, ServerFnError> {
+pub async fn program_editor(#[server(default)] slug: String) -> Result<EditorData, ServerFnError> {
     let ctx = crate::ssr::training()?;
     let user = crate::ssr::user_id()?;
     let profile = ctx.profile(&user).await.map_err(|e| {
@@ -49,17 +50,25 @@ pub async fn program_editor(slug: String) -> Result<EditorData, ServerFnError> {
     })
 }
 
+/// The editor's form as posted to the server (its buttons, a refused save), which the page is
+/// rendered from instead of the saved program: provided as context by the server's handlers.
+#[derive(Clone, Debug, Default)]
+pub struct Draft(pub Vec<(String, String)>);
+
 /// Each field's problems, by the field's name.
 pub type Problems = BTreeMap<String, Vec<String>>;
 
 #[component]
 pub fn EditorPage() -> impl IntoView {
-    let query = use_query_map();
-    let sent: Vec<(String, String)> = query.with_untracked(|q| {
-        q.latest_values()
-            .map(|(k, v)| (k.to_string(), v.to_owned()))
-            .collect()
-    });
+    let sent: Vec<(String, String)> = match use_context::<Draft>() {
+        Some(Draft(sent)) => sent,
+        None => use_query_map().with_untracked(|q| {
+            q.latest_values()
+                .filter(|(k, _)| *k == "slug")
+                .map(|(k, v)| (k.to_string(), v.to_owned()))
+                .collect()
+        }),
+    };
     let slug = sent
         .iter()
         .find(|(k, _)| k == "slug")
@@ -191,7 +200,7 @@ fn Editor(
                     view! { <DayFields i day days problems=problems.clone()/> }
                 }).collect_view()}
                 <div class="actions editor-actions">
-                    <button type="submit" formmethod="get" formaction="/programs/edit" name="action"
+                    <button type="submit" formaction="/programs/edit" name="action"
                         value=Action::AddDay.encode() class="button" data-testid="add-day">"Add a day"</button>
                     <button type="submit" class="button primary" data-testid="save-program">"Save program"</button>
                     <a class="button ghost" href="/programs">"Cancel"</a>

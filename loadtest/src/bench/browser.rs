@@ -170,6 +170,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/history", "History"),
     ("/data", "Your data"),
     ("/progress", "Progress"),
+    ("/programs", "Programs"),
 ];
 
 /// What a cold load of each page downloads of the site's code (brotli), as Chromium fetched

@@ -9,7 +9,14 @@ use utoipa::{OpenApi, ToSchema};
 
 /// Merged into the API's description by `api::described`.
 #[derive(OpenApi)]
-#[openapi(paths(history_page, todays_plan, gym_settings, log_setup, program_choices))]
+#[openapi(paths(
+    history_page,
+    todays_plan,
+    gym_settings,
+    log_setup,
+    program_choices,
+    program_editor
+))]
 pub struct ServerFnsDoc;
 
 /// `before`: a cursor from an earlier page's `next`, or empty for the newest page. Keys it
@@ -27,6 +34,14 @@ pub struct HistoryPageArgs {
 pub struct LogSetupArgs {
     #[schema(nullable = false)]
     pub from_plan: Option<bool>,
+}
+
+/// `slug`: the program to edit (one of the user's own).
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramEditorArgs {
+    #[schema(max_length = 64, nullable = false)]
+    pub slug: Option<String>,
 }
 
 /// One page of the History page's list, with the user's unit.
@@ -101,3 +116,19 @@ pub fn log_setup() {}
     )
 )]
 pub fn program_choices() {}
+
+/// What the program editor needs: the user's own program of that slug (null when it is not
+/// theirs), whether the slug is a built-in program's, and the user's own exercises.
+#[utoipa::path(
+    post, path = "/api/program_editor", tag = "pages",
+    request_body(content = Option<ProgramEditorArgs>, content_type = "application/x-www-form-urlencoded"),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the program, if the user's, and their exercises", body = serde_json::Value),
+        (status = 400, description = "a bad argument", body = String),
+        (status = 401, description = "no session", body = String),
+        (status = 403, description = "sent from another site", body = crate::api::doc::Error),
+        (status = 503, description = "the store is unavailable", body = String),
+    )
+)]
+pub fn program_editor() {}

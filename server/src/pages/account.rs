@@ -24,7 +24,7 @@ pub async fn delete_account(
     let Some(Extension(user)) = user else {
         return Redirect::to("/login?next=%2Fdata").into_response();
     };
-    let bytes = match read_form(body, BACK).await {
+    let bytes = match read_form(body, BACK, crate::extract::MAX_BODY).await {
         Ok(b) => b,
         Err(refused) => return refused,
     };

@@ -20,6 +20,18 @@ pub async fn admit_write(
     back: Back,
     next: &str,
 ) -> Result<(CurrentUser, Bytes), Response> {
+    admit_write_within(state, user, body, back, next, crate::extract::MAX_BODY).await
+}
+
+/// As [`admit_write`], for a form that may be larger than other requests' bodies (`max`).
+pub async fn admit_write_within(
+    state: &AppState,
+    user: Option<Extension<CurrentUser>>,
+    body: Body,
+    back: Back,
+    next: &str,
+    max: usize,
+) -> Result<(CurrentUser, Bytes), Response> {
     let Some(Extension(user)) = user else {
         return Err(Redirect::to(&format!("/login?next={next}")).into_response());
     };
@@ -31,7 +43,7 @@ pub async fn admit_write(
             back,
         ));
     }
-    let bytes = read_form(body, back).await?;
+    let bytes = read_form(body, back, max).await?;
     Ok((user, bytes))
 }
 

@@ -6,7 +6,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use leptos::prelude::*;
 
-use crate::extract::read_body;
+use crate::extract::read_at_most;
 
 /// Where the answer page's button returns to: (address, text).
 pub type Back = (&'static str, &'static str);
@@ -89,8 +89,8 @@ pub fn page(status: StatusCode, title: &str, answer: Answer, back: Back) -> Resp
 }
 
 /// A posted form's body, or the page that says it was too large.
-pub async fn read_form(body: Body, back: Back) -> Result<axum::body::Bytes, Response> {
-    read_body(body).await.map_err(|e| {
+pub async fn read_form(body: Body, back: Back, max: usize) -> Result<axum::body::Bytes, Response> {
+    read_at_most(body, max).await.map_err(|e| {
         page(
             StatusCode::PAYLOAD_TOO_LARGE,
             "Too much data",

@@ -139,7 +139,7 @@ pub async fn submit(
             BACK,
         );
     }
-    let bytes = match read_form(body, BACK).await {
+    let bytes = match read_form(body, BACK, crate::extract::MAX_BODY).await {
         Ok(b) => b,
         Err(refused) => return refused,
     };

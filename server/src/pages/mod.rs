@@ -1,12 +1,13 @@
 //! What the pages' plain HTML forms post to, so they work before hydration and without
 //! JavaScript: the Log form, the units-and-equipment settings, the import, History's Delete,
-//! Progress's bodyweight, starting a program and the account's deletion. Each answers
+//! Progress's bodyweight, the Programs page and the program editor, and the account's deletion. Each answers
 //! with a redirect or a plain answer page (`answer.rs`). The pages themselves are Leptos's.
 
 mod account;
 mod admit;
 mod answer;
 mod bodyweight;
+mod editor;
 mod exercises;
 mod import;
 mod log;
@@ -31,7 +32,8 @@ pub fn router() -> Router<AppState> {
         .route("/programs/activate", post(programs::activate))
         .route("/programs/copy", post(programs::copy))
         .route("/programs/delete", post(programs::remove))
-        .route("/programs/save", post(programs::save))
+        .route("/programs/edit", post(editor::reshape))
+        .route("/programs/save", post(editor::save))
         .route("/exercises/save", post(exercises::save))
         // Multipart reads stop at axum's default body limit (2 MB) unless told otherwise.
         .route(

@@ -16,7 +16,7 @@ use crate::training::{profile_of, save_profile};
 
 pub const BACK: Back = ("/programs", "Back to Programs");
 
-fn unavailable() -> Response {
+pub fn unavailable() -> Response {
     page(
         StatusCode::SERVICE_UNAVAILABLE,
         "Not changed yet",
@@ -41,12 +41,24 @@ pub async fn change(
     let Ok(mut profile) = profile_of(&state, &user.id).await else {
         return unavailable();
     };
+
     let to = match apply(&mut profile, &bytes) {
         Ok(to) => to,
         Err(refused) => return *refused,
     };
-    match save_profile(&state, &user.id, &profile).await {
-        Ok(()) => Redirect::to(&to).into_response(),
+    save_and_go(&state, &user, &profile, &to).await
+}
+
+/// Saves the changed profile whole (checked as the API checks it) and sends the browser to
+/// `to`, or says what is wrong.
+pub async fn save_and_go(
+    state: &AppState,
+    user: &CurrentUser,
+    profile: &Profile,
+    to: &str,
+) -> Response {
+    match save_profile(state, &user.id, profile).await {
+        Ok(()) => Redirect::to(to).into_response(),
         Err(ApiError::InvalidInput(problems)) => page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Not saved",

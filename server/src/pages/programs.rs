@@ -1,16 +1,15 @@
 //! The Programs page's plain forms: `POST /programs/activate` ("Start this program": the plan
 //! comes from it, as `POST /api/v1/programs/{slug}/activate` makes it), `POST /programs/copy`
-//! (a copy among the user's own, opened in the editor), `POST /programs/delete` (one of the
-//! user's own) and `POST /programs/save` (the editor's form, see `app::editor`).
+//! (a copy among the user's own, opened in the editor) and `POST /programs/delete` (one of the
+//! user's own). The editor's posts are `editor.rs`'s.
 
 use app::ssr::CurrentUser;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Extension;
 use domain::profile::RemoveProgram;
-use domain::program_form::ProgramForm;
 
 use super::admit::field;
 use super::answer::{page, Answer};
@@ -75,48 +74,6 @@ pub async fn remove(
                 BACK,
             ))),
             Err(RemoveProgram::Missing) => Err(no_such(slug)),
-        }
-    })
-    .await
-}
-
-/// The editor's Save: a valid program replaces the user's own of that slug; a form with
-/// problems goes back to the editor with its values and `check=1`, which shows each problem
-/// at its field, and nothing is saved.
-pub async fn save(
-    State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
-    body: Body,
-) -> Response {
-    change(state, user, body, |profile, bytes| {
-        let pairs: Vec<(String, String)> = form_urlencoded::parse(bytes).into_owned().collect();
-        let form = ProgramForm::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let slug = form.slug.clone();
-        let Some(at) = profile.programs.iter().position(|p| p.slug == slug) else {
-            return Err(match domain::program::builtin_program(&slug) {
-                Some(_) => Box::new(page(
-                    StatusCode::FORBIDDEN,
-                    "Not saved",
-                    Answer::text("Built-in programs stay as they are: copy one to make it yours."),
-                    BACK,
-                )),
-                None => no_such(&slug),
-            });
-        };
-        match form.to_program(&profile.catalog()) {
-            Ok(program) => {
-                profile.programs[at] = program;
-                Ok(format!("/programs#program-{slug}"))
-            }
-            Err(_) => {
-                let query: String = form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(form.to_pairs())
-                    .append_pair("check", "1")
-                    .finish();
-                Err(Box::new(
-                    Redirect::to(&format!("/programs/edit?{query}")).into_response(),
-                ))
-            }
         }
     })
     .await
