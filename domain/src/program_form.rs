@@ -638,7 +638,7 @@ mod tests {
     fn an_exercise_typed_by_its_name_is_the_catalogs() {
         let mut form = ProgramForm::from_program(&builtin_programs()[0]);
         form.days[0].slots[0].exercise = "bench PRESS".into();
-        form.days[0].slots[1].exercise = "Squat".into();
+        form.days[0].slots[1].exercise = "back SQUAT".into();
         let program = form.to_program(&Catalog::default()).unwrap();
         assert_eq!(program.days[0].slots[0].exercise, "bench-press");
         assert_eq!(program.days[0].slots[1].exercise, "squat");
