@@ -344,6 +344,8 @@ fn parse_path(key: &str) -> Option<Path<'_>> {
 pub enum Action {
     AddDay,
     RemoveDay(usize),
+    DayUp(usize),
+    DayDown(usize),
     AddSlot(usize),
     RemoveSlot(usize, usize),
     SlotUp(usize, usize),
@@ -356,6 +358,8 @@ impl Action {
         match self {
             Action::AddDay => "add_day".into(),
             Action::RemoveDay(i) => format!("remove_day:{i}"),
+            Action::DayUp(i) => format!("day_up:{i}"),
+            Action::DayDown(i) => format!("day_down:{i}"),
             Action::AddSlot(i) => format!("add_slot:{i}"),
             Action::RemoveSlot(i, j) => format!("remove_slot:{i}:{j}"),
             Action::SlotUp(i, j) => format!("slot_up:{i}:{j}"),
@@ -377,6 +381,8 @@ impl Action {
         let action = match name {
             "add_day" => Action::AddDay,
             "remove_day" => Action::RemoveDay(n()?),
+            "day_up" => Action::DayUp(n()?),
+            "day_down" => Action::DayDown(n()?),
             "add_slot" => Action::AddSlot(n()?),
             "remove_slot" => Action::RemoveSlot(n()?, n()?),
             "slot_up" => Action::SlotUp(n()?, n()?),
@@ -468,6 +474,8 @@ impl ProgramForm {
             Action::RemoveDay(i) if i < self.days.len() => {
                 self.days.remove(i);
             }
+            Action::DayUp(i) if i > 0 && i < self.days.len() => self.days.swap(i - 1, i),
+            Action::DayDown(i) if i + 1 < self.days.len() => self.days.swap(i, i + 1),
             Action::AddSlot(i) => {
                 if let Some(day) = self.days.get_mut(i).filter(|d| d.slots.len() < MAX_SLOTS) {
                     day.slots.push(SlotForm::default());
@@ -619,6 +627,11 @@ mod tests {
         form.apply(Action::RemoveSlot(0, 0));
         assert_eq!(form.days[0].slots[0].exercise, second);
         let days = form.days.len();
+        let (a, b) = (form.days[0].name.clone(), form.days[1].name.clone());
+        form.apply(Action::DayDown(0));
+        assert_eq!((&form.days[0].name, &form.days[1].name), (&b, &a));
+        form.apply(Action::DayUp(1));
+        assert_eq!(form.days[0].name, a);
         form.apply(Action::AddDay);
         form.apply(Action::RemoveDay(0));
         assert_eq!(form.days.len(), days);
@@ -627,6 +640,8 @@ mod tests {
         form.apply(Action::RemoveSlot(99, 0));
         form.apply(Action::SlotUp(0, 0));
         form.apply(Action::SlotDown(0, 999));
+        form.apply(Action::DayUp(0));
+        form.apply(Action::DayDown(days - 1));
         assert_eq!(form, before);
         assert_eq!(Action::decode("remove_slot:1"), None);
         assert_eq!(Action::decode("slot_down:0:18446744073709551615"), None);

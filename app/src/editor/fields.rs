@@ -63,7 +63,7 @@ pub fn label_of(field: &str) -> String {
 /// An action button: posts the form to the editor, which applies it and renders it again.
 fn change_button(
     action: Action,
-    label: &'static str,
+    label: String,
     text: &'static str,
     testid: &'static str,
 ) -> impl IntoView {
@@ -96,8 +96,10 @@ pub fn DayFields(i: usize, day: DayForm, days: usize, problems: Arc<Problems>) -
                 }).collect_view()}
             </ol>
             <div class="actions">
-                {change_button(Action::AddSlot(i), "Add an exercise to this day", "Add an exercise", "add-slot")}
-                {(days > 1).then(|| change_button(Action::RemoveDay(i), "Remove this day", "Remove day", "remove-day"))}
+                {change_button(Action::AddSlot(i), format!("Add an exercise to day {}", i + 1), "Add an exercise", "add-slot")}
+                {(i > 0).then(|| change_button(Action::DayUp(i), format!("Move day {} earlier", i + 1), "Day ↑", "day-up"))}
+                {(i + 1 < days).then(|| change_button(Action::DayDown(i), format!("Move day {} later", i + 1), "Day ↓", "day-down"))}
+                {(days > 1).then(|| change_button(Action::RemoveDay(i), format!("Remove day {}", i + 1), "Remove day", "remove-day"))}
             </div>
         </fieldset>
     }
@@ -182,9 +184,9 @@ fn SlotFields(
                 </div>
             </div>
             <div class="actions slot-actions">
-                {(j > 0).then(|| change_button(Action::SlotUp(i, j), "Move up", "↑", "slot-up"))}
-                {(j + 1 < slots).then(|| change_button(Action::SlotDown(i, j), "Move down", "↓", "slot-down"))}
-                {change_button(Action::RemoveSlot(i, j), "Remove this exercise", "Remove", "remove-slot")}
+                {(j > 0).then(|| change_button(Action::SlotUp(i, j), format!("Move exercise {} of day {} up", j + 1, i + 1), "↑", "slot-up"))}
+                {(j + 1 < slots).then(|| change_button(Action::SlotDown(i, j), format!("Move exercise {} of day {} down", j + 1, i + 1), "↓", "slot-down"))}
+                {change_button(Action::RemoveSlot(i, j), format!("Remove exercise {} of day {}", j + 1, i + 1), "Remove", "remove-slot")}
             </div>
         </li>
     }
