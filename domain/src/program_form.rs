@@ -12,10 +12,10 @@ use crate::Problem;
 
 /// The rule kinds as the form's select sends them (the API's `progression.kind`).
 pub const KINDS: [(&str, &str); 5] = [
-    ("linear", "Linear: add weight when every set is made"),
-    ("double", "Double: build reps in a range, then add weight"),
-    ("rpe", "RPE: the load that lands at a target effort"),
-    ("gzclp", "GZCLP tier"),
+    ("linear", "Linear: more weight each time"),
+    ("double", "Double: reps, then weight"),
+    ("rpe", "RPE: a target effort"),
+    ("gzclp", "GZCLP tiers"),
     ("five_three_one", "5/3/1 waves"),
 ];
 

@@ -70,7 +70,7 @@ async function shapeMyFullBody(page: Page, js: boolean) {
   } else {
     await expect(page.getByTestId("preview-waiting")).toBeVisible();
   }
-  await squat().getByLabel("Rule").selectOption("double");
+  await squat().getByLabel("Progression rule").selectOption("double");
   await expect(squat().getByLabel("Reps from")).toBeVisible();
   await expect(squat().getByLabel("Reps", { exact: true })).toBeHidden();
   await squat().getByLabel("Reps from").fill("6");
@@ -146,7 +146,8 @@ for (const [label, width] of [["phone", 390], ["desktop", 1280]] as const) {
     await expect(page.getByTestId("preview-session")).toHaveCount(12);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: `test-results/editor-${label}.png`, fullPage: true });
+    await page.screenshot({ path: `test-results/editor-${label}.png` });
+    await page.getByTestId("preview").screenshot({ path: `test-results/editor-preview-${label}.png` });
     await page.goto("/programs");
     await page.locator('li.program[data-slug="my-full-body-3x"]').getByTestId("delete-program").click();
     await shapeMyFullBody(page, true);

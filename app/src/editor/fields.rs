@@ -154,17 +154,21 @@ fn SlotFields(
     view! {
         <li class="editor-slot" data-testid="editor-slot" data-exercise=exercise_slug>
             <div class="slot-head">
-                <label for=exercise_id.clone()>{format!("Exercise {}", j + 1)}</label>
-                <input id=exercise_id name=exercise_name type="text" list="exercise-choices" autocomplete="off"
-                    placeholder="Search exercises" value=slot.exercise aria-invalid=exercise_problem.is_some().then_some("true")/>
-                {exercise_problem}
-                <label for=kind_id.clone()>"Rule"</label>
-                <select id=kind_id name=kind_name.clone() class="rule">
-                    {KINDS.iter().map(|(value, label)| view! {
-                        <option value=*value selected=*value == kind>{*label}</option>
-                    }).collect_view()}
-                </select>
-                {problem_at(&problems, &kind_name)}
+                <div class="slot-field">
+                    <label for=exercise_id.clone()>{format!("Exercise {}", j + 1)}</label>
+                    <input id=exercise_id name=exercise_name type="text" list="exercise-choices" autocomplete="off"
+                        placeholder="Search exercises" value=slot.exercise aria-invalid=exercise_problem.is_some().then_some("true")/>
+                    {exercise_problem}
+                </div>
+                <div class="slot-field">
+                    <label for=kind_id.clone()>"Progression rule"</label>
+                    <select id=kind_id name=kind_name.clone() class="rule">
+                        {KINDS.iter().map(|(value, label)| view! {
+                            <option value=*value selected=*value == kind>{*label}</option>
+                        }).collect_view()}
+                    </select>
+                    {problem_at(&problems, &kind_name)}
+                </div>
             </div>
             <div class="params">
                 {param(&p, "sets", "Sets", slot.sets, "linear double rpe", "1", &problems)}
@@ -176,7 +180,7 @@ fn SlotFields(
                 {param(&p, "training_max_percent", "Training max, % of 1RM", slot.training_max_percent, "five_three_one", "any", &problems)}
                 {param(&p, "deload_after", "Deload after misses", slot.deload_after, "linear double", "1", &problems)}
                 {param(&p, "deload_percent", "Deload by %", slot.deload_percent, "linear double", "any", &problems)}
-                {param(&at, "increment_kg", "Load step (kg, blank: the exercise's)", slot.increment_kg, "linear double rpe gzclp five_three_one", "any", &problems)}
+                {param(&at, "increment_kg", "Load step, kg", slot.increment_kg, "linear double rpe gzclp five_three_one", "any", &problems)}
                 <div class="param linear double rpe gzclp five_three_one">
                     <label for=group_id.clone()>"Superset (A–Z)"</label>
                     <input id=group_id name=group_name.clone() type="text" maxlength="1" value=slot.group/>
