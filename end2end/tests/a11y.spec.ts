@@ -15,6 +15,11 @@ const PRIVATE_PAGES: { path: string; ready: (page: Page) => Promise<void> }[] = 
   { path: "/today", ready: async (page) => { await expect(page.locator("li.planned").first()).toBeVisible(); } },
   { path: "/programs", ready: async (page) => { await expect(page.getByTestId("program").first()).toBeVisible(); } },
   {
+    // The editor of the copy made below; its preview is a lazy island.
+    path: "/programs/edit?slug=my-full-body-3x",
+    ready: async (page) => { await expect(page.getByTestId("preview-session").first()).toBeVisible(); },
+  },
+  {
     path: "/progress",
     // A lazy island: the dashboard replaces "Reading your history…" once computed.
     ready: async (page) => { await expect(page.getByTestId("compute-time")).toBeVisible(); },
@@ -70,6 +75,9 @@ for (const colorScheme of SCHEMES) {
     // One workout, so History shows a card (with its exercise headings) and Progress its charts.
     const { card } = await logOneSet(page, "squat", "100", "5");
     await expect(card).toBeVisible();
+    await page.goto("/programs");
+    await page.locator('li.program[data-slug="full-body-3x"]').getByTestId("copy-program").click();
+    await expect(page).toHaveURL(/\/programs\/edit\?slug=my-full-body-3x$/);
 
     const findings: Finding[] = [];
     for (const { path, ready } of PRIVATE_PAGES) {

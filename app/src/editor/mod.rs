@@ -177,6 +177,8 @@ fn Editor(
             </div>
         </div>
         {summary}
+        // On a phone the preview comes after the form: a way there.
+        <p class="to-preview"><a href="#preview-heading">"See the next four weeks"</a></p>
         <div class="editor-layout">
             <form id="program-editor" class="editor" method="post" action="/programs/save" novalidate>
                 // Enter in a field saves, as the first submit button of a form is the default.
