@@ -28,7 +28,8 @@ pub fn Preview() -> impl IntoView {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| leptos::task::spawn_local(run(state)));
     view! {
-        <aside class="card preview" aria-labelledby="preview-heading" data-testid="preview">
+        // Focusable: on a desktop it scrolls on its own, and a keyboard must reach all of it.
+        <aside class="card preview" aria-labelledby="preview-heading" tabindex="0" data-testid="preview">
             <h2 id="preview-heading">"The next four weeks"</h2>
             <p class="hint">"What Ironlog would prescribe from your history if you did every session as planned. It follows the form as you change it; nothing is saved until you save."</p>
             {move || match state.get() {
