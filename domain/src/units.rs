@@ -32,6 +32,13 @@ impl Unit {
         }
     }
 
+    /// The unit a form or a query names by its symbol (`kg`, `lb`); anything else is none.
+    pub fn from_symbol(symbol: &str) -> Option<Unit> {
+        [Unit::Kg, Unit::Lb]
+            .into_iter()
+            .find(|u| u.symbol() == symbol)
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             Unit::Kg => "kg",

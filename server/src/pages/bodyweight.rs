@@ -23,9 +23,10 @@ const DONE: &str = "/progress#bodyweight";
 /// The form's weighing, or what is wrong with it, in the form's unit.
 pub fn weighing_from_form(body: &[u8]) -> Result<Weighing, Vec<String>> {
     let get = |name| field(body, name).unwrap_or_default().trim().to_owned();
-    let unit = match get("unit").as_str() {
-        "lb" => Unit::Lb,
-        _ => Unit::Kg,
+    // The unit the weight was typed in: guessing one would store a wrong weight.
+    let unit = get("unit");
+    let Some(unit) = Unit::from_symbol(&unit) else {
+        return Err(vec![format!("Unit: \"{unit}\" is not kg or lb")]);
     };
     let mut problems = Vec::new();
     let date = get("date");
@@ -143,5 +144,7 @@ mod tests {
         let problems = weighing_from_form(b"date=yesterday&weight=5000&unit=lb").unwrap_err();
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[1].contains("lb"), "{problems:?}");
+        let unknown = weighing_from_form(b"date=2026-03-01&weight=180&unit=stone").unwrap_err();
+        assert_eq!(unknown, ["Unit: \"stone\" is not kg or lb"]);
     }
 }

@@ -27,14 +27,14 @@ pub fn exercise_from_form(body: &[u8]) -> Result<ExerciseInfo, Vec<String>> {
         secondary: Vec::new(),
         custom: true,
     };
-    let mut unit = Unit::Kg;
+    let mut unit = None;
     let mut step = None;
     for (key, value) in form_urlencoded::parse(body) {
         let value = value.trim();
         match key.as_ref() {
             "slug" => exercise.slug = value.to_owned(),
             "name" => exercise.name = value.to_owned(),
-            "unit" if value == "lb" => unit = Unit::Lb,
+            "unit" => unit = Some(Unit::from_symbol(value).ok_or(value.to_owned())),
             "equipment" => match serde_json::from_value(serde_json::json!(value)) {
                 Ok(e) => exercise.equipment = e,
                 Err(_) => problems.push(format!("Equipment: \"{value}\" is not one we know")),
@@ -57,6 +57,18 @@ pub fn exercise_from_form(body: &[u8]) -> Result<ExerciseInfo, Vec<String>> {
             _ => {}
         }
     }
+    // The unit the load step was typed in: guessing one would store a wrong step.
+    let unit = match unit {
+        Some(Ok(unit)) => unit,
+        Some(Err(other)) => {
+            problems.push(format!("Unit: \"{other}\" is not kg or lb"));
+            Unit::Kg
+        }
+        None => {
+            problems.push("Unit: the form did not say which unit the load step is in".to_owned());
+            Unit::Kg
+        }
+    };
     match step.as_deref().map(str::parse::<f64>) {
         Some(Ok(v)) if v.is_finite() => exercise.increment_kg = unit.to_kg(v),
         _ => problems.push(format!(
@@ -127,7 +139,19 @@ mod tests {
             [Muscle::Abs],
             "a primary mover is not also secondary"
         );
-        let problems = exercise_from_form(b"name=X&equipment=rope&step=a").unwrap_err();
+        let problems = exercise_from_form(b"name=X&unit=kg&equipment=rope&step=a").unwrap_err();
         assert_eq!(problems.len(), 3, "{problems:?}");
+        for (form, problem) in [
+            (
+                &b"name=X&unit=stone&step=5&primary=Quads"[..],
+                "Unit: \"stone\" is not kg or lb",
+            ),
+            (
+                b"name=X&step=5&primary=Quads",
+                "Unit: the form did not say which unit the load step is in",
+            ),
+        ] {
+            assert_eq!(exercise_from_form(form).unwrap_err(), [problem]);
+        }
     }
 }

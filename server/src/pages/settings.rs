@@ -27,11 +27,10 @@ pub fn gym_from_form(body: &[u8], current: &Gym) -> Result<Gym, Vec<Problem>> {
         let value = value.trim();
         let slot = match key.as_ref() {
             "unit" => {
-                match value {
-                    "kg" => gym.unit = Unit::Kg,
-                    "lb" => gym.unit = Unit::Lb,
-                    other => {
-                        problems.push(Problem::new("unit", format!("\"{other}\" is not kg or lb")))
+                match Unit::from_symbol(value) {
+                    Some(unit) => gym.unit = unit,
+                    None => {
+                        problems.push(Problem::new("unit", format!("\"{value}\" is not kg or lb")))
                     }
                 }
                 continue;

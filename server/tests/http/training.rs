@@ -309,11 +309,12 @@ async fn own_exercises_are_added_and_corrected_through_the_programs_page_form() 
         .await
         .contains("Zercher squat"));
 
-    let built_in = save("slug=squat&name=Squat&equipment=barbell&step=5&primary=Quads").await;
+    let built_in =
+        save("slug=squat&unit=kg&name=Squat&equipment=barbell&step=5&primary=Quads").await;
     assert_eq!(built_in.status(), 403);
-    let bad = save("slug=&name=&equipment=barbell&step=5&primary=Quads").await;
+    let bad = save("slug=&unit=kg&name=&equipment=barbell&step=5&primary=Quads").await;
     assert_eq!(bad.status(), 422, "a name is needed");
-    let bad = save("slug=&name=Thing&equipment=barbell&step=x").await;
+    let bad = save("slug=&unit=kg&name=Thing&equipment=barbell&step=x").await;
     assert_eq!(bad.status(), 422);
     assert_eq!(
         own(&get_json(&a, &format!("{base}/api/v1/exercises")).await).len(),
