@@ -18,9 +18,8 @@ use domain::program_form::ProgramForm;
 use leptos::prelude::provide_context;
 
 use super::admit::admit_write_within;
-use super::answer::{page, Answer};
 use super::profile_change::{save_and_go, unavailable, BACK};
-use super::programs::no_such;
+use super::programs::{built_in, no_such};
 use crate::state::AppState;
 use crate::training::profile_of;
 
@@ -93,14 +92,7 @@ pub async fn save(
     };
     let at = match profile.own_program(&form.slug) {
         Ok(at) => at,
-        Err(RemoveProgram::BuiltIn) => {
-            return page(
-                StatusCode::FORBIDDEN,
-                "Not saved",
-                Answer::text("Built-in programs stay as they are: copy one to make it yours."),
-                BACK,
-            )
-        }
+        Err(RemoveProgram::BuiltIn) => return *built_in("Not saved"),
         Err(RemoveProgram::Missing) => return *no_such(&form.slug),
     };
     match form.to_program(&profile.catalog()) {

@@ -27,6 +27,16 @@ pub(super) fn no_such(slug: &str) -> Box<Response> {
     ))
 }
 
+/// A built-in program cannot be changed or deleted; `title` says which was refused.
+pub(super) fn built_in(title: &str) -> Box<Response> {
+    Box::new(page(
+        StatusCode::FORBIDDEN,
+        title,
+        Answer::text("Built-in programs stay as they are: copy one to make it yours."),
+        BACK,
+    ))
+}
+
 pub async fn activate(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -67,12 +77,7 @@ pub async fn remove(
         let slug = &field(form, "slug").unwrap_or_default();
         match profile.remove_program(slug) {
             Ok(()) => Ok("/programs".to_owned()),
-            Err(RemoveProgram::BuiltIn) => Err(Box::new(page(
-                StatusCode::FORBIDDEN,
-                "Not deleted",
-                Answer::text("Built-in programs stay: copy one to make it yours."),
-                BACK,
-            ))),
+            Err(RemoveProgram::BuiltIn) => Err(built_in("Not deleted")),
             Err(RemoveProgram::Missing) => Err(no_such(slug)),
         }
     })
