@@ -336,9 +336,14 @@ impl ProfileStore for EmbeddedAccounts {
                 let txn = db.begin_read().map_err(err)?;
                 let table = txn.open_table(BODYWEIGHT).map_err(err)?;
                 let mut out = Vec::new();
-                for row in table.range(user_range(&id)).map_err(err)? {
+                // Keys sort by user, then day: the user's rows run from (id, "") to the
+                // first row of another user, as `user_keys` reads them.
+                for row in table.range((id.as_str(), "")..).map_err(err)? {
                     let (key, kg) = row.map_err(err)?;
-                    let (_, day) = key.value();
+                    let (owner, day) = key.value();
+                    if owner != id {
+                        break;
+                    }
                     let date = day
                         .parse::<NaiveDate>()
                         .map_err(|e| StoreError::corrupt(format!("{id} {day}"), e))?;
@@ -393,11 +398,6 @@ impl ProfileStore for EmbeddedAccounts {
             })
             .await
     }
-}
-
-/// Every key of `id`'s weighings: days are ten ASCII characters, so "~" sorts after them all.
-fn user_range(id: &str) -> std::ops::Range<(&str, &str)> {
-    (id, "")..(id, "~")
 }
 
 /// Removes `id`'s profile and weighings inside `txn`.
