@@ -20,6 +20,9 @@ use service::{
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+#[path = "contract/read_models.rs"]
+mod read_models;
+
 fn event(user: &str, at: DateTime<Utc>, reps: u32) -> WorkoutLogged {
     WorkoutLogged {
         revision: 0,
@@ -186,7 +189,7 @@ async fn revision_contract(store: &dyn WorkoutStore) {
 /// removed with everything under it; `mentions` lists whatever still names the user.
 async fn account_deletion_contract<A, S, M, F>(accounts: &A, store: &S, mentions: M)
 where
-    A: AccountStore + SessionStore + ProfileStore + Clone,
+    A: AccountStore + SessionStore + ProfileStore + service::ReadModelStore + Clone,
     S: WorkoutStore + Clone,
     M: Fn(String) -> F,
     F: std::future::Future<Output = Vec<String>>,
@@ -250,6 +253,8 @@ where
         std::sync::Arc::new(store.clone()),
         std::sync::Arc::new(accounts.clone()),
         std::sync::Arc::new(accounts.clone()),
+        std::sync::Arc::new(accounts.clone()),
+        std::sync::Arc::new(tokio::sync::Notify::new()),
     );
     assert!(matches!(
         training.save_profile(&id, &Profile::default()).await,
@@ -648,6 +653,7 @@ async fn embedded_adapters_meet_the_contract() {
     store_contract(&db.store()).await;
     revision_contract(&db.store()).await;
     profile_contract(&db.accounts()).await;
+    read_models::read_model_contract(&db.accounts(), &db.store()).await;
     account_deletion_contract(&db.accounts(), &db.store(), |needle| {
         let db = db.clone();
         async move { db.rows_mentioning(&needle).await.unwrap() }
@@ -678,6 +684,7 @@ async fn mongodb_and_rabbitmq_adapters_meet_the_contract() {
     store_contract(&store).await;
     revision_contract(&store).await;
     profile_contract(&store).await;
+    read_models::read_model_contract(&store, &store).await;
     account_deletion_contract(&store, &store, |needle| {
         let store = store.clone();
         async move { store.documents_mentioning(&needle).await.unwrap() }

@@ -1,9 +1,11 @@
-//! `ironlog-consumer`: persists logged workouts from RabbitMQ into MongoDB. Settings are flags
+//! `ironlog-consumer`: persists logged workouts from RabbitMQ into MongoDB, and keeps the
+//! users' read models (`service::read_model`) up to date. Settings are flags
 //! or environment variables (`ironlog-consumer --help`); the secrets `AMQP_URL` (one or more
 //! comma-separated `amqp://`/`amqps://` addresses) and `MONGODB_URI` come only from the
 //! environment or a file named by `AMQP_URL_FILE`/`MONGODB_URI_FILE`.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use adapters::mongo::MongoStore;
@@ -15,7 +17,9 @@ use clap::Parser;
 use consumer::worker::{self, Stopped, WorkerConfig};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use secrecy::{ExposeSecret, SecretString};
+use service::read_model::{self, Projection, ProjectorConfig};
 use service::Chain;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser, Debug)]
@@ -73,8 +77,10 @@ async fn main() -> anyhow::Result<()> {
     let prefetch = flags.prefetch.unwrap_or(batch.saturating_mul(4));
     let workers = usize::from(flags.workers);
     serve_metrics(flags.metrics_addr)?;
+    let wake = Arc::new(Notify::new());
     let config = WorkerConfig {
         max_batch: usize::from(batch),
+        wake: Some(wake.clone()),
         ..WorkerConfig::default()
     };
 
@@ -82,6 +88,21 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(stop_on_signal(shutdown.clone()));
 
     adapters::mongo::spawn_ensure_indexes(store.clone());
+    // The read models' projector: rebuilds the models the workers (and the servers, after a
+    // profile or weighing) mark stale, reading the primary.
+    let primary = Arc::new(store.on_primary());
+    let projection = Projection {
+        workouts: primary.clone(),
+        profiles: primary.clone(),
+        accounts: primary.clone(),
+        models: primary,
+    };
+    let projector = tokio::spawn(read_model::run_projector(
+        projection,
+        ProjectorConfig::default(),
+        wake,
+        shutdown.clone(),
+    ));
 
     tracing::info!(workers, batch, prefetch, "consuming");
     let loops: Vec<_> = (0..workers)
@@ -100,6 +121,9 @@ async fn main() -> anyhow::Result<()> {
     for l in loops {
         l.await.context("a consumer loop panicked")?;
     }
+    projector
+        .await
+        .context("the read model projector panicked")?;
     tracing::info!("consumer stopped");
     Ok(())
 }
@@ -137,7 +161,7 @@ async fn consume(
             }
         };
         backoff = retry::forever(wait.0, wait.1);
-        match worker::run(&mut source, store, store, config, shutdown).await {
+        match worker::run(&mut source, store, store, store, config, shutdown).await {
             Stopped::Shutdown => {
                 source.close().await;
                 break;

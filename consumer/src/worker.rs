@@ -1,18 +1,24 @@
 //! Moves workout changes from a queue into a store: decode, check, apply the batch, discard
-//! what belongs to deleted accounts, then acknowledge. A message is acknowledged only after its
-//! write succeeded, so a crash at any point redelivers it, and the store's rules (the largest
-//! revision wins, a delete is final) make the redelivery harmless in any order.
+//! what belongs to deleted accounts, mark the batch's users' read models stale, then
+//! acknowledge. A message is acknowledged only after all of that succeeded, so a crash at any
+//! point redelivers it, and the store's rules (the largest revision wins, a delete is final)
+//! make the redelivery harmless in any order.
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use domain::WorkoutChange;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use adapters::retry;
-use service::{AccountStore, Chain, Delivery, EventSource, QueueError, StoreError, WorkoutStore};
+use service::{
+    AccountStore, Chain, Delivery, EventSource, QueueError, ReadModelStore, StoreError,
+    WorkoutStore,
+};
 
 /// Histogram buckets for `ironlog_consumer_batch_size` (messages per batch).
 pub const BATCH_SIZE_BUCKETS: &[f64] =
@@ -24,6 +30,9 @@ pub struct WorkerConfig {
     pub max_batch: usize,
     /// The shortest and longest wait between attempts while the store is failing (jittered).
     pub store_backoff: (Duration, Duration),
+    /// Notified after a batch marked read models stale: the projector of this process, if
+    /// it runs beside the worker.
+    pub wake: Option<Arc<Notify>>,
 }
 
 impl Default for WorkerConfig {
@@ -31,6 +40,7 @@ impl Default for WorkerConfig {
         Self {
             max_batch: 256,
             store_backoff: (Duration::from_millis(100), Duration::from_secs(2)),
+            wake: None,
         }
     }
 }
@@ -64,9 +74,13 @@ fn decode(delivery: &Delivery) -> Result<WorkoutChange, String> {
 /// user's workouts itself, or it looked before the mark, which means its write came before
 /// the deletion's and was deleted with the rest: nothing queued for a deleted account
 /// survives, whichever order the two run in.
-async fn write<D: WorkoutStore + ?Sized, A: AccountStore + ?Sized>(
+///
+/// Last, the active users' read models are marked stale: after the write, so a projector that
+/// sees the new generation reads a history that holds the batch.
+async fn write<D: WorkoutStore + ?Sized, A: AccountStore + ?Sized, M: ReadModelStore + ?Sized>(
     store: &D,
     accounts: &A,
+    models: &M,
     changes: &[WorkoutChange],
 ) -> Result<usize, StoreError> {
     store.apply(changes).await?;
@@ -81,14 +95,22 @@ async fn write<D: WorkoutStore + ?Sized, A: AccountStore + ?Sized>(
         tracing::info!(changes = n, "discarded changes of an account that is gone");
         discarded += n;
     }
+    let kept: Vec<String> = users.into_iter().filter(|u| active.contains(u)).collect();
+    models.mark_stale(&kept).await?;
     Ok(discarded)
 }
 
 /// Consumes until shutdown or a queue error.
-pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized, A: AccountStore + ?Sized>(
+pub async fn run<
+    S: EventSource + ?Sized,
+    D: WorkoutStore + ?Sized,
+    A: AccountStore + ?Sized,
+    M: ReadModelStore + ?Sized,
+>(
     source: &mut S,
     store: &D,
     accounts: &A,
+    models: &M,
     config: &WorkerConfig,
     shutdown: &CancellationToken,
 ) -> Stopped {
@@ -147,8 +169,11 @@ pub async fn run<S: EventSource + ?Sized, D: WorkoutStore + ?Sized, A: AccountSt
 
         // Keep the messages unacknowledged while the store is down: they stay safe in the queue.
         loop {
-            match write(store, accounts, &events).await {
+            match write(store, accounts, models, &events).await {
                 Ok(discarded) => {
+                    if let Some(wake) = &config.wake {
+                        wake.notify_one();
+                    }
                     if discarded > 0 {
                         metrics::counter!("ironlog_consumer_discarded_total")
                             .increment(discarded as u64);

@@ -70,6 +70,7 @@ impl Running {
                     &mut source,
                     &store,
                     &accounts,
+                    &accounts,
                     &WorkerConfig::default(),
                     &shutdown,
                 )

@@ -8,7 +8,11 @@ use adapters::mongo::MongoStore;
 use adapters::rabbit::{BrokerAddrs, RabbitPublisher};
 use consumer::worker::{self, Stopped, WorkerConfig};
 use secrecy::ExposeSecret;
-use service::{AccountStore, Chain, ProfileStore, Publisher, SessionStore, WorkoutStore};
+use service::read_model::{self, Projection, ProjectorConfig};
+use service::{
+    AccountStore, Chain, ProfileStore, Publisher, ReadModelStore, SessionStore, WorkoutStore,
+};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -31,7 +35,11 @@ pub struct Backend {
     pub accounts: Arc<dyn AccountStore>,
     pub sessions: Arc<dyn SessionStore>,
     pub profiles: Arc<dyn ProfileStore>,
-    /// The in-process worker (embedded mode); awaited on shutdown so its batch finishes.
+    pub models: Arc<dyn ReadModelStore>,
+    /// Wakes the in-process projector (embedded mode) after a change marked a model stale.
+    pub wake: Arc<Notify>,
+    /// The in-process worker and projector (embedded mode); awaited on shutdown so the
+    /// worker's batch finishes.
     pub worker: Option<JoinHandle<()>>,
 }
 
@@ -45,20 +53,44 @@ impl Backend {
                 let mut source = db.source();
                 let worker_store = store.clone();
                 let worker_accounts = db.accounts();
+                let wake = Arc::new(Notify::new());
+                let accounts = Arc::new(db.accounts());
+                let projector = tokio::spawn(read_model::run_projector(
+                    Projection {
+                        workouts: Arc::new(store.clone()),
+                        profiles: accounts.clone(),
+                        accounts: accounts.clone(),
+                        models: accounts.clone(),
+                    },
+                    ProjectorConfig::default(),
+                    wake.clone(),
+                    shutdown.clone(),
+                ));
+                let worker_wake = wake.clone();
                 let worker = tokio::spawn(async move {
-                    let config = WorkerConfig::default();
+                    let config = WorkerConfig {
+                        wake: Some(worker_wake),
+                        ..WorkerConfig::default()
+                    };
                     // The embedded queue only fails if the disk does; keep trying.
                     loop {
                         match worker::run(
                             &mut source,
                             &worker_store,
                             &worker_accounts,
+                            &worker_accounts,
                             &config,
                             &shutdown,
                         )
                         .await
                         {
-                            Stopped::Shutdown => return,
+                            Stopped::Shutdown => {
+                                // The projector stops with the same token.
+                                if let Err(e) = projector.await {
+                                    tracing::error!(error = %e, "the read model projector panicked");
+                                }
+                                return;
+                            }
                             Stopped::Queue(e) => {
                                 tracing::error!(error = %Chain(&e), "embedded queue failed; retrying");
                                 tokio::time::sleep(Duration::from_secs(1)).await;
@@ -66,12 +98,13 @@ impl Backend {
                         }
                     }
                 });
-                let accounts = Arc::new(db.accounts());
                 Ok(Self {
                     publisher: Arc::new(db.publisher()),
                     accounts: accounts.clone(),
                     sessions: accounts.clone(),
-                    profiles: accounts,
+                    profiles: accounts.clone(),
+                    models: accounts,
+                    wake,
                     store: Arc::new(store),
                     worker: Some(worker),
                 })
@@ -97,7 +130,10 @@ impl Backend {
                     publisher: Arc::new(publisher),
                     accounts: shared.clone(),
                     sessions: shared.clone(),
-                    profiles: shared,
+                    profiles: shared.clone(),
+                    // The consumers project; this server marks and reads.
+                    models: shared,
+                    wake: Arc::new(Notify::new()),
                     store: Arc::new(store),
                     worker: None,
                 })

@@ -188,6 +188,8 @@ impl Application {
                 backend.store.clone(),
                 backend.profiles.clone(),
                 backend.accounts.clone(),
+                backend.models.clone(),
+                backend.wake.clone(),
             ),
             auth: Auth {
                 accounts: backend.accounts.clone(),

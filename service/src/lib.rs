@@ -6,11 +6,13 @@
 mod accounts;
 mod error;
 mod queue;
+pub mod read_model;
 mod store;
 mod training;
 
 pub use accounts::{Account, AccountError, AccountStore, ProfileStore, Session, SessionStore};
 pub use error::{BoxError, Chain, StoreError};
 pub use queue::{Delivery, EventSource, PublishError, Publisher, QueueError};
+pub use read_model::{ReadModelStore, StoredModel};
 pub use store::{Page, WorkoutStore};
 pub use training::{ProfileError, Training};

@@ -4,12 +4,16 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use domain::analytics::Analytics;
 use domain::bodyweight::{Bodyweight, Weighing};
 use domain::engine::Plan;
 use domain::problem::Problem;
 use domain::profile::Profile;
+use domain::read_model::ReadModel;
 use domain::WorkoutLogged;
+use tokio::sync::Notify;
 
+use crate::read_model::ReadModelStore;
 use crate::{AccountStore, ProfileStore, StoreError, WorkoutStore};
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +34,30 @@ pub struct Training {
     workouts: Arc<dyn WorkoutStore>,
     profiles: Arc<dyn ProfileStore>,
     accounts: Arc<dyn AccountStore>,
+    models: Arc<dyn ReadModelStore>,
+    /// Wakes this process's projector after a change marked a model stale.
+    wake: Arc<Notify>,
+}
+
+/// Every workout of the user, oldest first, read a page at a time.
+pub(crate) async fn whole_history(
+    workouts: &dyn WorkoutStore,
+    user: &str,
+) -> Result<Vec<WorkoutLogged>, StoreError> {
+    let mut all = Vec::new();
+    let mut before = None;
+    loop {
+        let page = workouts
+            .list(user, domain::cursor::MAX_PAGE, before)
+            .await?;
+        all.extend(page.items);
+        match page.next {
+            Some(next) => before = Some(next),
+            None => break,
+        }
+    }
+    all.reverse();
+    Ok(all)
 }
 
 impl Training {
@@ -37,12 +65,49 @@ impl Training {
         workouts: Arc<dyn WorkoutStore>,
         profiles: Arc<dyn ProfileStore>,
         accounts: Arc<dyn AccountStore>,
+        models: Arc<dyn ReadModelStore>,
+        wake: Arc<Notify>,
     ) -> Self {
         Self {
             workouts,
             profiles,
             accounts,
+            models,
+            wake,
         }
+    }
+
+    /// After a change to what the user's read model depends on has been written.
+    async fn mark_stale(&self, user: &str) -> Result<(), StoreError> {
+        self.models.mark_stale(&[user.to_owned()]).await?;
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// The user's read model, if it is fresh and made for `profile`. A user with no model
+    /// (or one of another version) is marked stale, so the projector builds it.
+    async fn fresh_model(
+        &self,
+        user: &str,
+        profile: &Profile,
+    ) -> Result<Option<ReadModel>, StoreError> {
+        let stored = self.models.stored_model(user).await?;
+        let outdated = stored.as_ref().is_none_or(|s| {
+            s.model
+                .as_ref()
+                .is_none_or(|m| m.version != domain::read_model::VERSION)
+                && s.built_at == s.generation
+        });
+        let fresh = stored.and_then(|s| s.fresh()).filter(|m| m.serves(profile));
+        metrics::counter!(
+            "ironlog_read_model_reads_total",
+            "result" => if fresh.is_some() { "fresh" } else { "replayed" }
+        )
+        .increment(1);
+        if fresh.is_none() && outdated {
+            self.mark_stale(user).await?;
+        }
+        Ok(fresh)
     }
 
     /// After a write of the user's profile or weighings: a session another server still
@@ -75,7 +140,8 @@ impl Training {
             return Err(ProfileError::Invalid(problems));
         }
         self.profiles.put_profile(user, profile).await?;
-        self.still_active(user).await
+        self.still_active(user).await?;
+        Ok(self.mark_stale(user).await?)
     }
 
     /// The user's bodyweight log.
@@ -110,42 +176,54 @@ impl Training {
             return Err(ProfileError::Invalid(problems));
         }
         self.profiles.put_weighing(user, &weighing).await?;
-        self.still_active(user).await
+        self.still_active(user).await?;
+        Ok(self.mark_stale(user).await?)
     }
 
     /// Removes the weighing of a day; false when there was none.
     pub async fn unweigh(&self, user: &str, date: NaiveDate) -> Result<bool, StoreError> {
-        self.profiles.delete_weighing(user, date).await
+        let removed = self.profiles.delete_weighing(user, date).await?;
+        if removed {
+            self.mark_stale(user).await?;
+        }
+        Ok(removed)
     }
 
     /// Every workout of the user, oldest first.
     pub async fn history(&self, user: &str) -> Result<Vec<WorkoutLogged>, StoreError> {
-        let mut all = Vec::new();
-        let mut before = None;
-        loop {
-            let page = self
-                .workouts
-                .list(user, domain::cursor::MAX_PAGE, before)
-                .await?;
-            all.extend(page.items);
-            match page.next {
-                Some(next) => before = Some(next),
-                None => break,
-            }
-        }
-        all.reverse();
-        Ok(all)
+        whole_history(self.workouts.as_ref(), user).await
     }
 
-    /// Today's plan for the user: the active program over their whole history.
+    /// Today's plan for the user: the active program over their whole history, from the read
+    /// model when it is fresh, else replayed.
     pub async fn plan(&self, user: &str) -> Result<Plan, StoreError> {
         let profile = self.profile(user).await?;
+        if let Some(model) = self.fresh_model(user, &profile).await? {
+            return Ok(model.plan);
+        }
         let history = self.history(user).await?;
         Ok(domain::engine::plan(
             &profile.active(),
             &history,
             &profile.catalog(),
             &profile.settings(),
+        ))
+    }
+
+    /// The analytics of the user's whole history as of `today`, from the read model when it
+    /// is fresh, else computed from the history and the bodyweight log.
+    pub async fn analytics(&self, user: &str, today: NaiveDate) -> Result<Analytics, StoreError> {
+        let profile = self.profile(user).await?;
+        if let Some(model) = self.fresh_model(user, &profile).await? {
+            return Ok(model.analytics_on(today));
+        }
+        let history = self.history(user).await?;
+        let bodyweight = self.bodyweight(user).await?;
+        Ok(domain::analytics::analyze(
+            &history,
+            &profile.catalog(),
+            &bodyweight,
+            today,
         ))
     }
 }

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::{ExerciseLog, SetLog, WorkoutChange, WorkoutDeleted, WorkoutLogged};
-use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+/// For the `exercises` of [`Script::generate_with`].
+pub use rand::{rngs::StdRng, Rng, SeedableRng};
 use uuid::Uuid;
 
 pub struct Script {
@@ -25,6 +25,19 @@ impl Script {
     /// `workouts` logged across `users`; about half edited (one to three times, each edit a
     /// larger revision) and one in five of all deleted after its edits.
     pub fn generate(users: &[String], workouts: usize, seed: u64) -> Self {
+        Self::generate_with(users, workouts, seed, |_, _, rng| {
+            squat(rng.random_range(1..=10))
+        })
+    }
+
+    /// As [`Script::generate`], with each save's exercises from `exercises(user, n, rng)`
+    /// (`n` counts the user's workouts): histories a program's engine has something to read.
+    pub fn generate_with(
+        users: &[String],
+        workouts: usize,
+        seed: u64,
+        mut exercises: impl FnMut(&str, usize, &mut StdRng) -> Vec<ExerciseLog>,
+    ) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
         let start = Utc
             .with_ymd_and_hms(2026, 6, 1, 8, 0, 0)
@@ -33,14 +46,17 @@ impl Script {
         let mut changes = Vec::new();
         for n in 0..workouts {
             let user = &users[n % users.len()];
-            let at = start + Duration::minutes(n as i64);
+            let at = start + Duration::hours(n as i64);
             let id = Uuid::now_v7();
             let mut revision = 1;
-            changes.push(save(user, id, at, revision, rng.random_range(1..=10)));
+            let nth = n / users.len();
+            let first = exercises(user, nth, &mut rng);
+            changes.push(save(user, id, at, revision, first));
             if rng.random_bool(0.5) {
                 for _ in 0..rng.random_range(1..=3) {
                     revision += rng.random_range(1..=1000);
-                    changes.push(save(user, id, at, revision, rng.random_range(1..=10)));
+                    let edit = exercises(user, nth, &mut rng);
+                    changes.push(save(user, id, at, revision, edit));
                 }
             }
             if rng.random_bool(0.2) {
@@ -79,7 +95,26 @@ impl Script {
     }
 }
 
-fn save(user: &str, id: Uuid, at: DateTime<Utc>, revision: u64, reps: u32) -> WorkoutChange {
+fn squat(reps: u32) -> Vec<ExerciseLog> {
+    vec![ExerciseLog {
+        exercise: "squat".into(),
+        notes: reps.is_multiple_of(3).then(|| format!("{reps} reps")),
+        sets: vec![SetLog {
+            weight_kg: 100.0,
+            reps,
+            ..SetLog::default()
+        }],
+        ..ExerciseLog::default()
+    }]
+}
+
+fn save(
+    user: &str,
+    id: Uuid,
+    at: DateTime<Utc>,
+    revision: u64,
+    exercises: Vec<ExerciseLog>,
+) -> WorkoutChange {
     WorkoutChange::Saved(WorkoutLogged {
         v: domain::EVENT_VERSION,
         id,
@@ -87,17 +122,7 @@ fn save(user: &str, id: Uuid, at: DateTime<Utc>, revision: u64, reps: u32) -> Wo
         revision,
         performed_at: at,
         received_at: at,
-        notes: reps
-            .is_multiple_of(3)
-            .then(|| format!("revision {revision}")),
-        exercises: vec![ExerciseLog {
-            exercise: "squat".into(),
-            sets: vec![SetLog {
-                weight_kg: 100.0,
-                reps,
-                ..SetLog::default()
-            }],
-            ..ExerciseLog::default()
-        }],
+        notes: Some(format!("revision {revision}")),
+        exercises,
     })
 }

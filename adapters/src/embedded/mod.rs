@@ -23,6 +23,7 @@ use handle::{store_err, Db};
 
 mod accounts;
 mod handle;
+mod read_models;
 mod space;
 
 pub use space::space;
@@ -106,6 +107,10 @@ impl EmbeddedDb {
             txn.open_table(accounts::PROFILES)
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
             txn.open_table(accounts::BODYWEIGHT)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+            txn.open_table(read_models::READ_MODELS)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+            txn.open_table(read_models::STALE)
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
         }
         txn.commit().map_err(|e| EmbeddedError::Db(db_err(e)))?;
@@ -202,6 +207,8 @@ impl EmbeddedDb {
                 scan!(accounts::SESSIONS_BY_USER, |k, v| format!("{k:?} {v:?}"));
                 scan!(accounts::PROFILES, |k, v| format!("{k} {}", text(v)));
                 scan!(accounts::BODYWEIGHT, |k, v| format!("{k:?} {v}"));
+                scan!(read_models::READ_MODELS, |k, v| format!("{k} {}", text(v)));
+                scan!(read_models::STALE, |k, v| format!("{k} {v:?}"));
                 for table in txn.list_tables().map_err(db_err)? {
                     if !known.contains(table.name()) {
                         return Err(format!("table {} is not scanned", table.name()).into());

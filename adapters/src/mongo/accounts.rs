@@ -333,7 +333,7 @@ impl ProfileStore for MongoStore {
             .delete_many(doc! {"user_id": user_id})
             .await
             .map_err(db_err)?;
-        Ok(())
+        service::ReadModelStore::forget_model(self, user_id).await
     }
 
     async fn delete_weighing(&self, user_id: &str, date: NaiveDate) -> Result<bool, StoreError> {
@@ -390,6 +390,6 @@ impl MongoStore {
             .create_index(by_day)
             .await
             .map_err(db_err)?;
-        Ok(())
+        self.ensure_read_model_indexes().await
     }
 }

@@ -8,7 +8,10 @@ use domain::{Cursor, ExerciseLog, WorkoutChange, WorkoutDeleted, WorkoutLogged};
 use futures::TryStreamExt;
 use mongodb::bson::{self, doc, Document};
 use mongodb::error::ErrorKind;
-use mongodb::options::{Acknowledgment, ClientOptions, IndexOptions, WriteConcern};
+use mongodb::options::{
+    Acknowledgment, ClientOptions, DatabaseOptions, IndexOptions, ReadPreference,
+    SelectionCriteria, WriteConcern,
+};
 use mongodb::{Client, Collection, IndexModel};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -17,6 +20,7 @@ use uuid::Uuid;
 use service::{Page, StoreError, WorkoutStore};
 
 mod accounts;
+mod read_models;
 
 pub const COLLECTION: &str = "workouts";
 const HISTORY_INDEX: &str = "user_history";
@@ -176,6 +180,31 @@ impl MongoStore {
 
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// The same store reading from the primary whatever the URI asks: for the read models'
+    /// projector, which must see every change that raised the generation it read.
+    pub fn on_primary(&self) -> Self {
+        let primary = SelectionCriteria::ReadPreference(ReadPreference::Primary);
+        let db = self.client.database_with_options(
+            self.db.name(),
+            DatabaseOptions::builder()
+                .selection_criteria(primary.clone())
+                .build(),
+        );
+        let workouts = self.workouts.clone_with_type::<WorkoutDoc>();
+        let workouts = db.collection_with_options(
+            workouts.name(),
+            mongodb::options::CollectionOptions::builder()
+                .selection_criteria(primary)
+                .write_concern(self.workouts.write_concern().cloned())
+                .build(),
+        );
+        Self {
+            client: self.client.clone(),
+            db,
+            workouts,
+        }
     }
 
     /// Every stored workout id (of all users); for tests and the failover drill's final

@@ -1,0 +1,149 @@
+//! The read model: what Today, the plan endpoint and Progress show, kept beside the history so
+//! a view reads one small record whatever the history's length.
+//!
+//! It is a replay's result, stored: [`ReadModel::build`] runs the very `engine::plan` and
+//! `analytics::analyze` a view would run over the whole history, so the two cannot disagree.
+//! What keeps it exact is when it is built (after every change to what it depends on, see
+//! `service::read_model`), and [`VERSION`]: a model built by another version of the engine or
+//! analytics is never served, only rebuilt.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::analytics::{self, Analytics};
+use crate::bodyweight::Bodyweight;
+use crate::engine::Plan;
+use crate::profile::Profile;
+use crate::WorkoutLogged;
+
+/// The version of what [`ReadModel::build`] computes. Raise it with any change to the engine,
+/// the analytics or this record: models of another version are rebuilt, never read.
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadModel {
+    pub version: u32,
+    /// The fingerprint of the profile the model was built for ([`inputs_of`]): a profile saved
+    /// since (another program, an edited exercise) makes it unusable until rebuilt.
+    pub inputs: String,
+    /// Today's plan: the active program over the whole history.
+    pub plan: Plan,
+    /// The analytics of the whole history; its streaks are as of the day it was built, so
+    /// read them through [`ReadModel::analytics_on`].
+    pub analytics: Analytics,
+}
+
+/// What the model depends on besides the history and the bodyweight log: the active program,
+/// the user's own exercises and the gym settings, as the SHA-256 of their JSON (hex). Programs
+/// the user is not running do not count, so editing one leaves the model usable.
+pub fn inputs_of(profile: &Profile) -> String {
+    let json = serde_json::to_vec(&(profile.active(), &profile.exercises, profile.settings()))
+        // Serializing plain structs of strings and numbers into memory cannot fail; if it ever
+        // did, an empty input would only make the model unusable, never wrong.
+        .unwrap_or_default();
+    Sha256::digest(&json)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl ReadModel {
+    /// The model of `history` (any order; tombstones are not in it) for `profile`, with the
+    /// user's bodyweight log, built on `today`.
+    pub fn build(
+        profile: &Profile,
+        history: &[WorkoutLogged],
+        bodyweight: &Bodyweight,
+        today: NaiveDate,
+    ) -> Self {
+        let catalog = profile.catalog();
+        Self {
+            version: VERSION,
+            inputs: inputs_of(profile),
+            plan: crate::engine::plan(&profile.active(), history, &catalog, &profile.settings()),
+            analytics: analytics::analyze(history, &catalog, bodyweight, today),
+        }
+    }
+
+    /// Whether this model answers for `profile`: built by this version, for these inputs.
+    pub fn serves(&self, profile: &Profile) -> bool {
+        self.version == VERSION && self.inputs == inputs_of(profile)
+    }
+
+    /// The analytics as of `today`: the streaks counted to `today`, not to the day of the
+    /// build (a streak ends when days pass without a session, with no change to the history).
+    pub fn analytics_on(&self, today: NaiveDate) -> Analytics {
+        let mut out = self.analytics.clone();
+        out.streaks = analytics::streaks_of(&out.calendar, today);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().expect("a test date")
+    }
+
+    #[test]
+    fn the_model_is_the_replay_of_its_history() {
+        let history = sample::five_years("u")[..60].to_vec();
+        let profile = Profile::default();
+        let today = day("2026-11-30");
+        let model = ReadModel::build(&profile, &history, &Bodyweight::default(), today);
+        let catalog = profile.catalog();
+        assert_eq!(
+            model.plan,
+            crate::engine::plan(&profile.active(), &history, &catalog, &profile.settings())
+        );
+        assert_eq!(
+            model.analytics_on(today),
+            analytics::analyze(&history, &catalog, &Bodyweight::default(), today)
+        );
+    }
+
+    #[test]
+    fn streaks_are_counted_to_the_day_they_are_read() {
+        let history = sample::five_years("u")[..60].to_vec();
+        let profile = Profile::default();
+        let built = history
+            .iter()
+            .map(|w| w.performed_at.date_naive())
+            .max()
+            .expect("a sample history has sessions");
+        let model = ReadModel::build(&profile, &history, &Bodyweight::default(), built);
+        let later = built + chrono::Duration::days(30);
+        assert!(model.analytics_on(built).streaks.current_weeks > 0);
+        assert_eq!(model.analytics_on(later).streaks.current_weeks, 0);
+        assert_eq!(
+            model.analytics_on(later),
+            analytics::analyze(&history, &profile.catalog(), &Bodyweight::default(), later)
+        );
+    }
+
+    #[test]
+    fn a_profile_running_another_program_is_not_served() {
+        let history = sample::five_years("u")[..5].to_vec();
+        let profile = Profile::default();
+        let model = ReadModel::build(
+            &profile,
+            &history,
+            &Bodyweight::default(),
+            day("2026-11-30"),
+        );
+        assert!(model.serves(&profile));
+        let mut other = profile.clone();
+        other.active_program = "gzclp".into();
+        assert!(!model.serves(&other));
+        let mut heavier = profile.clone();
+        heavier.warmups = !heavier.warmups;
+        assert!(!model.serves(&heavier));
+        let mut stale = model.clone();
+        stale.version = VERSION + 1;
+        assert!(!stale.serves(&profile));
+    }
+}
