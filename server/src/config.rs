@@ -129,6 +129,18 @@ pub struct Flags {
     /// Trusted-proxy identity: the header carrying the token.
     #[arg(long, env = "IRONLOG_TRUSTED_PROXY_HEADER", default_value = DEFAULT_HEADER)]
     trusted_proxy_header: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// What the process does instead of serving.
+#[derive(clap::Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Rebuilds every user's read model (plan and analytics) from the stored history, then
+    /// exits. Servers and consumers rebuild models of an older version by themselves on start;
+    /// this is for a repair. Embedded: run it while the server is stopped (the store is one
+    /// file, open in one process). Distributed: run it beside the running stack.
+    RebuildReadModels,
 }
 
 fn count() -> clap::builder::RangedI64ValueParser<u32> {
@@ -237,6 +249,8 @@ pub struct Config {
     /// Trusted-proxy identity mode, when `IRONLOG_TRUSTED_PROXY_KEYS_FILE` is set.
     pub trusted_proxy: Option<ProxyConfig>,
     pub connections: ConnectionLimits,
+    /// A command to run instead of serving.
+    pub command: Option<Command>,
 }
 
 fn nonzero(n: u32) -> NonZeroU32 {
@@ -328,6 +342,7 @@ impl Config {
                 header_read_timeout: Duration::from_secs(f.header_read_timeout_secs),
                 idle_timeout: Duration::from_secs(f.idle_timeout_secs),
             },
+            command: f.command,
         })
     }
 
@@ -419,6 +434,14 @@ mod tests {
         }
         let c = Config::from_args(["s", "--public-url", "HTTPS://Ironlog.example/"]).unwrap();
         assert_eq!(c.public_origin.as_deref(), Some("https://ironlog.example"));
+    }
+
+    #[test]
+    fn the_rebuild_command_is_read() {
+        let c = Config::from_args(["ironlog-server", "rebuild-read-models"]).unwrap();
+        assert_eq!(c.command, Some(Command::RebuildReadModels));
+        assert_eq!(Config::from_args(["ironlog-server"]).unwrap().command, None);
+        assert!(Config::from_args(["ironlog-server", "rebuild"]).is_err());
     }
 
     #[test]

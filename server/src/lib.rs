@@ -24,6 +24,7 @@ mod ops;
 mod page_context;
 mod pages;
 mod pwa;
+mod rebuild;
 mod routes;
 mod security;
 mod serve;
@@ -32,6 +33,7 @@ mod state;
 mod training;
 
 pub use auth::middleware::PUBLIC_PAGES;
-pub use config::{Config, ConfigError, Mode};
+pub use config::{Command, Config, ConfigError, Mode};
+pub use rebuild::rebuild_read_models;
 pub use routes::page_paths;
 pub use startup::{Application, StartError};

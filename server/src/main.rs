@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use leptos::prelude::get_configuration;
-use server::{Application, Config};
+use server::{Application, Command, Config};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -18,6 +18,19 @@ async fn main() -> anyhow::Result<()> {
         Err(server::ConfigError::Flags(e)) => e.exit(),
         Err(e) => return Err(e).context("configuration"),
     };
+    if config.command == Some(Command::RebuildReadModels) {
+        let done = server::rebuild_read_models(&config)
+            .await
+            .context("rebuild-read-models")?;
+        eprintln!("{} read models rebuilt", done.fresh);
+        if done.failed > 0 {
+            anyhow::bail!(
+                "{} read models could not be rebuilt (see the warnings above); the pages replay those users' histories until they are",
+                done.failed
+            );
+        }
+        return Ok(());
+    }
     let leptos_options = get_configuration(None)
         .context("reading the LEPTOS_* configuration")?
         .leptos_options;

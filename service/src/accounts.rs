@@ -60,6 +60,9 @@ pub trait AccountStore: Send + Sync + 'static {
     /// workouts are deleted next, and [`AccountStore::finish_deletion`] removes the rest.
     async fn begin_deletion(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
 
+    /// The id of every account, for a rebuild of every user's read model.
+    async fn all_ids(&self) -> Result<Vec<String>, StoreError>;
+
     /// Accounts marked for deletion and not yet removed (a stop half-way).
     async fn pending_deletions(&self) -> Result<Vec<String>, StoreError>;
 

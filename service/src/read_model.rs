@@ -117,6 +117,7 @@ impl Projection {
         let bodyweight = Bodyweight::new(self.profiles.weighings(user).await?);
         let model = ReadModel::build(&profile, &history, &bodyweight, today);
         Ok(if self.models.put_model(user, generation, &model).await? {
+            metrics::counter!("ironlog_read_models_rebuilt_total").increment(1);
             Rebuilt::Fresh
         } else {
             Rebuilt::Raced

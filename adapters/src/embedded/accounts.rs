@@ -164,6 +164,20 @@ impl AccountStore for EmbeddedAccounts {
             .await
     }
 
+    async fn all_ids(&self) -> Result<Vec<String>, StoreError> {
+        self.db
+            .run::<_, StoreError>(move |db| {
+                let txn = db.begin_read().map_err(err)?;
+                let accounts = txn.open_table(ACCOUNTS).map_err(err)?;
+                let mut out = Vec::new();
+                for row in accounts.iter().map_err(err)? {
+                    out.push(row.map_err(err)?.0.value().to_owned());
+                }
+                Ok(out)
+            })
+            .await
+    }
+
     async fn pending_deletions(&self) -> Result<Vec<String>, StoreError> {
         self.db
             .run::<_, StoreError>(move |db| {

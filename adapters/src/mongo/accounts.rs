@@ -204,6 +204,10 @@ impl AccountStore for MongoStore {
             .await
     }
 
+    async fn all_ids(&self) -> Result<Vec<String>, StoreError> {
+        self.account_ids(doc! {}).await
+    }
+
     async fn finish_deletion(&self, id: &str) -> Result<(), StoreError> {
         self.sessions()
             .delete_many(doc! {"user_id": id})

@@ -38,7 +38,10 @@ async fn generations<A: AccountStore + ReadModelStore>(accounts: &A) {
     let user = format!("rm-{}", Uuid::now_v7());
     account(accounts, &user).await;
     assert_eq!(accounts.stored_model(&user).await.unwrap(), None);
-    accounts.mark_stale(std::slice::from_ref(&user)).await.unwrap();
+    accounts
+        .mark_stale(std::slice::from_ref(&user))
+        .await
+        .unwrap();
     let stored = accounts.stored_model(&user).await.unwrap().unwrap();
     assert_eq!((stored.generation, stored.built_at), (1, 0));
     assert_eq!(stored.fresh(), None, "nothing built yet");
@@ -54,7 +57,10 @@ async fn generations<A: AccountStore + ReadModelStore>(accounts: &A) {
     assert_eq!(stored.fresh(), Some(model.clone()));
     assert!(!accounts.stale_users(10_000).await.unwrap().contains(&user));
 
-    accounts.mark_stale(std::slice::from_ref(&user)).await.unwrap();
+    accounts
+        .mark_stale(std::slice::from_ref(&user))
+        .await
+        .unwrap();
     assert_eq!(
         accounts.stored_model(&user).await.unwrap().unwrap().fresh(),
         None,

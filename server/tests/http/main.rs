@@ -20,5 +20,6 @@ mod ordering;
 mod pages;
 mod pipeline;
 mod proxy;
+mod read_model;
 mod tls;
 mod training;

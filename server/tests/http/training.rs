@@ -14,7 +14,7 @@ fn start() -> (InProcess, tempfile::TempDir) {
     (InProcess::start(&env).unwrap(), data)
 }
 
-async fn plan(client: &reqwest::Client, base: &str) -> Value {
+pub(crate) async fn plan(client: &reqwest::Client, base: &str) -> Value {
     get_json(client, &format!("{base}/api/v1/plan")).await
 }
 
@@ -33,7 +33,7 @@ fn working_sets<'a>(plan: &'a Value, exercise: &str) -> Vec<&'a Value> {
 }
 
 /// Logs the plan exactly as prescribed (every rep made) and waits until it is stored.
-async fn do_as_planned(
+pub(crate) async fn do_as_planned(
     client: &reqwest::Client,
     base: &str,
     plan: &Value,

@@ -1,0 +1,122 @@
+//! The read model in the embedded server: built in-process as workouts are stored, serving
+//! the plan the API would replay, and rebuilt when it is of another engine version, by the
+//! `rebuild-read-models` command or on start.
+
+use std::path::Path;
+use std::time::Duration;
+
+use adapters::embedded::EmbeddedDb;
+use domain::read_model::VERSION;
+use serde_json::Value;
+use service::{AccountStore, ReadModelStore};
+
+use crate::support::*;
+use crate::training::{do_as_planned, plan};
+
+fn start(data: &Path) -> InProcess {
+    InProcess::start(&[("IRONLOG_DATA_DIR", data.display().to_string())]).unwrap()
+}
+
+/// The only account's id and its stored model's state: (fresh, version, plan as JSON).
+async fn model_of(data: &Path) -> (String, Option<(u32, Value)>) {
+    let db = EmbeddedDb::open(data).unwrap();
+    let accounts = db.accounts();
+    let ids = accounts.all_ids().await.unwrap();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let fresh = accounts
+        .stored_model(&ids[0])
+        .await
+        .unwrap()
+        .and_then(|s| s.fresh())
+        .map(|m| (m.version, serde_json::to_value(&m.plan).unwrap()));
+    (ids[0].clone(), fresh)
+}
+
+/// Stores the user's model again as if an older engine had built it.
+async fn make_outdated(data: &Path, user: &str) {
+    let db = EmbeddedDb::open(data).unwrap();
+    let accounts = db.accounts();
+    let stored = accounts.stored_model(user).await.unwrap().unwrap();
+    let mut old = stored.model.clone().unwrap();
+    old.version = VERSION - 1;
+    accounts
+        .mark_stale(std::slice::from_ref(&user.to_owned()))
+        .await
+        .unwrap();
+    assert!(accounts
+        .put_model(user, stored.generation + 1, &old)
+        .await
+        .unwrap());
+    assert_eq!(
+        accounts.stored_model(user).await.unwrap().unwrap().fresh(),
+        None,
+        "a model of another version is not served"
+    );
+}
+
+/// Starts the server on `data` until its projector has made the model fresh (a stop may cut
+/// a rebuild short; the next start finishes it), without a request that could mark it.
+async fn until_rebuilt_on_start(data: &Path) -> (u32, Value) {
+    for _ in 0..50 {
+        let server = start(data);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        drop(server);
+        if let (_, Some(fresh)) = model_of(data).await {
+            return fresh;
+        }
+    }
+    panic!("the model is rebuilt on start");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_read_model_serves_the_replayed_plan_and_is_rebuilt_for_a_new_engine() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start(data.path());
+    let base = server.base_url();
+    let client = signed_in_client(&base).await;
+    let mut logged = Vec::new();
+    for _ in 0..3 {
+        let today = plan(&client, &base).await;
+        do_as_planned(&client, &base, &today, &mut logged).await;
+    }
+    let served = plan(&client, &base).await;
+    drop(server);
+
+    // The in-process projector built the model of the three sessions: the plan the API served.
+    let (user, fresh) = model_of(data.path()).await;
+    let (version, from_model) = match fresh {
+        Some(f) => f,
+        None => until_rebuilt_on_start(data.path()).await,
+    };
+    assert_eq!(version, VERSION);
+    assert_eq!(from_model, served, "the model's plan is the replayed plan");
+
+    // The command rebuilds a model an older engine built.
+    make_outdated(data.path(), &user).await;
+    let config = server::Config::from_args([
+        "ironlog-server",
+        "--data-dir",
+        &data.path().display().to_string(),
+        "rebuild-read-models",
+    ])
+    .unwrap();
+    let done = server::rebuild_read_models(&config).await.unwrap();
+    assert_eq!((done.fresh, done.failed), (1, 0));
+    assert_eq!(
+        model_of(data.path()).await.1,
+        Some((VERSION, served.clone()))
+    );
+
+    // So does a start, with no request asking.
+    make_outdated(data.path(), &user).await;
+    assert_eq!(
+        until_rebuilt_on_start(data.path()).await,
+        (VERSION, served.clone())
+    );
+
+    // And the plan served from the model is the one served before.
+    let server = start(data.path());
+    let base = server.base_url();
+    // (The session cookie outlives the restart: sessions are stored.)
+    assert_eq!(plan(&client, &base).await, served);
+}
