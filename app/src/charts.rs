@@ -149,13 +149,23 @@ fn labels<T>(items: &[T], label: impl Fn(&T) -> &String) -> Vec<String> {
     items.iter().map(|i| label(i).clone()).collect()
 }
 
+/// Marks as points joined by a line; with a `trend` (one value per mark), the points stand
+/// alone and the trend is the line, so a single good or bad week reads as what it is.
 #[component]
-pub fn LineChart(id: &'static str, title: String, desc: String, marks: Vec<Mark>) -> impl IntoView {
+pub fn LineChart(
+    id: &'static str,
+    title: String,
+    desc: String,
+    marks: Vec<Mark>,
+    #[prop(optional)] trend: Vec<f64>,
+) -> impl IntoView {
     let n = marks.len();
     let active = RwSignal::new(n.saturating_sub(1));
-    let (lo, hi) = marks.iter().fold((f64::MAX, f64::MIN), |(lo, hi), m| {
-        (lo.min(m.value), hi.max(m.value))
-    });
+    let (lo, hi) = marks
+        .iter()
+        .map(|m| m.value)
+        .chain(trend.iter().copied())
+        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let pad = ((hi - lo) * 0.1).max(1.0);
     let ticks_all = ticks((lo - pad).max(0.0), hi + pad);
     let (lo, hi) = (
@@ -170,24 +180,23 @@ pub fn LineChart(id: &'static str, title: String, desc: String, marks: Vec<Mark>
             LEFT + (W - LEFT - RIGHT) * i as f64 / (n - 1) as f64
         }
     };
-    let path: String = marks
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            format!(
-                "{}{:.1},{:.1}",
-                if i == 0 { "M" } else { " L" },
-                x(i),
-                y(m.value)
-            )
-        })
-        .collect();
+    let line_of = |values: &mut dyn Iterator<Item = f64>| -> String {
+        values
+            .enumerate()
+            .map(|(i, v)| format!("{}{:.1},{:.1}", if i == 0 { "M" } else { " L" }, x(i), y(v)))
+            .collect()
+    };
+    let (class, path) = if trend.is_empty() {
+        ("line", line_of(&mut marks.iter().map(|m| m.value)))
+    } else {
+        ("line trend", line_of(&mut trend.iter().copied()))
+    };
     view! {
         <Frame id class="line-chart" view_box=format!("0 0 {W} {H}") title desc
             labels=labels(&marks, |m| &m.label) active>
             {grid(ticks_all, y)}
             {x_labels(&marks, x)}
-            <path class="line" d=path/>
+            <path class=class d=path/>
             {marks.iter().enumerate().map(|(i, m)| view! {
                 <circle class="point" cx=x(i) cy=y(m.value) r="4" data-i=i
                     role="img" aria-label=m.label.clone()

@@ -1,44 +1,61 @@
-//! Progress: the analytics of the whole history, computed in the browser (Wasm) from the JSON
-//! API: estimated-1RM trend and records per exercise, weekly sets per muscle group, a training
-//! calendar and streaks; and the bodyweight log with its trend. The server only sends the page;
-//! the work is done where it is shown.
-
-use std::sync::Arc;
+//! Progress: estimated-1RM trend and records per exercise, weekly sets per muscle group, a
+//! training calendar and streaks; and the bodyweight log with its trend.
+//!
+//! The figures come precomputed from the read model (`service::Training::progress`, the same
+//! `GET /api/v1/progress` answers): a few kilobytes whatever the history's length. The server
+//! renders the whole page; the lazy island only makes the pickers and charts interactive, so
+//! the page shows before its Wasm arrives and, through the service worker, offline.
 
 use chrono::{Datelike, Duration, NaiveDate};
-use domain::analytics::{week_start, Analytics, CalendarDay, Trend, Week};
+use domain::analytics::{week_start, CalendarDay, Week};
 use domain::bodyweight::{Bodyweight, Weighing, MAX_KG, MIN_KG};
 use domain::catalog::Muscle;
+use domain::progress::{smoothed, ExerciseProgress, Progress, CALENDAR_WEEKS, VOLUME_WEEKS};
 use domain::units::Unit;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
 
 use crate::charts::{BarChart, Cell, HeatMap, LineChart, Mark};
 
-/// Weeks shown in the volume chart.
-const VOLUME_WEEKS: i64 = 16;
-/// Weeks shown in the calendar.
-const CALENDAR_WEEKS: i64 = 53;
-
-#[derive(Clone)]
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-enum Load {
-    /// Sessions read so far.
-    Loading(usize),
-    Ready(Arc<Ready>),
-    Failed(String),
+/// What the page is rendered from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProgressStart {
+    pub progress: Progress,
+    pub weighings: Vec<Weighing>,
+    /// False when the bodyweight log could not be read: Progress shows without it.
+    pub bodyweight_read: bool,
+    pub unit: Unit,
 }
 
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-struct Ready {
-    analytics: Analytics,
-    bodyweight: Bodyweight,
-    /// False when the bodyweight log could not be read: Progress shows without it.
-    bodyweight_read: bool,
-    unit: Unit,
-    /// Milliseconds the analytics took in this browser (the median when benchmarking).
-    compute_ms: f64,
-    today: NaiveDate,
+/// The page's figures, precomputed, with the bodyweight log and the user's unit.
+#[server(endpoint = "progress_figures")]
+pub async fn progress_figures() -> Result<ProgressStart, ServerFnError> {
+    let ctx = crate::ssr::training()?;
+    let user = crate::ssr::user_id()?;
+    let unavailable = |e: service::StoreError| {
+        tracing::error!(error = %e, "reading progress failed");
+        ServerFnError::new("your progress is unavailable right now; try again in a moment")
+    };
+    let profile = ctx.profile(&user).await.map_err(unavailable)?;
+    let progress = ctx
+        .progress(&user, service::read_model::today())
+        .await
+        .map_err(unavailable)?;
+    // Without the bodyweight log (a store away), the rest still shows; the card says so.
+    let (weighings, bodyweight_read) = match ctx.bodyweight(&user).await {
+        Ok(log) => (log.weighings().to_vec(), true),
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the bodyweight log failed; Progress shows without it");
+            (Vec::new(), false)
+        }
+    };
+    Ok(ProgressStart {
+        progress,
+        weighings,
+        bodyweight_read,
+        unit: profile.gym.unit,
+    })
 }
 
 fn day(date: NaiveDate) -> String {
@@ -59,27 +76,48 @@ fn tick_format(first: Option<NaiveDate>, last: Option<NaiveDate>) -> &'static st
     }
 }
 
-/// The e1RM points of one exercise, in the user's unit.
-pub fn trend_marks(trend: &Trend, unit: Unit) -> Vec<Mark> {
-    let tick = tick_format(
-        trend.points.first().map(|p| p.date),
-        trend.points.last().map(|p| p.date),
-    );
-    trend
-        .points
+/// An estimate to the nearest whole unit: an estimate's decimals claim more than it knows.
+fn about(kg: f64, unit: Unit) -> String {
+    format!("{} {}", unit.from_kg(kg).round(), unit.symbol())
+}
+
+/// "1 set", "2 sets".
+fn counted(n: f64, one: &str) -> String {
+    let shown = crate::format::number(n);
+    if shown == "1" {
+        format!("1 {one}")
+    } else {
+        format!("{shown} {one}s")
+    }
+}
+
+/// One exercise's weekly best estimates as points, and the trend through them, in the
+/// user's unit.
+pub fn strength_marks(e: &ExerciseProgress, unit: Unit) -> (Vec<Mark>, Vec<f64>) {
+    let weekly = &e.weekly;
+    let trend = smoothed(&weekly.e1rm_kg);
+    let mondays: Vec<NaiveDate> = (0..weekly.week.len())
+        .filter_map(|i| weekly.monday(i))
+        .collect();
+    let tick = tick_format(mondays.first().copied(), mondays.last().copied());
+    let marks = mondays
         .iter()
-        .map(|p| Mark {
-            value: unit.from_kg(p.e1rm_kg),
-            tick: p.date.format(tick).to_string(),
+        .zip(&weekly.e1rm_kg)
+        .zip(weekly.weight_kg.iter().zip(&weekly.reps))
+        .zip(&trend)
+        .map(|(((monday, e1rm), (weight, reps)), t)| Mark {
+            value: unit.from_kg(*e1rm),
+            tick: monday.format(tick).to_string(),
             label: format!(
-                "{}: estimated 1RM {} (from {} × {})",
-                day(p.date),
-                unit.show(p.e1rm_kg),
-                unit.show(p.weight_kg),
-                p.reps
+                "Week of {}: best estimated 1RM {} (from {} × {reps}), trend {}",
+                day(*monday),
+                about(*e1rm, unit),
+                unit.show(*weight),
+                about(*t, unit)
             ),
         })
-        .collect()
+        .collect();
+    (marks, trend.iter().map(|t| unit.from_kg(*t)).collect())
 }
 
 /// The bodyweight trend at each weighing (`trend`, [`Bodyweight::trend`] of `log`), in the
@@ -121,9 +159,9 @@ pub fn volume_marks(weeks: &[Week], muscle: Muscle, today: NaiveDate, unit: Unit
                 value: sets,
                 tick: start.format("%-d %b").to_string(),
                 label: format!(
-                    "Week of {}: {} sets for {}, {} {} moved",
+                    "Week of {}: {} for {}, {} {} moved",
                     day(start),
-                    crate::format::number(sets),
+                    counted(sets, "set"),
                     muscle.name(),
                     crate::format::thousands(unit.from_kg(volume)),
                     unit.symbol()
@@ -150,8 +188,12 @@ pub fn calendar_cells(calendar: &[CalendarDay], today: NaiveDate) -> Vec<Cell> {
         };
         let label = match sessions {
             0 => format!("{}: rest", day(date)),
-            1 => format!("{}: 1 session, {sets} sets", day(date)),
-            n => format!("{}: {n} sessions, {sets} sets", day(date)),
+            n => format!(
+                "{}: {}, {}",
+                day(date),
+                counted(f64::from(n), "session"),
+                counted(f64::from(sets), "set")
+            ),
         };
         cells.push(Cell {
             week: offset / 7,
@@ -184,129 +226,40 @@ fn recent_muscles(weeks: &[Week], today: NaiveDate) -> Vec<Muscle> {
 
 #[component]
 pub fn ProgressPage() -> impl IntoView {
+    let start = Resource::new(|| (), |()| progress_figures());
     view! {
         <Title text="Progress"/>
         <div class="page-head">
             <h1>"Progress"</h1>
         </div>
-        <noscript>
-            <p class="alert info">"Progress is computed in your browser: turn on JavaScript to see it."</p>
-        </noscript>
-        <Board/>
+        <Suspense fallback=|| view! { <p class="muted" role="status">"Reading your progress…"</p> }>
+            {move || Suspend::new(async move {
+                match start.await {
+                    Err(e) => view! {
+                        <p class="alert error" role="alert">{format!("Couldn't show your progress: {}", crate::history::clean_error(&e))}</p>
+                    }.into_any(),
+                    Ok(start) => view! { <Board start/> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }
 
-/// A lazy island: its code (the analytics, the charts) is split from the first-load Wasm and
-/// fetched when the page is visited.
+/// A lazy island: the pickers and the charts' keyboard and hover; its code is split from the
+/// first-load Wasm and fetched when the page is visited. Until it arrives, the page is the
+/// server's HTML of the same view.
 #[island(lazy)]
-fn Board() -> impl IntoView {
-    let state = RwSignal::new(Load::Loading(0));
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| leptos::task::spawn_local(load(state)));
-    view! {
-        {move || match state.get() {
-            Load::Loading(n) => view! {
-                <p class="muted" role="status" data-testid="progress-loading">
-                    {if n == 0 { "Reading your history…".to_owned() } else { format!("Reading your history… {n} sessions") }}
-                </p>
-            }.into_any(),
-            Load::Failed(message) => view! {
-                <p class="alert error" role="alert">{format!("Couldn't compute your progress: {message}")}</p>
-            }.into_any(),
-            Load::Ready(ready) => view! { <Dashboard ready/> }.into_any(),
-        }}
-    }
-}
-
-#[cfg(feature = "hydrate")]
-async fn load(state: RwSignal<Load>) {
-    use domain::catalog::{Catalog, ExerciseInfo};
-
-    #[derive(serde::Deserialize)]
-    struct Gym {
-        unit: Unit,
-    }
-    #[derive(serde::Deserialize)]
-    struct ProfileView {
-        gym: Gym,
-        exercises: Vec<ExerciseInfo>,
-    }
-    #[derive(serde::Deserialize)]
-    struct BodyweightView {
-        weighings: Vec<domain::bodyweight::Weighing>,
-    }
-
-    let profile: ProfileView = match crate::client::get_json("/api/v1/profile").await {
-        Ok(p) => p,
-        Err(e) => return state.set(Load::Failed(e)),
-    };
-    // Without the bodyweight log (a copy kept offline before it existed, a store away), the
-    // rest still shows; the card says the log could not be read.
-    let (bodyweight, bodyweight_read) =
-        match crate::client::get_json::<BodyweightView>("/api/v1/bodyweight").await {
-            Ok(b) => (Bodyweight::new(b.weighings), true),
-            Err(_) => (Bodyweight::default(), false),
-        };
-    let history = match crate::client::all_workouts(|n| state.set(Load::Loading(n))).await {
-        Ok(h) => h,
-        Err(e) => return state.set(Load::Failed(e)),
-    };
-
-    let catalog = Catalog::with_custom(profile.exercises);
-    let now = js_sys::Date::new_0();
-    let today = NaiveDate::from_ymd_opt(
-        now.get_full_year() as i32,
-        now.get_month() + 1,
-        now.get_date(),
-    )
-    .unwrap_or_default();
-    // `?bench=N` repeats the computation N times and reports the median, for the benchmark.
-    let runs = web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .and_then(|q| {
-            q.split("bench=")
-                .nth(1)
-                .and_then(|n| n.split('&').next()?.parse::<usize>().ok())
-        })
-        .unwrap_or(1)
-        .clamp(1, 200);
-    let performance = web_sys::window().and_then(|w| w.performance());
-    let clock = || {
-        performance
-            .as_ref()
-            .map_or_else(js_sys::Date::now, |p| p.now())
-    };
-    let mut times = Vec::with_capacity(runs);
-    let mut analytics = None;
-    for _ in 0..runs {
-        let started = clock();
-        analytics = Some(domain::analytics::analyze(
-            &history,
-            &catalog,
-            &bodyweight,
-            today,
-        ));
-        times.push(clock() - started);
-    }
-    times.sort_by(f64::total_cmp);
-    let Some(analytics) = analytics else { return };
-    state.set(Load::Ready(Arc::new(Ready {
-        analytics,
-        bodyweight,
+fn Board(start: ProgressStart) -> impl IntoView {
+    let ProgressStart {
+        progress,
+        weighings,
         bodyweight_read,
-        unit: profile.gym.unit,
-        compute_ms: times[times.len() / 2],
-        today,
-    })));
-}
-
-#[component]
-fn Dashboard(ready: Arc<Ready>) -> impl IntoView {
-    let a = &ready.analytics;
-    let body =
-        view! { <BodyweightCard log=ready.bodyweight.clone() read=ready.bodyweight_read unit=ready.unit today=ready.today/> }
-            .into_any();
-    if a.sessions == 0 {
+        unit,
+    } = start;
+    let today = progress.today;
+    let body = view! { <BodyweightCard log=Bodyweight::new(weighings) read=bodyweight_read unit today/> }
+        .into_any();
+    if progress.sessions == 0 {
         return view! {
             <section class="card empty">
                 <p>"No workouts yet: your progress shows here once you log some."</p>
@@ -318,87 +271,65 @@ fn Dashboard(ready: Arc<Ready>) -> impl IntoView {
         }
         .into_any();
     }
-    let unit = ready.unit;
-    let today = ready.today;
-    let s = a.streaks;
-
-    let mut trends: Vec<Trend> = a
-        .trends
-        .iter()
-        .filter(|t| !t.points.is_empty())
-        .cloned()
-        .collect();
-    trends.sort_by(|x, y| {
-        y.points
-            .len()
-            .cmp(&x.points.len())
-            .then(x.name.cmp(&y.name))
-    });
+    let s = progress.streaks;
+    // Already in order, the exercise trained most first: the chart opens on it.
+    let exercises = progress.exercises;
     let exercise = RwSignal::new(
-        trends
+        exercises
             .first()
-            .map(|t| t.exercise.clone())
+            .map(|e| e.exercise.clone())
             .unwrap_or_default(),
     );
-    let muscles = recent_muscles(&a.weeks, today);
+    let muscles = recent_muscles(&progress.weeks, today);
     let muscle = RwSignal::new(muscles.first().copied().unwrap_or(Muscle::Chest));
 
-    let trend_view = {
-        let trends = trends.clone();
-        let records = a.records.clone();
-        move || {
-            let slug = exercise.get();
-            let Some(trend) = trends.iter().find(|t| t.exercise == slug) else {
-                return ().into_any();
-            };
-            let marks = trend_marks(trend, unit);
-            let (first, last) = (
-                marks.first().map(|m| m.value),
-                marks.last().map(|m| m.value),
-            );
-            let desc = format!(
-                "{} points from {} to {}; from {} to {} {}.",
-                marks.len(),
-                trend
-                    .points
-                    .first()
-                    .map(|p| day(p.date))
-                    .unwrap_or_default(),
-                trend.points.last().map(|p| day(p.date)).unwrap_or_default(),
-                first.map(crate::format::number).unwrap_or_default(),
-                last.map(crate::format::number).unwrap_or_default(),
-                unit.symbol()
-            );
-            let best = records
-                .iter()
-                .find(|r| r.exercise == slug)
-                .map(|r| r.by_reps.clone())
-                .unwrap_or_default();
-            view! {
-                <LineChart id="e1rm-chart" title=format!("Estimated 1RM of {}, in {}", trend.name, unit.symbol()) desc marks/>
-                <table class="records">
-                    <caption>{format!("Personal records: {}", trend.name)}</caption>
-                    <thead><tr><th scope="col">"Reps"</th><th scope="col">"Best"</th><th scope="col">"Date"</th></tr></thead>
-                    <tbody>
-                        {best.into_iter().map(|r| view! {
-                            <tr>
-                                <th scope="row">{r.reps}</th>
-                                <td>
-                                    {unit.show(r.weight_kg)}
-                                    {r.bodyweight_kg.map(|b| view! {
-                                        <span class="muted">{format!(" (bodyweight {} + {})", unit.show(b), unit.show(r.weight_kg - b))}</span>
-                                    })}
-                                </td>
-                                <td>{day(r.date)}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            }
-            .into_any()
+    let options: Vec<(String, String)> = exercises
+        .iter()
+        .map(|e| (e.exercise.clone(), e.name.clone()))
+        .collect();
+    let trend_view = move || {
+        let slug = exercise.get();
+        let Some(e) = exercises.iter().find(|e| e.exercise == slug) else {
+            return ().into_any();
+        };
+        let (marks, trend) = strength_marks(e, unit);
+        let (first, last) = (
+            e.weekly.monday(0),
+            e.weekly.monday(e.weekly.week.len().saturating_sub(1)),
+        );
+        let desc = format!(
+            "The best estimate of each of {} weeks trained from {} to {}, and the trend through them: from {} to {}.",
+            marks.len(),
+            first.map(day).unwrap_or_default(),
+            last.map(day).unwrap_or_default(),
+            trend.first().map(|t| format!("{} {}", t.round(), unit.symbol())).unwrap_or_default(),
+            trend.last().map(|t| format!("{} {}", t.round(), unit.symbol())).unwrap_or_default(),
+        );
+        let best = e.records.clone();
+        view! {
+            <LineChart id="e1rm-chart" title=format!("Estimated 1RM of {}, in {}", e.name, unit.symbol()) desc marks trend/>
+            <table class="records">
+                <caption>{format!("Personal records: {}", e.name)}</caption>
+                <thead><tr><th scope="col">"Reps"</th><th scope="col">"Best"</th><th scope="col">"Date"</th></tr></thead>
+                <tbody>
+                    {best.into_iter().map(|r| view! {
+                        <tr>
+                            <th scope="row">{r.reps}</th>
+                            <td>
+                                {unit.show(r.weight_kg)}
+                                {r.bodyweight_kg.map(|b| view! {
+                                    <span class="muted">{format!(" (bodyweight {} + {})", unit.show(b), unit.show(r.weight_kg - b))}</span>
+                                })}
+                            </td>
+                            <td>{day(r.date)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
         }
+        .into_any()
     };
-    let weeks = a.weeks.clone();
+    let weeks = progress.weeks;
     let volume_view = move || {
         let m = muscle.get();
         let marks = volume_marks(&weeks, m, today, unit);
@@ -409,13 +340,15 @@ fn Dashboard(ready: Arc<Ready>) -> impl IntoView {
                 marks/>
         }
     };
-    let cells = calendar_cells(&a.calendar, today);
+    let cells = calendar_cells(&progress.calendar, today);
     let days_trained = cells.iter().filter(|c| c.level > 0).count();
+    let sessions_label = if progress.sessions == 1 { "session" } else { "sessions" };
+    let sets_label = if progress.sets == 1 { "set" } else { "sets" };
 
     view! {
         <section class="stats" aria-label="Totals and streaks">
-            <div class="stat card"><span class="stat-value">{a.sessions}</span><span class="stat-label">"sessions"</span></div>
-            <div class="stat card"><span class="stat-value">{crate::format::thousands(f64::from(a.sets))}</span><span class="stat-label">"sets"</span></div>
+            <div class="stat card"><span class="stat-value">{progress.sessions}</span><span class="stat-label">{sessions_label}</span></div>
+            <div class="stat card"><span class="stat-value">{crate::format::thousands(f64::from(progress.sets))}</span><span class="stat-label">{sets_label}</span></div>
             <div class="stat card"><span class="stat-value">{s.current_weeks}</span><span class="stat-label">{format!("week streak · best {}", s.longest_weeks)}</span></div>
             <div class="stat card"><span class="stat-value">{s.current_days}</span><span class="stat-label">{format!("day streak · best {}", s.longest_days)}</span></div>
         </section>
@@ -424,7 +357,7 @@ fn Dashboard(ready: Arc<Ready>) -> impl IntoView {
             <div class="section-head">
                 <h2 id="e1rm-heading">"Strength"</h2>
                 <select aria-label="Exercise" on:change=move |ev| exercise.set(event_target_value(&ev)) prop:value=move || exercise.get()>
-                    {trends.iter().map(|t| view! { <option value=t.exercise.clone()>{t.name.clone()}</option> }).collect_view()}
+                    {options.into_iter().map(|(slug, name)| view! { <option value=slug>{name}</option> }).collect_view()}
                 </select>
             </div>
             {trend_view}
@@ -451,9 +384,6 @@ fn Dashboard(ready: Arc<Ready>) -> impl IntoView {
                 desc=format!("{days_trained} training days in the last {CALENDAR_WEEKS} weeks; darker days had more sets.")
                 cells/>
         </section>
-        <p class="hint" data-testid="compute-time" data-compute-ms=format!("{:.3}", ready.compute_ms)>
-            {format!("Computed in your browser from {} sessions in {:.1} ms.", a.sessions, ready.compute_ms)}
-        </p>
     }
     .into_any()
 }
@@ -538,31 +468,38 @@ fn BodyweightCard(log: Bodyweight, read: bool, unit: Unit, today: NaiveDate) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::analytics::{MuscleWeek, TrendPoint};
+    use domain::analytics::MuscleWeek;
+    use domain::progress::Weekly;
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }
 
     #[test]
-    fn trend_marks_speak_the_users_unit() {
-        let trend = Trend {
+    fn strength_marks_speak_whole_units_and_carry_the_trend() {
+        let e = ExerciseProgress {
             exercise: "squat".into(),
             name: "Back squat".into(),
-            points: vec![TrendPoint {
-                date: date(2024, 3, 4),
-                e1rm_kg: 116.7,
-                weight_kg: 100.0,
-                reps: 5,
-            }],
+            days: 2,
+            weekly: Weekly {
+                first: Some(date(2024, 3, 4)),
+                week: vec![0, 2],
+                e1rm_kg: vec![140.6, 150.0],
+                weight_kg: vec![120.0, 130.0],
+                reps: vec![5, 4],
+            },
+            records: vec![],
         };
-        let marks = trend_marks(&trend, Unit::Kg);
+        let (marks, trend) = strength_marks(&e, Unit::Kg);
         assert_eq!(
             marks[0].label,
-            "4 Mar 2024: estimated 1RM 116.7 kg (from 100 kg × 5)"
+            "Week of 4 Mar 2024: best estimated 1RM 141 kg (from 120 kg × 5), trend 141 kg"
         );
-        let lb = trend_marks(&trend, Unit::Lb);
-        assert!((lb[0].value - 257.28).abs() < 0.01, "{}", lb[0].value);
+        assert!(marks[1].label.starts_with("Week of 18 Mar 2024: best estimated 1RM 150 kg"));
+        assert_eq!(trend.len(), 2);
+        assert!(trend[1] > 140.6 && trend[1] < 150.0, "{trend:?}");
+        let (lb, _) = strength_marks(&e, Unit::Lb);
+        assert!((lb[0].value - 309.97).abs() < 0.01, "{}", lb[0].value);
     }
 
     #[test]
@@ -584,24 +521,42 @@ mod tests {
             "Week of 4 Mar 2024: 9 sets for Quads, 4\u{202f}500 kg moved"
         );
         assert_eq!(recent_muscles(&weeks, today), [Muscle::Quads]);
+        let one = vec![Week {
+            start: week_start(today),
+            muscles: vec![MuscleWeek {
+                muscle: Muscle::Quads,
+                sets: 1.0,
+                volume_kg: 100.0,
+            }],
+        }];
+        let marks = volume_marks(&one, Muscle::Quads, today, Unit::Kg);
+        assert!(marks.last().unwrap().label.contains(": 1 set for Quads"));
     }
 
     #[test]
     fn calendar_covers_a_year_of_weeks() {
         let today = date(2024, 3, 6);
-        let cal = vec![CalendarDay {
-            date: today,
-            sessions: 1,
-            sets: 20,
-        }];
+        let cal = vec![
+            CalendarDay {
+                date: today,
+                sessions: 1,
+                sets: 20,
+            },
+            CalendarDay {
+                date: today - Duration::days(1),
+                sessions: 1,
+                sets: 1,
+            },
+        ];
         let cells = calendar_cells(&cal, today);
         assert_eq!(
             cells.last().unwrap().label,
             "6 Mar 2024: 1 session, 20 sets"
         );
+        assert_eq!(cells[cells.len() - 2].label, "5 Mar 2024: 1 session, 1 set");
         assert_eq!(cells.last().unwrap().level, 4);
         assert_eq!(cells.last().unwrap().week, CALENDAR_WEEKS as usize - 1);
-        assert_eq!(cells.iter().filter(|c| c.level > 0).count(), 1);
+        assert_eq!(cells.iter().filter(|c| c.level > 0).count(), 2);
         assert_eq!(cells[0].weekday, 0, "columns start on Monday");
     }
 }

@@ -263,11 +263,6 @@ fn dominant(mut by_reps: Vec<Record>) -> Vec<Record> {
     out
 }
 
-/// The streaks of the days of `calendar` (oldest first), as of `today`.
-pub fn streaks_of(calendar: &[CalendarDay], today: NaiveDate) -> Streaks {
-    streaks(calendar.iter().map(|d| d.date), today)
-}
-
 fn streaks(days: impl Iterator<Item = NaiveDate>, today: NaiveDate) -> Streaks {
     let days: Vec<NaiveDate> = days.collect();
     let mut s = Streaks::default();

@@ -16,6 +16,7 @@ pub mod problem;
 pub mod profile;
 pub mod program;
 pub mod program_form;
+pub mod progress;
 pub mod read_model;
 pub mod rules;
 pub mod sample;

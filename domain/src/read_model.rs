@@ -11,10 +11,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::analytics::{self, Analytics};
 use crate::bodyweight::Bodyweight;
 use crate::engine::Plan;
 use crate::profile::Profile;
+use crate::progress::{Progress, ProgressFacts};
 use crate::WorkoutLogged;
 
 /// The version of what [`ReadModel::build`] computes. Raise it with any change to the engine,
@@ -29,9 +29,9 @@ pub struct ReadModel {
     pub inputs: String,
     /// Today's plan: the active program over the whole history.
     pub plan: Plan,
-    /// The analytics of the whole history; its streaks are as of the day it was built, so
-    /// read them through [`ReadModel::analytics_on`].
-    pub analytics: Analytics,
+    /// What Progress shows of the whole history's analytics; read it through
+    /// [`ReadModel::progress_on`].
+    pub progress: ProgressFacts,
 }
 
 /// What the model depends on besides the history and the bodyweight log: the active program,
@@ -62,7 +62,10 @@ impl ReadModel {
             version: VERSION,
             inputs: inputs_of(profile),
             plan: crate::engine::plan(&profile.active(), history, &catalog, &profile.settings()),
-            analytics: analytics::analyze(history, &catalog, bodyweight, today),
+            progress: ProgressFacts::of(
+                &crate::analytics::analyze(history, &catalog, bodyweight, today),
+                today,
+            ),
         }
     }
 
@@ -71,12 +74,10 @@ impl ReadModel {
         self.version == VERSION && self.inputs == inputs_of(profile)
     }
 
-    /// The analytics as of `today`: the streaks counted to `today`, not to the day of the
-    /// build (a streak ends when days pass without a session, with no change to the history).
-    pub fn analytics_on(&self, today: NaiveDate) -> Analytics {
-        let mut out = self.analytics.clone();
-        out.streaks = analytics::streaks_of(&out.calendar, today);
-        out
+    /// Progress as of `today`, the day of the build or later: the streaks and windows move
+    /// with the days, with no change to the history.
+    pub fn progress_on(&self, today: NaiveDate) -> Progress {
+        self.progress.on(today)
     }
 }
 
@@ -100,9 +101,11 @@ mod tests {
             model.plan,
             crate::engine::plan(&profile.active(), &history, &catalog, &profile.settings())
         );
+        let analytics =
+            crate::analytics::analyze(&history, &catalog, &Bodyweight::default(), today);
         assert_eq!(
-            model.analytics_on(today),
-            analytics::analyze(&history, &catalog, &Bodyweight::default(), today)
+            model.progress_on(today),
+            ProgressFacts::of(&analytics, today).on(today)
         );
     }
 
@@ -117,11 +120,13 @@ mod tests {
             .expect("a sample history has sessions");
         let model = ReadModel::build(&profile, &history, &Bodyweight::default(), built);
         let later = built + chrono::Duration::days(30);
-        assert!(model.analytics_on(built).streaks.current_weeks > 0);
-        assert_eq!(model.analytics_on(later).streaks.current_weeks, 0);
+        assert!(model.progress_on(built).streaks.current_weeks > 0);
+        assert_eq!(model.progress_on(later).streaks.current_weeks, 0);
+        let analytics =
+            crate::analytics::analyze(&history, &profile.catalog(), &Bodyweight::default(), later);
         assert_eq!(
-            model.analytics_on(later),
-            analytics::analyze(&history, &profile.catalog(), &Bodyweight::default(), later)
+            model.progress_on(later),
+            ProgressFacts::of(&analytics, later).on(later)
         );
     }
 

@@ -3,6 +3,7 @@
 
 use domain::engine::Plan;
 use domain::profile::Profile;
+use domain::progress::Progress;
 use domain::WorkoutLogged;
 
 use crate::error::ApiError;
@@ -33,6 +34,15 @@ pub async fn plan_for(state: &AppState, user: &str) -> Result<Plan, ApiError> {
     state
         .training
         .plan(user)
+        .await
+        .map_err(ApiError::store(UNAVAILABLE))
+}
+
+/// What Progress shows as of the server's date.
+pub async fn progress_for(state: &AppState, user: &str) -> Result<Progress, ApiError> {
+    state
+        .training
+        .progress(user, service::read_model::today())
         .await
         .map_err(ApiError::store(UNAVAILABLE))
 }

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use domain::analytics::Analytics;
 use domain::bodyweight::{Bodyweight, Weighing};
 use domain::engine::Plan;
 use domain::problem::Problem;
 use domain::profile::Profile;
+use domain::progress::{Progress, ProgressFacts};
 use domain::read_model::ReadModel;
 use domain::WorkoutLogged;
 use tokio::sync::Notify;
@@ -210,20 +210,17 @@ impl Training {
         ))
     }
 
-    /// The analytics of the user's whole history as of `today`, from the read model when it
-    /// is fresh, else computed from the history and the bodyweight log.
-    pub async fn analytics(&self, user: &str, today: NaiveDate) -> Result<Analytics, StoreError> {
+    /// What Progress shows of the user's whole history as of `today`, from the read model
+    /// when it is fresh, else analysed from the history and the bodyweight log.
+    pub async fn progress(&self, user: &str, today: NaiveDate) -> Result<Progress, StoreError> {
         let profile = self.profile(user).await?;
         if let Some(model) = self.fresh_model(user, &profile).await? {
-            return Ok(model.analytics_on(today));
+            return Ok(model.progress_on(today));
         }
         let history = self.history(user).await?;
         let bodyweight = self.bodyweight(user).await?;
-        Ok(domain::analytics::analyze(
-            &history,
-            &profile.catalog(),
-            &bodyweight,
-            today,
-        ))
+        let analytics =
+            domain::analytics::analyze(&history, &profile.catalog(), &bodyweight, today);
+        Ok(ProgressFacts::of(&analytics, today).on(today))
     }
 }

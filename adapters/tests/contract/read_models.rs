@@ -231,9 +231,9 @@ where
             .unwrap_or_else(|| panic!("{user}: a fresh model after catching up"));
         assert_eq!(got.plan, want.plan, "{}: the plan", program.slug);
         assert_eq!(
-            got.analytics_on(today()),
-            want.analytics_on(today()),
-            "{}: the analytics",
+            got.progress_on(today()),
+            want.progress_on(today()),
+            "{}: the progress",
             program.slug
         );
         assert!(!got.plan.exercises.is_empty());

@@ -489,6 +489,103 @@ pub struct BodyweightLog {
     pub trend: Vec<Weighing>,
 }
 
+/// A set that holds a record: the heaviest for its rep count.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Record {
+    #[schema(minimum = 1, maximum = 12)]
+    pub reps: u32,
+    /// The load, in kilograms; for a bodyweight exercise, with the bodyweight it moved.
+    pub weight_kg: f64,
+    #[schema(format = Date)]
+    pub date: String,
+    /// For a bodyweight exercise: the part of `weight_kg` that was the lifter's bodyweight.
+    #[schema(nullable = false)]
+    pub bodyweight_kg: Option<f64>,
+}
+
+/// An exercise's best estimated 1RM of each week trained, as columns of one length.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Weekly {
+    /// The Monday of the first week trained (null when there is none).
+    #[schema(format = Date)]
+    pub first: Option<String>,
+    /// Each week trained, in weeks after `first`, ascending.
+    pub week: Vec<u32>,
+    /// The week's best estimate, to 0.1 kg.
+    pub e1rm_kg: Vec<f64>,
+    /// The set the estimate came from.
+    pub weight_kg: Vec<f64>,
+    pub reps: Vec<u32>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ExerciseProgress {
+    pub exercise: String,
+    pub name: String,
+    /// Days it was trained.
+    pub days: u32,
+    pub weekly: Weekly,
+    pub records: Vec<Record>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MuscleWeek {
+    #[schema(example = "quads")]
+    pub muscle: String,
+    /// Sets that trained it: 1 as a primary mover, ½ as a secondary one.
+    pub sets: f64,
+    pub volume_kg: f64,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Week {
+    /// The week's Monday.
+    #[schema(format = Date)]
+    pub start: String,
+    pub muscles: Vec<MuscleWeek>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CalendarDay {
+    #[schema(format = Date)]
+    pub date: String,
+    pub sessions: u32,
+    pub sets: u32,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Streaks {
+    pub current_weeks: u32,
+    pub longest_weeks: u32,
+    pub current_days: u32,
+    pub longest_days: u32,
+}
+
+/// What the Progress page shows, as of `today` (the server's date, UTC): totals, streaks,
+/// each exercise's weekly best estimate and records (the one trained most first), the weeks
+/// of the volume chart that had sets and the days trained in the calendar's weeks. Kept up to
+/// date as workouts are stored, so its size does not grow with the history's length beyond
+/// one number a week per exercise.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Progress {
+    #[schema(format = Date)]
+    pub today: String,
+    pub sessions: u32,
+    pub sets: u32,
+    pub streaks: Streaks,
+    pub exercises: Vec<ExerciseProgress>,
+    pub weeks: Vec<Week>,
+    pub calendar: Vec<CalendarDay>,
+}
+
 /// What every endpoint that reads a JSON body may answer before it looks at the content.
 #[derive(IntoResponses)]
 #[allow(dead_code)]

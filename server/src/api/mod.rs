@@ -46,6 +46,7 @@ fn described() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(training::programs))
         .routes(routes!(training::get_profile, training::put_profile))
         .routes(routes!(training::plan))
+        .routes(routes!(training::progress))
         .routes(routes!(
             training::get_program,
             training::put_program,

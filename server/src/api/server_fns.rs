@@ -12,6 +12,7 @@ use utoipa::{OpenApi, ToSchema};
 #[openapi(paths(
     history_page,
     todays_plan,
+    progress_figures,
     gym_settings,
     log_setup,
     program_choices,
@@ -58,6 +59,21 @@ pub struct ProgramEditorArgs {
     )
 )]
 pub fn history_page() {}
+
+/// What the Progress page shows: `GET /api/v1/progress`'s figures, the bodyweight log and the
+/// user's unit.
+#[utoipa::path(
+    post, path = "/api/progress_figures", tag = "pages",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the figures", body = serde_json::Value),
+        (status = 400, description = "a body it cannot decode (it takes none)", body = String),
+        (status = 401, description = "no session", body = String),
+        (status = 403, description = "sent from another site", body = crate::api::doc::Error),
+        (status = 503, description = "the store is unavailable", body = String),
+    )
+)]
+pub fn progress_figures() {}
 
 /// Today's plan, as the Today page shows it.
 #[utoipa::path(

@@ -11,12 +11,13 @@ use domain::catalog::ExerciseInfo;
 use domain::engine::Plan;
 use domain::profile::{Profile, RemoveProgram};
 use domain::program::Program;
+use domain::progress::Progress;
 use serde::Serialize;
 
 use crate::error::ApiError;
 use crate::extract::{json_request, User};
 use crate::state::AppState;
-use crate::training::{plan_for, profile_of, save_profile};
+use crate::training::{plan_for, profile_of, progress_for, save_profile};
 
 #[derive(Serialize)]
 pub struct Exercises {
@@ -126,6 +127,24 @@ pub async fn put_profile(
 )]
 pub async fn plan(State(state): State<AppState>, User(user): User) -> Result<Json<Plan>, ApiError> {
     Ok(Json(plan_for(&state, &user).await?))
+}
+
+/// What Progress shows, precomputed from the whole history: a read of a few kilobytes
+/// whatever the history's length.
+#[utoipa::path(
+    get, path = "/api/v1/progress", tag = "training",
+    security(("session" = [])),
+    responses(
+        (status = 200, body = crate::api::doc::Progress),
+        (status = 401, description = "no session", body = crate::api::doc::Error),
+        (status = 503, description = "the history or profile store is unavailable", body = crate::api::doc::Error),
+    )
+)]
+pub async fn progress(
+    State(state): State<AppState>,
+    User(user): User,
+) -> Result<Json<Progress>, ApiError> {
+    Ok(Json(progress_for(&state, &user).await?))
 }
 
 /// One program, built in or the user's own.

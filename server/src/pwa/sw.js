@@ -22,8 +22,8 @@ const INTEGRITY = __INTEGRITY__;
 const SHELL = `ironlog-shell-${BUILD}`;
 const PAGES = "ironlog-pages";
 const DATA = "ironlog-data";
-// The reads Progress makes, kept for offline.
-const KEPT_READS = ["/api/v1/profile", "/api/v1/bodyweight", "/api/v1/workouts"];
+// The reads Progress and the editor's preview make, kept for offline.
+const KEPT_READS = ["/api/v1/profile", "/api/v1/bodyweight", "/api/v1/workouts", "/api/v1/progress"];
 const NETWORK_WAIT_MS = 3000;
 
 self.addEventListener("install", (event) => {

@@ -80,6 +80,14 @@ async fn the_read_model_serves_the_replayed_plan_and_is_rebuilt_for_a_new_engine
         do_as_planned(&client, &base, &today, &mut logged).await;
     }
     let served = plan(&client, &base).await;
+    let progress = get_json(&client, &format!("{base}/api/v1/progress")).await;
+    assert_eq!(progress["sessions"], 3, "{progress}");
+    let first = &progress["exercises"][0];
+    assert_eq!(first["days"], 1, "three sessions, all today: {progress}");
+    assert_eq!(
+        first["weekly"]["week"].as_array().map(Vec::len),
+        first["weekly"]["e1rm_kg"].as_array().map(Vec::len)
+    );
     drop(server);
 
     // The in-process projector built the model of the three sessions: the plan the API served.
@@ -119,4 +127,9 @@ async fn the_read_model_serves_the_replayed_plan_and_is_rebuilt_for_a_new_engine
     let base = server.base_url();
     // (The session cookie outlives the restart: sessions are stored.)
     assert_eq!(plan(&client, &base).await, served);
+    assert_eq!(
+        get_json(&client, &format!("{base}/api/v1/progress")).await,
+        progress,
+        "Progress from the model is Progress replayed"
+    );
 }
