@@ -115,7 +115,7 @@ pub fn App() -> impl IntoView {
                     // works as plain HTML without JavaScript.
                     <Route path=StaticSegment("") view=log::LogPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("today") view=plan::TodayPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("progress") view=progress::ProgressPage/>
+                    <Route path=StaticSegment("progress") view=progress::ProgressPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("programs") view=programs::ProgramsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("programs"), StaticSegment("edit")) view=editor::EditorPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("data") view=data::DataPage ssr=SsrMode::Async/>

@@ -257,8 +257,9 @@ fn Board(start: ProgressStart) -> impl IntoView {
         unit,
     } = start;
     let today = progress.today;
-    let body = view! { <BodyweightCard log=Bodyweight::new(weighings) read=bodyweight_read unit today/> }
-        .into_any();
+    let body =
+        view! { <BodyweightCard log=Bodyweight::new(weighings) read=bodyweight_read unit today/> }
+            .into_any();
     if progress.sessions == 0 {
         return view! {
             <section class="card empty">
@@ -272,6 +273,9 @@ fn Board(start: ProgressStart) -> impl IntoView {
         .into_any();
     }
     let s = progress.streaks;
+    // Effects run only in the browser: "true" once the island has taken over the page.
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
     // Already in order, the exercise trained most first: the chart opens on it.
     let exercises = progress.exercises;
     let exercise = RwSignal::new(
@@ -342,11 +346,15 @@ fn Board(start: ProgressStart) -> impl IntoView {
     };
     let cells = calendar_cells(&progress.calendar, today);
     let days_trained = cells.iter().filter(|c| c.level > 0).count();
-    let sessions_label = if progress.sessions == 1 { "session" } else { "sessions" };
+    let sessions_label = if progress.sessions == 1 {
+        "session"
+    } else {
+        "sessions"
+    };
     let sets_label = if progress.sets == 1 { "set" } else { "sets" };
 
     view! {
-        <section class="stats" aria-label="Totals and streaks">
+        <section class="stats" aria-label="Totals and streaks" data-testid="progress-stats" data-ready=move || ready.get().to_string()>
             <div class="stat card"><span class="stat-value">{progress.sessions}</span><span class="stat-label">{sessions_label}</span></div>
             <div class="stat card"><span class="stat-value">{crate::format::thousands(f64::from(progress.sets))}</span><span class="stat-label">{sets_label}</span></div>
             <div class="stat card"><span class="stat-value">{s.current_weeks}</span><span class="stat-label">{format!("week streak · best {}", s.longest_weeks)}</span></div>
@@ -495,7 +503,9 @@ mod tests {
             marks[0].label,
             "Week of 4 Mar 2024: best estimated 1RM 141 kg (from 120 kg × 5), trend 141 kg"
         );
-        assert!(marks[1].label.starts_with("Week of 18 Mar 2024: best estimated 1RM 150 kg"));
+        assert!(marks[1]
+            .label
+            .starts_with("Week of 18 Mar 2024: best estimated 1RM 150 kg"));
         assert_eq!(trend.len(), 2);
         assert!(trend[1] > 140.6 && trend[1] < 150.0, "{trend:?}");
         let (lb, _) = strength_marks(&e, Unit::Lb);
@@ -531,6 +541,19 @@ mod tests {
         }];
         let marks = volume_marks(&one, Muscle::Quads, today, Unit::Kg);
         assert!(marks.last().unwrap().label.contains(": 1 set for Quads"));
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn an_unreadable_bodyweight_log_is_said_and_the_rest_still_shows() {
+        let owner = Owner::new();
+        owner.set();
+        let html = view! { <BodyweightCard log=Bodyweight::default() read=false unit=Unit::Kg today=date(2024, 3, 6)/> }
+            .to_html();
+        assert!(html.contains("couldn't be read just now"), "{html}");
+        let html = view! { <BodyweightCard log=Bodyweight::default() read=true unit=Unit::Kg today=date(2024, 3, 6)/> }
+            .to_html();
+        assert!(html.contains("Log what you weigh"), "{html}");
     }
 
     #[test]

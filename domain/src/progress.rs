@@ -305,7 +305,13 @@ mod tests {
     fn facts_built_on_one_day_answer_for_any_later_day_as_a_fresh_analysis() {
         let built = day("2026-10-28");
         let facts = ProgressFacts::of(&analytics_on(built), built);
-        for later in ["2026-10-28", "2026-10-29", "2026-11-02", "2026-11-20", "2027-06-01"] {
+        for later in [
+            "2026-10-28",
+            "2026-10-29",
+            "2026-11-02",
+            "2026-11-20",
+            "2027-06-01",
+        ] {
             let later = day(later);
             assert_eq!(
                 facts.on(later),
@@ -322,7 +328,12 @@ mod tests {
         let json = serde_json::to_string(&progress).expect("serializes");
         assert!(json.len() < 120_000, "{} bytes", json.len());
         let full = serde_json::to_string(&analytics_on(built)).expect("serializes");
-        assert!(json.len() * 4 < full.len(), "{} of {}", json.len(), full.len());
+        assert!(
+            json.len() * 4 < full.len(),
+            "{} of {}",
+            json.len(),
+            full.len()
+        );
         assert_eq!(progress.weeks.len(), VOLUME_WEEKS as usize);
         assert!(progress.calendar.len() <= (CALENDAR_WEEKS * 7) as usize);
     }
@@ -337,7 +348,11 @@ mod tests {
             .iter()
             .find(|e| e.exercise == "squat")
             .expect("squat trained");
-        let trend = a.trends.iter().find(|t| t.exercise == "squat").expect("trend");
+        let trend = a
+            .trends
+            .iter()
+            .find(|t| t.exercise == "squat")
+            .expect("trend");
         let monday = squat.weekly.monday(10).expect("ten weeks");
         let best = trend
             .points

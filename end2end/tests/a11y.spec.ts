@@ -21,8 +21,8 @@ const PRIVATE_PAGES: { path: string; ready: (page: Page) => Promise<void> }[] = 
   },
   {
     path: "/progress",
-    // A lazy island: the dashboard replaces "Reading your history…" once computed.
-    ready: async (page) => { await expect(page.getByTestId("compute-time")).toBeVisible(); },
+    // Server-rendered; its lazy island makes the charts and pickers interactive.
+    ready: async (page) => { await expect(page.getByTestId("progress-stats")).toHaveAttribute("data-ready", "true"); },
   },
   {
     path: "/data",

@@ -22,5 +22,5 @@ pub use moto::Moto;
 pub use net::{free_port, wait_for_http, wait_for_port, which};
 pub use process::{group_cpu_seconds, log_dir, own_cpu_seconds, tmpfs_tempdir, Proc};
 pub use rabbit::RabbitMq;
-pub use secantus::Secantus;
+pub use secantus::{Engine, Secantus};
 pub use stack::{Stack, StackConfig, UNLIMITED};

@@ -19,31 +19,71 @@ use crate::{free_port, tmpfs_tempdir, wait_for_port, which, Proc};
 /// after the kill), which would test the shared disk rather than Ironlog.
 pub struct Secantus {
     proc: Option<Proc>,
+    engine: Engine,
     pub port: u16,
     dir: tempfile::TempDir,
     /// Server certificate, key and the CA client certificates must chain to.
     tls: Option<[PathBuf; 3]>,
 }
 
+/// Which of SecantusDB's servers runs: the Python one (`pip install SecantusDB`), or the Rust
+/// one (`cargo install secantus-mdb`, `secantusd-rs`), much faster and with the same flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Python,
+    Rust,
+}
+
+impl Engine {
+    pub fn binary(self) -> &'static str {
+        match self {
+            Engine::Python => "secantusd-py",
+            Engine::Rust => "secantusd-rs",
+        }
+    }
+
+    /// The fastest one installed: the Rust server when it is on the PATH.
+    pub fn fastest() -> Self {
+        if which(Engine::Rust.binary()).is_some() {
+            Engine::Rust
+        } else {
+            Engine::Python
+        }
+    }
+}
+
 impl Secantus {
     pub fn start() -> Result<Self> {
-        Self::start_with(None)
+        Self::start_with(None, Engine::Python)
+    }
+
+    /// The given server, on a fresh data directory.
+    pub fn start_engine(engine: Engine) -> Result<Self> {
+        Self::start_with(None, engine)
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
     /// Speaks only TLS, with `pki`'s server certificate, and demands a client certificate
     /// signed by `pki`'s CA (mutual TLS).
     pub fn start_tls(pki: &Pki) -> Result<Self> {
-        Self::start_with(Some([
-            pki.server_cert.clone(),
-            pki.server_key.clone(),
-            pki.ca.clone(),
-        ]))
+        Self::start_with(
+            Some([
+                pki.server_cert.clone(),
+                pki.server_key.clone(),
+                pki.ca.clone(),
+            ]),
+            Engine::Python,
+        )
     }
 
-    fn start_with(tls: Option<[PathBuf; 3]>) -> Result<Self> {
+    fn start_with(tls: Option<[PathBuf; 3]>, engine: Engine) -> Result<Self> {
         let dir = tmpfs_tempdir("ironlog-secantus")?;
         let mut me = Self {
             proc: None,
+            engine,
             port: free_port()?,
             dir,
             tls,
@@ -56,7 +96,10 @@ impl Secantus {
         if self.proc.is_some() {
             return Ok(());
         }
-        let bin = which("secantusd-py").context("secantusd-py is missing: pip install SecantusDB==0.7.0b3 (the README's test command does)")?;
+        let bin = which(self.engine.binary()).with_context(|| match self.engine {
+            Engine::Python => "secantusd-py is missing: pip install SecantusDB==0.7.0b3 (the README's test command does)",
+            Engine::Rust => "secantusd-rs is missing: cargo install secantus-mdb --version 0.5.3-beta.196 --locked --ignore-rust-version (needs cmake)",
+        })?;
         let mut cmd = Command::new(bin);
         cmd.args([
             "--host",

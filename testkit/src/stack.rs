@@ -36,6 +36,8 @@ pub struct StackConfig {
     pub server_env: Vec<(String, String)>,
     /// Extra environment for every consumer (prefetch).
     pub consumer_env: Vec<(String, String)>,
+    /// Which SecantusDB server is the database.
+    pub engine: crate::secantus::Engine,
 }
 
 impl StackConfig {
@@ -57,6 +59,7 @@ impl StackConfig {
             consumer_bin,
             server_env: Vec::new(),
             consumer_env: Vec::new(),
+            engine: crate::secantus::Engine::Python,
         }
     }
 }
@@ -78,7 +81,7 @@ pub struct Stack {
 impl Stack {
     pub fn start(config: &StackConfig) -> Result<Self> {
         let broker = RabbitMq::start_cluster(config.broker_nodes).context("starting RabbitMQ")?;
-        let mongo = Secantus::start().context("starting SecantusDB")?;
+        let mongo = Secantus::start_engine(config.engine).context("starting SecantusDB")?;
         let uri = mongo.uri("ironlog");
         let amqp = broker.urls();
         let mut stack = Self {

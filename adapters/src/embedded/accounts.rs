@@ -325,7 +325,9 @@ impl SessionStore for EmbeddedAccounts {
 #[async_trait]
 impl ProfileStore for EmbeddedAccounts {
     async fn profile(&self, user_id: &str) -> Result<Option<Profile>, StoreError> {
-        self.read(PROFILES, user_id.to_owned()).await
+        let found: Option<Profile> = self.read(PROFILES, user_id.to_owned()).await?;
+        crate::documents_read("profiles", usize::from(found.is_some()));
+        Ok(found)
     }
 
     async fn put_profile(&self, user_id: &str, profile: &Profile) -> Result<(), StoreError> {
@@ -366,6 +368,7 @@ impl ProfileStore for EmbeddedAccounts {
                         kg: kg.value(),
                     });
                 }
+                crate::documents_read("bodyweight", out.len());
                 Ok(out)
             })
             .await

@@ -416,6 +416,7 @@ impl WorkoutStore for EmbeddedStore {
             })
             .await
             .map_err(store_err)?;
+        crate::documents_read("workouts", usize::from(found.is_some()));
         found
             .map(|bytes| decode_record(&id.to_string(), &bytes))
             .transpose()
@@ -464,6 +465,7 @@ impl WorkoutStore for EmbeddedStore {
             })
             .await
             .map_err(store_err)?;
+        crate::documents_read("workouts", rows.len());
         let items = rows
             .iter()
             .map(|(id, bytes)| decode_record(id, bytes))

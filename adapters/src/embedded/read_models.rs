@@ -127,6 +127,7 @@ impl ReadModelStore for EmbeddedAccounts {
                 let txn = db.begin_read().map_err(err)?;
                 let rows = txn.open_table(READ_MODELS).map_err(err)?;
                 let found = rows.get(user.as_str()).map_err(err)?;
+                crate::documents_read("read_models", usize::from(found.is_some()));
                 found
                     .map(|v| {
                         decode(&user, v.value()).map(|row| StoredModel {

@@ -268,6 +268,7 @@ impl ProfileStore for MongoStore {
             .find_one(doc! {"_id": user_id})
             .await
             .map_err(db_err)?;
+        crate::documents_read("profiles", usize::from(found.is_some()));
         found
             .map(|d| {
                 serde_json::from_str(&d.json).map_err(|e| StoreError::corrupt(d.user_id.clone(), e))
@@ -301,6 +302,7 @@ impl ProfileStore for MongoStore {
             .try_collect()
             .await
             .map_err(db_err)?;
+        crate::documents_read("bodyweight", docs.len());
         docs.into_iter()
             .map(|d| {
                 let date = d

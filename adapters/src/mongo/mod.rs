@@ -585,6 +585,7 @@ impl WorkoutStore for MongoStore {
             .find_one(doc! {"_id": key(user_id, id), "deleted": {"$ne": true}})
             .await
             .map_err(db_err)?;
+        crate::documents_read(COLLECTION, usize::from(found.is_some()));
         found.map(WorkoutLogged::try_from).transpose()
     }
 
@@ -619,6 +620,7 @@ impl WorkoutStore for MongoStore {
             .try_collect()
             .await
             .map_err(db_err)?;
+        crate::documents_read(COLLECTION, docs.len());
         let items = docs
             .into_iter()
             .map(WorkoutLogged::try_from)

@@ -122,6 +122,7 @@ impl ReadModelStore for MongoStore {
             .find_one(doc! {"_id": user})
             .await
             .map_err(db_err)?;
+        crate::documents_read(READ_MODELS, usize::from(found.is_some()));
         found
             .map(|d| {
                 let model = d

@@ -2,7 +2,6 @@
 //! the same parts, printed as one table. Nothing here asserts: the figures are for reading.
 
 mod amqp;
-mod analytics;
 mod browser;
 mod bundle;
 mod cpu;
@@ -10,6 +9,7 @@ mod drain;
 mod events;
 mod rate;
 mod read;
+mod views;
 mod write;
 
 use std::path::PathBuf;
@@ -37,7 +37,7 @@ pub struct BenchConfig {
 }
 
 /// The parts of the benchmark, in the order they run.
-pub const SECTIONS: &[&str] = &["bundle", "read", "tti", "analytics", "write", "consumer"];
+pub const SECTIONS: &[&str] = &["bundle", "read", "views", "tti", "write", "consumer"];
 
 impl BenchConfig {
     fn wants(&self, section: &str) -> bool {
@@ -131,6 +131,9 @@ pub async fn run(config: &BenchConfig) -> Result<()> {
     // One account writing thousands of workouts a second: the limits would be the figure.
     stack_config.lift_rate_limits();
     stack_config.consumer_env = vec![("RUST_LOG".into(), "warn".into())];
+    // The fastest MongoDB-wire server installed: the read figures measure Ironlog, not a
+    // database that answers a few dozen queries a second.
+    stack_config.engine = testkit::Engine::fastest();
     eprintln!("bench: starting RabbitMQ, SecantusDB, a consumer and a server…");
     let mut stack = tokio::task::spawn_blocking(move || Stack::start(&stack_config))
         .await
@@ -152,9 +155,21 @@ pub async fn run(config: &BenchConfig) -> Result<()> {
             vec![browser::outbox_drain(&base, config).await?],
         );
     }
-    if config.wants("analytics") {
-        let base = stack.servers[0].base_url();
-        report(&mut figures, analytics::run(&base, config).await?);
+    if config.wants("views") {
+        report(&mut figures, views_embedded(config).await?);
+        let engine = match stack.mongo.engine() {
+            testkit::Engine::Rust => "SecantusDB (Rust server)",
+            testkit::Engine::Python => "SecantusDB (Python server)",
+        };
+        let target = views::Target {
+            store: engine,
+            base: stack.servers[0].base_url(),
+            metrics: format!(
+                "http://127.0.0.1:{}/metrics",
+                stack.server_metrics_ports[0]
+            ),
+        };
+        report(&mut figures, views::run(&target, config).await?);
     }
     if config.wants("write") {
         report(&mut figures, write::run(&mut stack, config).await?);
@@ -165,6 +180,32 @@ pub async fn run(config: &BenchConfig) -> Result<()> {
     report(&mut figures, vec![memory(&stack)]);
     drop(stack);
     print_table(figures)
+}
+
+/// The views on the embedded store: a server of its own on a fresh data directory.
+async fn views_embedded(config: &BenchConfig) -> Result<Vec<Figure>> {
+    let data = tempfile::tempdir().context("a data directory")?;
+    let metrics = testkit::free_port()?;
+    let mut env: Vec<(&str, String)> = vec![
+        ("IRONLOG_DATA_DIR", data.path().display().to_string()),
+        ("IRONLOG_METRICS_ADDR", format!("127.0.0.1:{metrics}")),
+        ("LEPTOS_SITE_ROOT", config.site_root.display().to_string()),
+        ("LEPTOS_OUTPUT_NAME", "ironlog".into()),
+        ("RUST_LOG", "warn".into()),
+    ];
+    env.extend(testkit::UNLIMITED.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    let bin = config.bin_dir.join("ironlog-server");
+    let server = tokio::task::spawn_blocking(move || testkit::Server::start(&bin, &env))
+        .await
+        .context("starting the embedded server")??;
+    let target = views::Target {
+        store: "embedded (redb)",
+        base: server.base_url(),
+        metrics: format!("http://127.0.0.1:{metrics}/metrics"),
+    };
+    let figures = views::run(&target, config).await;
+    drop(server);
+    figures
 }
 
 fn bundle_figures(config: &BenchConfig, figures: &mut Vec<Figure>) -> Result<()> {
