@@ -91,12 +91,7 @@ async fn main() -> anyhow::Result<()> {
     // The read models' projector: rebuilds the models the workers (and the servers, after a
     // profile or weighing) mark stale, reading the primary.
     let primary = Arc::new(store.on_primary());
-    let projection = Projection {
-        workouts: primary.clone(),
-        profiles: primary.clone(),
-        accounts: primary.clone(),
-        models: primary,
-    };
+    let projection = Projection::new(primary.clone(), primary);
     let projector = tokio::spawn(read_model::run_projector(
         projection,
         ProjectorConfig::default(),

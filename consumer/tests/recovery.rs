@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use adapters::mongo::MongoStore;
 use adapters::rabbit::{BrokerAddrs, RabbitPublisher, RabbitSource};
 use async_trait::async_trait;
-use chrono::{Duration as Days, TimeZone, Utc};
+use chrono::{DateTime, Duration as Days, TimeZone, Utc};
 use consumer::worker::{self, WorkerConfig};
 use domain::bodyweight::Bodyweight;
 use domain::profile::Profile;
 use domain::read_model::ReadModel;
 use domain::{ExerciseLog, SetLog, WorkoutLogged};
-use service::read_model::{self, Projection, ProjectorConfig, ReadModelStore, StoredModel};
+use service::read_model::{self, Projection, ProjectorConfig, Put, ReadModelStore, StoredModel};
 use service::{Account, AccountStore, Publisher, StoreError, WorkoutStore};
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -33,7 +33,10 @@ impl ReadModelStore for HeldBeforeMarking {
         self.reached.add_permits(1);
         std::future::pending().await
     }
-    async fn mark_outdated(&self, version: Option<u32>) -> Result<u64, StoreError> {
+    async fn hold(&self, user: &str, until: DateTime<Utc>) -> Result<(), StoreError> {
+        self.store.hold(user, until).await
+    }
+    async fn mark_outdated(&self, version: u32) -> Result<u64, StoreError> {
         self.store.mark_outdated(version).await
     }
     async fn stale_users(&self, limit: usize) -> Result<Vec<String>, StoreError> {
@@ -42,8 +45,14 @@ impl ReadModelStore for HeldBeforeMarking {
     async fn stored_model(&self, user: &str) -> Result<Option<StoredModel>, StoreError> {
         self.store.stored_model(user).await
     }
-    async fn put_model(&self, user: &str, g: u64, m: &ReadModel) -> Result<bool, StoreError> {
-        self.store.put_model(user, g, m).await
+    async fn put_model(
+        &self,
+        user: &str,
+        g: u64,
+        m: &ReadModel,
+        now: DateTime<Utc>,
+    ) -> Result<Put, StoreError> {
+        self.store.put_model(user, g, m, now).await
     }
     async fn forget_model(&self, user: &str) -> Result<(), StoreError> {
         self.store.forget_model(user).await
@@ -126,12 +135,8 @@ async fn a_consumer_killed_between_persisting_and_the_read_model_recovers_exactl
     let shutdown = CancellationToken::new();
     let publisher = RabbitPublisher::start(addrs.clone(), Duration::from_secs(5), shutdown.clone());
     assert!(publisher.wait_connected(Duration::from_secs(20)).await);
-    let projection = Projection {
-        workouts: Arc::new(store.on_primary()),
-        profiles: Arc::new(store.on_primary()),
-        accounts: Arc::new(store.on_primary()),
-        models: Arc::new(store.on_primary()),
-    };
+    let primary = Arc::new(store.on_primary());
+    let projection = Projection::new(primary.clone(), primary);
     let wake = Arc::new(Notify::new());
     let projector = tokio::spawn(read_model::run_projector(
         projection,

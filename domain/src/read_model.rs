@@ -48,6 +48,29 @@ pub fn inputs_of(profile: &Profile) -> String {
         .collect()
 }
 
+/// Today's plan: the active program over `history`. What the model keeps, and what a view
+/// without a fresh model replays.
+pub fn plan_of(profile: &Profile, history: &[WorkoutLogged]) -> Plan {
+    crate::engine::plan(
+        &profile.active(),
+        history,
+        &profile.catalog(),
+        &profile.settings(),
+    )
+}
+
+/// What Progress shows of `history`, analysed on `today`. What the model keeps, and what a
+/// view without a fresh model replays.
+pub fn progress_of(
+    profile: &Profile,
+    history: &[WorkoutLogged],
+    bodyweight: &Bodyweight,
+    today: NaiveDate,
+) -> ProgressFacts {
+    let analytics = crate::analytics::analyze(history, &profile.catalog(), bodyweight, today);
+    ProgressFacts::of(&analytics, today)
+}
+
 impl ReadModel {
     /// The model of `history` (any order; tombstones are not in it) for `profile`, with the
     /// user's bodyweight log, built on `today`.
@@ -57,15 +80,11 @@ impl ReadModel {
         bodyweight: &Bodyweight,
         today: NaiveDate,
     ) -> Self {
-        let catalog = profile.catalog();
         Self {
             version: VERSION,
             inputs: inputs_of(profile),
-            plan: crate::engine::plan(&profile.active(), history, &catalog, &profile.settings()),
-            progress: ProgressFacts::of(
-                &crate::analytics::analyze(history, &catalog, bodyweight, today),
-                today,
-            ),
+            plan: plan_of(profile, history),
+            progress: progress_of(profile, history, bodyweight, today),
         }
     }
 

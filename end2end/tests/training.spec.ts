@@ -153,8 +153,6 @@ test("import a Strong export, then see Progress: the weekly e1RM and its trend, 
   await expect(page.locator(".readout").first()).toHaveText(/^Week of 24 Feb 2025: best estimated 1RM/);
   await page.keyboard.press("Home");
   await expect(focused).toHaveAttribute("aria-label", /^Week of 6 Jan 2025: best estimated 1RM 76 kg \(from 67\.5 kg × 5\)/);
-  await page.getByRole("combobox", { name: "Exercise" }).selectOption({ label: "Bench press" });
-  await expect(chart.locator("title").first()).toHaveText("Estimated 1RM of Bench press, in kg");
 
   // The server renders it all: without JavaScript the figures and charts are there.
   const plain = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
@@ -166,6 +164,10 @@ test("import a Strong export, then see Progress: the weekly e1RM and its trend, 
 
   // Records by rep count, weekly volume and the calendar are drawn too.
   await expect(page.locator("table.records tbody tr").first()).toContainText("132.5 kg");
+  // The picker switches the chart and the records to another lift.
+  await page.getByRole("combobox", { name: "Exercise" }).selectOption({ label: "Bench press" });
+  await expect(chart.locator("title").first()).toHaveText("Estimated 1RM of Bench press, in kg");
+  await expect(page.locator("table.records tbody tr").first()).toContainText("69 kg");
   await expect(page.getByTestId("volume-chart").locator("rect.bar")).toHaveCount(16);
   await expect(page.getByTestId("calendar").locator("rect.day")).not.toHaveCount(0);
 

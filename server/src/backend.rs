@@ -56,12 +56,7 @@ impl Backend {
                 let wake = Arc::new(Notify::new());
                 let accounts = Arc::new(db.accounts());
                 let projector = tokio::spawn(read_model::run_projector(
-                    Projection {
-                        workouts: Arc::new(store.clone()),
-                        profiles: accounts.clone(),
-                        accounts: accounts.clone(),
-                        models: accounts.clone(),
-                    },
+                    Projection::new(Arc::new(store.clone()), accounts.clone()),
                     ProjectorConfig::default(),
                     wake.clone(),
                     shutdown.clone(),

@@ -137,8 +137,8 @@ pub struct Flags {
 #[derive(clap::Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
     /// Rebuilds every user's read model (plan and analytics) from the stored history, then
-    /// exits. Servers and consumers rebuild models of an older version by themselves on start;
-    /// this is for a repair. Embedded: run it while the server is stopped (the store is one
+    /// exits. The consumers (and the embedded server) rebuild models of an older version by
+    /// themselves on start; this is for a repair. Embedded: run it while the server is stopped (the store is one
     /// file, open in one process). Distributed: run it beside the running stack.
     RebuildReadModels,
 }

@@ -30,13 +30,7 @@ pub async fn rebuild_read_models(config: &Config) -> Result<CaughtUp, RebuildErr
     let projection = match &config.mode {
         Mode::Embedded { data_dir } => {
             let db = EmbeddedDb::open(data_dir).map_err(BackendError::from)?;
-            let accounts = Arc::new(db.accounts());
-            Projection {
-                workouts: Arc::new(db.store()),
-                profiles: accounts.clone(),
-                accounts: accounts.clone(),
-                models: accounts,
-            }
+            Projection::new(Arc::new(db.store()), Arc::new(db.accounts()))
         }
         Mode::Distributed {
             mongodb_uri,
@@ -47,12 +41,7 @@ pub async fn rebuild_read_models(config: &Config) -> Result<CaughtUp, RebuildErr
                 .await
                 .map_err(BackendError::Database)?;
             let primary = Arc::new(store.on_primary());
-            Projection {
-                workouts: primary.clone(),
-                profiles: primary.clone(),
-                accounts: primary.clone(),
-                models: primary,
-            }
+            Projection::new(primary.clone(), primary)
         }
     };
     let users = projection.accounts.all_ids().await?;
@@ -61,8 +50,11 @@ pub async fn rebuild_read_models(config: &Config) -> Result<CaughtUp, RebuildErr
         projection.models.mark_stale(chunk).await?;
     }
     let total = users.len();
+    // Runs to the end: Ctrl-C stops the process, and what is left stays stale for the
+    // projectors.
+    let never = tokio_util::sync::CancellationToken::new();
     let done = projection
-        .catch_up(CHUNK, |fresh| {
+        .catch_up(CHUNK, &never, |fresh| {
             eprintln!("  {fresh} of {total} rebuilt");
         })
         .await?;

@@ -16,10 +16,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::bodyweight::Bodyweight;
-use domain::read_model::ReadModel;
+use domain::read_model::{ReadModel, VERSION};
 use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 use crate::{AccountStore, ProfileStore, StoreError, WorkoutStore};
 
@@ -30,18 +31,44 @@ pub struct StoredModel {
     pub generation: u64,
     /// The generation the stored model was built at.
     pub built_at: u64,
+    /// The engine version that built the stored model, if there is one.
+    pub version: Option<u32>,
+    /// No model may be stored before this time: a change to the profile or the bodyweight log
+    /// is being written ([`ReadModelStore::hold`]).
+    pub held_until: Option<DateTime<Utc>>,
+    /// The stored model, if it is of this version and could be read (a record another version
+    /// wrote is left unread: it is rebuilt, never served).
     pub model: Option<ReadModel>,
 }
 
 impl StoredModel {
     /// The model, if it was built from everything the user has now, by this version.
     pub fn fresh(self) -> Option<ReadModel> {
-        if self.built_at != self.generation {
+        if self.built_at != self.generation || self.version != Some(VERSION) {
             return None;
         }
-        self.model
-            .filter(|m| m.version == domain::read_model::VERSION)
+        self.model.filter(|m| m.version == VERSION)
     }
+
+    /// Whether the record needs a build nobody has asked for: it was never built, or an older
+    /// version built it, and nothing marked it stale since.
+    pub fn outdated(&self) -> bool {
+        self.built_at == self.generation && self.version.is_none_or(|v| v < VERSION)
+    }
+
+    pub fn held(&self, now: DateTime<Utc>) -> bool {
+        self.held_until.is_some_and(|until| until > now)
+    }
+}
+
+/// What storing a built model came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Put {
+    Stored,
+    /// The generation moved on since the build (or the record is gone): not stored.
+    Moved,
+    /// A change is being written: not stored, try after the hold.
+    Held,
 }
 
 #[async_trait]
@@ -50,9 +77,17 @@ pub trait ReadModelStore: Send + Sync + 'static {
     /// write for all of them. Call after writing the change, never before.
     async fn mark_stale(&self, users: &[String]) -> Result<(), StoreError>;
 
-    /// Marks stale every record built by a version other than `version`: what a new engine
-    /// must rebuild. With `None`, every record. Returns how many were marked.
-    async fn mark_outdated(&self, version: Option<u32>) -> Result<u64, StoreError>;
+    /// Raises the generation, as [`ReadModelStore::mark_stale`], and refuses models until
+    /// `until`: called before a change that has no redelivery (a profile or a weighing), so that
+    /// if the process dies between the write and its `mark_stale`, no model built from before
+    /// the write is stored as fresh. The projector builds once the hold has passed.
+    async fn hold(&self, user: &str, until: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Marks stale every record built by a version older than `version` (or never built):
+    /// what a new engine must rebuild. A newer version's records are left to it, so processes
+    /// of two versions side by side during a rolling update do not rebuild each other's.
+    /// Returns how many were marked.
+    async fn mark_outdated(&self, version: u32) -> Result<u64, StoreError>;
 
     /// Up to `limit` users whose records are stale.
     async fn stale_users(&self, limit: usize) -> Result<Vec<String>, StoreError>;
@@ -60,14 +95,15 @@ pub trait ReadModelStore: Send + Sync + 'static {
     /// The user's record, if there is one.
     async fn stored_model(&self, user: &str) -> Result<Option<StoredModel>, StoreError>;
 
-    /// Stores `model` as built at `generation`, only if the record is still at `generation`;
-    /// false when a change raised it since (the record stays stale) or the record is gone.
+    /// Stores `model` as built at `generation`, only if the record is still at `generation`
+    /// and not held at `now`; otherwise the record stays stale.
     async fn put_model(
         &self,
         user: &str,
         generation: u64,
         model: &ReadModel,
-    ) -> Result<bool, StoreError>;
+        now: DateTime<Utc>,
+    ) -> Result<Put, StoreError>;
 
     /// Removes the user's record (the account is gone).
     async fn forget_model(&self, user: &str) -> Result<(), StoreError>;
@@ -80,6 +116,8 @@ pub enum Rebuilt {
     Fresh,
     /// A change landed while it was built: still stale, to be built again.
     Raced,
+    /// A change is being written: left stale, built after the hold.
+    Held,
     /// The account is gone or being deleted: its record was removed.
     Gone,
 }
@@ -94,21 +132,37 @@ pub struct Projection {
 }
 
 impl Projection {
+    /// Over `workouts` and a store that keeps the accounts, profiles and read models.
+    pub fn new<T>(workouts: Arc<dyn WorkoutStore>, rest: Arc<T>) -> Self
+    where
+        T: AccountStore + ProfileStore + ReadModelStore,
+    {
+        Self {
+            workouts,
+            profiles: rest.clone(),
+            accounts: rest.clone(),
+            models: rest,
+        }
+    }
+
+    async fn gone(&self, user: &str) -> Result<bool, StoreError> {
+        Ok(!self
+            .accounts
+            .active(&[user.to_owned()])
+            .await?
+            .contains(user))
+    }
+
     /// Builds and stores the user's model from what is stored now, as of `today`.
     pub async fn rebuild(&self, user: &str, today: NaiveDate) -> Result<Rebuilt, StoreError> {
         // The generation first: every change it counts is already written, so the history
         // read next holds them all.
-        let generation = self
-            .models
-            .stored_model(user)
-            .await?
-            .map_or(0, |s| s.generation);
-        if !self
-            .accounts
-            .active(&[user.to_owned()])
-            .await?
-            .contains(user)
-        {
+        let stored = self.models.stored_model(user).await?;
+        if stored.as_ref().is_some_and(|s| s.held(Utc::now())) {
+            return Ok(Rebuilt::Held);
+        }
+        let generation = stored.map_or(0, |s| s.generation);
+        if self.gone(user).await? {
             self.models.forget_model(user).await?;
             return Ok(Rebuilt::Gone);
         }
@@ -116,50 +170,62 @@ impl Projection {
         let history = crate::training::whole_history(self.workouts.as_ref(), user).await?;
         let bodyweight = Bodyweight::new(self.profiles.weighings(user).await?);
         let model = ReadModel::build(&profile, &history, &bodyweight, today);
-        Ok(if self.models.put_model(user, generation, &model).await? {
-            metrics::counter!("ironlog_read_models_rebuilt_total").increment(1);
-            Rebuilt::Fresh
-        } else {
-            Rebuilt::Raced
+        let put = self
+            .models
+            .put_model(user, generation, &model, Utc::now())
+            .await?;
+        Ok(match put {
+            Put::Stored => {
+                // A deletion that began after the check above removed the record, and a
+                // worker's late mark may have made it again with a generation that restarted:
+                // look again, so a deleted account keeps nothing.
+                if self.gone(user).await? {
+                    self.models.forget_model(user).await?;
+                    return Ok(Rebuilt::Gone);
+                }
+                metrics::counter!("ironlog_read_models_rebuilt_total").increment(1);
+                Rebuilt::Fresh
+            }
+            Put::Moved => Rebuilt::Raced,
+            Put::Held => Rebuilt::Held,
         })
     }
 
-    /// Rebuilds stale models until none is left but those that failed, `batch` users at a
-    /// time. `progress` hears the count stored so far after each round. A user whose rebuild
-    /// fails (a record that cannot be read) is left stale, logged and skipped, so one bad
-    /// record does not hold the others back; the views replay that user's history meanwhile.
+    /// Rebuilds stale models, `batch` users at a time, until none is left but those this
+    /// call already tried: a user whose rebuild failed (a record that cannot be read; logged),
+    /// raced a change or is held is left stale for a later call, so no user holds the others
+    /// back. `progress` hears the count stored so far after each round. Stops early at
+    /// `shutdown`.
     pub async fn catch_up(
         &self,
         batch: usize,
+        shutdown: &CancellationToken,
         mut progress: impl FnMut(usize) + Send,
     ) -> Result<CaughtUp, StoreError> {
         let mut done = CaughtUp::default();
-        let mut failed: HashSet<String> = HashSet::new();
+        let mut tried: HashSet<String> = HashSet::new();
         loop {
-            let users = self.models.stale_users(batch + failed.len()).await?;
-            let todo: Vec<&String> = users.iter().filter(|u| !failed.contains(*u)).collect();
-            if todo.is_empty() {
-                done.failed = failed.len();
+            let users = self.models.stale_users(batch + tried.len()).await?;
+            let todo: Vec<String> = users.into_iter().filter(|u| !tried.contains(u)).collect();
+            if todo.is_empty() || shutdown.is_cancelled() {
                 return Ok(done);
             }
-            let mut raced = 0;
-            for user in &todo {
-                match self.rebuild(user, today()).await {
+            for user in todo {
+                match self.rebuild(&user, today()).await {
                     Ok(Rebuilt::Fresh) => done.fresh += 1,
-                    Ok(Rebuilt::Raced) => raced += 1,
-                    Ok(Rebuilt::Gone) => {}
+                    Ok(Rebuilt::Raced | Rebuilt::Held | Rebuilt::Gone) => {}
                     Err(e) => {
                         metrics::counter!("ironlog_read_model_errors_total").increment(1);
-                        tracing::warn!(error = %crate::Chain(&e), "rebuilding a read model failed; the views replay meanwhile");
-                        failed.insert((*user).clone());
+                        tracing::warn!(%user, error = %crate::Chain(&e), "rebuilding a read model failed; its views replay the history meanwhile");
+                        done.failed += 1;
                     }
+                }
+                tried.insert(user);
+                if shutdown.is_cancelled() {
+                    return Ok(done);
                 }
             }
             progress(done.fresh);
-            if raced == todo.len() {
-                // Every record raced a change: let the writers finish before the next round.
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
         }
     }
 }
@@ -169,7 +235,7 @@ impl Projection {
 pub struct CaughtUp {
     /// Models stored fresh.
     pub fresh: usize,
-    /// Users whose rebuild failed; their records stay stale.
+    /// Rebuilds that failed; those records stay stale.
     pub failed: usize,
 }
 
@@ -204,23 +270,19 @@ pub async fn run_projector(
     projection: Projection,
     config: ProjectorConfig,
     wake: Arc<Notify>,
-    shutdown: tokio_util::sync::CancellationToken,
+    shutdown: CancellationToken,
 ) {
     let mut outdated_marked = false;
     loop {
         if !outdated_marked {
-            match projection
-                .models
-                .mark_outdated(Some(domain::read_model::VERSION))
-                .await
-            {
+            match projection.models.mark_outdated(VERSION).await {
                 Ok(n) => {
                     outdated_marked = true;
                     if n > 0 {
                         tracing::info!(
                             models = n,
-                            version = domain::read_model::VERSION,
-                            "rebuilding read models of another version"
+                            version = VERSION,
+                            "rebuilding read models an older version built"
                         );
                     }
                 }
@@ -229,7 +291,7 @@ pub async fn run_projector(
                 }
             }
         }
-        if let Err(e) = projection.catch_up(config.batch, |_| {}).await {
+        if let Err(e) = projection.catch_up(config.batch, &shutdown, |_| {}).await {
             tracing::warn!(error = %crate::Chain(&e), "rebuilding read models failed; will retry");
         }
         tokio::select! {

@@ -8,12 +8,12 @@ use domain::bodyweight::{Bodyweight, Weighing};
 use domain::engine::Plan;
 use domain::problem::Problem;
 use domain::profile::Profile;
-use domain::progress::{Progress, ProgressFacts};
-use domain::read_model::ReadModel;
+use domain::progress::Progress;
+use domain::read_model::{self, ReadModel};
 use domain::WorkoutLogged;
 use tokio::sync::Notify;
 
-use crate::read_model::ReadModelStore;
+use crate::read_model::{ReadModelStore, StoredModel};
 use crate::{AccountStore, ProfileStore, StoreError, WorkoutStore};
 
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +28,10 @@ pub enum ProfileError {
     Store(#[from] StoreError),
 }
 
+/// How long a profile or weighing write holds back its user's read model: longer than any
+/// write that has not failed can take to land.
+pub const HOLD: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+
 /// Built once at start-up and shared by every request.
 #[derive(Clone)]
 pub struct Training {
@@ -37,6 +41,7 @@ pub struct Training {
     models: Arc<dyn ReadModelStore>,
     /// Wakes this process's projector after a change marked a model stale.
     wake: Arc<Notify>,
+    hold: chrono::TimeDelta,
 }
 
 /// Every workout of the user, oldest first, read a page at a time.
@@ -74,7 +79,21 @@ impl Training {
             accounts,
             models,
             wake,
+            hold: HOLD,
         }
+    }
+
+    /// Holds models back for `hold` around profile and weighing writes instead of [`HOLD`].
+    pub fn holding_for(mut self, hold: chrono::TimeDelta) -> Self {
+        self.hold = hold;
+        self
+    }
+
+    /// Before writing a change to the user's profile or bodyweight log: no model built from
+    /// before the write may be stored until the write has landed (or failed for good).
+    async fn hold(&self, user: &str) -> Result<(), StoreError> {
+        let until = chrono::Utc::now() + self.hold;
+        self.models.hold(user, until).await
     }
 
     /// After a change to what the user's read model depends on has been written.
@@ -84,30 +103,34 @@ impl Training {
         Ok(())
     }
 
-    /// The user's read model, if it is fresh and made for `profile`. A user with no model
-    /// (or one of another version) is marked stale, so the projector builds it.
-    async fn fresh_model(
-        &self,
-        user: &str,
-        profile: &Profile,
-    ) -> Result<Option<ReadModel>, StoreError> {
-        let stored = self.models.stored_model(user).await?;
-        let outdated = stored.as_ref().is_none_or(|s| {
-            s.model
-                .as_ref()
-                .is_none_or(|m| m.version != domain::read_model::VERSION)
-                && s.built_at == s.generation
-        });
-        let fresh = stored.and_then(|s| s.fresh()).filter(|m| m.serves(profile));
+    /// The user's read model, if it is fresh and made for `profile`; `None` sends the view to
+    /// the replay, which is never wrong. A user whose record nobody will rebuild (never built,
+    /// built by an older version, or built for another profile) is marked stale on the way, so
+    /// the projector builds it. A read model store that fails only costs the replay.
+    async fn fresh_model(&self, user: &str, profile: &Profile) -> Option<ReadModel> {
+        let stored = match self.models.stored_model(user).await {
+            Ok(stored) => stored,
+            Err(e) => {
+                metrics::counter!("ironlog_read_model_errors_total").increment(1);
+                tracing::warn!(error = %crate::Chain(&e), "reading a read model failed; replaying the history");
+                None
+            }
+        };
+        let unclaimed = stored.as_ref().is_none_or(StoredModel::outdated);
+        let built = stored.and_then(StoredModel::fresh);
+        let foreign = built.as_ref().is_some_and(|m| !m.serves(profile));
+        let fresh = built.filter(|m| m.serves(profile));
         metrics::counter!(
             "ironlog_read_model_reads_total",
             "result" => if fresh.is_some() { "fresh" } else { "replayed" }
         )
         .increment(1);
-        if fresh.is_none() && outdated {
-            self.mark_stale(user).await?;
+        if unclaimed || foreign {
+            if let Err(e) = self.mark_stale(user).await {
+                tracing::warn!(error = %crate::Chain(&e), "marking a read model stale failed; the next view asks again");
+            }
         }
-        Ok(fresh)
+        fresh
     }
 
     /// After a write of the user's profile or weighings: a session another server still
@@ -139,6 +162,7 @@ impl Training {
         if !problems.is_empty() {
             return Err(ProfileError::Invalid(problems));
         }
+        self.hold(user).await?;
         self.profiles.put_profile(user, profile).await?;
         self.still_active(user).await?;
         Ok(self.mark_stale(user).await?)
@@ -175,6 +199,7 @@ impl Training {
         if !problems.is_empty() {
             return Err(ProfileError::Invalid(problems));
         }
+        self.hold(user).await?;
         self.profiles.put_weighing(user, &weighing).await?;
         self.still_active(user).await?;
         Ok(self.mark_stale(user).await?)
@@ -182,10 +207,9 @@ impl Training {
 
     /// Removes the weighing of a day; false when there was none.
     pub async fn unweigh(&self, user: &str, date: NaiveDate) -> Result<bool, StoreError> {
+        self.hold(user).await?;
         let removed = self.profiles.delete_weighing(user, date).await?;
-        if removed {
-            self.mark_stale(user).await?;
-        }
+        self.mark_stale(user).await?;
         Ok(removed)
     }
 
@@ -198,29 +222,22 @@ impl Training {
     /// model when it is fresh, else replayed.
     pub async fn plan(&self, user: &str) -> Result<Plan, StoreError> {
         let profile = self.profile(user).await?;
-        if let Some(model) = self.fresh_model(user, &profile).await? {
+        if let Some(model) = self.fresh_model(user, &profile).await {
             return Ok(model.plan);
         }
         let history = self.history(user).await?;
-        Ok(domain::engine::plan(
-            &profile.active(),
-            &history,
-            &profile.catalog(),
-            &profile.settings(),
-        ))
+        Ok(read_model::plan_of(&profile, &history))
     }
 
     /// What Progress shows of the user's whole history as of `today`, from the read model
     /// when it is fresh, else analysed from the history and the bodyweight log.
     pub async fn progress(&self, user: &str, today: NaiveDate) -> Result<Progress, StoreError> {
         let profile = self.profile(user).await?;
-        if let Some(model) = self.fresh_model(user, &profile).await? {
+        if let Some(model) = self.fresh_model(user, &profile).await {
             return Ok(model.progress_on(today));
         }
         let history = self.history(user).await?;
         let bodyweight = self.bodyweight(user).await?;
-        let analytics =
-            domain::analytics::analyze(&history, &profile.catalog(), &bodyweight, today);
-        Ok(ProgressFacts::of(&analytics, today).on(today))
+        Ok(read_model::progress_of(&profile, &history, &bodyweight, today).on(today))
     }
 }

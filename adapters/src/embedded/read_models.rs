@@ -1,47 +1,71 @@
-//! Read models in the embedded redb file: one row per user with its generation and the model
-//! last built, and the set of users whose row is stale. A redb write transaction is the
-//! only writer while it runs, so raising a generation and storing a model at one never
-//! interleave.
+//! Read models in the embedded redb file. Each user has a small control row (generation, the
+//! generation and version of the model built, a hold) apart from the model's bytes, so marking
+//! a record stale never reads a model, and a model an older version wrote, whatever its shape,
+//! is rebuilt rather than decoded. A set of users whose record is stale sits beside them. A
+//! redb write transaction is the only writer while it runs, so raising a generation and
+//! storing a model at one never interleave.
 
 use async_trait::async_trait;
-use domain::read_model::ReadModel;
+use chrono::{DateTime, Utc};
+use domain::read_model::{ReadModel, VERSION};
 use redb::{ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
-use service::read_model::{ReadModelStore, StoredModel};
+use service::read_model::{Put, ReadModelStore, StoredModel};
 use service::StoreError;
 
 use super::accounts::EmbeddedAccounts;
 use super::handle::store_err;
 
-/// User id → [`Row`] as JSON.
+/// User id → [`Control`] as JSON.
 pub(crate) const READ_MODELS: TableDefinition<&str, &[u8]> = TableDefinition::new("read_models");
-/// The users whose row is stale (its generation is past the one its model was built at).
+/// User id → the model as JSON.
+pub(crate) const BODIES: TableDefinition<&str, &[u8]> = TableDefinition::new("read_model_bodies");
+/// The users whose record is stale (its generation is past the one its model was built at).
 pub(crate) const STALE: TableDefinition<&str, ()> = TableDefinition::new("read_models_stale");
 
 #[derive(Serialize, Deserialize, Default)]
-struct Row {
+struct Control {
     generation: u64,
     built_at: u64,
-    model: Option<ReadModel>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    version: Option<u32>,
+    /// Milliseconds since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    held_until: Option<i64>,
 }
 
 fn err(e: impl Into<service::BoxError>) -> StoreError {
     store_err(e)
 }
 
-fn decode(user: &str, bytes: &[u8]) -> Result<Row, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::corrupt(user.to_owned(), e))
+fn read_control(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    user: &str,
+) -> Result<Option<Control>, StoreError> {
+    table
+        .get(user)
+        .map_err(err)?
+        .map(|v| {
+            serde_json::from_slice(v.value()).map_err(|e| StoreError::corrupt(user.to_owned(), e))
+        })
+        .transpose()
 }
 
-/// Raises `user`'s generation inside `txn`, creating the row.
-fn raise(txn: &redb::WriteTransaction, user: &str) -> Result<(), StoreError> {
+/// Raises `user`'s generation inside `txn` (creating the record), and holds it until `hold`
+/// if that is later than its hold.
+fn raise(
+    txn: &redb::WriteTransaction,
+    user: &str,
+    hold: Option<DateTime<Utc>>,
+) -> Result<(), StoreError> {
     let mut rows = txn.open_table(READ_MODELS).map_err(err)?;
-    let mut row = match rows.get(user).map_err(err)? {
-        Some(v) => decode(user, v.value())?,
-        None => Row::default(),
-    };
-    row.generation += 1;
-    let body = serde_json::to_vec(&row).map_err(err)?;
+    let mut control = read_control(&rows, user)?.unwrap_or_default();
+    control.generation += 1;
+    if let Some(until) = hold {
+        let until = until.timestamp_millis();
+        control.held_until = Some(control.held_until.map_or(until, |h| h.max(until)));
+    }
+    let body = serde_json::to_vec(&control).map_err(err)?;
     rows.insert(user, body.as_slice()).map_err(err)?;
     txn.open_table(STALE)
         .map_err(err)?
@@ -50,9 +74,13 @@ fn raise(txn: &redb::WriteTransaction, user: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Removes `user`'s row inside `txn`.
+/// Removes `user`'s record inside `txn`.
 pub(crate) fn forget_model_in(txn: &redb::WriteTransaction, user: &str) -> Result<(), StoreError> {
     txn.open_table(READ_MODELS)
+        .map_err(err)?
+        .remove(user)
+        .map_err(err)?;
+    txn.open_table(BODIES)
         .map_err(err)?
         .remove(user)
         .map_err(err)?;
@@ -74,14 +102,25 @@ impl ReadModelStore for EmbeddedAccounts {
             .run::<_, StoreError>(move |db| {
                 let txn = db.begin_write().map_err(err)?;
                 for user in &users {
-                    raise(&txn, user)?;
+                    raise(&txn, user, None)?;
                 }
                 txn.commit().map_err(err)
             })
             .await
     }
 
-    async fn mark_outdated(&self, version: Option<u32>) -> Result<u64, StoreError> {
+    async fn hold(&self, user: &str, until: DateTime<Utc>) -> Result<(), StoreError> {
+        let user = user.to_owned();
+        self.db
+            .run::<_, StoreError>(move |db| {
+                let txn = db.begin_write().map_err(err)?;
+                raise(&txn, &user, Some(until))?;
+                txn.commit().map_err(err)
+            })
+            .await
+    }
+
+    async fn mark_outdated(&self, version: u32) -> Result<u64, StoreError> {
         self.db
             .run::<_, StoreError>(move |db| {
                 let txn = db.begin_write().map_err(err)?;
@@ -90,15 +129,15 @@ impl ReadModelStore for EmbeddedAccounts {
                     let rows = txn.open_table(READ_MODELS).map_err(err)?;
                     for entry in rows.iter().map_err(err)? {
                         let (user, body) = entry.map_err(err)?;
-                        let row = decode(user.value(), body.value())?;
-                        let built_by = row.model.as_ref().map(|m| m.version);
-                        if version.is_none() || built_by != version {
+                        let control: Control = serde_json::from_slice(body.value())
+                            .map_err(|e| StoreError::corrupt(user.value().to_owned(), e))?;
+                        if control.version.is_none_or(|v| v < version) {
                             outdated.push(user.value().to_owned());
                         }
                     }
                 }
                 for user in &outdated {
-                    raise(&txn, user)?;
+                    raise(&txn, user, None)?;
                 }
                 txn.commit().map_err(err)?;
                 Ok(outdated.len() as u64)
@@ -126,17 +165,35 @@ impl ReadModelStore for EmbeddedAccounts {
             .run::<_, StoreError>(move |db| {
                 let txn = db.begin_read().map_err(err)?;
                 let rows = txn.open_table(READ_MODELS).map_err(err)?;
-                let found = rows.get(user.as_str()).map_err(err)?;
-                crate::documents_read("read_models", usize::from(found.is_some()));
-                found
-                    .map(|v| {
-                        decode(&user, v.value()).map(|row| StoredModel {
-                            generation: row.generation,
-                            built_at: row.built_at,
-                            model: row.model,
-                        })
+                let Some(control) = read_control(&rows, &user)? else {
+                    crate::documents_read("read_models", 0);
+                    return Ok(None);
+                };
+                // Only a model of this version is read; one that does not decode is no model
+                // (the record is rebuilt), never an error that would stop the views.
+                let model = if control.version == Some(VERSION) {
+                    let bodies = txn.open_table(BODIES).map_err(err)?;
+                    let body = bodies.get(user.as_str()).map_err(err)?;
+                    body.and_then(|v| match serde_json::from_slice::<ReadModel>(v.value()) {
+                        Ok(m) => Some(m),
+                        Err(e) => {
+                            tracing::warn!(%user, error = %e, "a read model that does not decode is rebuilt");
+                            None
+                        }
                     })
-                    .transpose()
+                } else {
+                    None
+                };
+                crate::documents_read("read_models", 1);
+                Ok(Some(StoredModel {
+                    generation: control.generation,
+                    built_at: control.built_at,
+                    version: control.version,
+                    held_until: control
+                        .held_until
+                        .and_then(DateTime::<Utc>::from_timestamp_millis),
+                    model,
+                }))
             })
             .await
     }
@@ -146,40 +203,44 @@ impl ReadModelStore for EmbeddedAccounts {
         user: &str,
         generation: u64,
         model: &ReadModel,
-    ) -> Result<bool, StoreError> {
+        now: DateTime<Utc>,
+    ) -> Result<Put, StoreError> {
         let user = user.to_owned();
-        let model = model.clone();
+        let body = serde_json::to_vec(model).map_err(err)?;
+        let version = model.version;
         self.db
             .run::<_, StoreError>(move |db| {
                 let txn = db.begin_write().map_err(err)?;
-                let stored = {
+                let put = {
                     let mut rows = txn.open_table(READ_MODELS).map_err(err)?;
-                    let current = match rows.get(user.as_str()).map_err(err)? {
-                        Some(v) => Some(decode(&user, v.value())?),
-                        None => None,
-                    };
-                    match current {
-                        Some(row) if row.generation == generation => {
-                            let row = Row {
-                                generation,
-                                built_at: generation,
-                                model: Some(model),
-                            };
-                            let body = serde_json::to_vec(&row).map_err(err)?;
-                            rows.insert(user.as_str(), body.as_slice()).map_err(err)?;
-                            true
+                    match read_control(&rows, &user)? {
+                        Some(c) if c.generation != generation => Put::Moved,
+                        None => Put::Moved,
+                        Some(c) if c.held_until.is_some_and(|h| h > now.timestamp_millis()) => {
+                            Put::Held
                         }
-                        _ => false,
+                        Some(mut control) => {
+                            control.built_at = generation;
+                            control.version = Some(version);
+                            control.held_until = None;
+                            let bytes = serde_json::to_vec(&control).map_err(err)?;
+                            rows.insert(user.as_str(), bytes.as_slice()).map_err(err)?;
+                            Put::Stored
+                        }
                     }
                 };
-                if stored {
+                if put == Put::Stored {
+                    txn.open_table(BODIES)
+                        .map_err(err)?
+                        .insert(user.as_str(), body.as_slice())
+                        .map_err(err)?;
                     txn.open_table(STALE)
                         .map_err(err)?
                         .remove(user.as_str())
                         .map_err(err)?;
                 }
                 txn.commit().map_err(err)?;
-                Ok(stored)
+                Ok(put)
             })
             .await
     }

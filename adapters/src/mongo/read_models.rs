@@ -1,17 +1,20 @@
 //! Read models in MongoDB: collection `read_models`, one document per user,
-//! `{_id: user, generation, built_at, stale, version, json}`, index `stale`. A generation is
-//! raised with `$inc` and a model stored with a filter on the generation it was built at,
-//! both single-document writes, so the server decides every race. The projector must read the
+//! `{_id: user, generation, built_at, stale, version, held_until, json}`, index `stale`. A
+//! generation is raised with `$inc` and a model stored with a filter on the generation it was
+//! built at (and on no hold), both single-document writes, so the server decides every race.
+//! The model's JSON is read only when its version is this one, and a model that does not
+//! decode is no model: the record is rebuilt, the views replay meanwhile. The projector must read the
 //! primary (`MongoStore::on_primary`): one that read an old generation from a secondary would
 //! only lose its race, but one that read an old history would store a wrong model.
 
 use async_trait::async_trait;
-use domain::read_model::ReadModel;
-use mongodb::bson::{doc, Document};
+use chrono::{DateTime, Utc};
+use domain::read_model::{ReadModel, VERSION};
+use mongodb::bson::{self, doc, Document};
 use mongodb::options::{Acknowledgment, CollectionOptions, IndexOptions, WriteConcern};
 use mongodb::{Collection, IndexModel};
 use serde::Deserialize;
-use service::read_model::{ReadModelStore, StoredModel};
+use service::read_model::{Put, ReadModelStore, StoredModel};
 use service::StoreError;
 
 use super::{db_err, strings_of, MongoStore};
@@ -26,6 +29,10 @@ struct ModelDoc {
     generation: i64,
     #[serde(default)]
     built_at: i64,
+    #[serde(default)]
+    version: Option<i64>,
+    #[serde(default)]
+    held_until: Option<bson::DateTime>,
     #[serde(default)]
     json: Option<String>,
 }
@@ -66,6 +73,19 @@ fn raise() -> Document {
     doc! {"$inc": {"generation": 1_i64}, "$set": {"stale": true}}
 }
 
+/// The first write error or write concern error of an `update` command's answer.
+fn update_failed(answer: &Document) -> Option<String> {
+    if let Ok(errors) = answer.get_array("writeErrors") {
+        if let Some(first) = errors.first() {
+            return Some(first.to_string());
+        }
+    }
+    answer
+        .get_document("writeConcernError")
+        .ok()
+        .map(ToString::to_string)
+}
+
 #[async_trait]
 impl ReadModelStore for MongoStore {
     async fn mark_stale(&self, users: &[String]) -> Result<(), StoreError> {
@@ -87,24 +107,41 @@ impl ReadModelStore for MongoStore {
             })
             .await
             .map_err(db_err)?;
-        if let Ok(errors) = answer.get_array("writeErrors") {
-            if let Some(first) = errors.first() {
-                return Err(StoreError::rejected(format!(
-                    "raising read model generations failed: {first}"
-                )));
-            }
+        match update_failed(&answer) {
+            // Retried with the batch: raising a generation twice only costs a rebuild.
+            Some(error) => Err(StoreError::unavailable(format!(
+                "raising read model generations failed: {error}"
+            ))),
+            None => Ok(()),
         }
+    }
+
+    async fn hold(&self, user: &str, until: DateTime<Utc>) -> Result<(), StoreError> {
+        let until = bson::DateTime::from_millis(until.timestamp_millis());
+        // `$max` keeps the later of two holds.
+        self.models()
+            .update_one(
+                doc! {"_id": user},
+                doc! {
+                    "$inc": {"generation": 1_i64},
+                    "$set": {"stale": true},
+                    "$max": {"held_until": until},
+                },
+            )
+            .upsert(true)
+            .await
+            .map_err(db_err)?;
         Ok(())
     }
 
-    async fn mark_outdated(&self, version: Option<u32>) -> Result<u64, StoreError> {
-        let filter = match version {
-            Some(v) => doc! {"version": {"$ne": i64::from(v)}},
-            None => doc! {},
-        };
+    async fn mark_outdated(&self, version: u32) -> Result<u64, StoreError> {
+        let older = doc! {"$or": [
+            {"version": {"$lt": i64::from(version)}},
+            {"version": {"$exists": false}},
+        ]};
         let done = self
             .models()
-            .update_many(filter, raise())
+            .update_many(older, raise())
             .await
             .map_err(db_err)?;
         Ok(done.modified_count)
@@ -125,15 +162,25 @@ impl ReadModelStore for MongoStore {
         crate::documents_read(READ_MODELS, usize::from(found.is_some()));
         found
             .map(|d| {
-                let model = d
-                    .json
-                    .as_deref()
-                    .map(serde_json::from_str::<ReadModel>)
-                    .transpose()
-                    .map_err(|e| StoreError::corrupt(d.user.clone(), e))?;
+                let version = d.version.and_then(|v| u32::try_from(v).ok());
+                let model = if version == Some(VERSION) {
+                    d.json.as_deref().and_then(|json| {
+                        serde_json::from_str::<ReadModel>(json)
+                            .map_err(|e| {
+                                tracing::warn!(user = %d.user, error = %e, "a read model that does not decode is rebuilt");
+                            })
+                            .ok()
+                    })
+                } else {
+                    None
+                };
                 Ok(StoredModel {
                     generation: count(d.generation, &d.user)?,
                     built_at: count(d.built_at, &d.user)?,
+                    version,
+                    held_until: d
+                        .held_until
+                        .and_then(|h| DateTime::<Utc>::from_timestamp_millis(h.timestamp_millis())),
                     model,
                 })
             })
@@ -145,24 +192,47 @@ impl ReadModelStore for MongoStore {
         user: &str,
         generation: u64,
         model: &ReadModel,
-    ) -> Result<bool, StoreError> {
+        now: DateTime<Utc>,
+    ) -> Result<Put, StoreError> {
         let json = serde_json::to_string(model).map_err(StoreError::rejected)?;
         let generation =
             i64::try_from(generation).map_err(|_| StoreError::rejected("a generation past i64"))?;
+        let now = bson::DateTime::from_millis(now.timestamp_millis());
         let done = self
             .models()
             .update_one(
-                doc! {"_id": user, "generation": generation},
-                doc! {"$set": {
-                    "built_at": generation,
-                    "stale": false,
-                    "version": i64::from(model.version),
-                    "json": json,
-                }},
+                doc! {
+                    "_id": user,
+                    "generation": generation,
+                    "$or": [{"held_until": {"$exists": false}}, {"held_until": {"$lte": now}}],
+                },
+                doc! {
+                    "$set": {
+                        "built_at": generation,
+                        "stale": false,
+                        "version": i64::from(model.version),
+                        "json": json,
+                    },
+                    "$unset": {"held_until": ""},
+                },
             )
             .await
             .map_err(db_err)?;
-        Ok(done.matched_count == 1)
+        if done.matched_count == 1 {
+            return Ok(Put::Stored);
+        }
+        // Not stored: say whether a hold or a newer generation refused it.
+        let held = self
+            .models()
+            .find_one(doc! {"_id": user, "generation": generation, "held_until": {"$gt": now}})
+            .projection(doc! {"_id": 1})
+            .await
+            .map_err(db_err)?;
+        Ok(if held.is_some() {
+            Put::Held
+        } else {
+            Put::Moved
+        })
     }
 
     async fn forget_model(&self, user: &str) -> Result<(), StoreError> {

@@ -10,7 +10,7 @@ use domain::profile::Profile;
 use domain::program::builtin_programs;
 use domain::read_model::{ReadModel, VERSION};
 use domain::{ExerciseLog, SetKind, SetLog, WorkoutLogged};
-use service::read_model::{today, Projection, ReadModelStore, Rebuilt};
+use service::read_model::{today, Projection, Put, ReadModelStore, Rebuilt};
 use service::{Account, AccountStore, ProfileStore, WorkoutStore};
 use testkit::changes::{Rng, Script, SeedableRng, StdRng};
 use uuid::Uuid;
@@ -33,8 +33,9 @@ fn empty_model() -> ReadModel {
 }
 
 /// Generations: a model is stored only at the generation it was built at, and served only
-/// while nothing raised it since.
+/// while nothing raised it since; a hold refuses models until it passes.
 async fn generations<A: AccountStore + ReadModelStore>(accounts: &A) {
+    let now = Utc::now();
     let user = format!("rm-{}", Uuid::now_v7());
     account(accounts, &user).await;
     assert_eq!(accounts.stored_model(&user).await.unwrap(), None);
@@ -44,16 +45,22 @@ async fn generations<A: AccountStore + ReadModelStore>(accounts: &A) {
         .unwrap();
     let stored = accounts.stored_model(&user).await.unwrap().unwrap();
     assert_eq!((stored.generation, stored.built_at), (1, 0));
+    assert!(!stored.outdated(), "marked: the projector has it");
     assert_eq!(stored.fresh(), None, "nothing built yet");
     assert!(accounts.stale_users(10_000).await.unwrap().contains(&user));
 
     let model = empty_model();
-    assert!(
-        !accounts.put_model(&user, 0, &model).await.unwrap(),
+    assert_eq!(
+        accounts.put_model(&user, 0, &model, now).await.unwrap(),
+        Put::Moved,
         "built before the change: refused"
     );
-    assert!(accounts.put_model(&user, 1, &model).await.unwrap());
+    assert_eq!(
+        accounts.put_model(&user, 1, &model, now).await.unwrap(),
+        Put::Stored
+    );
     let stored = accounts.stored_model(&user).await.unwrap().unwrap();
+    assert_eq!(stored.version, Some(VERSION));
     assert_eq!(stored.fresh(), Some(model.clone()));
     assert!(!accounts.stale_users(10_000).await.unwrap().contains(&user));
 
@@ -66,11 +73,42 @@ async fn generations<A: AccountStore + ReadModelStore>(accounts: &A) {
         None,
         "a change since the build: not served"
     );
-    assert!(!accounts.put_model(&user, 1, &model).await.unwrap());
-    assert!(accounts.put_model(&user, 2, &model).await.unwrap());
+    assert_eq!(
+        accounts.put_model(&user, 1, &model, now).await.unwrap(),
+        Put::Moved
+    );
+    assert_eq!(
+        accounts.put_model(&user, 2, &model, now).await.unwrap(),
+        Put::Stored
+    );
 
-    // A new version rebuilds what the old one built, and only that.
-    accounts.mark_outdated(Some(VERSION)).await.unwrap();
+    // A hold (a profile or weighing being written) raises the generation and refuses models
+    // until it passes; the later of two holds counts.
+    let soon = now + chrono::Duration::seconds(30);
+    accounts.hold(&user, soon).await.unwrap();
+    accounts
+        .hold(&user, now + chrono::Duration::seconds(5))
+        .await
+        .unwrap();
+    let held = accounts.stored_model(&user).await.unwrap().unwrap();
+    assert_eq!(held.generation, 4);
+    assert!(held.held(now) && held.held(soon - chrono::Duration::seconds(1)));
+    assert_eq!(held.clone().fresh(), None);
+    assert_eq!(
+        accounts.put_model(&user, 4, &model, now).await.unwrap(),
+        Put::Held
+    );
+    let after = soon + chrono::Duration::seconds(1);
+    assert_eq!(
+        accounts.put_model(&user, 4, &model, after).await.unwrap(),
+        Put::Stored
+    );
+    let stored = accounts.stored_model(&user).await.unwrap().unwrap();
+    assert!(!stored.held(now), "the hold ends with the build");
+    assert!(stored.fresh().is_some());
+
+    // A new version rebuilds what older ones built, and leaves a newer one's alone.
+    accounts.mark_outdated(VERSION).await.unwrap();
     assert!(accounts
         .stored_model(&user)
         .await
@@ -78,11 +116,10 @@ async fn generations<A: AccountStore + ReadModelStore>(accounts: &A) {
         .unwrap()
         .fresh()
         .is_some());
-    assert!(accounts.mark_outdated(Some(VERSION + 1)).await.unwrap() >= 1);
-    assert_eq!(
-        accounts.stored_model(&user).await.unwrap().unwrap().fresh(),
-        None
-    );
+    assert!(accounts.mark_outdated(VERSION + 1).await.unwrap() >= 1);
+    let stored = accounts.stored_model(&user).await.unwrap().unwrap();
+    assert_eq!(stored.clone().fresh(), None);
+    assert!(!stored.outdated(), "marked, so the projector has it");
     assert!(accounts.stale_users(10_000).await.unwrap().contains(&user));
 
     // Gone with the account.
@@ -167,12 +204,8 @@ where
         session_of(&by_user(user), n, rng)
     });
     let delivered = script.delivered(4, seed + 1);
-    let projection = Projection {
-        workouts: Arc::new(store.clone()),
-        profiles: Arc::new(accounts.clone()),
-        accounts: Arc::new(accounts.clone()),
-        models: Arc::new(accounts.clone()),
-    };
+    let projection = Projection::new(Arc::new(store.clone()), Arc::new(accounts.clone()));
+    let running = tokio_util::sync::CancellationToken::new();
     let mut rng = StdRng::seed_from_u64(seed + 2);
     let mut overtaken = 0;
     let chunks: Vec<_> = delivered.chunks(9).collect();
@@ -196,8 +229,12 @@ where
         accounts.mark_stale(&touched).await.unwrap();
         if let (Some(user), Some(generation)) = (racing, started) {
             let stale = empty_model();
-            assert!(
-                !accounts.put_model(&user, generation, &stale).await.unwrap(),
+            assert_eq!(
+                accounts
+                    .put_model(&user, generation, &stale, Utc::now())
+                    .await
+                    .unwrap(),
+                Put::Moved,
                 "a build overtaken by a change is not stored"
             );
             overtaken += 1;
@@ -209,7 +246,7 @@ where
         }
     }
     assert!(overtaken > 0);
-    let caught_up = projection.catch_up(8, |_| {}).await.unwrap();
+    let caught_up = projection.catch_up(8, &running, |_| {}).await.unwrap();
     assert_eq!(caught_up.failed, 0);
 
     let expected = script.expected();
@@ -239,15 +276,17 @@ where
         assert!(!got.plan.exercises.is_empty());
     }
 
-    // A weighing or a profile saved through the service marks the model stale, and the views
-    // replay until it is rebuilt.
+    // A weighing or a profile saved through the service marks the model stale (and holds it
+    // while the write lands: here for no time, the hold itself is checked above), and the
+    // views replay until it is rebuilt.
     let training = service::Training::new(
         Arc::new(store.clone()),
         Arc::new(accounts.clone()),
         Arc::new(accounts.clone()),
         Arc::new(accounts.clone()),
         Arc::new(tokio::sync::Notify::new()),
-    );
+    )
+    .holding_for(chrono::TimeDelta::zero());
     let heavier = Weighing {
         date: NaiveDate::from_ymd_opt(2026, 6, 2).unwrap(),
         kg: 82.0,
@@ -277,7 +316,7 @@ where
         ),
         "a stale model is not served: the plan is replayed"
     );
-    projection.catch_up(8, |_| {}).await.unwrap();
+    projection.catch_up(8, &running, |_| {}).await.unwrap();
     let rebuilt = accounts
         .stored_model(&users[1])
         .await
@@ -286,6 +325,60 @@ where
         .unwrap();
     assert_eq!(rebuilt.plan, replayed);
     assert_eq!(training.plan(&users[1]).await.unwrap(), replayed);
+
+    // Removing a weighing marks it too.
+    let fresh = |user: &String| {
+        let user = user.clone();
+        async move {
+            accounts
+                .stored_model(&user)
+                .await
+                .unwrap()
+                .and_then(|s| s.fresh())
+        }
+    };
+    assert!(fresh(&users[0]).await.is_some());
+    training.unweigh(&users[0], heavier.date).await.unwrap();
+    assert_eq!(fresh(&users[0]).await, None);
+
+    // A history no worker marked (written before read models existed): the first view
+    // replays it and asks for a build, which the projector makes.
+    let unmarked = format!("rm-unmarked-{}", Uuid::now_v7());
+    account(accounts, &unmarked).await;
+    let old: Vec<WorkoutLogged> = expected
+        .iter()
+        .filter(|((u, _), _)| u == &users[2])
+        .filter_map(|(_, w)| w.clone())
+        .map(|mut w| {
+            w.user_id = unmarked.clone();
+            w
+        })
+        .collect();
+    store.save(&old).await.unwrap();
+    assert_eq!(accounts.stored_model(&unmarked).await.unwrap(), None);
+    let first = training.plan(&unmarked).await.unwrap();
+    assert!(accounts
+        .stale_users(10_000)
+        .await
+        .unwrap()
+        .contains(&unmarked));
+    projection.catch_up(8, &running, |_| {}).await.unwrap();
+    assert_eq!(fresh(&unmarked).await.map(|m| m.plan), Some(first));
+
+    // An account deleted while its record is stale: the rebuild removes the record.
+    accounts
+        .begin_deletion(&users[3], Utc::now())
+        .await
+        .unwrap();
+    accounts
+        .mark_stale(std::slice::from_ref(&users[3]))
+        .await
+        .unwrap();
+    assert_eq!(
+        projection.rebuild(&users[3], today()).await.unwrap(),
+        Rebuilt::Gone
+    );
+    assert_eq!(accounts.stored_model(&users[3]).await.unwrap(), None);
 }
 
 pub async fn read_model_contract<A, S>(accounts: &A, store: &S)

@@ -164,10 +164,7 @@ pub async fn run(config: &BenchConfig) -> Result<()> {
         let target = views::Target {
             store: engine,
             base: stack.servers[0].base_url(),
-            metrics: format!(
-                "http://127.0.0.1:{}/metrics",
-                stack.server_metrics_ports[0]
-            ),
+            metrics: format!("http://127.0.0.1:{}/metrics", stack.server_metrics_ports[0]),
         };
         report(&mut figures, views::run(&target, config).await?);
     }
@@ -193,7 +190,11 @@ async fn views_embedded(config: &BenchConfig) -> Result<Vec<Figure>> {
         ("LEPTOS_OUTPUT_NAME", "ironlog".into()),
         ("RUST_LOG", "warn".into()),
     ];
-    env.extend(testkit::UNLIMITED.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    env.extend(
+        testkit::UNLIMITED
+            .iter()
+            .map(|(k, v)| (*k, (*v).to_owned())),
+    );
     let bin = config.bin_dir.join("ironlog-server");
     let server = tokio::task::spawn_blocking(move || testkit::Server::start(&bin, &env))
         .await

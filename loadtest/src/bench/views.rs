@@ -142,7 +142,12 @@ async fn progress_transfer(target: &Target<'_>, lifter: &Lifter) -> Result<(usiz
             .send()
     };
     let compressed = get("br").await?.error_for_status()?.bytes().await?.len();
-    let raw = get("identity").await?.error_for_status()?.bytes().await?.len();
+    let raw = get("identity")
+        .await?
+        .error_for_status()?
+        .bytes()
+        .await?
+        .len();
     Ok((compressed, raw))
 }
 
@@ -184,7 +189,9 @@ pub async fn run(target: &Target<'_>, config: &BenchConfig) -> Result<Vec<Figure
         capacity = capacity.min(c);
     }
     let rate = RATE.min((capacity * 0.8).floor()).max(1.0);
-    eprintln!("bench: {store}: the slowest view answers {capacity:.0}/s at most; reading at {rate} req/s");
+    eprintln!(
+        "bench: {store}: the slowest view answers {capacity:.0}/s at most; reading at {rate} req/s"
+    );
 
     let mut figures = Vec::new();
     let mut p99s: Vec<(&str, f64, f64)> = Vec::new();
@@ -192,7 +199,10 @@ pub async fn run(target: &Target<'_>, config: &BenchConfig) -> Result<Vec<Figure
         let mut per: Vec<(Latencies, f64)> = Vec::new();
         for lifter in [&one_week, &five_years] {
             let docs = documents_per_view(target, lifter, path).await?;
-            eprintln!("bench: {store}: {what} for {} at {rate} req/s…", lifter.name);
+            eprintln!(
+                "bench: {store}: {what} for {} at {rate} req/s…",
+                lifter.name
+            );
             let url = format!("{}{path}", target.base);
             let l = fixed_rate(rate, config.run_for, reader(&lifter.client, url)).await;
             per.push((l, docs));
@@ -208,14 +218,18 @@ pub async fn run(target: &Target<'_>, config: &BenchConfig) -> Result<Vec<Figure
         let (week, years) = (&per[0], &per[1]);
         p99s.push((what, p99(&week.0), p99(&years.0)));
         figures.push(Figure::new(
-            &format!("views, {store}: {what} p50 / p99 at {rate} req/s, five years (baseline one week)"),
+            &format!(
+                "views, {store}: {what} p50 / p99 at {rate} req/s, five years (baseline one week)"
+            ),
             format!("{}{}", p50_p99(&years.0), failed(&years.0)),
             format!("{}{}", p50_p99(&week.0), failed(&week.0)),
             ratio(p99(&years.0), p99(&week.0)),
             "≤ 1.5",
         ));
         figures.push(Figure::new(
-            &format!("views, {store}: {what} documents read per view, five years (baseline one week)"),
+            &format!(
+                "views, {store}: {what} documents read per view, five years (baseline one week)"
+            ),
             format!("{:.1}", years.1),
             format!("{:.1}", week.1),
             ratio(years.1, week.1),

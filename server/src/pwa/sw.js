@@ -22,7 +22,8 @@ const INTEGRITY = __INTEGRITY__;
 const SHELL = `ironlog-shell-${BUILD}`;
 const PAGES = "ironlog-pages";
 const DATA = "ironlog-data";
-// The reads Progress and the editor's preview make, kept for offline.
+// API reads kept for offline: the editor's preview reads the profile and the history; Progress
+// reads its figures through its page (kept as every page is) and `/api/v1/progress` for clients.
 const KEPT_READS = ["/api/v1/profile", "/api/v1/bodyweight", "/api/v1/workouts", "/api/v1/progress"];
 const NETWORK_WAIT_MS = 3000;
 

@@ -43,10 +43,13 @@ async fn make_outdated(data: &Path, user: &str) {
         .mark_stale(std::slice::from_ref(&user.to_owned()))
         .await
         .unwrap();
-    assert!(accounts
-        .put_model(user, stored.generation + 1, &old)
-        .await
-        .unwrap());
+    assert_eq!(
+        accounts
+            .put_model(user, stored.generation + 1, &old, chrono::Utc::now())
+            .await
+            .unwrap(),
+        service::read_model::Put::Stored
+    );
     assert_eq!(
         accounts.stored_model(user).await.unwrap().unwrap().fresh(),
         None,
@@ -125,11 +128,30 @@ async fn the_read_model_serves_the_replayed_plan_and_is_rebuilt_for_a_new_engine
     // And the plan served from the model is the one served before.
     let server = start(data.path());
     let base = server.base_url();
-    // (The session cookie outlives the restart: sessions are stored.)
+    // Served from the fresh model (nothing changed since it was built), the plan and Progress
+    // are what replaying the history gives. (The session cookie outlives the restart.)
+    let items = get_json(&client, &format!("{base}/api/v1/workouts?limit=100")).await;
+    let history: Vec<domain::WorkoutLogged> =
+        serde_json::from_value(items["items"].clone()).unwrap();
+    assert_eq!(history.len(), 3);
+    let profile: domain::profile::Profile =
+        serde_json::from_value(get_json(&client, &format!("{base}/api/v1/profile")).await).unwrap();
+    let today = service::read_model::today();
+    let replayed_plan = domain::read_model::plan_of(&profile, &history);
+    let replayed_progress = domain::read_model::progress_of(
+        &profile,
+        &history,
+        &domain::bodyweight::Bodyweight::default(),
+        today,
+    )
+    .on(today);
     assert_eq!(plan(&client, &base).await, served);
+    assert_eq!(served, serde_json::to_value(&replayed_plan).unwrap());
+    let from_model = get_json(&client, &format!("{base}/api/v1/progress")).await;
+    assert_eq!(from_model, progress);
     assert_eq!(
-        get_json(&client, &format!("{base}/api/v1/progress")).await,
-        progress,
+        from_model,
+        serde_json::to_value(&replayed_progress).unwrap(),
         "Progress from the model is Progress replayed"
     );
 }
