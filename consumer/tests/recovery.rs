@@ -14,7 +14,9 @@ use domain::bodyweight::Bodyweight;
 use domain::profile::Profile;
 use domain::read_model::ReadModel;
 use domain::{ExerciseLog, SetLog, WorkoutLogged};
-use service::read_model::{self, Projection, ProjectorConfig, Put, ReadModelStore, StoredModel};
+use service::read_model::{
+    self, Part, Projection, ProjectorConfig, Put, ReadModelStore, StoredModel,
+};
 use service::{Account, AccountStore, Publisher, StoreError, WorkoutStore};
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -42,8 +44,8 @@ impl ReadModelStore for HeldBeforeMarking {
     async fn stale_users(&self, limit: usize) -> Result<Vec<String>, StoreError> {
         self.store.stale_users(limit).await
     }
-    async fn stored_model(&self, user: &str) -> Result<Option<StoredModel>, StoreError> {
-        self.store.stored_model(user).await
+    async fn stored_part(&self, user: &str, part: Part) -> Result<Option<StoredModel>, StoreError> {
+        self.store.stored_part(user, part).await
     }
     async fn put_model(
         &self,

@@ -21,8 +21,16 @@ pub const CALENDAR_WEEKS: i64 = 53;
 const RECENT_WEEKS: i64 = 12;
 /// Extra weeks kept before the windows, for a reader whose day is behind the builder's.
 const SLACK_WEEKS: i64 = 1;
+/// The most points an exercise's strength chart has, whatever the history's length: the
+/// recent weeks one by one, and before them the best week of each span.
+pub const MAX_POINTS: usize = 60;
+/// Of those, the recent weeks always shown one by one.
+const RECENT_POINTS: usize = 26;
 
-/// One exercise's best estimated 1RM per week trained, as columns (the page draws them all).
+/// One exercise's best estimated 1RM per week trained, as columns: the last [`RECENT_POINTS`]
+/// weeks trained each, and before them, when there are more than [`MAX_POINTS`] weeks, only the
+/// best week of each span of weeks, so a chart of any history has at most [`MAX_POINTS`]
+/// points.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Weekly {
     /// The Monday of the first week trained.
@@ -147,6 +155,28 @@ fn tenth(kg: f64) -> f64 {
 }
 
 impl Weekly {
+    /// Keeps the best week of each span of the older weeks, so at most [`MAX_POINTS`] remain.
+    fn thin(&mut self) {
+        let n = self.week.len();
+        if n <= MAX_POINTS {
+            return;
+        }
+        let older = n - RECENT_POINTS;
+        let spans = MAX_POINTS - RECENT_POINTS;
+        let mut keep: Vec<usize> = (0..spans)
+            .filter_map(|k| {
+                let (from, to) = (k * older / spans, (k + 1) * older / spans);
+                (from..to).max_by(|a, b| self.e1rm_kg[*a].total_cmp(&self.e1rm_kg[*b]))
+            })
+            .collect();
+        keep.extend(older..n);
+        let pick = |column: &[f64]| keep.iter().map(|&i| column[i]).collect::<Vec<_>>();
+        self.e1rm_kg = pick(&self.e1rm_kg);
+        self.weight_kg = pick(&self.weight_kg);
+        self.week = keep.iter().map(|&i| self.week[i]).collect();
+        self.reps = keep.iter().map(|&i| self.reps[i]).collect();
+    }
+
     /// The Monday of the `i`th week trained.
     pub fn monday(&self, i: usize) -> Option<NaiveDate> {
         Some(self.first? + Duration::weeks(i64::from(*self.week.get(i)?)))
@@ -180,6 +210,7 @@ fn weekly(trend: &Trend) -> Weekly {
             out.reps.push(p.reps);
         }
     }
+    out.thin();
     out
 }
 
@@ -326,7 +357,7 @@ mod tests {
         let built = day("2026-10-28");
         let progress = ProgressFacts::of(&analytics_on(built), built).on(built);
         let json = serde_json::to_string(&progress).expect("serializes");
-        assert!(json.len() < 120_000, "{} bytes", json.len());
+        assert!(json.len() < 60_000, "{} bytes", json.len());
         let full = serde_json::to_string(&analytics_on(built)).expect("serializes");
         assert!(
             json.len() * 4 < full.len(),
@@ -339,7 +370,7 @@ mod tests {
     }
 
     #[test]
-    fn weekly_bests_keep_the_best_day_of_each_week() {
+    fn weekly_bests_keep_each_weeks_best_and_at_most_a_chart_of_points() {
         let built = day("2026-10-28");
         let a = analytics_on(built);
         let facts = ProgressFacts::of(&a, built);
@@ -353,19 +384,59 @@ mod tests {
             .iter()
             .find(|t| t.exercise == "squat")
             .expect("trend");
-        let monday = squat.weekly.monday(10).expect("ten weeks");
-        let best = trend
-            .points
+        let weekly = &squat.weekly;
+        assert_eq!(weekly.week.len(), MAX_POINTS, "five years, thinned");
+        assert!(weekly.week.windows(2).all(|w| w[0] < w[1]));
+        let best_of = |monday: NaiveDate| {
+            trend
+                .points
+                .iter()
+                .filter(|p| week_start(p.date) == monday)
+                .map(|p| p.e1rm_kg)
+                .fold(0.0, f64::max)
+        };
+        // Every point is its week's best.
+        for i in 0..weekly.week.len() {
+            let monday = weekly.monday(i).expect("a week");
+            assert_eq!(weekly.e1rm_kg[i], tenth(best_of(monday)), "point {i}");
+        }
+        // The recent weeks are all there, one by one.
+        let mut mondays: Vec<NaiveDate> = trend.points.iter().map(|p| week_start(p.date)).collect();
+        mondays.dedup();
+        let recent = &mondays[mondays.len() - RECENT_POINTS..];
+        let kept: Vec<NaiveDate> = (0..weekly.week.len())
+            .filter_map(|i| weekly.monday(i))
+            .collect();
+        assert_eq!(&kept[MAX_POINTS - RECENT_POINTS..], recent);
+        // No week of the first of the older spans beats the one kept for it.
+        let older = mondays.len() - RECENT_POINTS;
+        let first_span = &mondays[..older / (MAX_POINTS - RECENT_POINTS)];
+        let span_best = first_span
             .iter()
-            .filter(|p| week_start(p.date) == monday)
-            .map(|p| p.e1rm_kg)
+            .map(|m| tenth(best_of(*m)))
             .fold(0.0, f64::max);
-        assert_eq!(squat.weekly.e1rm_kg[10], tenth(best));
-        assert!(squat.weekly.week.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(
-            squat.weekly.monday(0),
-            trend.points.first().map(|p| week_start(p.date))
-        );
+        assert!(first_span.contains(&kept[0]));
+        assert_eq!(tenth(best_of(kept[0])), span_best);
+        // A short history keeps every week.
+        let history = crate::sample::five_years("u")[..60].to_vec();
+        let built = day("2022-03-01");
+        let catalog = Profile::default().catalog();
+        let short = analyze(&history, &catalog, &Bodyweight::default(), built);
+        let facts = ProgressFacts::of(&short, built);
+        let trend = short
+            .trends
+            .iter()
+            .find(|t| t.exercise == "squat")
+            .expect("squat");
+        let mut weeks: Vec<NaiveDate> = trend.points.iter().map(|p| week_start(p.date)).collect();
+        weeks.dedup();
+        let squat = facts
+            .exercises
+            .iter()
+            .find(|e| e.exercise == "squat")
+            .expect("squat");
+        assert!(weeks.len() < MAX_POINTS);
+        assert_eq!(squat.weekly.week.len(), weeks.len());
     }
 
     #[test]

@@ -18,7 +18,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::bodyweight::Bodyweight;
-use domain::read_model::{ReadModel, VERSION};
+use domain::engine::Plan;
+use domain::profile::Profile;
+use domain::progress::ProgressFacts;
+use domain::read_model::{inputs_of, ReadModel, VERSION};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -36,18 +39,76 @@ pub struct StoredModel {
     /// No model may be stored before this time: a change to the profile or the bodyweight log
     /// is being written ([`ReadModelStore::hold`]).
     pub held_until: Option<DateTime<Utc>>,
-    /// The stored model, if it is of this version and could be read (a record another version
-    /// wrote is left unread: it is rebuilt, never served).
-    pub model: Option<ReadModel>,
+    /// The fingerprint of the profile the stored model was built for.
+    pub inputs: Option<String>,
+    /// The parts of the stored model that were read ([`Part`]), if it is of this version and
+    /// they could be read (a record another version wrote is left unread: it is rebuilt, never
+    /// served).
+    pub plan: Option<Plan>,
+    pub progress: Option<ProgressFacts>,
+}
+
+/// Which part of a model a view reads: each is stored apart, so the plan's view does not read
+/// the history's analytics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Plan,
+    Progress,
+    Both,
+}
+
+impl Part {
+    pub fn plan(self) -> bool {
+        matches!(self, Part::Plan | Part::Both)
+    }
+
+    pub fn progress(self) -> bool {
+        matches!(self, Part::Progress | Part::Both)
+    }
 }
 
 impl StoredModel {
-    /// The model, if it was built from everything the user has now, by this version.
+    /// Whether what was read was built from everything the user has now, by this version.
+    fn current(&self) -> bool {
+        self.built_at == self.generation && self.version == Some(VERSION)
+    }
+
+    /// Whether it was built for `profile` as it is now.
+    fn serves(&self, profile: &Profile) -> bool {
+        self.inputs.as_deref() == Some(inputs_of(profile).as_str())
+    }
+
+    /// The whole model, if both parts were read and it is fresh.
     pub fn fresh(self) -> Option<ReadModel> {
-        if self.built_at != self.generation || self.version != Some(VERSION) {
+        if !self.current() {
             return None;
         }
-        self.model.filter(|m| m.version == VERSION)
+        Some(ReadModel {
+            version: VERSION,
+            inputs: self.inputs?,
+            plan: self.plan?,
+            progress: self.progress?,
+        })
+    }
+
+    /// The plan, if it is fresh and made for `profile`.
+    pub fn fresh_plan(self, profile: &Profile) -> Option<Plan> {
+        (self.current() && self.serves(profile))
+            .then_some(self.plan)
+            .flatten()
+    }
+
+    /// Progress's facts, if they are fresh and made for `profile`.
+    pub fn fresh_progress(self, profile: &Profile) -> Option<ProgressFacts> {
+        (self.current() && self.serves(profile))
+            .then_some(self.progress)
+            .flatten()
+    }
+
+    /// Whether a current record was built for another profile: a profile write whose mark
+    /// was lost; it needs a build.
+    pub fn foreign(&self, profile: &Profile) -> bool {
+        self.current() && self.inputs.is_some() && !self.serves(profile)
     }
 
     /// Whether the record needs a build nobody has asked for: it was never built, or an older
@@ -92,8 +153,13 @@ pub trait ReadModelStore: Send + Sync + 'static {
     /// Up to `limit` users whose records are stale.
     async fn stale_users(&self, limit: usize) -> Result<Vec<String>, StoreError>;
 
-    /// The user's record, if there is one.
-    async fn stored_model(&self, user: &str) -> Result<Option<StoredModel>, StoreError>;
+    /// The user's record, if there is one, with both parts of its model.
+    async fn stored_model(&self, user: &str) -> Result<Option<StoredModel>, StoreError> {
+        self.stored_part(user, Part::Both).await
+    }
+
+    /// The user's record, if there is one, with only `part` of its model read.
+    async fn stored_part(&self, user: &str, part: Part) -> Result<Option<StoredModel>, StoreError>;
 
     /// Stores `model` as built at `generation`, only if the record is still at `generation`
     /// and not held at `now`; otherwise the record stays stale.

@@ -9,11 +9,11 @@ use domain::engine::Plan;
 use domain::problem::Problem;
 use domain::profile::Profile;
 use domain::progress::Progress;
-use domain::read_model::{self, ReadModel};
+use domain::read_model;
 use domain::WorkoutLogged;
 use tokio::sync::Notify;
 
-use crate::read_model::{ReadModelStore, StoredModel};
+use crate::read_model::{Part, ReadModelStore, StoredModel};
 use crate::{AccountStore, ProfileStore, StoreError, WorkoutStore};
 
 #[derive(Debug, thiserror::Error)]
@@ -107,8 +107,8 @@ impl Training {
     /// the replay, which is never wrong. A user whose record nobody will rebuild (never built,
     /// built by an older version, or built for another profile) is marked stale on the way, so
     /// the projector builds it. A read model store that fails only costs the replay.
-    async fn fresh_model(&self, user: &str, profile: &Profile) -> Option<ReadModel> {
-        let stored = match self.models.stored_model(user).await {
+    async fn fresh_model(&self, user: &str, profile: &Profile, part: Part) -> Option<StoredModel> {
+        let stored = match self.models.stored_part(user, part).await {
             Ok(stored) => stored,
             Err(e) => {
                 metrics::counter!("ironlog_read_model_errors_total").increment(1);
@@ -117,9 +117,11 @@ impl Training {
             }
         };
         let unclaimed = stored.as_ref().is_none_or(StoredModel::outdated);
-        let built = stored.and_then(StoredModel::fresh);
-        let foreign = built.as_ref().is_some_and(|m| !m.serves(profile));
-        let fresh = built.filter(|m| m.serves(profile));
+        let foreign = stored.as_ref().is_some_and(|s| s.foreign(profile));
+        let fresh = stored.filter(|s| match part {
+            Part::Plan => s.clone().fresh_plan(profile).is_some(),
+            Part::Progress | Part::Both => s.clone().fresh_progress(profile).is_some(),
+        });
         metrics::counter!(
             "ironlog_read_model_reads_total",
             "result" => if fresh.is_some() { "fresh" } else { "replayed" }
@@ -222,8 +224,12 @@ impl Training {
     /// model when it is fresh, else replayed.
     pub async fn plan(&self, user: &str) -> Result<Plan, StoreError> {
         let profile = self.profile(user).await?;
-        if let Some(model) = self.fresh_model(user, &profile).await {
-            return Ok(model.plan);
+        if let Some(plan) = self
+            .fresh_model(user, &profile, Part::Plan)
+            .await
+            .and_then(|s| s.fresh_plan(&profile))
+        {
+            return Ok(plan);
         }
         let history = self.history(user).await?;
         Ok(read_model::plan_of(&profile, &history))
@@ -233,8 +239,12 @@ impl Training {
     /// when it is fresh, else analysed from the history and the bodyweight log.
     pub async fn progress(&self, user: &str, today: NaiveDate) -> Result<Progress, StoreError> {
         let profile = self.profile(user).await?;
-        if let Some(model) = self.fresh_model(user, &profile).await {
-            return Ok(model.progress_on(today));
+        if let Some(facts) = self
+            .fresh_model(user, &profile, Part::Progress)
+            .await
+            .and_then(|s| s.fresh_progress(&profile))
+        {
+            return Ok(facts.on(today));
         }
         let history = self.history(user).await?;
         let bodyweight = self.bodyweight(user).await?;

@@ -110,7 +110,9 @@ impl EmbeddedDb {
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
             txn.open_table(read_models::READ_MODELS)
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
-            txn.open_table(read_models::BODIES)
+            txn.open_table(read_models::PLANS)
+                .map_err(|e| EmbeddedError::Db(db_err(e)))?;
+            txn.open_table(read_models::PROGRESS)
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
             txn.open_table(read_models::STALE)
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
@@ -210,7 +212,8 @@ impl EmbeddedDb {
                 scan!(accounts::PROFILES, |k, v| format!("{k} {}", text(v)));
                 scan!(accounts::BODYWEIGHT, |k, v| format!("{k:?} {v}"));
                 scan!(read_models::READ_MODELS, |k, v| format!("{k} {}", text(v)));
-                scan!(read_models::BODIES, |k, v| format!("{k} {}", text(v)));
+                scan!(read_models::PLANS, |k, v| format!("{k} {}", text(v)));
+                scan!(read_models::PROGRESS, |k, v| format!("{k} {}", text(v)));
                 scan!(read_models::STALE, |k, v| format!("{k} {v:?}"));
                 for table in txn.list_tables().map_err(db_err)? {
                     if !known.contains(table.name()) {

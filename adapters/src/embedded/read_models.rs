@@ -1,16 +1,19 @@
 //! Read models in the embedded redb file. Each user has a small control row (generation, the
-//! generation and version of the model built, a hold) apart from the model's bytes, so marking
-//! a record stale never reads a model, and a model an older version wrote, whatever its shape,
-//! is rebuilt rather than decoded. A set of users whose record is stale sits beside them. A
+//! generation, version and profile fingerprint of the model built, a hold) apart from the
+//! model's two parts (the plan, Progress's facts), each in a table of its own, so marking a
+//! record stale never reads a model, a view reads only the part it shows, and a model an older
+//! version wrote, whatever its shape, is rebuilt rather than decoded. A set of users whose record is stale sits beside them. A
 //! redb write transaction is the only writer while it runs, so raising a generation and
 //! storing a model at one never interleave.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use domain::engine::Plan;
+use domain::progress::ProgressFacts;
 use domain::read_model::{ReadModel, VERSION};
 use redb::{ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
-use service::read_model::{Put, ReadModelStore, StoredModel};
+use service::read_model::{Part, Put, ReadModelStore, StoredModel};
 use service::StoreError;
 
 use super::accounts::EmbeddedAccounts;
@@ -18,8 +21,11 @@ use super::handle::store_err;
 
 /// User id → [`Control`] as JSON.
 pub(crate) const READ_MODELS: TableDefinition<&str, &[u8]> = TableDefinition::new("read_models");
-/// User id → the model as JSON.
-pub(crate) const BODIES: TableDefinition<&str, &[u8]> = TableDefinition::new("read_model_bodies");
+/// User id → the model's plan as JSON.
+pub(crate) const PLANS: TableDefinition<&str, &[u8]> = TableDefinition::new("read_model_plans");
+/// User id → the model's Progress facts as JSON.
+pub(crate) const PROGRESS: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("read_model_progress");
 /// The users whose record is stale (its generation is past the one its model was built at).
 pub(crate) const STALE: TableDefinition<&str, ()> = TableDefinition::new("read_models_stale");
 
@@ -29,6 +35,8 @@ struct Control {
     built_at: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     version: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    inputs: Option<String>,
     /// Milliseconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     held_until: Option<i64>,
@@ -74,13 +82,36 @@ fn raise(
     Ok(())
 }
 
+/// A part of `user`'s model from `table`: none when it is missing or does not decode.
+fn read_part<T: serde::de::DeserializeOwned>(
+    txn: &redb::ReadTransaction,
+    table: TableDefinition<'static, &'static str, &'static [u8]>,
+    user: &str,
+) -> Result<Option<T>, StoreError> {
+    let table = txn.open_table(table).map_err(err)?;
+    let found = table.get(user).map_err(err)?;
+    Ok(
+        found.and_then(|v| match serde_json::from_slice::<T>(v.value()) {
+            Ok(part) => Some(part),
+            Err(e) => {
+                tracing::warn!(%user, error = %e, "a read model that does not decode is rebuilt");
+                None
+            }
+        }),
+    )
+}
+
 /// Removes `user`'s record inside `txn`.
 pub(crate) fn forget_model_in(txn: &redb::WriteTransaction, user: &str) -> Result<(), StoreError> {
     txn.open_table(READ_MODELS)
         .map_err(err)?
         .remove(user)
         .map_err(err)?;
-    txn.open_table(BODIES)
+    txn.open_table(PLANS)
+        .map_err(err)?
+        .remove(user)
+        .map_err(err)?;
+    txn.open_table(PROGRESS)
         .map_err(err)?
         .remove(user)
         .map_err(err)?;
@@ -159,28 +190,25 @@ impl ReadModelStore for EmbeddedAccounts {
             .await
     }
 
-    async fn stored_model(&self, user: &str) -> Result<Option<StoredModel>, StoreError> {
+    async fn stored_part(&self, user: &str, part: Part) -> Result<Option<StoredModel>, StoreError> {
         let user = user.to_owned();
         self.db
             .run::<_, StoreError>(move |db| {
                 let txn = db.begin_read().map_err(err)?;
                 let rows = txn.open_table(READ_MODELS).map_err(err)?;
                 let Some(control) = read_control(&rows, &user)? else {
-                    crate::documents_read("read_models", 0);
                     return Ok(None);
                 };
-                // Only a model of this version is read; one that does not decode is no model
-                // (the record is rebuilt), never an error that would stop the views.
-                let model = if control.version == Some(VERSION) {
-                    let bodies = txn.open_table(BODIES).map_err(err)?;
-                    let body = bodies.get(user.as_str()).map_err(err)?;
-                    body.and_then(|v| match serde_json::from_slice::<ReadModel>(v.value()) {
-                        Ok(m) => Some(m),
-                        Err(e) => {
-                            tracing::warn!(%user, error = %e, "a read model that does not decode is rebuilt");
-                            None
-                        }
-                    })
+                // Only a model of this version is read; a part that does not decode is no
+                // model (the record is rebuilt), never an error that would stop the views.
+                let current = control.version == Some(VERSION);
+                let plan: Option<Plan> = if current && part.plan() {
+                    read_part(&txn, PLANS, &user)?
+                } else {
+                    None
+                };
+                let progress: Option<ProgressFacts> = if current && part.progress() {
+                    read_part(&txn, PROGRESS, &user)?
                 } else {
                     None
                 };
@@ -192,7 +220,9 @@ impl ReadModelStore for EmbeddedAccounts {
                     held_until: control
                         .held_until
                         .and_then(DateTime::<Utc>::from_timestamp_millis),
-                    model,
+                    inputs: control.inputs,
+                    plan,
+                    progress,
                 }))
             })
             .await
@@ -206,8 +236,9 @@ impl ReadModelStore for EmbeddedAccounts {
         now: DateTime<Utc>,
     ) -> Result<Put, StoreError> {
         let user = user.to_owned();
-        let body = serde_json::to_vec(model).map_err(err)?;
-        let version = model.version;
+        let plan = serde_json::to_vec(&model.plan).map_err(err)?;
+        let progress = serde_json::to_vec(&model.progress).map_err(err)?;
+        let (version, inputs) = (model.version, model.inputs.clone());
         self.db
             .run::<_, StoreError>(move |db| {
                 let txn = db.begin_write().map_err(err)?;
@@ -222,6 +253,7 @@ impl ReadModelStore for EmbeddedAccounts {
                         Some(mut control) => {
                             control.built_at = generation;
                             control.version = Some(version);
+                            control.inputs = Some(inputs);
                             control.held_until = None;
                             let bytes = serde_json::to_vec(&control).map_err(err)?;
                             rows.insert(user.as_str(), bytes.as_slice()).map_err(err)?;
@@ -230,9 +262,13 @@ impl ReadModelStore for EmbeddedAccounts {
                     }
                 };
                 if put == Put::Stored {
-                    txn.open_table(BODIES)
+                    txn.open_table(PLANS)
                         .map_err(err)?
-                        .insert(user.as_str(), body.as_slice())
+                        .insert(user.as_str(), plan.as_slice())
+                        .map_err(err)?;
+                    txn.open_table(PROGRESS)
+                        .map_err(err)?
+                        .insert(user.as_str(), progress.as_slice())
                         .map_err(err)?;
                     txn.open_table(STALE)
                         .map_err(err)?

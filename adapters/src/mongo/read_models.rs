@@ -1,5 +1,7 @@
 //! Read models in MongoDB: collection `read_models`, one document per user,
-//! `{_id: user, generation, built_at, stale, version, held_until, json}`, index `stale`. A
+//! `{_id: user, generation, built_at, stale, version, inputs, held_until, plan, progress}`
+//! (the model's two parts as JSON text, read apart: the plan's view never reads Progress's
+//! facts), index `stale`. A
 //! generation is raised with `$inc` and a model stored with a filter on the generation it was
 //! built at (and on no hold), both single-document writes, so the server decides every race.
 //! The model's JSON is read only when its version is this one, and a model that does not
@@ -9,12 +11,14 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use domain::engine::Plan;
+use domain::progress::ProgressFacts;
 use domain::read_model::{ReadModel, VERSION};
 use mongodb::bson::{self, doc, Document};
 use mongodb::options::{Acknowledgment, CollectionOptions, IndexOptions, WriteConcern};
 use mongodb::{Collection, IndexModel};
 use serde::Deserialize;
-use service::read_model::{Put, ReadModelStore, StoredModel};
+use service::read_model::{Part, Put, ReadModelStore, StoredModel};
 use service::StoreError;
 
 use super::{db_err, strings_of, MongoStore};
@@ -34,7 +38,20 @@ struct ModelDoc {
     #[serde(default)]
     held_until: Option<bson::DateTime>,
     #[serde(default)]
-    json: Option<String>,
+    inputs: Option<String>,
+    #[serde(default)]
+    plan: Option<String>,
+    #[serde(default)]
+    progress: Option<String>,
+}
+
+/// A part of a model from its JSON text: none when it does not decode (the record is rebuilt).
+fn decoded<T: serde::de::DeserializeOwned>(user: &str, json: Option<&str>) -> Option<T> {
+    serde_json::from_str(json?)
+        .map_err(|e| {
+            tracing::warn!(%user, error = %e, "a read model that does not decode is rebuilt");
+        })
+        .ok()
 }
 
 fn count(n: i64, user: &str) -> Result<u64, StoreError> {
@@ -152,28 +169,32 @@ impl ReadModelStore for MongoStore {
         strings_of(self.models().find(doc! {"stale": true}).limit(limit), "_id").await
     }
 
-    async fn stored_model(&self, user: &str) -> Result<Option<StoredModel>, StoreError> {
-        let found = self
-            .models()
-            .clone_with_type::<ModelDoc>()
-            .find_one(doc! {"_id": user})
-            .await
-            .map_err(db_err)?;
+    async fn stored_part(&self, user: &str, part: Part) -> Result<Option<StoredModel>, StoreError> {
+        let mut skip = Document::new();
+        if !part.plan() {
+            skip.insert("plan", 0);
+        }
+        if !part.progress() {
+            skip.insert("progress", 0);
+        }
+        let models = self.models().clone_with_type::<ModelDoc>();
+        let mut find = models.find_one(doc! {"_id": user});
+        if !skip.is_empty() {
+            find = find.projection(skip);
+        }
+        let found = find.await.map_err(db_err)?;
         crate::documents_read(READ_MODELS, usize::from(found.is_some()));
         found
             .map(|d| {
                 let version = d.version.and_then(|v| u32::try_from(v).ok());
-                let model = if version == Some(VERSION) {
-                    d.json.as_deref().and_then(|json| {
-                        serde_json::from_str::<ReadModel>(json)
-                            .map_err(|e| {
-                                tracing::warn!(user = %d.user, error = %e, "a read model that does not decode is rebuilt");
-                            })
-                            .ok()
-                    })
-                } else {
-                    None
-                };
+                // Only a model of this version is read.
+                let current = version == Some(VERSION);
+                let plan: Option<Plan> = current
+                    .then(|| decoded(&d.user, d.plan.as_deref()))
+                    .flatten();
+                let progress: Option<ProgressFacts> = current
+                    .then(|| decoded(&d.user, d.progress.as_deref()))
+                    .flatten();
                 Ok(StoredModel {
                     generation: count(d.generation, &d.user)?,
                     built_at: count(d.built_at, &d.user)?,
@@ -181,7 +202,9 @@ impl ReadModelStore for MongoStore {
                     held_until: d
                         .held_until
                         .and_then(|h| DateTime::<Utc>::from_timestamp_millis(h.timestamp_millis())),
-                    model,
+                    inputs: d.inputs,
+                    plan,
+                    progress,
                 })
             })
             .transpose()
@@ -194,7 +217,8 @@ impl ReadModelStore for MongoStore {
         model: &ReadModel,
         now: DateTime<Utc>,
     ) -> Result<Put, StoreError> {
-        let json = serde_json::to_string(model).map_err(StoreError::rejected)?;
+        let plan = serde_json::to_string(&model.plan).map_err(StoreError::rejected)?;
+        let progress = serde_json::to_string(&model.progress).map_err(StoreError::rejected)?;
         let generation =
             i64::try_from(generation).map_err(|_| StoreError::rejected("a generation past i64"))?;
         let now = bson::DateTime::from_millis(now.timestamp_millis());
@@ -211,7 +235,9 @@ impl ReadModelStore for MongoStore {
                         "built_at": generation,
                         "stale": false,
                         "version": i64::from(model.version),
-                        "json": json,
+                        "inputs": &model.inputs,
+                        "plan": plan,
+                        "progress": progress,
                     },
                     "$unset": {"held_until": ""},
                 },

@@ -37,7 +37,7 @@ async fn make_outdated(data: &Path, user: &str) {
     let db = EmbeddedDb::open(data).unwrap();
     let accounts = db.accounts();
     let stored = accounts.stored_model(user).await.unwrap().unwrap();
-    let mut old = stored.model.clone().unwrap();
+    let mut old = stored.clone().fresh().unwrap();
     old.version = VERSION - 1;
     accounts
         .mark_stale(std::slice::from_ref(&user.to_owned()))
