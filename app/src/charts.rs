@@ -100,9 +100,11 @@ fn grid(ticks: Vec<f64>, y: impl Fn(f64) -> f64) -> impl IntoView {
         .collect_view()
 }
 
-/// At most about eight tick labels along the bottom, evenly spread.
+/// Tick labels along the bottom, evenly spread: at most about eight short ones ("3 Mar"), or
+/// five long ones ("Mar 2025"), which on a phone's width would otherwise run into each other.
 fn x_labels(marks: &[Mark], x: impl Fn(usize) -> f64) -> impl IntoView {
-    let every = marks.len().div_ceil(8).max(1);
+    let long = marks.iter().any(|m| m.tick.chars().count() > 6);
+    let every = marks.len().div_ceil(if long { 5 } else { 8 }).max(1);
     marks
         .iter()
         .enumerate()
@@ -303,5 +305,29 @@ mod tests {
             t.first() == Some(&0.0) && *t.last().unwrap() >= 7.0,
             "{t:?}"
         );
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn long_tick_labels_are_fewer_than_short_ones() {
+        let owner = Owner::new();
+        owner.set();
+        let marks = |tick: &str| -> Vec<Mark> {
+            (0..60)
+                .map(|i| Mark {
+                    value: f64::from(i),
+                    tick: tick.to_owned(),
+                    label: String::new(),
+                })
+                .collect()
+        };
+        let count = |marks: Vec<Mark>| {
+            x_labels(&marks, |i| i as f64)
+                .to_html()
+                .matches("class=\"x-label\"")
+                .count()
+        };
+        assert_eq!(count(marks("3 Mar")), 8);
+        assert_eq!(count(marks("Mar 2025")), 5);
     }
 }
