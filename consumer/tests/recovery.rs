@@ -88,6 +88,23 @@ fn session(user: &str, n: i64) -> WorkoutLogged {
     }
 }
 
+/// A worker on its own broker connection, marking read models through `models`, until
+/// `token`; it closes its channel when stopped, so what it took and did not ack goes back.
+fn spawn_worker<M: ReadModelStore>(
+    addrs: &BrokerAddrs,
+    store: &MongoStore,
+    models: M,
+    config: &WorkerConfig,
+    token: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    let (addrs, store, config) = (addrs.clone(), store.clone(), config.clone());
+    tokio::spawn(async move {
+        let mut source = RabbitSource::connect(&addrs, &mut 0, 50).await.unwrap();
+        worker::run(&mut source, &store, &store, &models, &config, &token).await;
+        source.close().await;
+    })
+}
+
 fn replay(history: &[WorkoutLogged]) -> ReadModel {
     ReadModel::build(
         &Profile::default(),
@@ -156,28 +173,15 @@ async fn a_consumer_killed_between_persisting_and_the_read_model_recovers_exactl
         wake: Some(wake.clone()),
         ..WorkerConfig::default()
     };
-    let healthy = {
-        let (addrs, store, config, stop) = (
-            addrs.clone(),
-            store.clone(),
-            config.clone(),
-            shutdown.child_token(),
-        );
-        let token = stop.clone();
-        let task = tokio::spawn(async move {
-            let mut source = RabbitSource::connect(&addrs, &mut 0, 50).await.unwrap();
-            worker::run(&mut source, &store, &store, &store, &config, &token).await;
-            source.close().await;
-        });
-        (task, stop)
-    };
+    let healthy = shutdown.child_token();
+    let worker = spawn_worker(&addrs, &store, store.clone(), &config, healthy.clone());
     let mut model = fresh_model(&store, &user).await;
     while model != replay(&before) {
         tokio::time::sleep(Duration::from_millis(50)).await;
         model = fresh_model(&store, &user).await;
     }
-    healthy.1.cancel();
-    healthy.0.await.unwrap();
+    healthy.cancel();
+    worker.await.unwrap();
 
     // Three more; the worker persists them and is killed before it marks the model stale.
     let after: Vec<WorkoutLogged> = (3..6).map(|n| session(&user, n)).collect();
@@ -189,18 +193,7 @@ async fn a_consumer_killed_between_persisting_and_the_read_model_recovers_exactl
         store: store.clone(),
         reached: reached.clone(),
     };
-    let doomed = {
-        let (addrs, store, config, token) = (
-            addrs.clone(),
-            store.clone(),
-            config.clone(),
-            shutdown.child_token(),
-        );
-        tokio::spawn(async move {
-            let mut source = RabbitSource::connect(&addrs, &mut 0, 50).await.unwrap();
-            worker::run(&mut source, &store, &store, &held, &config, &token).await;
-        })
-    };
+    let doomed = spawn_worker(&addrs, &store, held, &config, shutdown.child_token());
     let _permit = tokio::time::timeout(Duration::from_secs(30), reached.acquire())
         .await
         .expect("the worker persists a batch")
@@ -219,19 +212,13 @@ async fn a_consumer_killed_between_persisting_and_the_read_model_recovers_exactl
 
     // Recovery: the broker hands the batch to the next worker, which marks the model stale;
     // the projector rebuilds it from all six.
-    let recovered = {
-        let (addrs, store, config, token) = (
-            addrs.clone(),
-            store.clone(),
-            config.clone(),
-            shutdown.child_token(),
-        );
-        tokio::spawn(async move {
-            let mut source = RabbitSource::connect(&addrs, &mut 0, 50).await.unwrap();
-            worker::run(&mut source, &store, &store, &store, &config, &token).await;
-            source.close().await;
-        })
-    };
+    let recovered = spawn_worker(
+        &addrs,
+        &store,
+        store.clone(),
+        &config,
+        shutdown.child_token(),
+    );
     let all: Vec<WorkoutLogged> = before.iter().chain(&after).cloned().collect();
     let want = replay(&all);
     let deadline = Instant::now() + Duration::from_secs(30);
