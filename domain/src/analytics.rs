@@ -263,38 +263,73 @@ fn dominant(mut by_reps: Vec<Record>) -> Vec<Record> {
     out
 }
 
+/// The streaks of the days trained, `days` (oldest first), as of `today`.
 fn streaks(days: impl Iterator<Item = NaiveDate>, today: NaiveDate) -> Streaks {
-    let days: Vec<NaiveDate> = days.collect();
-    let mut s = Streaks::default();
-    let mut run = 0u32;
-    let mut previous: Option<NaiveDate> = None;
-    for &d in &days {
-        run = match previous {
-            Some(p) if d - p == Duration::days(1) => run + 1,
-            _ => 1,
+    StreakFacts::of(days).on(today)
+}
+
+/// The streaks, as what they will be on any later day depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct StreakFacts {
+    pub longest_days: u32,
+    pub longest_weeks: u32,
+    /// The last day trained, and the runs of days and of weeks that end with it.
+    pub last_day: Option<NaiveDate>,
+    pub last_days_run: u32,
+    pub last_weeks_run: u32,
+}
+
+impl StreakFacts {
+    /// The streaks as of `today` (a run is current until a whole day, or week, passes
+    /// without a session).
+    pub fn on(&self, today: NaiveDate) -> Streaks {
+        let mut s = Streaks {
+            longest_days: self.longest_days,
+            longest_weeks: self.longest_weeks,
+            ..Streaks::default()
         };
-        s.longest_days = s.longest_days.max(run);
-        previous = Some(d);
+        if let Some(last) = self.last_day {
+            if today - last <= Duration::days(1) {
+                s.current_days = self.last_days_run;
+            }
+            if week_start(today) - week_start(last) <= Duration::days(7) {
+                s.current_weeks = self.last_weeks_run;
+            }
+        }
+        s
     }
-    if previous.is_some_and(|p| today - p <= Duration::days(1)) {
-        s.current_days = run;
+
+    /// The facts of the days trained, `days` (oldest first, each once).
+    pub fn of(days: impl Iterator<Item = NaiveDate>) -> Self {
+        let days: Vec<NaiveDate> = days.collect();
+        let mut facts = Self::default();
+        let mut run = 0;
+        let mut previous: Option<NaiveDate> = None;
+        for &day in &days {
+            run = match previous {
+                Some(p) if day - p == Duration::days(1) => run + 1,
+                _ => 1,
+            };
+            facts.longest_days = facts.longest_days.max(run);
+            previous = Some(day);
+        }
+        facts.last_day = previous;
+        facts.last_days_run = run;
+        let mut weeks: Vec<NaiveDate> = days.iter().map(|d| week_start(*d)).collect();
+        weeks.dedup();
+        let mut run = 0;
+        let mut previous: Option<NaiveDate> = None;
+        for &w in &weeks {
+            run = match previous {
+                Some(p) if w - p == Duration::days(7) => run + 1,
+                _ => 1,
+            };
+            facts.longest_weeks = facts.longest_weeks.max(run);
+            previous = Some(w);
+        }
+        facts.last_weeks_run = run;
+        facts
     }
-    let mut weeks: Vec<NaiveDate> = days.iter().map(|d| week_start(*d)).collect();
-    weeks.dedup();
-    let mut run = 0u32;
-    let mut previous: Option<NaiveDate> = None;
-    for &w in &weeks {
-        run = match previous {
-            Some(p) if w - p == Duration::days(7) => run + 1,
-            _ => 1,
-        };
-        s.longest_weeks = s.longest_weeks.max(run);
-        previous = Some(w);
-    }
-    if previous.is_some_and(|p| week_start(today) - p <= Duration::days(7)) {
-        s.current_weeks = run;
-    }
-    s
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::analytics::{week_start, Analytics, CalendarDay, Record, Streaks, Trend, Week};
+use crate::analytics::{
+    week_start, Analytics, CalendarDay, Record, StreakFacts, Streaks, Trend, Week,
+};
 
 /// Weeks the volume chart shows, this one included.
 pub const VOLUME_WEEKS: i64 = 16;
@@ -53,68 +55,6 @@ pub struct ExerciseProgress {
     pub weekly: Weekly,
     /// The heaviest set for each rep count (see `analytics::Records`).
     pub records: Vec<Record>,
-}
-
-/// The streaks, as what they will be on any later day depends on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct StreakFacts {
-    pub longest_days: u32,
-    pub longest_weeks: u32,
-    /// The last day trained, and the runs of days and of weeks that end with it.
-    pub last_day: Option<NaiveDate>,
-    pub last_days_run: u32,
-    pub last_weeks_run: u32,
-}
-
-impl StreakFacts {
-    /// The streaks as of `today` (a run is current until a whole day, or week, passes
-    /// without a session).
-    pub fn on(&self, today: NaiveDate) -> Streaks {
-        let mut s = Streaks {
-            longest_days: self.longest_days,
-            longest_weeks: self.longest_weeks,
-            ..Streaks::default()
-        };
-        if let Some(last) = self.last_day {
-            if today - last <= Duration::days(1) {
-                s.current_days = self.last_days_run;
-            }
-            if week_start(today) - week_start(last) <= Duration::days(7) {
-                s.current_weeks = self.last_weeks_run;
-            }
-        }
-        s
-    }
-
-    fn of(calendar: &[CalendarDay]) -> Self {
-        let mut facts = Self::default();
-        let mut run = 0;
-        let mut previous: Option<NaiveDate> = None;
-        for day in calendar {
-            run = match previous {
-                Some(p) if day.date - p == Duration::days(1) => run + 1,
-                _ => 1,
-            };
-            facts.longest_days = facts.longest_days.max(run);
-            previous = Some(day.date);
-        }
-        facts.last_day = previous;
-        facts.last_days_run = run;
-        let mut weeks: Vec<NaiveDate> = calendar.iter().map(|d| week_start(d.date)).collect();
-        weeks.dedup();
-        let mut run = 0;
-        let mut previous: Option<NaiveDate> = None;
-        for &w in &weeks {
-            run = match previous {
-                Some(p) if w - p == Duration::days(7) => run + 1,
-                _ => 1,
-            };
-            facts.longest_weeks = facts.longest_weeks.max(run);
-            previous = Some(w);
-        }
-        facts.last_weeks_run = run;
-        facts
-    }
 }
 
 /// What the read model keeps for Progress.
@@ -253,7 +193,7 @@ impl ProgressFacts {
         Self {
             sessions: analytics.sessions,
             sets: analytics.sets,
-            streaks: StreakFacts::of(&analytics.calendar),
+            streaks: StreakFacts::of(analytics.calendar.iter().map(|d| d.date)),
             exercises: ranked.into_iter().map(|r| r.3).collect(),
             weeks: analytics
                 .weeks
@@ -480,7 +420,7 @@ mod tests {
                 sets: 3,
             })
             .collect();
-        let facts = StreakFacts::of(&calendar);
+        let facts = StreakFacts::of(calendar.iter().map(|d| d.date));
         assert_eq!(facts.on(day("2026-11-05")).current_days, 3);
         assert_eq!(facts.on(day("2026-11-06")).current_days, 0);
         assert_eq!(facts.on(day("2026-11-15")).current_weeks, 1);
