@@ -69,12 +69,12 @@ impl Part {
 
 impl StoredModel {
     /// Whether what was read was built from everything the user has now, by this version.
-    fn current(&self) -> bool {
+    pub fn current(&self) -> bool {
         self.built_at == self.generation && self.version == Some(VERSION)
     }
 
     /// Whether it was built for `profile` as it is now.
-    fn serves(&self, profile: &Profile) -> bool {
+    pub fn serves(&self, profile: &Profile) -> bool {
         self.inputs.as_deref() == Some(inputs_of(profile).as_str())
     }
 
@@ -89,26 +89,6 @@ impl StoredModel {
             plan: self.plan?,
             progress: self.progress?,
         })
-    }
-
-    /// The plan, if it is fresh and made for `profile`.
-    pub fn fresh_plan(self, profile: &Profile) -> Option<Plan> {
-        (self.current() && self.serves(profile))
-            .then_some(self.plan)
-            .flatten()
-    }
-
-    /// Progress's facts, if they are fresh and made for `profile`.
-    pub fn fresh_progress(self, profile: &Profile) -> Option<ProgressFacts> {
-        (self.current() && self.serves(profile))
-            .then_some(self.progress)
-            .flatten()
-    }
-
-    /// Whether a current record was built for another profile: a profile write whose mark
-    /// was lost; it needs a build.
-    pub fn foreign(&self, profile: &Profile) -> bool {
-        self.current() && self.inputs.is_some() && !self.serves(profile)
     }
 
     /// Whether the record needs a build nobody has asked for: it was never built, or an older
@@ -233,7 +213,7 @@ impl Projection {
             return Ok(Rebuilt::Gone);
         }
         let profile = self.profiles.profile(user).await?.unwrap_or_default();
-        let history = crate::training::whole_history(self.workouts.as_ref(), user).await?;
+        let history = crate::store::whole_history(self.workouts.as_ref(), user).await?;
         let bodyweight = Bodyweight::new(self.profiles.weighings(user).await?);
         let model = ReadModel::build(&profile, &history, &bodyweight, today);
         let put = self

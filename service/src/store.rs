@@ -75,3 +75,24 @@ impl Page {
         Page { items, next }
     }
 }
+
+/// Every workout of the user, oldest first, read a page at a time.
+pub(crate) async fn whole_history(
+    workouts: &dyn WorkoutStore,
+    user: &str,
+) -> Result<Vec<WorkoutLogged>, StoreError> {
+    let mut all = Vec::new();
+    let mut before = None;
+    loop {
+        let page = workouts
+            .list(user, domain::cursor::MAX_PAGE, before)
+            .await?;
+        all.extend(page.items);
+        match page.next {
+            Some(next) => before = Some(next),
+            None => break,
+        }
+    }
+    all.reverse();
+    Ok(all)
+}

@@ -44,27 +44,6 @@ pub struct Training {
     hold: chrono::TimeDelta,
 }
 
-/// Every workout of the user, oldest first, read a page at a time.
-pub(crate) async fn whole_history(
-    workouts: &dyn WorkoutStore,
-    user: &str,
-) -> Result<Vec<WorkoutLogged>, StoreError> {
-    let mut all = Vec::new();
-    let mut before = None;
-    loop {
-        let page = workouts
-            .list(user, domain::cursor::MAX_PAGE, before)
-            .await?;
-        all.extend(page.items);
-        match page.next {
-            Some(next) => before = Some(next),
-            None => break,
-        }
-    }
-    all.reverse();
-    Ok(all)
-}
-
 impl Training {
     pub fn new(
         workouts: Arc<dyn WorkoutStore>,
@@ -117,10 +96,19 @@ impl Training {
             }
         };
         let unclaimed = stored.as_ref().is_none_or(StoredModel::outdated);
-        let foreign = stored.as_ref().is_some_and(|s| s.foreign(profile));
-        let fresh = stored.filter(|s| match part {
-            Part::Plan => s.clone().fresh_plan(profile).is_some(),
-            Part::Progress | Part::Both => s.clone().fresh_progress(profile).is_some(),
+        // Of a record built from everything the user has now: whether it was built for the
+        // profile as it is (`None` for a stale or older record).
+        let built_for_profile = stored
+            .as_ref()
+            .filter(|s| s.current() && s.inputs.is_some())
+            .map(|s| s.serves(profile));
+        let foreign = built_for_profile == Some(false);
+        let fresh = stored.filter(|s| {
+            built_for_profile == Some(true)
+                && match part {
+                    Part::Plan => s.plan.is_some(),
+                    Part::Progress | Part::Both => s.progress.is_some(),
+                }
         });
         metrics::counter!(
             "ironlog_read_model_reads_total",
@@ -217,7 +205,7 @@ impl Training {
 
     /// Every workout of the user, oldest first.
     pub async fn history(&self, user: &str) -> Result<Vec<WorkoutLogged>, StoreError> {
-        whole_history(self.workouts.as_ref(), user).await
+        crate::store::whole_history(self.workouts.as_ref(), user).await
     }
 
     /// Today's plan for the user: the active program over their whole history, from the read
@@ -227,7 +215,7 @@ impl Training {
         if let Some(plan) = self
             .fresh_model(user, &profile, Part::Plan)
             .await
-            .and_then(|s| s.fresh_plan(&profile))
+            .and_then(|s| s.plan)
         {
             return Ok(plan);
         }
@@ -242,7 +230,7 @@ impl Training {
         if let Some(facts) = self
             .fresh_model(user, &profile, Part::Progress)
             .await
-            .and_then(|s| s.fresh_progress(&profile))
+            .and_then(|s| s.progress)
         {
             return Ok(facts.on(today));
         }
