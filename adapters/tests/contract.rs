@@ -654,6 +654,17 @@ async fn embedded_adapters_meet_the_contract() {
     revision_contract(&db.store()).await;
     profile_contract(&db.accounts()).await;
     read_models::read_model_contract(&db.accounts(), &db.store()).await;
+    read_models::unreadable_parts_are_rebuilt(&db.accounts(), &db.store(), |user, part| {
+        let db = db.clone();
+        async move {
+            let table = match part {
+                service::read_model::Part::Plan => "read_model_plans",
+                _ => "read_model_progress",
+            };
+            db.put_raw(table, &user, b"{").await.unwrap();
+        }
+    })
+    .await;
     account_deletion_contract(&db.accounts(), &db.store(), |needle| {
         let db = db.clone();
         async move { db.rows_mentioning(&needle).await.unwrap() }
@@ -685,6 +696,33 @@ async fn mongodb_and_rabbitmq_adapters_meet_the_contract() {
     revision_contract(&store).await;
     profile_contract(&store).await;
     read_models::read_model_contract(&store, &store).await;
+    read_models::unreadable_parts_are_rebuilt(&store, &store, |user, part| {
+        let db = store.client().database("contract");
+        async move {
+            use mongodb::bson::{doc, Document};
+            match part {
+                // A plan that does not decode.
+                service::read_model::Part::Plan => {
+                    let done = db
+                        .collection::<Document>("read_models")
+                        .update_one(doc! {"_id": &user}, doc! {"$set": {"plan": "{"}})
+                        .await
+                        .unwrap();
+                    assert_eq!(done.modified_count, 1);
+                }
+                // Progress's facts missing, as for a record the layout before kept them in.
+                _ => {
+                    let done = db
+                        .collection::<Document>("read_model_progress")
+                        .delete_many(doc! {"user": &user})
+                        .await
+                        .unwrap();
+                    assert_eq!(done.deleted_count, 1, "one model's facts kept");
+                }
+            }
+        }
+    })
+    .await;
     account_deletion_contract(&store, &store, |needle| {
         let store = store.clone();
         async move { store.documents_mentioning(&needle).await.unwrap() }

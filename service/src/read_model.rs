@@ -220,20 +220,21 @@ impl Projection {
             .models
             .put_model(user, generation, &model, Utc::now())
             .await?;
-        Ok(match put {
-            Put::Stored => {
-                // A deletion that began after the check above removed the record, and a
-                // worker's late mark may have made it again with a generation that restarted:
-                // look again, so a deleted account keeps nothing.
-                if self.gone(user).await? {
-                    self.models.forget_model(user).await?;
-                    return Ok(Rebuilt::Gone);
-                }
-                metrics::counter!("ironlog_read_models_rebuilt_total").increment(1);
-                Rebuilt::Fresh
-            }
-            Put::Moved => Rebuilt::Raced,
-            Put::Held => Rebuilt::Held,
+        if put == Put::Held {
+            return Ok(Rebuilt::Held);
+        }
+        // A deletion that began after the check above removed the record (which refuses the
+        // model, but not the parts written before it), or a worker's late mark made it again
+        // with a generation that restarted: look again, so a deleted account keeps nothing.
+        if self.gone(user).await? {
+            self.models.forget_model(user).await?;
+            return Ok(Rebuilt::Gone);
+        }
+        Ok(if put == Put::Stored {
+            metrics::counter!("ironlog_read_models_rebuilt_total").increment(1);
+            Rebuilt::Fresh
+        } else {
+            Rebuilt::Raced
         })
     }
 

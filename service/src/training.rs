@@ -84,8 +84,8 @@ impl Training {
 
     /// The user's read model, if it is fresh and made for `profile`; `None` sends the view to
     /// the replay, which is never wrong. A user whose record nobody will rebuild (never built,
-    /// built by an older version, or built for another profile) is marked stale on the way, so
-    /// the projector builds it. A read model store that fails only costs the replay.
+    /// built by an older version, built for another profile, or with the part missing or
+    /// undecodable) is marked stale on the way, so the projector builds it. A read model store that fails only costs the replay.
     async fn fresh_model(&self, user: &str, profile: &Profile, part: Part) -> Option<StoredModel> {
         let stored = match self.models.stored_part(user, part).await {
             Ok(stored) => stored,
@@ -107,15 +107,19 @@ impl Training {
             built_for_profile == Some(true)
                 && match part {
                     Part::Plan => s.plan.is_some(),
-                    Part::Progress | Part::Both => s.progress.is_some(),
+                    Part::Progress => s.progress.is_some(),
+                    Part::Both => s.plan.is_some() && s.progress.is_some(),
                 }
         });
+        // Fresh and for this profile, yet the part is missing or does not decode: only a
+        // rebuild mends it, and nothing else would ask for one.
+        let unreadable = built_for_profile == Some(true) && fresh.is_none();
         metrics::counter!(
             "ironlog_read_model_reads_total",
             "result" => if fresh.is_some() { "fresh" } else { "replayed" }
         )
         .increment(1);
-        if unclaimed || foreign {
+        if unclaimed || foreign || unreadable {
             if let Err(e) = self.mark_stale(user).await {
                 tracing::warn!(error = %crate::Chain(&e), "marking a read model stale failed; the next view asks again");
             }

@@ -226,6 +226,25 @@ impl EmbeddedDb {
             .map_err(store_err)
     }
 
+    /// Overwrites the row `key` of the text-keyed table `table` with `value`, whatever it
+    /// holds: how tests make a record nobody can read.
+    #[cfg(feature = "test-support")]
+    pub async fn put_raw(&self, table: &str, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        let (table, key, value) = (table.to_owned(), key.to_owned(), value.to_vec());
+        self.db
+            .run::<_, BoxError>(move |db| {
+                let txn = db.begin_write().map_err(db_err)?;
+                txn.open_table(redb::TableDefinition::<&str, &[u8]>::new(&table))
+                    .map_err(db_err)?
+                    .insert(key.as_str(), value.as_slice())
+                    .map_err(db_err)?;
+                txn.commit().map_err(db_err)?;
+                Ok(())
+            })
+            .await
+            .map_err(store_err)
+    }
+
     /// The bodies of dead-lettered messages, oldest first.
     pub async fn dead_letters(&self) -> Result<Vec<Vec<u8>>, QueueError> {
         self.db

@@ -1,13 +1,20 @@
-//! Read models in MongoDB: collection `read_models`, one document per user,
-//! `{_id: user, generation, built_at, stale, version, inputs, held_until, plan, progress}`
-//! (the model's two parts as JSON text, read apart: the plan's view never reads Progress's
-//! facts), index `stale`. A
-//! generation is raised with `$inc` and a model stored with a filter on the generation it was
+//! Read models in MongoDB. Collection `read_models`: one document per user,
+//! `{_id: user, generation, built_at, stale, version, inputs, held_until, plan}` (the plan as
+//! JSON text), index `stale`. Collection `read_model_progress`: Progress's facts, one document
+//! per model built, `{_id: "<user>/<built_at>", user, built_at, progress}`, index
+//! `{user, built_at}`. The facts grow to tens of KB for years of history and a server reads a
+//! whole document even to return one field, so the plan's view, which reads the small record,
+//! never touches them.
+//!
+//! A generation is raised with `$inc` and a model stored with a filter on the generation it was
 //! built at (and on no hold), both single-document writes, so the server decides every race.
-//! The model's JSON is read only when its version is this one, and a model that does not
-//! decode is no model: the record is rebuilt, the views replay meanwhile. The projector must read the
-//! primary (`MongoStore::on_primary`): one that read an old generation from a secondary would
-//! only lose its race, but one that read an old history would store a wrong model.
+//! Storing writes the facts under their generation first, then the record; so a record that
+//! names a generation finds its facts, whatever other projectors do meanwhile, and the facts of
+//! older generations are removed after. The model's JSON is read only when its version is this
+//! one, and a part that is missing or does not decode is no model: the view replays and has
+//! the record rebuilt. The projector must read the primary (`MongoStore::on_primary`): one
+//! that read an old generation from a secondary would only lose its race, but one that read an
+//! old history would store a wrong model.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -24,6 +31,7 @@ use service::StoreError;
 use super::{db_err, strings_of, MongoStore};
 
 pub const READ_MODELS: &str = "read_models";
+pub const READ_MODEL_PROGRESS: &str = "read_model_progress";
 
 #[derive(Deserialize)]
 struct ModelDoc {
@@ -41,8 +49,17 @@ struct ModelDoc {
     inputs: Option<String>,
     #[serde(default)]
     plan: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ProgressDoc {
     #[serde(default)]
     progress: Option<String>,
+}
+
+/// The `_id` of the facts of `user`'s model built at `generation`.
+fn progress_key(user: &str, generation: i64) -> String {
+    format!("{user}/{generation}")
 }
 
 /// A part of a model from its JSON text: none when it does not decode (the record is rebuilt).
@@ -60,10 +77,18 @@ fn count(n: i64, user: &str) -> Result<u64, StoreError> {
 
 impl MongoStore {
     fn models(&self) -> Collection<Document> {
+        self.model_collection(READ_MODELS)
+    }
+
+    fn progress_parts(&self) -> Collection<Document> {
+        self.model_collection(READ_MODEL_PROGRESS)
+    }
+
+    fn model_collection(&self, name: &str) -> Collection<Document> {
         // Reads follow the store's preference: the views' reads may go to a secondary (a model
         // that lags is an older exact one), the projector's store is `on_primary`.
         self.db.collection_with_options(
-            READ_MODELS,
+            name,
             CollectionOptions::builder()
                 .write_concern(
                     WriteConcern::builder()
@@ -81,6 +106,18 @@ impl MongoStore {
             .options(IndexOptions::builder().name("stale".to_owned()).build())
             .build();
         self.models().create_index(stale).await.map_err(db_err)?;
+        let by_user = IndexModel::builder()
+            .keys(doc! {"user": 1, "built_at": 1})
+            .options(
+                IndexOptions::builder()
+                    .name("user_built_at".to_owned())
+                    .build(),
+            )
+            .build();
+        self.progress_parts()
+            .create_index(by_user)
+            .await
+            .map_err(db_err)?;
         Ok(())
     }
 }
@@ -170,44 +207,52 @@ impl ReadModelStore for MongoStore {
     }
 
     async fn stored_part(&self, user: &str, part: Part) -> Result<Option<StoredModel>, StoreError> {
-        let mut skip = Document::new();
+        // `progress` is left out for the records the layout before kept it in.
+        let mut skip = doc! {"progress": 0};
         if !part.plan() {
             skip.insert("plan", 0);
         }
-        if !part.progress() {
-            skip.insert("progress", 0);
-        }
         let models = self.models().clone_with_type::<ModelDoc>();
-        let mut find = models.find_one(doc! {"_id": user});
-        if !skip.is_empty() {
-            find = find.projection(skip);
-        }
-        let found = find.await.map_err(db_err)?;
-        crate::documents_read(READ_MODELS, usize::from(found.is_some()));
-        found
-            .map(|d| {
-                let version = d.version.and_then(|v| u32::try_from(v).ok());
-                // Only a model of this version is read.
-                let current = version == Some(VERSION);
-                let plan: Option<Plan> = current
-                    .then(|| decoded(&d.user, d.plan.as_deref()))
-                    .flatten();
-                let progress: Option<ProgressFacts> = current
-                    .then(|| decoded(&d.user, d.progress.as_deref()))
-                    .flatten();
-                Ok(StoredModel {
-                    generation: count(d.generation, &d.user)?,
-                    built_at: count(d.built_at, &d.user)?,
-                    version,
-                    held_until: d
-                        .held_until
-                        .and_then(|h| DateTime::<Utc>::from_timestamp_millis(h.timestamp_millis())),
-                    inputs: d.inputs,
-                    plan,
-                    progress,
-                })
-            })
-            .transpose()
+        let Some(d) = models
+            .find_one(doc! {"_id": user})
+            .projection(skip)
+            .await
+            .map_err(db_err)?
+        else {
+            crate::documents_read(READ_MODELS, 0);
+            return Ok(None);
+        };
+        crate::documents_read(READ_MODELS, 1);
+        let version = d.version.and_then(|v| u32::try_from(v).ok());
+        // Only a model of this version is read, and its facts only while it is fresh.
+        let current = version == Some(VERSION);
+        let plan: Option<Plan> = current
+            .then(|| decoded(&d.user, d.plan.as_deref()))
+            .flatten();
+        let progress: Option<ProgressFacts> =
+            if current && part.progress() && d.built_at == d.generation {
+                let found = self
+                    .progress_parts()
+                    .clone_with_type::<ProgressDoc>()
+                    .find_one(doc! {"_id": progress_key(user, d.built_at)})
+                    .await
+                    .map_err(db_err)?;
+                crate::documents_read(READ_MODEL_PROGRESS, usize::from(found.is_some()));
+                found.and_then(|p| decoded(&d.user, p.progress.as_deref()))
+            } else {
+                None
+            };
+        Ok(Some(StoredModel {
+            generation: count(d.generation, &d.user)?,
+            built_at: count(d.built_at, &d.user)?,
+            version,
+            held_until: d
+                .held_until
+                .and_then(|h| DateTime::<Utc>::from_timestamp_millis(h.timestamp_millis())),
+            inputs: d.inputs,
+            plan,
+            progress,
+        }))
     }
 
     async fn put_model(
@@ -222,6 +267,16 @@ impl ReadModelStore for MongoStore {
         let generation =
             i64::try_from(generation).map_err(|_| StoreError::rejected("a generation past i64"))?;
         let now = bson::DateTime::from_millis(now.timestamp_millis());
+        // The facts first: a record is stored naming only a generation whose facts are there.
+        let key = progress_key(user, generation);
+        self.progress_parts()
+            .replace_one(
+                doc! {"_id": &key},
+                doc! {"_id": &key, "user": user, "built_at": generation, "progress": progress},
+            )
+            .upsert(true)
+            .await
+            .map_err(db_err)?;
         let done = self
             .models()
             .update_one(
@@ -237,17 +292,25 @@ impl ReadModelStore for MongoStore {
                         "version": i64::from(model.version),
                         "inputs": &model.inputs,
                         "plan": plan,
-                        "progress": progress,
                     },
-                    "$unset": {"held_until": ""},
+                    "$unset": {"held_until": "", "progress": ""},
                 },
             )
             .await
             .map_err(db_err)?;
         if done.matched_count == 1 {
+            // The record names this generation now, never an older one again.
+            if let Err(e) = self
+                .progress_parts()
+                .delete_many(doc! {"user": user, "built_at": {"$lt": generation}})
+                .await
+            {
+                tracing::warn!(%user, error = %e, "removing older read model facts failed; the next build removes them");
+            }
             return Ok(Put::Stored);
         }
-        // Not stored: say whether a hold or a newer generation refused it.
+        // Not stored (its facts stay until the next model stored removes them: a record that
+        // names this generation may have been stored by another projector): say whether a hold or a newer generation refused it.
         let held = self
             .models()
             .find_one(doc! {"_id": user, "generation": generation, "held_until": {"$gt": now}})
@@ -262,6 +325,10 @@ impl ReadModelStore for MongoStore {
     }
 
     async fn forget_model(&self, user: &str) -> Result<(), StoreError> {
+        self.progress_parts()
+            .delete_many(doc! {"user": user})
+            .await
+            .map_err(db_err)?;
         self.models()
             .delete_one(doc! {"_id": user})
             .await

@@ -10,7 +10,7 @@ use domain::profile::Profile;
 use domain::program::builtin_programs;
 use domain::read_model::{ReadModel, VERSION};
 use domain::{ExerciseLog, SetKind, SetLog, WorkoutLogged};
-use service::read_model::{today, Projection, Put, ReadModelStore, Rebuilt};
+use service::read_model::{today, Part, Projection, Put, ReadModelStore, Rebuilt, StoredModel};
 use service::{Account, AccountStore, ProfileStore, WorkoutStore};
 use testkit::changes::{Rng, Script, SeedableRng, StdRng};
 use uuid::Uuid;
@@ -379,6 +379,73 @@ where
         Rebuilt::Gone
     );
     assert_eq!(accounts.stored_model(&users[3]).await.unwrap(), None);
+}
+
+/// A record that is fresh but whose part is missing or does not decode is no model: the view
+/// replays and marks it, and the projector mends it. `spoil(user, part)` damages one stored
+/// part the way the store keeps it.
+pub async fn unreadable_parts_are_rebuilt<A, S, F, Fut>(accounts: &A, store: &S, spoil: F)
+where
+    A: AccountStore + ProfileStore + ReadModelStore + Clone,
+    S: WorkoutStore + Clone,
+    F: Fn(String, Part) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let user = format!("rm-spoiled-{}", Uuid::now_v7());
+    account(accounts, &user).await;
+    let logged = super::event(&user, super::day(3), 5);
+    store.save(std::slice::from_ref(&logged)).await.unwrap();
+    let projection = Projection::new(Arc::new(store.clone()), Arc::new(accounts.clone()));
+    let training = service::Training::new(
+        Arc::new(store.clone()),
+        Arc::new(accounts.clone()),
+        Arc::new(accounts.clone()),
+        Arc::new(accounts.clone()),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    let want = replay(
+        std::slice::from_ref(&logged),
+        &Profile::default(),
+        &Bodyweight::default(),
+    );
+    let has = |stored: &StoredModel, part: Part| match part {
+        Part::Plan => stored.plan.is_some(),
+        _ => stored.progress.is_some(),
+    };
+    for part in [Part::Plan, Part::Progress] {
+        accounts
+            .mark_stale(std::slice::from_ref(&user))
+            .await
+            .unwrap();
+        assert_eq!(
+            projection.rebuild(&user, today()).await.unwrap(),
+            Rebuilt::Fresh
+        );
+        let stored = accounts.stored_part(&user, part).await.unwrap().unwrap();
+        assert!(has(&stored, part), "{part:?} stored");
+
+        spoil(user.clone(), part).await;
+        let stored = accounts.stored_part(&user, part).await.unwrap().unwrap();
+        assert!(stored.current(), "the record still says fresh");
+        assert!(!has(&stored, part), "{part:?} spoiled: not read");
+        match part {
+            Part::Plan => assert_eq!(training.plan(&user).await.unwrap(), want.plan),
+            _ => assert_eq!(
+                training.progress(&user, today()).await.unwrap(),
+                want.progress_on(today()),
+            ),
+        }
+        assert!(
+            accounts.stale_users(10_000).await.unwrap().contains(&user),
+            "{part:?}: the view asked for a rebuild"
+        );
+        assert_eq!(
+            projection.rebuild(&user, today()).await.unwrap(),
+            Rebuilt::Fresh
+        );
+        let mended = accounts.stored_part(&user, part).await.unwrap().unwrap();
+        assert!(mended.current() && has(&mended, part), "{part:?} mended");
+    }
 }
 
 pub async fn read_model_contract<A, S>(accounts: &A, store: &S)
