@@ -2,6 +2,12 @@
 //! dark both read well, and accessible: each chart has a title and a description, and its marks
 //! are reachable by keyboard (one tab stop; arrow keys, Home and End move between marks), each
 //! announcing its value.
+//!
+//! A chart is static markup: its marks carry their index (`data-i`) and label, and one set of
+//! listeners ([`on_chart_key`], [`on_chart_mark`], on the window) moves the tab stop and the
+//! readout for every chart on the page. So charts only the server rendered, never hydrated,
+//! are as interactive as an island's own, and a year's calendar costs no listener or signal
+//! per day.
 
 use leptos::prelude::*;
 
@@ -51,10 +57,73 @@ fn short(v: f64) -> String {
     }
 }
 
-/// Moves focus among a chart's marks with the arrow keys, Home and End.
-fn roving(active: RwSignal<usize>, count: usize) -> impl Fn(leptos::ev::KeyboardEvent) + Copy {
-    move |ev: leptos::ev::KeyboardEvent| {
-        let current = active.get_untracked();
+/// For the window's `keydown`: the arrow keys, Home and End move focus among the marks of
+/// the chart that holds the focused mark.
+pub fn on_chart_key(ev: leptos::ev::KeyboardEvent) {
+    #[cfg(feature = "hydrate")]
+    live::key(&ev);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
+}
+
+/// For the window's `focusin` and `mouseover`: the mark focused or pointed at becomes its
+/// chart's tab stop, and its label the chart's readout.
+pub fn on_chart_mark(ev: &leptos::ev::Event) {
+    #[cfg(feature = "hydrate")]
+    if let Some(mark) = live::mark_of(ev) {
+        live::show(&mark);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
+}
+
+#[cfg(feature = "hydrate")]
+mod live {
+    use wasm_bindgen::JsCast;
+    use web_sys::{Element, Event, KeyboardEvent, SvgElement};
+
+    /// The mark an event happened on, if any.
+    pub fn mark_of(ev: &Event) -> Option<Element> {
+        ev.target()?
+            .dyn_into::<Element>()
+            .ok()?
+            .closest("[data-i]")
+            .ok()
+            .flatten()
+    }
+
+    pub fn show(mark: &Element) {
+        let chart = mark.closest("svg").ok().flatten();
+        if let Some(previous) =
+            chart.and_then(|c| c.query_selector("[data-i][tabindex=\"0\"]").ok().flatten())
+        {
+            let _ = previous.set_attribute("tabindex", "-1");
+        }
+        let _ = mark.set_attribute("tabindex", "0");
+        let readout = mark
+            .closest("figure")
+            .ok()
+            .flatten()
+            .and_then(|f| f.query_selector(".readout").ok().flatten());
+        if let Some(readout) = readout {
+            readout.set_text_content(mark.get_attribute("aria-label").as_deref());
+        }
+    }
+
+    pub fn key(ev: &KeyboardEvent) {
+        let Some(mark) = mark_of(ev) else {
+            return;
+        };
+        let Some(chart) = mark.closest("svg").ok().flatten() else {
+            return;
+        };
+        let count = chart
+            .query_selector_all("[data-i]")
+            .map_or(0, |marks| marks.length());
+        let current: u32 = mark
+            .get_attribute("data-i")
+            .and_then(|i| i.parse().ok())
+            .unwrap_or(0);
         let next = match ev.key().as_str() {
             "ArrowRight" | "ArrowUp" => (current + 1).min(count.saturating_sub(1)),
             "ArrowLeft" | "ArrowDown" => current.saturating_sub(1),
@@ -63,24 +132,25 @@ fn roving(active: RwSignal<usize>, count: usize) -> impl Fn(leptos::ev::Keyboard
             _ => return,
         };
         ev.prevent_default();
-        active.set(next);
-        #[cfg(feature = "hydrate")]
+        if let Some(next) = chart
+            .query_selector(&format!("[data-i=\"{next}\"]"))
+            .ok()
+            .flatten()
         {
-            use wasm_bindgen::JsCast;
-            let chart = ev
-                .current_target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-            if let Some(mark) = chart
-                .and_then(|c| {
-                    c.query_selector(&format!("[data-i=\"{next}\"]"))
-                        .ok()
-                        .flatten()
-                })
-                .and_then(|m| m.dyn_into::<web_sys::SvgElement>().ok())
-            {
-                let _ = mark.focus();
+            show(&next);
+            if let Some(next) = next.dyn_ref::<SvgElement>() {
+                let _ = next.focus();
             }
         }
+    }
+}
+
+/// The tab stop of a chart of `count` marks as drawn: the newest mark.
+fn tab_stop(i: usize, count: usize) -> &'static str {
+    if i + 1 == count {
+        "0"
+    } else {
+        "-1"
     }
 }
 
@@ -114,41 +184,51 @@ fn x_labels(marks: &[Mark], x: impl Fn(usize) -> f64) -> impl IntoView {
 }
 
 /// What every chart shares: the figure, the SVG with its title and description for assistive
-/// technology, the keys that move among the marks, and the readout of the focused or hovered
-/// mark. `labels` are the marks' labels, in the order of their `data-i`.
-#[component]
-fn Frame(
+/// technology, and the readout of the focused or hovered mark, which starts on the newest
+/// (`readout`).
+struct Frame {
     id: &'static str,
     class: &'static str,
     view_box: String,
     title: String,
     desc: String,
-    labels: Vec<String>,
-    active: RwSignal<usize>,
-    children: Children,
-) -> impl IntoView {
-    let keys = roving(active, labels.len());
-    let readout = move || labels.get(active.get()).cloned().unwrap_or_default();
-    view! {
-        <figure class=format!("chart {class}")>
-            // Scrolls sideways where a chart is wider than the screen (the calendar on phones),
-            // starting at its right end: the latest weeks.
-            <div class="chart-scroll">
-                <svg viewBox=view_box role="group" data-testid=id
-                    aria-labelledby=format!("{id}-title") aria-describedby=format!("{id}-desc")
-                    on:keydown=keys>
-                    <title id=format!("{id}-title")>{title}</title>
-                    <desc id=format!("{id}-desc")>{desc}</desc>
-                    {children()}
-                </svg>
-            </div>
-            <figcaption class="readout" aria-hidden="true">{readout}</figcaption>
-        </figure>
+    readout: String,
+}
+
+impl Frame {
+    /// The chart with `marks` inside. A plain generic function rather than a component with
+    /// `Children`: a boxed child is called through the function table, which keeps a lazy
+    /// island's drawing code in the first-load Wasm.
+    fn draw(self, marks: impl IntoView) -> impl IntoView {
+        let Frame {
+            id,
+            class,
+            view_box,
+            title,
+            desc,
+            readout,
+        } = self;
+        view! {
+            <figure class=format!("chart {class}")>
+                // Scrolls sideways where a chart is wider than the screen (the calendar on
+                // phones), starting at its right end: the latest weeks.
+                <div class="chart-scroll">
+                    <svg viewBox=view_box role="group" data-testid=id
+                        aria-labelledby=format!("{id}-title") aria-describedby=format!("{id}-desc")>
+                        <title id=format!("{id}-title")>{title}</title>
+                        <desc id=format!("{id}-desc")>{desc}</desc>
+                        {marks}
+                    </svg>
+                </div>
+                <figcaption class="readout" aria-hidden="true">{readout}</figcaption>
+            </figure>
+        }
     }
 }
 
-fn labels<T>(items: &[T], label: impl Fn(&T) -> &String) -> Vec<String> {
-    items.iter().map(|i| label(i).clone()).collect()
+/// The label of the last of `items`: the readout a chart opens with.
+fn newest<T>(items: &[T], label: impl Fn(&T) -> &String) -> String {
+    items.last().map(|i| label(i).clone()).unwrap_or_default()
 }
 
 /// Marks as points joined by a line; with a `trend` (one value per mark), the points stand
@@ -162,7 +242,6 @@ pub fn LineChart(
     #[prop(optional)] trend: Vec<f64>,
 ) -> impl IntoView {
     let n = marks.len();
-    let active = RwSignal::new(n.saturating_sub(1));
     let (lo, hi) = marks
         .iter()
         .map(|m| m.value)
@@ -193,38 +272,46 @@ pub fn LineChart(
     } else {
         ("line trend", line_of(&mut trend.iter().copied()))
     };
-    view! {
-        <Frame id class="line-chart" view_box=format!("0 0 {W} {H}") title desc
-            labels=labels(&marks, |m| &m.label) active>
+    Frame {
+        id,
+        class: "line-chart",
+        view_box: format!("0 0 {W} {H}"),
+        title,
+        desc,
+        readout: newest(&marks, |m| &m.label),
+    }
+    .draw(view! {
             {grid(ticks_all, y)}
             {x_labels(&marks, x)}
             <path class=class d=path/>
             {marks.iter().enumerate().map(|(i, m)| view! {
                 <circle class="point" cx=x(i) cy=y(m.value) r="4" data-i=i
-                    role="img" aria-label=m.label.clone()
-                    tabindex=move || if active.get() == i { "0" } else { "-1" }
-                    on:focus=move |_| active.set(i)
-                    on:mouseenter=move |_| active.set(i)>
+                    role="img" aria-label=m.label.clone() tabindex=tab_stop(i, n)>
                     <title>{m.label.clone()}</title>
                 </circle>
             }).collect_view()}
-        </Frame>
-    }
+    })
 }
 
 #[component]
 pub fn BarChart(id: &'static str, title: String, desc: String, marks: Vec<Mark>) -> impl IntoView {
-    let n = marks.len().max(1);
-    let active = RwSignal::new(marks.len().saturating_sub(1));
+    let count = marks.len();
+    let n = count.max(1);
     let top = marks.iter().map(|m| m.value).fold(0.0, f64::max).max(1.0);
     let ticks_all = ticks(0.0, top);
     let hi = ticks_all.last().copied().unwrap_or(top).max(top);
     let y = move |v: f64| TOP + (H - TOP - BOTTOM) * (1.0 - v / hi);
     let slot = (W - LEFT - RIGHT) / n as f64;
     let x = move |i: usize| LEFT + slot * (i as f64 + 0.5);
-    view! {
-        <Frame id class="bar-chart" view_box=format!("0 0 {W} {H}") title desc
-            labels=labels(&marks, |m| &m.label) active>
+    Frame {
+        id,
+        class: "bar-chart",
+        view_box: format!("0 0 {W} {H}"),
+        title,
+        desc,
+        readout: newest(&marks, |m| &m.label),
+    }
+    .draw(view! {
             {grid(ticks_all, y)}
             {x_labels(&marks, x)}
             {marks.iter().enumerate().map(|(i, m)| {
@@ -232,16 +319,12 @@ pub fn BarChart(id: &'static str, title: String, desc: String, marks: Vec<Mark>)
                 view! {
                     <rect class="bar" x=x(i) - slot * 0.35 y=top width=slot * 0.7
                         height=(H - BOTTOM - top).max(0.0) rx="3" data-i=i
-                        role="img" aria-label=m.label.clone()
-                        tabindex=move || if active.get() == i { "0" } else { "-1" }
-                        on:focus=move |_| active.set(i)
-                        on:mouseenter=move |_| active.set(i)>
+                        role="img" aria-label=m.label.clone() tabindex=tab_stop(i, count)>
                         <title>{m.label.clone()}</title>
                     </rect>
                 }
             }).collect_view()}
-        </Frame>
-    }
+    })
 }
 
 /// One cell of the calendar: its column (week), row (weekday), shade 0–4 and label.
@@ -264,11 +347,17 @@ pub fn HeatMap(id: &'static str, title: String, desc: String, cells: Vec<Cell>) 
     let weeks = cells.iter().map(|c| c.week + 1).max().unwrap_or(1);
     let width = LEFT_PAD + weeks as f64 * (SIZE + GAP);
     let height = TOP_PAD + 7.0 * (SIZE + GAP);
-    let active = RwSignal::new(cells.len().saturating_sub(1));
+    let count = cells.len();
     let at = move |week: usize| LEFT_PAD + week as f64 * (SIZE + GAP);
-    view! {
-        <Frame id class="heatmap" view_box=format!("0 0 {width} {height}") title desc
-            labels=labels(&cells, |c| &c.label) active>
+    Frame {
+        id,
+        class: "heatmap",
+        view_box: format!("0 0 {width} {height}"),
+        title,
+        desc,
+        readout: newest(&cells, |c| &c.label),
+    }
+    .draw(view! {
             {["Mon", "Wed", "Fri"].iter().enumerate().map(|(k, d)| view! {
                 <text class="x-label" x="0" y=TOP_PAD + (2 * k) as f64 * (SIZE + GAP) + SIZE - 1.0>{*d}</text>
             }).collect_view()}
@@ -278,15 +367,11 @@ pub fn HeatMap(id: &'static str, title: String, desc: String, cells: Vec<Cell>) 
             {cells.iter().enumerate().map(|(i, c)| view! {
                 <rect class=format!("day l{}", c.level) x=at(c.week)
                     y=TOP_PAD + c.weekday as f64 * (SIZE + GAP) width=SIZE height=SIZE rx="2"
-                    data-i=i role="img" aria-label=c.label.clone()
-                    tabindex=move || if active.get() == i { "0" } else { "-1" }
-                    on:focus=move |_| active.set(i)
-                    on:mouseenter=move |_| active.set(i)>
+                    data-i=i role="img" aria-label=c.label.clone() tabindex=tab_stop(i, count)>
                     <title>{c.label.clone()}</title>
                 </rect>
             }).collect_view()}
-        </Frame>
-    }
+    })
 }
 
 #[cfg(test)]

@@ -2,6 +2,9 @@
 //! only its interactive parts (`#[island]`: the Log form, the rest timer, Progress, the import)
 //! ship as Wasm and hydrate. Each page works as plain HTML before that as far as a form can.
 
+// Progress's view types nest deeper than the default limit allows the server's async render.
+#![recursion_limit = "256"]
+
 #[cfg(feature = "hydrate")]
 mod client;
 #[cfg(feature = "hydrate")]

@@ -4,7 +4,9 @@
 //! The figures come precomputed from the read model (`service::Training::progress`, the same
 //! `GET /api/v1/progress` answers): a few kilobytes whatever the history's length. The server
 //! renders the whole page; the lazy island only makes the pickers and charts interactive, so
-//! the page shows before its Wasm arrives and, through the service worker, offline.
+//! the page shows before its Wasm arrives and, through the service worker, offline. The
+//! island hydrates only what the pickers switch; the bodyweight card and the year's calendar
+//! beside it are the server's alone, made interactive by listeners it holds.
 
 use chrono::{Datelike, Duration, NaiveDate};
 use domain::analytics::{week_start, CalendarDay, Week};
@@ -12,11 +14,12 @@ use domain::bodyweight::{Bodyweight, Weighing, MAX_KG, MIN_KG};
 use domain::catalog::Muscle;
 use domain::progress::{smoothed, ExerciseProgress, Progress, CALENDAR_WEEKS, VOLUME_WEEKS};
 use domain::units::Unit;
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use crate::charts::{BarChart, Cell, HeatMap, LineChart, Mark};
+use crate::charts::{on_chart_key, on_chart_mark, BarChart, Cell, HeatMap, LineChart, Mark};
 
 /// What the page is rendered from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -208,7 +211,8 @@ pub fn calendar_cells(calendar: &[CalendarDay], today: NaiveDate) -> Vec<Cell> {
     cells
 }
 
-/// Muscles trained in the recent weeks, most sets first.
+/// Every muscle group for the picker, those with the most sets in the recent weeks first (so
+/// the chart opens on the one trained most, and a lifter back after a break can still pick).
 fn recent_muscles(weeks: &[Week], today: NaiveDate) -> Vec<Muscle> {
     let since = week_start(today) - Duration::weeks(VOLUME_WEEKS - 1);
     let mut totals: Vec<(Muscle, f64)> = Muscle::ALL.iter().map(|m| (*m, 0.0)).collect();
@@ -219,7 +223,7 @@ fn recent_muscles(weeks: &[Week], today: NaiveDate) -> Vec<Muscle> {
             }
         }
     }
-    totals.retain(|(_, sets)| *sets > 0.0);
+    // Stable: the untrained keep the catalog's order.
     totals.sort_by(|a, b| b.1.total_cmp(&a.1));
     totals.into_iter().map(|(m, _)| m).collect()
 }
@@ -238,18 +242,49 @@ pub fn ProgressPage() -> impl IntoView {
                     Err(e) => view! {
                         <p class="alert error" role="alert">{format!("Couldn't show your progress: {}", crate::history::clean_error(&e))}</p>
                     }.into_any(),
-                    Ok(start) => view! { <Board start/> }.into_any(),
+                    Ok(start) => figures(start).into_any(),
                 }
             })}
         </Suspense>
     }
 }
 
-/// A lazy island: the pickers and the charts' keyboard and hover; its code is split from the
-/// first-load Wasm and fetched when the page is visited. Until it arrives, the page is the
-/// server's HTML of the same view.
-#[island(lazy)]
-fn Board(start: ProgressStart) -> impl IntoView {
+/// The figures the pickers draw from: in the page as JSON (`#progress-figures`), parsed only
+/// when the lifter first picks another lift or muscle, so hydrating the page parses nothing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    pub exercises: Vec<ExerciseProgress>,
+    pub weeks: Vec<Week>,
+}
+
+const FIGURES_ID: &str = "progress-figures";
+
+/// What the island hydrates from.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BoardStart {
+    pub today: NaiveDate,
+    pub unit: Unit,
+    /// None before the first workout.
+    pub picks: Option<Picks>,
+}
+
+/// The pickers' choices, and the server's HTML of the charts they open on.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Picks {
+    /// (slug, name), the exercise trained most first: the chart opens on it.
+    pub exercises: Vec<(String, String)>,
+    /// Most sets first.
+    pub muscles: Vec<Muscle>,
+    /// Rendered on the server and never sent in the island's props: hydration leaves the
+    /// server's DOM in place (`inner_html`), and the charts are drawn in the browser only
+    /// once a picker changes.
+    #[serde(skip)]
+    pub strength_html: String,
+    #[serde(skip)]
+    pub volume_html: String,
+}
+
+fn figures(start: ProgressStart) -> impl IntoView {
     let ProgressStart {
         progress,
         weighings,
@@ -258,134 +293,68 @@ fn Board(start: ProgressStart) -> impl IntoView {
     } = start;
     let today = progress.today;
     let body =
-        view! { <BodyweightCard log=Bodyweight::new(weighings) read=bodyweight_read unit today/> }
-            .into_any();
+        view! { <BodyweightCard log=Bodyweight::new(weighings) read=bodyweight_read unit today/> };
     if progress.sessions == 0 {
-        return view! {
-            <section class="card empty">
-                <p>"No workouts yet: your progress shows here once you log some."</p>
-                <a class="button primary" href="/">"Log a workout"</a>
-                " "
-                <a class="button" href="/data">"Import from Strong or Hevy"</a>
-            </section>
-            {body}
-        }
-        .into_any();
-    }
-    let s = progress.streaks;
-    // Effects run only in the browser: "true" once the island has taken over the page.
-    let ready = RwSignal::new(false);
-    Effect::new(move |_| ready.set(true));
-    // Already in order, the exercise trained most first: the chart opens on it.
-    let exercises = progress.exercises;
-    let exercise = RwSignal::new(
-        exercises
-            .first()
-            .map(|e| e.exercise.clone())
-            .unwrap_or_default(),
-    );
-    let muscles = recent_muscles(&progress.weeks, today);
-    let muscle = RwSignal::new(muscles.first().copied().unwrap_or(Muscle::Chest));
-
-    let options: Vec<(String, String)> = exercises
-        .iter()
-        .map(|e| (e.exercise.clone(), e.name.clone()))
-        .collect();
-    let trend_view = move || {
-        let slug = exercise.get();
-        let Some(e) = exercises.iter().find(|e| e.exercise == slug) else {
-            return ().into_any();
+        let start = BoardStart {
+            today,
+            unit,
+            picks: None,
         };
-        let (marks, trend) = strength_marks(e, unit);
-        let (first, last) = (
-            e.weekly.monday(0),
-            e.weekly.monday(e.weekly.week.len().saturating_sub(1)),
-        );
-        let desc = format!(
-            "The best estimate of each of {} weeks trained from {} to {}, and the trend through them: from {} to {}.",
-            marks.len(),
-            first.map(day).unwrap_or_default(),
-            last.map(day).unwrap_or_default(),
-            trend.first().map(|t| format!("{} {}", t.round(), unit.symbol())).unwrap_or_default(),
-            trend.last().map(|t| format!("{} {}", t.round(), unit.symbol())).unwrap_or_default(),
-        );
-        let best = e.records.clone();
-        view! {
-            <LineChart id="e1rm-chart" title=format!("Estimated 1RM of {}, in {}", e.name, unit.symbol()) desc marks trend/>
-            <table class="records">
-                <caption>{format!("Personal records: {}", e.name)}</caption>
-                <thead><tr><th scope="col">"Reps"</th><th scope="col">"Best"</th><th scope="col">"Date"</th></tr></thead>
-                <tbody>
-                    {best.into_iter().map(|r| view! {
-                        <tr>
-                            <th scope="row">{r.reps}</th>
-                            <td>
-                                {unit.show(r.weight_kg)}
-                                {r.bodyweight_kg.map(|b| view! {
-                                    <span class="muted">{format!(" (bodyweight {} + {})", unit.show(b), unit.show(r.weight_kg - b))}</span>
-                                })}
-                            </td>
-                            <td>{day(r.date)}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        }
-        .into_any()
-    };
-    let weeks = progress.weeks;
-    let volume_view = move || {
-        let m = muscle.get();
-        let marks = volume_marks(&weeks, m, today, unit);
-        let total: f64 = marks.iter().map(|k| k.value).sum();
-        view! {
-            <BarChart id="volume-chart" title=format!("Weekly sets for {}", m.name())
-                desc=format!("Sets per week over the last {VOLUME_WEEKS} weeks, {} in all; a secondary mover counts half a set.", crate::format::number(total))
-                marks/>
-        }
-    };
+        return view! { <Board start/>{body} }.into_any();
+    }
     let cells = calendar_cells(&progress.calendar, today);
     let days_trained = cells.iter().filter(|c| c.level > 0).count();
-    let sessions_label = if progress.sessions == 1 {
-        "session"
-    } else {
-        "sessions"
+    let muscles = recent_muscles(&progress.weeks, today);
+    let picks = Picks {
+        exercises: progress
+            .exercises
+            .iter()
+            .map(|e| (e.exercise.clone(), e.name.clone()))
+            .collect(),
+        strength_html: progress
+            .exercises
+            .first()
+            .map(|e| strength_chart(e, unit).to_html())
+            .unwrap_or_default(),
+        volume_html: volume_chart(
+            &progress.weeks,
+            muscles.first().copied().unwrap_or(Muscle::Chest),
+            today,
+            unit,
+        )
+        .to_html(),
+        muscles,
     };
-    let sets_label = if progress.sets == 1 { "set" } else { "sets" };
-
+    let s = progress.streaks;
+    let (sessions, sets) = (progress.sessions, progress.sets);
+    let sessions_label = if sessions == 1 { "session" } else { "sessions" };
+    let sets_label = if sets == 1 { "set" } else { "sets" };
+    // `<` escaped, so no text in the figures (an exercise's name) can close the script.
+    let json = serde_json::to_string(&Figures {
+        exercises: progress.exercises,
+        weeks: progress.weeks,
+    })
+    .map(|j| j.replace('<', "\\u003c"))
+    .unwrap_or_else(|_e| {
+        #[cfg(feature = "ssr")]
+        tracing::error!(error = %_e, "encoding Progress's figures failed; the pickers will say so");
+        String::new()
+    });
+    let start = BoardStart {
+        today,
+        unit,
+        picks: Some(picks),
+    };
     view! {
-        <section class="stats" aria-label="Totals and streaks" data-testid="progress-stats" data-ready=move || ready.get().to_string()>
-            <div class="stat card"><span class="stat-value">{progress.sessions}</span><span class="stat-label">{sessions_label}</span></div>
-            <div class="stat card"><span class="stat-value">{crate::format::thousands(f64::from(progress.sets))}</span><span class="stat-label">{sets_label}</span></div>
+        <section class="stats" aria-label="Totals and streaks" data-testid="progress-stats">
+            <div class="stat card"><span class="stat-value">{sessions}</span><span class="stat-label">{sessions_label}</span></div>
+            <div class="stat card"><span class="stat-value">{crate::format::thousands(f64::from(sets))}</span><span class="stat-label">{sets_label}</span></div>
             <div class="stat card"><span class="stat-value">{s.current_weeks}</span><span class="stat-label">{format!("week streak · best {}", s.longest_weeks)}</span></div>
             <div class="stat card"><span class="stat-value">{s.current_days}</span><span class="stat-label">{format!("day streak · best {}", s.longest_days)}</span></div>
         </section>
-
-        <section class="card">
-            <div class="section-head">
-                <h2 id="e1rm-heading">"Strength"</h2>
-                <select aria-label="Exercise" on:change=move |ev| exercise.set(event_target_value(&ev)) prop:value=move || exercise.get()>
-                    {options.into_iter().map(|(slug, name)| view! { <option value=slug>{name}</option> }).collect_view()}
-                </select>
-            </div>
-            {trend_view}
-        </section>
-
-        <section class="card">
-            <div class="section-head">
-                <h2>"Weekly volume"</h2>
-                <select aria-label="Muscle group" on:change=move |ev| {
-                    let value = event_target_value(&ev);
-                    if let Some(m) = Muscle::ALL.iter().find(|m| m.name() == value) { muscle.set(*m) }
-                }>
-                    {muscles.iter().map(|m| view! { <option value=m.name()>{m.name()}</option> }).collect_view()}
-                </select>
-            </div>
-            {volume_view}
-        </section>
-
+        <script type="application/json" id=FIGURES_ID inner_html=json></script>
+        <Board start/>
         {body}
-
         <section class="card">
             <h2>"Training calendar"</h2>
             <HeatMap id="calendar" title="Training days over the last year".to_owned()
@@ -394,6 +363,196 @@ fn Board(start: ProgressStart) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// One exercise's chart of weekly best estimates with its trend, and its records.
+fn strength_chart(e: &ExerciseProgress, unit: Unit) -> impl IntoView {
+    let (marks, trend) = strength_marks(e, unit);
+    let (first, last) = (
+        e.weekly.monday(0),
+        e.weekly.monday(e.weekly.week.len().saturating_sub(1)),
+    );
+    let desc = format!(
+        "The best estimate of each of {} weeks trained from {} to {}, and the trend through them: from {} to {}.",
+        marks.len(),
+        first.map(day).unwrap_or_default(),
+        last.map(day).unwrap_or_default(),
+        trend.first().map(|t| format!("{} {}", t.round(), unit.symbol())).unwrap_or_default(),
+        trend.last().map(|t| format!("{} {}", t.round(), unit.symbol())).unwrap_or_default(),
+    );
+    let best = e.records.clone();
+    view! {
+        <LineChart id="e1rm-chart" title=format!("Estimated 1RM of {}, in {}", e.name, unit.symbol()) desc marks trend/>
+        <table class="records">
+            <caption>{format!("Personal records: {}", e.name)}</caption>
+            <thead><tr><th scope="col">"Reps"</th><th scope="col">"Best"</th><th scope="col">"Date"</th></tr></thead>
+            <tbody>
+                {best.into_iter().map(|r| view! {
+                    <tr>
+                        <th scope="row">{r.reps}</th>
+                        <td>
+                            {unit.show(r.weight_kg)}
+                            {r.bodyweight_kg.map(|b| view! {
+                                <span class="muted">{format!(" (bodyweight {} + {})", unit.show(b), unit.show(r.weight_kg - b))}</span>
+                            })}
+                        </td>
+                        <td>{day(r.date)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// Weekly sets for one muscle group.
+fn volume_chart(weeks: &[Week], m: Muscle, today: NaiveDate, unit: Unit) -> impl IntoView {
+    let marks = volume_marks(weeks, m, today, unit);
+    let total: f64 = marks.iter().map(|k| k.value).sum();
+    view! {
+        <BarChart id="volume-chart" title=format!("Weekly sets for {}", m.name())
+            desc=format!("Sets per week over the last {VOLUME_WEEKS} weeks, {} in all; a secondary mover counts half a set.", crate::format::number(total))
+            marks/>
+    }
+}
+
+/// The figures from the page, once.
+#[cfg(feature = "hydrate")]
+fn read_figures() -> Result<Figures, String> {
+    let text = document()
+        .get_element_by_id(FIGURES_ID)
+        .and_then(|e| e.text_content())
+        .ok_or_else(|| "the page holds no figures".to_owned())?;
+    // Where, not serde_json's message: formatting its error brings the whole of std::io's
+    // error texts into the first-load Wasm (a data segment is never split off).
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "the page's figures don't read (line {}, column {})",
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn read_figures() -> Result<Figures, String> {
+    Err("the figures are read in the browser".to_owned())
+}
+
+/// A lazy island: the pickers, and the keys and hover of every chart on the page (one set of
+/// listeners on the window, `charts::on_chart_key` and `on_chart_mark`). Hydrating it is
+/// cheap: the charts it opens on are the server's HTML, and it parses the figures and draws
+/// only when a picker changes. Its code is split from the first-load Wasm.
+#[island(lazy)]
+fn Board(start: BoardStart) -> impl IntoView {
+    let BoardStart { today, unit, picks } = start;
+    // Effects run only in the browser: "true" once the island has taken over the page.
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
+    let listening = [
+        window_event_listener(leptos::ev::keydown, on_chart_key),
+        window_event_listener(leptos::ev::focusin, |ev| on_chart_mark(&ev)),
+        window_event_listener(leptos::ev::mouseover, |ev| on_chart_mark(&ev)),
+    ];
+    on_cleanup(move || listening.into_iter().for_each(|l| l.remove()));
+    // `Either` rather than `into_any()` throughout: a type-erased view is called through the
+    // function table, which keeps a lazy island's drawing code in the first-load Wasm.
+    let Some(Picks {
+        exercises,
+        muscles,
+        strength_html,
+        volume_html,
+    }) = picks
+    else {
+        return Either::Left(view! {
+            <div class="board" data-testid="progress-board" data-ready=move || ready.get().to_string()>
+                <section class="card empty">
+                    <p>"No workouts yet: your progress shows here once you log some."</p>
+                    <a class="button primary" href="/">"Log a workout"</a>
+                    " "
+                    <a class="button" href="/data">"Import from Strong or Hevy"</a>
+                </section>
+            </div>
+        });
+    };
+    // Read once, on the first pick. A StoredValue, not std's OnceLock: that one brings 50 KB of
+    // std's tables into the first-load Wasm's data, which is never split off. Not `new_local`:
+    // the server renders this too, and may drop it on another thread.
+    let figures = StoredValue::new(None::<Result<Figures, String>>);
+    // None: the chart the server drew.
+    let exercise = RwSignal::new(None::<String>);
+    let muscle = RwSignal::new(None::<Muscle>);
+    let strength_view = move || match exercise.get() {
+        None => {
+            Either::Left(view! { <div class="chart-slot" inner_html=strength_html.clone()></div> })
+        }
+        Some(slug) => Either::Right(view! {
+            <div class="chart-slot">
+                {match drawn(figures, |f| f.exercises.iter().find(|e| e.exercise == slug).map(|e| strength_chart(e, unit))) {
+                    Ok(chart) => Either::Right(chart),
+                    Err(e) => Either::Left(unreadable(e)),
+                }}
+            </div>
+        }),
+    };
+    let volume_view = move || match muscle.get() {
+        None => {
+            Either::Left(view! { <div class="chart-slot" inner_html=volume_html.clone()></div> })
+        }
+        Some(m) => Either::Right(view! {
+            <div class="chart-slot">
+                {match drawn(figures, |f| volume_chart(&f.weeks, m, today, unit)) {
+                    Ok(chart) => Either::Right(chart),
+                    Err(e) => Either::Left(unreadable(e)),
+                }}
+            </div>
+        }),
+    };
+
+    Either::Right(view! {
+        <div class="board" data-testid="progress-board" data-ready=move || ready.get().to_string()>
+            <section class="card">
+                <div class="section-head">
+                    <h2 id="e1rm-heading">"Strength"</h2>
+                    <select aria-label="Exercise" on:change=move |ev| exercise.set(Some(event_target_value(&ev)))>
+                        {exercises.into_iter().map(|(slug, name)| view! { <option value=slug>{name}</option> }).collect_view()}
+                    </select>
+                </div>
+                {strength_view}
+            </section>
+
+            <section class="card">
+                <div class="section-head">
+                    <h2>"Weekly volume"</h2>
+                    <select aria-label="Muscle group" on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        if let Some(m) = Muscle::ALL.iter().find(|m| m.name() == value) { muscle.set(Some(*m)) }
+                    }>
+                        {muscles.iter().map(|m| view! { <option value=m.name()>{m.name()}</option> }).collect_view()}
+                    </select>
+                </div>
+                {volume_view}
+            </section>
+        </div>
+    })
+}
+
+/// `draw` over the page's figures, read on first use; or why they could not be read.
+fn drawn<T>(
+    figures: StoredValue<Option<Result<Figures, String>>>,
+    draw: impl FnOnce(&Figures) -> T,
+) -> Result<T, String> {
+    figures
+        .try_update_value(|read| match read.get_or_insert_with(read_figures) {
+            Ok(f) => Ok(draw(f)),
+            Err(e) => Err(e.clone()),
+        })
+        .unwrap_or_else(|| Err("the page has moved on".to_owned()))
+}
+
+fn unreadable(e: String) -> impl IntoView {
+    view! {
+        <p class="alert error" role="alert">{format!("Couldn't draw that chart: {e}. Reload the page to try again.")}</p>
+    }
 }
 
 /// The bodyweight log: the latest weighing and trend, the trend chart, a plain form for a
@@ -530,7 +689,14 @@ mod tests {
             marks.last().unwrap().label,
             "Week of 4 Mar 2024: 9 sets for Quads, 4\u{202f}500 kg moved"
         );
-        assert_eq!(recent_muscles(&weeks, today), [Muscle::Quads]);
+        let picked = recent_muscles(&weeks, today);
+        assert_eq!(picked.len(), Muscle::ALL.len(), "every group can be picked");
+        assert_eq!(picked[0], Muscle::Quads, "the one trained most first");
+        assert_eq!(
+            recent_muscles(&[], today),
+            Muscle::ALL,
+            "with no recent sets, the catalog's order"
+        );
         let one = vec![Week {
             start: week_start(today),
             muscles: vec![MuscleWeek {

@@ -22,7 +22,7 @@ const PRIVATE_PAGES: { path: string; ready: (page: Page) => Promise<void> }[] = 
   {
     path: "/progress",
     // Server-rendered; its lazy island makes the charts and pickers interactive.
-    ready: async (page) => { await expect(page.getByTestId("progress-stats")).toHaveAttribute("data-ready", "true"); },
+    ready: async (page) => { await expect(page.getByTestId("progress-board")).toHaveAttribute("data-ready", "true"); },
   },
   {
     path: "/data",

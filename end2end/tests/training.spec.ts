@@ -130,7 +130,7 @@ test("import a Strong export, then see Progress: the weekly e1RM and its trend, 
     await expect(page.locator(".stats .stat-value").first()).toHaveText("30", { timeout: 2_000 });
   }).toPass({ timeout: 30_000 });
   // The charts' keys and the pickers work once the lazy island has its code.
-  await expect(page.getByTestId("progress-stats")).toHaveAttribute("data-ready", "true");
+  await expect(page.getByTestId("progress-board")).toHaveAttribute("data-ready", "true");
 
   // The lift trained most opens the chart (squat and bench press share every day; squat is
   // the heavier), one point a week (its best) with the trend through them.
@@ -168,8 +168,37 @@ test("import a Strong export, then see Progress: the weekly e1RM and its trend, 
   await page.getByRole("combobox", { name: "Exercise" }).selectOption({ label: "Bench press" });
   await expect(chart.locator("title").first()).toHaveText("Estimated 1RM of Bench press, in kg");
   await expect(page.locator("table.records tbody tr").first()).toContainText("69 kg");
-  await expect(page.getByTestId("volume-chart").locator("rect.bar")).toHaveCount(16);
-  await expect(page.getByTestId("calendar").locator("rect.day")).not.toHaveCount(0);
+  // Drawn in the browser from the page's figures, it has the same keys.
+  const bench = chart.locator('circle[tabindex="0"]');
+  await bench.focus();
+  await page.keyboard.press("Home");
+  await expect(page.locator("circle.point:focus")).toHaveAttribute("aria-label", /^Week of 6 Jan 2025: best estimated 1RM/);
+  await expect(page.locator("figure.line-chart .readout")).toHaveText(/^Week of 6 Jan 2025: best estimated 1RM/);
+  const volume = page.getByTestId("volume-chart");
+  await expect(volume.locator("rect.bar")).toHaveCount(16);
+  const muscles = page.getByRole("combobox", { name: "Muscle group" });
+  const second = await muscles.locator("option").nth(1).textContent();
+  await muscles.selectOption({ index: 1 });
+  await expect(volume.locator("title").first()).toHaveText(`Weekly sets for ${second}`);
+  await expect(volume.locator("rect.bar")).toHaveCount(16);
+
+  // The calendar is the server's alone (never hydrated), and has the same keys and hover.
+  const calendar = page.getByTestId("calendar");
+  const days = calendar.locator("rect.day");
+  await expect(days).not.toHaveCount(0);
+  const readout = page.locator("figure.heatmap .readout");
+  const newest = calendar.locator('rect[tabindex="0"]');
+  await expect(newest).toHaveCount(1);
+  await expect(readout).toHaveText((await newest.getAttribute("aria-label"))!);
+  await newest.focus();
+  await page.keyboard.press("ArrowLeft");
+  const dayBefore = calendar.locator("rect.day:focus");
+  await expect(dayBefore).toHaveAttribute("tabindex", "0");
+  await expect(readout).toHaveText((await dayBefore.getAttribute("aria-label"))!);
+  await expect(calendar.locator('rect[tabindex="0"]')).toHaveCount(1);
+  const first = days.first();
+  await first.hover();
+  await expect(readout).toHaveText((await first.getAttribute("aria-label"))!);
 
   // Once stored, importing the same file again adds nothing.
   await hydrated(page, "/data");

@@ -3,6 +3,7 @@
 //! `rebuild-read-models` command or on start.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use adapters::embedded::EmbeddedDb;
@@ -153,5 +154,101 @@ async fn the_read_model_serves_the_replayed_plan_and_is_rebuilt_for_a_new_engine
         from_model,
         serde_json::to_value(&replayed_progress).unwrap(),
         "Progress from the model is Progress replayed"
+    );
+}
+
+/// A Strong export of `sessions` sessions, two a week, of three lifts.
+fn strong_export(sessions: u32) -> String {
+    let mut csv = String::from(
+        "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,Workout Notes,RPE\n",
+    );
+    let first = chrono::NaiveDate::from_ymd_opt(2023, 1, 2).unwrap();
+    for n in 0..sessions {
+        let day = first + chrono::Duration::days(i64::from(n / 2 * 7 + n % 2 * 3));
+        for (lift, base) in [
+            ("Squat (Barbell)", 60.0),
+            ("Bench Press (Barbell)", 40.0),
+            ("Deadlift (Barbell)", 80.0),
+        ] {
+            for set in 1..=3 {
+                let kg = base + f64::from(n % 40) * 1.25;
+                csv.push_str(&format!(
+                    "{day} 18:00:00,\"Day\",1h,\"{lift}\",{set},{kg},5,0,0,\"\",\"\",\n"
+                ));
+            }
+        }
+    }
+    csv
+}
+
+/// The Progress page of a lifter with two years of workouts, rendered many times at once
+/// across the server's worker threads: whole every time (nothing the page keeps for the
+/// browser may be bound to the thread that made it: a page long enough to be sent in several
+/// writes is dropped on whichever thread sent the last), with the opening chart drawn and the
+/// figures the pickers draw from in the page, equal to the API's, with no `<` that could end
+/// their script.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_progress_page_carries_its_figures_and_renders_on_any_thread() {
+    // A panic in the server's tasks only drops a connection, maybe after the page was sent:
+    // note any of this kind, whichever test's.
+    static DROPPED_ELSEWHERE: AtomicBool = AtomicBool::new(false);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("SendWrapper") {
+            DROPPED_ELSEWHERE.store(true, Ordering::SeqCst);
+        }
+        previous(info);
+    }));
+    let data = tempfile::tempdir().unwrap();
+    let server = InProcess::start(&[
+        ("IRONLOG_DATA_DIR", data.path().display().to_string()),
+        ("IRONLOG_IMPORT_SESSIONS_PER_HOUR", "1000".to_owned()),
+    ])
+    .unwrap();
+    let base = server.base_url();
+    let client = signed_in_client(&base).await;
+    let sessions = 200;
+    let imported = client
+        .post(format!("{base}/api/v1/import?format=strong&unit=kg"))
+        .header("content-type", "text/csv")
+        .body(strong_export(sessions))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(imported.status(), 200, "{}", imported.text().await.unwrap());
+    let mut progress = Value::Null;
+    for _ in 0..200 {
+        progress = get_json(&client, &format!("{base}/api/v1/progress")).await;
+        if progress["sessions"] == sessions {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(progress["sessions"], sessions, "all stored");
+
+    let pages =
+        futures::future::join_all((0..32).map(|_| client.get(format!("{base}/progress")).send()))
+            .await;
+    for page in pages {
+        let page = page.expect("the page is answered");
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.expect("the page is sent whole");
+        assert!(
+            html.contains(r#"data-testid="e1rm-chart""#),
+            "the opening chart is drawn"
+        );
+        let (_, from) = html
+            .split_once(r#"id="progress-figures">"#)
+            .expect("the page holds the figures");
+        let (figures, _) = from.split_once("</script>").unwrap();
+        assert!(!figures.contains('<'), "{figures}");
+        let figures: Value = serde_json::from_str(figures).unwrap();
+        assert_eq!(figures["exercises"], progress["exercises"]);
+        assert_eq!(figures["weeks"], progress["weeks"]);
+    }
+    drop(server);
+    assert!(
+        !DROPPED_ELSEWHERE.load(Ordering::SeqCst),
+        "no value the page kept was dropped on another thread"
     );
 }
