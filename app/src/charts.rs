@@ -4,8 +4,9 @@
 //! announcing its value.
 //!
 //! A chart is static markup: its marks carry their index (`data-i`) and label, and one set of
-//! listeners ([`on_chart_key`], [`on_chart_mark`], on the window) moves the tab stop and the
-//! readout for every chart on the page. So charts only the server rendered, never hydrated,
+//! listeners ([`on_chart_key`], [`on_chart_mark`], which Progress's island adds to the window)
+//! moves the tab stop and the readout for every chart on the page; a page without them has
+//! charts that show but do not answer keys or hover. So charts only the server rendered, never hydrated,
 //! are as interactive as an island's own, and a year's calendar costs no listener or signal
 //! per day.
 

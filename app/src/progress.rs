@@ -213,7 +213,7 @@ pub fn calendar_cells(calendar: &[CalendarDay], today: NaiveDate) -> Vec<Cell> {
 
 /// Every muscle group for the picker, those with the most sets in the recent weeks first (so
 /// the chart opens on the one trained most, and a lifter back after a break can still pick).
-fn recent_muscles(weeks: &[Week], today: NaiveDate) -> Vec<Muscle> {
+fn muscles_by_recent_sets(weeks: &[Week], today: NaiveDate) -> Vec<Muscle> {
     let since = week_start(today) - Duration::weeks(VOLUME_WEEKS - 1);
     let mut totals: Vec<(Muscle, f64)> = Muscle::ALL.iter().map(|m| (*m, 0.0)).collect();
     for w in weeks.iter().filter(|w| w.start >= since) {
@@ -304,7 +304,7 @@ fn figures(start: ProgressStart) -> impl IntoView {
     }
     let cells = calendar_cells(&progress.calendar, today);
     let days_trained = cells.iter().filter(|c| c.level > 0).count();
-    let muscles = recent_muscles(&progress.weeks, today);
+    let muscles = muscles_by_recent_sets(&progress.weeks, today);
     let picks = Picks {
         exercises: progress
             .exercises
@@ -513,7 +513,9 @@ fn Board(start: BoardStart) -> impl IntoView {
             <section class="card">
                 <div class="section-head">
                     <h2 id="e1rm-heading">"Strength"</h2>
-                    <select aria-label="Exercise" on:change=move |ev| exercise.set(Some(event_target_value(&ev)))>
+                    // autocomplete off: a browser restoring the pick on Back would show a
+                    // lift the chart under it is not of.
+                    <select aria-label="Exercise" autocomplete="off" on:change=move |ev| exercise.set(Some(event_target_value(&ev)))>
                         {exercises.into_iter().map(|(slug, name)| view! { <option value=slug>{name}</option> }).collect_view()}
                     </select>
                 </div>
@@ -523,7 +525,7 @@ fn Board(start: BoardStart) -> impl IntoView {
             <section class="card">
                 <div class="section-head">
                     <h2>"Weekly volume"</h2>
-                    <select aria-label="Muscle group" on:change=move |ev| {
+                    <select aria-label="Muscle group" autocomplete="off" on:change=move |ev| {
                         let value = event_target_value(&ev);
                         if let Some(m) = Muscle::ALL.iter().find(|m| m.name() == value) { muscle.set(Some(*m)) }
                     }>
@@ -689,11 +691,11 @@ mod tests {
             marks.last().unwrap().label,
             "Week of 4 Mar 2024: 9 sets for Quads, 4\u{202f}500 kg moved"
         );
-        let picked = recent_muscles(&weeks, today);
+        let picked = muscles_by_recent_sets(&weeks, today);
         assert_eq!(picked.len(), Muscle::ALL.len(), "every group can be picked");
         assert_eq!(picked[0], Muscle::Quads, "the one trained most first");
         assert_eq!(
-            recent_muscles(&[], today),
+            muscles_by_recent_sets(&[], today),
             Muscle::ALL,
             "with no recent sets, the catalog's order"
         );

@@ -18,8 +18,9 @@ use crate::progress::{Progress, ProgressFacts};
 use crate::WorkoutLogged;
 
 /// The version of what [`ReadModel::build`] computes. Raise it with any change to the engine,
-/// the analytics or this record: models of another version are rebuilt, never read.
-pub const VERSION: u32 = 1;
+/// the analytics or this record: models of another version are rebuilt, never read. 2: MongoDB
+/// keeps Progress's facts in a document of their own.
+pub const VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReadModel {

@@ -219,22 +219,22 @@ impl Projection {
         let put = self
             .models
             .put_model(user, generation, &model, Utc::now())
-            .await?;
-        if put == Put::Held {
-            return Ok(Rebuilt::Held);
-        }
-        // A deletion that began after the check above removed the record (which refuses the
-        // model, but not the parts written before it), or a worker's late mark made it again
-        // with a generation that restarted: look again, so a deleted account keeps nothing.
+            .await;
+        // Whatever came of it: a deletion that began after the check above removed the record
+        // (which refuses the model, but not a part written before it), or a worker's late mark
+        // made it again with a generation that restarted. Look again, so a deleted account
+        // keeps nothing.
         if self.gone(user).await? {
             self.models.forget_model(user).await?;
             return Ok(Rebuilt::Gone);
         }
-        Ok(if put == Put::Stored {
-            metrics::counter!("ironlog_read_models_rebuilt_total").increment(1);
-            Rebuilt::Fresh
-        } else {
-            Rebuilt::Raced
+        Ok(match put? {
+            Put::Stored => {
+                metrics::counter!("ironlog_read_models_rebuilt_total").increment(1);
+                Rebuilt::Fresh
+            }
+            Put::Moved => Rebuilt::Raced,
+            Put::Held => Rebuilt::Held,
         })
     }
 

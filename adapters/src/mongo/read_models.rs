@@ -8,9 +8,10 @@
 //!
 //! A generation is raised with `$inc` and a model stored with a filter on the generation it was
 //! built at (and on no hold), both single-document writes, so the server decides every race.
-//! Storing writes the facts under their generation first, then the record; so a record that
-//! names a generation finds its facts, whatever other projectors do meanwhile, and the facts of
-//! older generations are removed after. The model's JSON is read only when its version is this
+//! Storing writes the facts under their generation first, then the record; the facts of the
+//! generations before the one the record named until then are removed after. So the record's
+//! generation always has its facts, and so does the one before it, for a view that read the
+//! record just before a newer model was stored. The model's JSON is read only when its version is this
 //! one, and a part that is missing or does not decode is no model: the view replays and has
 //! the record rebuilt. The projector must read the primary (`MongoStore::on_primary`): one
 //! that read an old generation from a secondary would only lose its race, but one that read an
@@ -277,9 +278,9 @@ impl ReadModelStore for MongoStore {
             .upsert(true)
             .await
             .map_err(db_err)?;
-        let done = self
+        let before = self
             .models()
-            .update_one(
+            .find_one_and_update(
                 doc! {
                     "_id": user,
                     "generation": generation,
@@ -296,21 +297,24 @@ impl ReadModelStore for MongoStore {
                     "$unset": {"held_until": "", "progress": ""},
                 },
             )
+            .projection(doc! {"built_at": 1})
             .await
             .map_err(db_err)?;
-        if done.matched_count == 1 {
-            // The record names this generation now, never an older one again.
+        if let Some(before) = before {
+            // The record names this generation now, never an older one again. The one it named
+            // until now keeps its facts until the next store, for a view that has just read it.
+            let previous = before.get_i64("built_at").unwrap_or(0).min(generation);
             if let Err(e) = self
                 .progress_parts()
-                .delete_many(doc! {"user": user, "built_at": {"$lt": generation}})
+                .delete_many(doc! {"user": user, "built_at": {"$lt": previous}})
                 .await
             {
                 tracing::warn!(%user, error = %e, "removing older read model facts failed; the next build removes them");
             }
             return Ok(Put::Stored);
         }
-        // Not stored (its facts stay until the next model stored removes them: a record that
-        // names this generation may have been stored by another projector): say whether a hold or a newer generation refused it.
+        // Not stored. Its facts stay until a later store removes them (another projector may
+        // have stored this generation). Say whether a hold or a newer generation refused it.
         let held = self
             .models()
             .find_one(doc! {"_id": user, "generation": generation, "held_until": {"$gt": now}})

@@ -28,6 +28,21 @@ async fn account<A: AccountStore>(accounts: &A, id: &str) {
         .unwrap();
 }
 
+/// The service's views and writes over these stores.
+fn training_over<A, S>(accounts: &A, store: &S) -> service::Training
+where
+    A: AccountStore + ProfileStore + ReadModelStore + Clone,
+    S: WorkoutStore + Clone,
+{
+    service::Training::new(
+        Arc::new(store.clone()),
+        Arc::new(accounts.clone()),
+        Arc::new(accounts.clone()),
+        Arc::new(accounts.clone()),
+        Arc::new(tokio::sync::Notify::new()),
+    )
+}
+
 fn empty_model() -> ReadModel {
     ReadModel::build(&Profile::default(), &[], &Bodyweight::default(), today())
 }
@@ -279,14 +294,7 @@ where
     // A weighing or a profile saved through the service marks the model stale (and holds it
     // while the write lands: here for no time, the hold itself is checked above), and the
     // views replay until it is rebuilt.
-    let training = service::Training::new(
-        Arc::new(store.clone()),
-        Arc::new(accounts.clone()),
-        Arc::new(accounts.clone()),
-        Arc::new(accounts.clone()),
-        Arc::new(tokio::sync::Notify::new()),
-    )
-    .holding_for(chrono::TimeDelta::zero());
+    let training = training_over(accounts, store).holding_for(chrono::TimeDelta::zero());
     let heavier = Weighing {
         date: NaiveDate::from_ymd_opt(2026, 6, 2).unwrap(),
         kg: 82.0,
@@ -396,13 +404,7 @@ where
     let logged = super::event(&user, super::day(3), 5);
     store.save(std::slice::from_ref(&logged)).await.unwrap();
     let projection = Projection::new(Arc::new(store.clone()), Arc::new(accounts.clone()));
-    let training = service::Training::new(
-        Arc::new(store.clone()),
-        Arc::new(accounts.clone()),
-        Arc::new(accounts.clone()),
-        Arc::new(accounts.clone()),
-        Arc::new(tokio::sync::Notify::new()),
-    );
+    let training = training_over(accounts, store);
     let want = replay(
         std::slice::from_ref(&logged),
         &Profile::default(),

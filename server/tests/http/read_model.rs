@@ -157,7 +157,10 @@ async fn the_read_model_serves_the_replayed_plan_and_is_rebuilt_for_a_new_engine
     );
 }
 
-/// A Strong export of `sessions` sessions, two a week, of three lifts.
+const NAMED_TO_BREAK_OUT: &str = "Curl </script><b>x</b>";
+
+/// A Strong export of `sessions` sessions, two a week, of three lifts and one the catalog does
+/// not know, which becomes the lifter's own exercise under a name that could end a script.
 fn strong_export(sessions: u32) -> String {
     let mut csv = String::from(
         "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,Workout Notes,RPE\n",
@@ -169,6 +172,7 @@ fn strong_export(sessions: u32) -> String {
             ("Squat (Barbell)", 60.0),
             ("Bench Press (Barbell)", 40.0),
             ("Deadlift (Barbell)", 80.0),
+            (NAMED_TO_BREAK_OUT, 10.0),
         ] {
             for set in 1..=3 {
                 let kg = base + f64::from(n % 40) * 1.25;
@@ -245,6 +249,16 @@ async fn the_progress_page_carries_its_figures_and_renders_on_any_thread() {
         let figures: Value = serde_json::from_str(figures).unwrap();
         assert_eq!(figures["exercises"], progress["exercises"]);
         assert_eq!(figures["weeks"], progress["weeks"]);
+        assert!(
+            figures.to_string().contains(NAMED_TO_BREAK_OUT),
+            "the lifter's own exercise is in the figures, whole"
+        );
+        // The island's props are the pickers' choices, not the charts the server drew.
+        let (_, props) = html
+            .split_once(r#"data-props=""#)
+            .expect("the island has props");
+        let (props, _) = props.split_once('"').unwrap();
+        assert!(!props.contains("e1rm-chart"), "{props}");
     }
     drop(server);
     assert!(
