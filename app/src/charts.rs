@@ -3,12 +3,14 @@
 //! are reachable by keyboard (one tab stop; arrow keys, Home and End move between marks), each
 //! announcing its value.
 //!
-//! A chart is static markup: its marks carry their index (`data-i`) and label, and one set of
-//! listeners ([`on_chart_key`], [`on_chart_mark`], which Progress's island adds to the window)
-//! moves the tab stop and the readout for every chart on the page; a page without them has
-//! charts that show but do not answer keys or hover. So charts only the server rendered, never hydrated,
-//! are as interactive as an island's own, and a year's calendar costs no listener or signal
-//! per day.
+//! A chart is static markup: its marks carry their index (`data-i`) and label (`aria-label`;
+//! no `<title>` tooltip each: the readout under the chart shows the mark pointed at, and a
+//! year's calendar has half the elements to lay out). One set of listeners
+//! ([`on_chart_key`], [`on_chart_mark`], which Progress's island adds to the window) moves the
+//! tab stop and the readout for every chart on the page, so charts only the server rendered,
+//! never hydrated, are as interactive as an island's own, and a year's calendar costs no
+//! listener or signal per day. A page without them has charts that show but do not answer
+//! keys or hover.
 
 use leptos::prelude::*;
 
@@ -287,9 +289,7 @@ pub fn LineChart(
             <path class=class d=path/>
             {marks.iter().enumerate().map(|(i, m)| view! {
                 <circle class="point" cx=x(i) cy=y(m.value) r="4" data-i=i
-                    role="img" aria-label=m.label.clone() tabindex=tab_stop(i, n)>
-                    <title>{m.label.clone()}</title>
-                </circle>
+                    role="img" aria-label=m.label.clone() tabindex=tab_stop(i, n)/>
             }).collect_view()}
     })
 }
@@ -320,9 +320,7 @@ pub fn BarChart(id: &'static str, title: String, desc: String, marks: Vec<Mark>)
                 view! {
                     <rect class="bar" x=x(i) - slot * 0.35 y=top width=slot * 0.7
                         height=(H - BOTTOM - top).max(0.0) rx="3" data-i=i
-                        role="img" aria-label=m.label.clone() tabindex=tab_stop(i, count)>
-                        <title>{m.label.clone()}</title>
-                    </rect>
+                        role="img" aria-label=m.label.clone() tabindex=tab_stop(i, count)/>
                 }
             }).collect_view()}
     })
@@ -368,9 +366,7 @@ pub fn HeatMap(id: &'static str, title: String, desc: String, cells: Vec<Cell>) 
             {cells.iter().enumerate().map(|(i, c)| view! {
                 <rect class=format!("day l{}", c.level) x=at(c.week)
                     y=TOP_PAD + c.weekday as f64 * (SIZE + GAP) width=SIZE height=SIZE rx="2"
-                    data-i=i role="img" aria-label=c.label.clone() tabindex=tab_stop(i, count)>
-                    <title>{c.label.clone()}</title>
-                </rect>
+                    data-i=i role="img" aria-label=c.label.clone() tabindex=tab_stop(i, count)/>
             }).collect_view()}
     })
 }
