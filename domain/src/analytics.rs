@@ -302,34 +302,34 @@ impl StreakFacts {
     /// The facts of the days trained, `days` (oldest first, each once).
     pub fn of(days: impl Iterator<Item = NaiveDate>) -> Self {
         let days: Vec<NaiveDate> = days.collect();
-        let mut facts = Self::default();
-        let mut run = 0;
-        let mut previous: Option<NaiveDate> = None;
-        for &day in &days {
-            run = match previous {
-                Some(p) if day - p == Duration::days(1) => run + 1,
-                _ => 1,
-            };
-            facts.longest_days = facts.longest_days.max(run);
-            previous = Some(day);
-        }
-        facts.last_day = previous;
-        facts.last_days_run = run;
+        let (longest_days, last_days_run) = runs(&days, Duration::days(1));
         let mut weeks: Vec<NaiveDate> = days.iter().map(|d| week_start(*d)).collect();
         weeks.dedup();
-        let mut run = 0;
-        let mut previous: Option<NaiveDate> = None;
-        for &w in &weeks {
-            run = match previous {
-                Some(p) if w - p == Duration::days(7) => run + 1,
-                _ => 1,
-            };
-            facts.longest_weeks = facts.longest_weeks.max(run);
-            previous = Some(w);
+        let (longest_weeks, last_weeks_run) = runs(&weeks, Duration::days(7));
+        Self {
+            longest_days,
+            longest_weeks,
+            last_day: days.last().copied(),
+            last_days_run,
+            last_weeks_run,
         }
-        facts.last_weeks_run = run;
-        facts
     }
+}
+
+/// The longest run of `dates` (ascending, each once) each `step` after the one before, and the
+/// run that ends with the last of them.
+fn runs(dates: &[NaiveDate], step: Duration) -> (u32, u32) {
+    let (mut longest, mut run) = (0, 0);
+    let mut previous: Option<NaiveDate> = None;
+    for &date in dates {
+        run = match previous {
+            Some(p) if date - p == step => run + 1,
+            _ => 1,
+        };
+        longest = longest.max(run);
+        previous = Some(date);
+    }
+    (longest, run)
 }
 
 #[cfg(test)]
