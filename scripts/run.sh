@@ -6,8 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh app
 source scripts/env.sh
-printf '\n==> cargo leptos build --release --split\n'
-cargo leptos build --release --split
+scripts/build.sh
 export LEPTOS_SITE_ROOT=${LEPTOS_SITE_ROOT:-target/site}
 export LEPTOS_SITE_ADDR=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
 export LEPTOS_ENV=${LEPTOS_ENV:-PROD}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Ironlog needs and skips what is already there.
-#   scripts/setup.sh app    — to build and run the app (Rust wasm target, cargo-leptos,
-#                             wasm-bindgen, npm binaryen for wasm-opt)
+#   scripts/setup.sh app    — to build and run the app (Rust wasm target, the Wasm's pinned
+#                             nightly with rust-src, cargo-leptos, wasm-bindgen, npm binaryen
+#                             for wasm-opt and esbuild)
 #   scripts/setup.sh test   — the above plus RabbitMQ, SecantusDB, Chromium and Playwright
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ case "$what" in app|test) ;; *) echo "usage: scripts/setup.sh [app|test]" >&2; e
 CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pinned in Cargo.toml
 BINARYEN_VERSION=132.0.0       # Debian's binaryen (wasm-opt 108) breaks hydration: never use it
+ESBUILD_VERSION=0.25.12      # minifies the site's own scripts (scripts/build.sh)
 PLAYWRIGHT_VERSION=1.65.0
 SECANTUS_VERSION=0.7.0b3
 SCHEMATHESIS_VERSION=4.32.5
@@ -60,6 +62,15 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+source scripts/env.sh
+if ! rustup run "$IRONLOG_WASM_TOOLCHAIN" rustc --print sysroot >/dev/null 2>&1 \
+  || ! rustup component list --toolchain "$IRONLOG_WASM_TOOLCHAIN" --installed | grep -q '^rust-src' \
+  || ! rustup target list --toolchain "$IRONLOG_WASM_TOOLCHAIN" --installed | grep -qx wasm32-unknown-unknown; then
+  step "rustup toolchain install $IRONLOG_WASM_TOOLCHAIN with rust-src and the wasm target (the Wasm's build-std, once)"
+  rustup toolchain install "$IRONLOG_WASM_TOOLCHAIN" --profile minimal \
+    --component rust-src --target wasm32-unknown-unknown
+fi
+
 if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
   step "cargo install cargo-leptos $CARGO_LEPTOS_VERSION (compiles from source: 15-30 minutes on 2 cores, once)"
   cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
@@ -74,6 +85,12 @@ if ! .tools/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "${BINARY
   step "npm install binaryen@$BINARYEN_VERSION into .tools/"
   mkdir -p .tools
   npm install --prefix .tools --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION"
+fi
+
+if ! .tools/node_modules/.bin/esbuild --version 2>/dev/null | grep -qx "$ESBUILD_VERSION"; then
+  step "npm install esbuild@$ESBUILD_VERSION into .tools/"
+  mkdir -p .tools
+  npm install --prefix .tools --no-audit --no-fund --silent "esbuild@$ESBUILD_VERSION"
 fi
 
 if [ "$what" = test ]; then

@@ -27,8 +27,8 @@ step "the Kubernetes manifests (k8s/): every overlay rendered, validated strictl
 scripts/k8s-check.sh
 step "the delivery material: CloudFormation (cfn-lint), the GitHub workflow (schema, actionlint), the release step"
 scripts/delivery-check.sh
-step "cargo leptos build --release --split (site + server for the browser tests)"
-cargo leptos build --release --split
+step "scripts/build.sh (the release site and server for the browser tests)"
+scripts/build.sh
 # Release builds are for what is shipped or measured: the server above, the consumer (the
 # images, the distributed stack, the drill's processes) and the drill, whose client times
 # every answer (a debug client adds tens of milliseconds to each, more than the drill's

@@ -3,8 +3,9 @@
 //! pages and the service worker replay. The store is JavaScript because the worker must run it
 //! and has no Wasm; the form only calls it.
 
+use crate::log::draft::{FormPositions, WorkoutBody};
 use domain::Problem;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -126,25 +127,34 @@ impl Answer {
     }
 }
 
-/// Saves the workout through the outbox: `body` is the API's JSON, `form` the draft to reopen
-/// it from if the server refuses it later, `summary` what History shows while it waits,
-/// `positions` where the JSON's parts are in the form (to name a refusal's rows), and `method`
+/// What History shows of a workout while it waits in the outbox (public/offline-ui.js reads it).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub lines: Vec<String>,
+}
+
+/// Saves the workout through the outbox: `body` is what the API takes, `form` the draft to
+/// reopen it from if the server refuses it later, `summary` what History shows while it waits,
+/// `positions` where the body's parts are in the form (to name a refusal's rows), and `method`
 /// `POST` for a new workout or `PUT` for an edit.
 pub async fn save(
-    body: &serde_json::Value,
+    body: &WorkoutBody,
     form: &str,
-    summary: &serde_json::Value,
-    positions: &str,
+    summary: &Summary,
+    positions: &FormPositions,
     method: &str,
 ) -> Result<Saved, DeviceError> {
-    let parse = |text: &str| {
-        js_sys::JSON::parse(text).map_err(|e| DeviceError::Unavailable(format!("{e:?}")))
+    // Handed to the store as JavaScript objects, which it keeps in IndexedDB as they are.
+    let object = |json: serde_json::Result<String>| {
+        let text =
+            json.map_err(|e| DeviceError::Unavailable(format!("cannot write the workout: {e}")))?;
+        js_sys::JSON::parse(&text).map_err(|e| DeviceError::Unavailable(format!("{e:?}")))
     };
     let answer = call(save_js(
-        parse(&body.to_string())?,
+        object(serde_json::to_string(body))?,
         form,
-        parse(&summary.to_string())?,
-        parse(positions)?,
+        object(serde_json::to_string(summary))?,
+        object(serde_json::to_string(positions))?,
         method,
     ))
     .await?;

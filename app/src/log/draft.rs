@@ -6,7 +6,6 @@
 
 use domain::units::Unit;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
 
 // Serialized as the draft kept on the device (`device.rs`): every field as typed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -84,14 +83,35 @@ impl SetDraft {
     }
 }
 
-fn number(text: &str) -> Value {
-    let t = text.trim().replace(',', ".");
-    if let Ok(n) = t.parse::<u64>() {
-        return json!(n);
+/// A number as typed: whole, decimal, or (not a number) the text itself, which the validator
+/// then names at its field.
+// Typed rather than `serde_json::Value`: the Wasm carries no JSON tree to build the body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Typed {
+    Whole(u64),
+    Decimal(f64),
+    Text(String),
+}
+
+impl Typed {
+    fn parse(text: &str) -> Self {
+        let t = text.trim().replace(',', ".");
+        if let Ok(n) = t.parse::<u64>() {
+            return Self::Whole(n);
+        }
+        match t.parse::<f64>() {
+            Ok(f) if f.is_finite() => Self::Decimal(f),
+            _ => Self::Text(text.trim().to_owned()),
+        }
     }
-    match t.parse::<f64>() {
-        Ok(f) if f.is_finite() => json!(f),
-        _ => Value::String(text.trim().to_owned()),
+
+    fn as_f64(&self) -> Option<f64> {
+        match self {
+            Self::Whole(n) => Some(*n as f64),
+            Self::Decimal(f) => Some(*f),
+            Self::Text(_) => None,
+        }
     }
 }
 
@@ -105,11 +125,50 @@ pub fn shown(kg: f64, unit: Unit) -> String {
 }
 
 /// A typed weight in kilograms; text that is not a number stays as it is.
-fn in_kg(weight: Value, unit: Unit) -> Value {
+fn in_kg(weight: Typed, unit: Unit) -> Typed {
     match (unit, weight.as_f64()) {
-        (Unit::Lb, Some(lb)) => json!(unit.to_kg(lb)),
+        (Unit::Lb, Some(lb)) => Typed::Decimal(unit.to_kg(lb)),
         _ => weight,
     }
+}
+
+/// The body of `POST /api/v1/workouts` (or of the `PUT` of an edit) the form sends.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkoutBody {
+    id: String,
+    performed_at: String,
+    exercises: Vec<ExerciseBody>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notes: Option<String>,
+    /// Set by the caller for an edit ([`edit_revision`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct ExerciseBody {
+    exercise: String,
+    sets: Vec<SetBody>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notes: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+struct SetBody {
+    weight_kg: Typed,
+    reps: Typed,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rpe: Option<Typed>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<String>,
+}
+
+/// The trimmed text, or none when it is blank.
+fn filled(text: &str) -> Option<String> {
+    let t = text.trim();
+    (!t.is_empty()).then(|| t.to_owned())
 }
 
 /// Where each exercise and set of the JSON came from in the form: blank rows are skipped, so
@@ -149,9 +208,9 @@ impl FormPositions {
 
 impl WorkoutDraft {
     /// The API body, and where its parts came from in the form.
-    pub fn to_json(&self) -> (Value, FormPositions) {
+    pub fn to_body(&self) -> (WorkoutBody, FormPositions) {
         let mut positions = FormPositions::default();
-        let exercises: Vec<Value> = self
+        let exercises = self
             .exercises
             .iter()
             .enumerate()
@@ -162,47 +221,43 @@ impl WorkoutDraft {
                     .enumerate()
                     .filter(|(_, s)| !s.is_blank())
                     .collect();
-                let sets: Vec<Value> = kept
-                    .iter()
-                    .map(|(_, s)| {
-                        let mut set = Map::new();
-                        // A blank weight is a bodyweight set.
-                        let weight = match s.stored_kg {
-                            Some(kg) if s.weight.trim() == shown(kg, self.unit) => json!(kg),
-                            _ if s.weight.trim().is_empty() => json!(0),
-                            _ => in_kg(number(&s.weight), self.unit),
-                        };
-                        set.insert("weight_kg".into(), weight);
-                        set.insert("reps".into(), number(&s.reps));
-                        if !s.rpe.trim().is_empty() {
-                            set.insert("rpe".into(), number(&s.rpe));
-                        }
-                        if !s.kind.trim().is_empty() && s.kind != "working" {
-                            set.insert("kind".into(), json!(s.kind.trim()));
-                        }
-                        Value::Object(set)
-                    })
-                    .collect();
-                if sets.is_empty() {
+                if kept.is_empty() {
                     return None;
                 }
+                let sets = kept
+                    .iter()
+                    .map(|(_, s)| SetBody {
+                        // A blank weight is a bodyweight set.
+                        weight_kg: match s.stored_kg {
+                            Some(kg) if s.weight.trim() == shown(kg, self.unit) => {
+                                Typed::Decimal(kg)
+                            }
+                            _ if s.weight.trim().is_empty() => Typed::Whole(0),
+                            _ => in_kg(Typed::parse(&s.weight), self.unit),
+                        },
+                        reps: Typed::parse(&s.reps),
+                        rpe: (!s.rpe.trim().is_empty()).then(|| Typed::parse(&s.rpe)),
+                        kind: filled(&s.kind).filter(|k| k != "working"),
+                    })
+                    .collect();
                 positions
                     .exercises
                     .push((form_i, kept.iter().map(|(j, _)| *j).collect()));
-                let mut exercise = json!({"exercise": ex.exercise.trim(), "sets": sets});
-                if !ex.notes.trim().is_empty() {
-                    exercise["notes"] = json!(ex.notes.trim());
-                }
-                if let Some(group) = group_number(&ex.group) {
-                    exercise["group"] = json!(group);
-                }
-                Some(exercise)
+                Some(ExerciseBody {
+                    exercise: ex.exercise.trim().to_owned(),
+                    sets,
+                    notes: filled(&ex.notes),
+                    group: group_number(&ex.group),
+                })
             })
             .collect();
-        let mut body = json!({"id": self.id.trim(), "performed_at": self.performed_at, "exercises": exercises});
-        if !self.notes.trim().is_empty() {
-            body["notes"] = json!(self.notes.trim());
-        }
+        let body = WorkoutBody {
+            id: self.id.trim().to_owned(),
+            performed_at: self.performed_at.clone(),
+            exercises,
+            notes: filled(&self.notes),
+            revision: None,
+        };
         (body, positions)
     }
 
@@ -214,7 +269,7 @@ impl WorkoutDraft {
             return self;
         }
         for set in self.exercises.iter_mut().flat_map(|e| e.sets.iter_mut()) {
-            if let Some(typed) = number(&set.weight).as_f64() {
+            if let Some(typed) = Typed::parse(&set.weight).as_f64() {
                 set.weight = domain::units::trim(unit.from_kg(self.unit.to_kg(typed)));
             }
         }
@@ -307,6 +362,16 @@ pub fn describe_field(field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{json, Value};
+
+    /// The body as the API reads it.
+    fn json_of(draft: &WorkoutDraft) -> (Value, FormPositions) {
+        let (body, positions) = draft.to_body();
+        (
+            serde_json::to_value(body).expect("a body serializes"),
+            positions,
+        )
+    }
 
     fn set(w: &str, r: &str, rpe: &str) -> SetDraft {
         SetDraft {
@@ -347,7 +412,7 @@ mod tests {
                 },
             ],
         };
-        let (body, positions) = draft.to_json();
+        let (body, positions) = json_of(&draft);
         assert_eq!(
             body,
             json!({"id": "x", "performed_at": "2026-11-23T10:00:00Z", "exercises": [
@@ -383,7 +448,7 @@ mod tests {
             }],
             ..Default::default()
         };
-        let sets = &draft.to_json().0["exercises"][0]["sets"];
+        let sets = &json_of(&draft).0["exercises"][0]["sets"];
         let kg = sets[0]["weight_kg"].as_f64().unwrap();
         assert!((kg - 102.058_283_25).abs() < 1e-6, "{kg}");
         assert!(
@@ -420,7 +485,7 @@ mod tests {
             ],
             ..Default::default()
         };
-        let (_, positions) = draft.to_json();
+        let (_, positions) = json_of(&draft);
         assert_eq!(
             positions.to_form_field("exercises[0].sets[0].reps"),
             "exercises[1].sets[1].reps"
@@ -444,7 +509,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            draft.to_json().0["exercises"][0]["sets"][0],
+            json_of(&draft).0["exercises"][0]["sets"][0],
             json!({"weight_kg": "heavy", "reps": ""})
         );
     }
@@ -560,7 +625,7 @@ mod tests {
             }],
             ..WorkoutDraft::default()
         };
-        let sets = &draft.to_json().0["exercises"][0]["sets"];
+        let sets = &json_of(&draft).0["exercises"][0]["sets"];
         assert_eq!(
             sets[0]["weight_kg"],
             json!(100.0),

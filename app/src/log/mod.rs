@@ -493,21 +493,20 @@ fn LogForm(
                 if typed.performed_at.trim().is_empty() {
                     typed.performed_at = crate::client::now_local();
                 }
-                let summary = serde_json::json!({"lines": typed.summary_lines()});
+                let summary = crate::device::Summary {
+                    lines: typed.summary_lines(),
+                };
                 let form = serde_json::to_string(&typed).unwrap_or_default();
                 typed.performed_at = match opened_at.get_value() {
                     Some((text, stored)) if text == typed.performed_at => stored,
                     _ => crate::client::to_rfc3339(&typed.performed_at),
                 };
-                let (mut body, positions) = typed.to_json();
+                let (mut body, positions) = typed.to_body();
                 let revision = base_revision
                     .map(|base| draft::edit_revision(base, js_sys::Date::now() as u64));
-                if let Some(r) = revision {
-                    body["revision"] = serde_json::json!(r);
-                }
-                let kept_positions = serde_json::to_string(&positions).unwrap_or_default();
+                body.revision = revision;
                 let method = if editing { "PUT" } else { "POST" };
-                match crate::device::save(&body, &form, &summary, &kept_positions, method).await {
+                match crate::device::save(&body, &form, &summary, &positions, method).await {
                     Ok(crate::device::Saved::Stored { id: saved }) => {
                         if !editing {
                             let _ = crate::device::clear_draft().await;

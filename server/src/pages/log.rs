@@ -145,25 +145,39 @@ pub async fn submit(
     };
     let mut draft = draft_from_form(&bytes);
     draft.performed_at = resolve_performed_at(&draft.performed_at);
-    let (mut body, positions) = draft.to_json();
-    let accepted = match draft.base_revision {
+    let (mut form_body, positions) = draft.to_body();
+    let revision = draft.base_revision.map(|base| {
+        let now = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
+        edit_revision(base, now)
+    });
+    form_body.revision = revision;
+    let body = match serde_json::to_value(&form_body) {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "the Log form's body did not serialize");
+            return page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Not saved",
+                Answer::text(
+                    "The workout could not be read on the server. Go back and submit again.",
+                ),
+                BACK,
+            );
+        }
+    };
+    let accepted = match revision {
         None => ingest::accept(&state, &user.id, &body)
             .await
             .map(|id| (id, None)),
-        Some(base) => {
-            let now = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
-            let revision = edit_revision(base, now);
-            body["revision"] = revision.into();
-            match uuid::Uuid::try_parse(draft.id.trim()) {
-                Ok(id) => ingest::accept_edit(&state, &user.id, id, &body)
-                    .await
-                    .map(|id| (id, Some(revision))),
-                Err(_) => Err(ApiError::Invalid(vec![domain::Problem::new(
-                    "id",
-                    "must be the id of the workout edited",
-                )])),
-            }
-        }
+        Some(revision) => match uuid::Uuid::try_parse(draft.id.trim()) {
+            Ok(id) => ingest::accept_edit(&state, &user.id, id, &body)
+                .await
+                .map(|id| (id, Some(revision))),
+            Err(_) => Err(ApiError::Invalid(vec![domain::Problem::new(
+                "id",
+                "must be the id of the workout edited",
+            )])),
+        },
     };
     match accepted {
         Ok((id, None)) => Redirect::to(&format!("/history?logged={id}")).into_response(),
