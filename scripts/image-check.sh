@@ -11,7 +11,7 @@
 #      IRONLOG_TEST_MONGODB_URI) until its /metrics reports the queue's depth.
 # Needs root (buildah's chroot isolation, chroot). Run it under with-stack's distributed mode;
 # the README's test command does. Expects target/release/ironlog-server, ironlog-consumer and
-# target/site (cargo leptos build --release --split).
+# target/site (scripts/build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +21,7 @@ die() { printf 'image-check: FAILED: %s\n' "$*" >&2; exit 1; }
 : "${IRONLOG_TEST_AMQP_URL:?run under with-stack --mode distributed (it sets IRONLOG_TEST_AMQP_URL)}"
 : "${IRONLOG_TEST_MONGODB_URI:?run under with-stack --mode distributed (it sets IRONLOG_TEST_MONGODB_URI)}"
 for f in target/release/ironlog-server target/release/ironlog-consumer target/site/pkg/ironlog.wasm; do
-  [ -e "$f" ] || die "$f is missing: build first (cargo leptos build --release --split; cargo build --release -p consumer)"
+  [ -e "$f" ] || die "$f is missing: build first (scripts/build.sh; cargo build --release -p consumer)"
 done
 
 step "tools"

@@ -1,4 +1,4 @@
-//! The built site (`cargo leptos build --release --split` writes it to `target/site`) as the
+//! The built site (`scripts/build.sh` writes it to `target/site`) as the
 //! publisher and the server both see it: its files, the release they make, and how each is
 //! served.
 //!

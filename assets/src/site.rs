@@ -17,7 +17,7 @@ pub enum SiteError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{root} has no {PKG_DIR}/ directory: is it a built site (cargo leptos build --release --split)?")]
+    #[error("{root} has no {PKG_DIR}/ directory: is it a built site (scripts/build.sh)?")]
     NoPkg { root: PathBuf },
     #[error("{path}: a file name that is not UTF-8")]
     NotUtf8 { path: PathBuf },

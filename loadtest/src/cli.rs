@@ -25,7 +25,7 @@ pub fn require_binaries(bin_dir: &Path) -> Result<()> {
     for bin in ["ironlog-server", "ironlog-consumer"] {
         if !bin_dir.join(bin).is_file() {
             bail!(
-                "{} is missing: build it first (cargo leptos build --release --split; cargo build --release -p consumer)",
+                "{} is missing: build it first (scripts/build.sh; cargo build --release -p consumer)",
                 bin_dir.join(bin).display()
             );
         }

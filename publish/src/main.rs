@@ -20,7 +20,7 @@ use crate::cdn::Distribution;
 #[derive(Debug, Parser)]
 #[command(name = "ironlog-publish", version, about)]
 struct Args {
-    /// The built site (cargo leptos build --release --split).
+    /// The built site (scripts/build.sh).
     #[arg(long, env = "IRONLOG_PUBLISH_SITE", default_value = "target/site")]
     site: PathBuf,
     /// The assets bucket (the CloudFormation stack's BucketName output).

@@ -76,7 +76,7 @@ fn site_copy() -> tempfile::TempDir {
     let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site");
     assert!(
         built.join("pkg").is_dir(),
-        "{} is not built: cargo leptos build --release --split",
+        "{} is not built: scripts/build.sh",
         built.display()
     );
     let dir = tempfile::tempdir().unwrap();

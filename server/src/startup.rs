@@ -79,7 +79,7 @@ fn metrics_handle() -> Result<PrometheusHandle, StartError> {
 
 /// The site a server is given was not built for it.
 #[derive(Debug, thiserror::Error)]
-#[error("the site in {path} was built without --split (`cargo leptos watch` leaves such a debug site), so this release server's pages would never hydrate: build it with `cargo leptos build --release --split`")]
+#[error("the site in {path} was built without --split (`cargo leptos watch` leaves such a debug site), so this release server's pages would never hydrate: build it with `scripts/build.sh`")]
 pub struct UnsplitSite {
     path: String,
 }

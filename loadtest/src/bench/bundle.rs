@@ -5,6 +5,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+/// What every page may download before it is interactive, brotli, in bytes (KB = 1,000 B).
+pub const FIRST_LOAD_BUDGET: usize = 180_000;
+
 pub struct Sizes {
     pub name: String,
     pub raw: usize,

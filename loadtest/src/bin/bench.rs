@@ -1,8 +1,9 @@
-//! `ironlog-bench [--quick] [--only SECTIONS] [--run-for SECS] [--backlog N] [--bin-dir DIR] [--site-root DIR]`
+//! `ironlog-bench [--quick] [--only SECTIONS] [--budget] [--run-for SECS] [--backlog N] [--bin-dir DIR] [--site-root DIR]`
 //!
 //! Prints one table of benchmark figures, each beside a baseline measured in the same run
 //! (see `loadtest::bench`). `--quick` shortens every run, for checking the harness itself;
-//! `--only write,consumer` runs some sections (bundle, read, tti, write, consumer).
+//! `--only write,consumer` runs some sections (bundle, read, views, tti, write, consumer).
+//! `--budget` fails the run when the first load is over its budget (a size, unlike the timings).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +13,7 @@ use anyhow::{bail, Context, Result};
 use loadtest::bench::{self, BenchConfig};
 use loadtest::cli;
 
-const USAGE: &str = "usage: ironlog-bench [--quick] [--only bundle,read,tti,write,consumer] [--run-for SECS] [--backlog N] [--bin-dir DIR] [--site-root DIR]";
+const USAGE: &str = "usage: ironlog-bench [--quick] [--only bundle,read,views,tti,write,consumer] [--budget] [--run-for SECS] [--backlog N] [--bin-dir DIR] [--site-root DIR]";
 
 fn parse() -> Result<BenchConfig> {
     let mut config = BenchConfig {
@@ -23,6 +24,7 @@ fn parse() -> Result<BenchConfig> {
         backlog: 100_000,
         history: 800,
         only: Vec::new(),
+        budget: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -35,6 +37,7 @@ fn parse() -> Result<BenchConfig> {
                 config.run_for = Duration::from_secs(2);
                 config.backlog = 5_000;
             }
+            "--budget" => config.budget = true,
             "--run-for" => config.run_for = cli::seconds("--run-for", &value("--run-for")?)?,
             "--backlog" => {
                 let v = value("--backlog")?;

@@ -219,7 +219,7 @@ fn run() -> Result<ExitCode> {
     let args = parse_args()?;
     let site_root = PathBuf::from("target/site");
     if !site_root.join("pkg/ironlog.wasm").is_file() {
-        bail!("target/site has no built site: run `cargo leptos build --release --split` first");
+        bail!("target/site has no built site: run `scripts/build.sh` first");
     }
     let server_bin = bin(&args.profile, "ironlog-server")?;
     let data = tempfile::tempdir()?;
