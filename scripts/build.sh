@@ -4,8 +4,8 @@
 #
 # The Wasm is built apart from the server, on the pinned nightly $IRONLOG_WASM_TOOLCHAIN with
 # its own standard library (build-std), optimized for size, that aborts on a panic rather than
-# formatting and unwinding it. That is 20 KB brotli of every page's first load, which has a
-# budget of 180 KB (BENCHMARKS.md). A panic in the browser then shows as "RuntimeError:
+# formatting and unwinding it. That is 20 KB brotli of the first load every page shares, which
+# has a budget of 180 KB (BENCHMARKS.md). A panic in the browser then shows as "RuntimeError:
 # unreachable" with no message: reproduce it with `cargo leptos watch`, whose debug build keeps
 # them. The server stays on stable, with its panics unwinding as usual.
 #
@@ -17,6 +17,10 @@ source scripts/env.sh
 started=$(date +%s)
 step() { printf '\n==> %s (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
 
+# First: a server-only build of some cargo-leptos versions empties the site.
+step "the server (stable)"
+cargo leptos build --release --server-only
+
 step "the site: Wasm on $IRONLOG_WASM_TOOLCHAIN (build-std, immediate abort), CSS, public files"
 RUSTUP_TOOLCHAIN="$IRONLOG_WASM_TOOLCHAIN" \
   RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
@@ -25,11 +29,10 @@ RUSTUP_TOOLCHAIN="$IRONLOG_WASM_TOOLCHAIN" \
   --lib-cargo-args=-Zbuild-std-features=optimize_for_size
 
 step "the site's scripts, minified (esbuild)"
+shopt -s nullglob
 for script in target/site/*.js; do
   .tools/node_modules/.bin/esbuild "$script" --minify --allow-overwrite --outfile="$script" \
     --log-level=warning
 done
 
-step "the server (stable)"
-cargo leptos build --release --server-only
 step "built: target/site and target/release/ironlog-server"

@@ -37,7 +37,7 @@ scripts/build.sh
 # of those would compile their dependencies a second time, for nothing the checks need.
 step "cargo build --release -p consumer -p loadtest (the consumer of the images and the distributed stack; the drill)"
 cargo build --release -p consumer -p loadtest
-step "the first load's budget: ironlog-bench --only bundle --budget (under 180 KB brotli on every page)"
+step "the first load's budget: ironlog-bench --only bundle --budget (what every page loads, under 180 KB brotli)"
 target/release/ironlog-bench --only bundle --budget
 step "cargo build --lib --bins --tests (every test, and with-stack, ironlog-publish)"
 cargo build --lib --bins --tests

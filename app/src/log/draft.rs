@@ -640,6 +640,50 @@ mod tests {
     }
 
     #[test]
+    fn sends_kinds_groups_notes_and_an_edit_s_revision_only_when_there_are_some() {
+        let mut warmup = set("60", "5", "");
+        warmup.kind = "warmup".into();
+        let mut working = set("100", "5", "");
+        working.kind = " working ".into();
+        let draft = WorkoutDraft {
+            id: " w1 ".into(),
+            notes: "  felt good ".into(),
+            exercises: vec![
+                ExerciseDraft {
+                    exercise: "squat".into(),
+                    sets: vec![warmup, working],
+                    notes: " belt ".into(),
+                    group: "b".into(),
+                    extra: None,
+                },
+                ExerciseDraft {
+                    exercise: "dip".into(),
+                    sets: vec![set("", "10", "")],
+                    notes: "  ".into(),
+                    group: "?".into(),
+                    extra: None,
+                },
+            ],
+            ..Default::default()
+        };
+        let (mut body, _) = draft.to_body();
+        let sent = serde_json::to_value(&body).expect("a body serializes");
+        assert_eq!(
+            sent,
+            json!({"id": "w1", "performed_at": "", "notes": "felt good", "exercises": [
+                {"exercise": "squat", "notes": "belt", "group": 2, "sets": [
+                    {"weight_kg": 60, "reps": 5, "kind": "warmup"},
+                    {"weight_kg": 100, "reps": 5}
+                ]},
+                {"exercise": "dip", "sets": [{"weight_kg": 0, "reps": 10}]}
+            ]})
+        );
+        body.revision = Some(42);
+        let edited = serde_json::to_value(&body).expect("a body serializes");
+        assert_eq!(edited["revision"], json!(42));
+    }
+
+    #[test]
     fn describes_fields() {
         assert_eq!(
             describe_field("exercises[1].sets[2].reps"),

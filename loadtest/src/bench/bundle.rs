@@ -8,6 +8,18 @@ use anyhow::{Context, Result};
 /// What every page may download before it is interactive, brotli, in bytes (KB = 1,000 B).
 pub const FIRST_LOAD_BUDGET: usize = 180_000;
 
+/// Fails when the first load (`brotli` bytes) reaches [`FIRST_LOAD_BUDGET`].
+pub fn within_budget(brotli: usize) -> Result<()> {
+    if brotli >= FIRST_LOAD_BUDGET {
+        anyhow::bail!(
+            "the first load every page shares is {:.1} KB brotli, at or over its budget of {} KB",
+            brotli as f64 / 1000.0,
+            FIRST_LOAD_BUDGET / 1000
+        );
+    }
+    Ok(())
+}
+
 pub struct Sizes {
     pub name: String,
     pub raw: usize,
@@ -79,4 +91,16 @@ pub fn measure(site_root: &Path) -> Result<Vec<Sizes>> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_is_a_hard_line() {
+        assert!(within_budget(FIRST_LOAD_BUDGET - 1).is_ok());
+        let over = within_budget(FIRST_LOAD_BUDGET).expect_err("at the budget fails");
+        assert!(over.to_string().contains("180.0 KB"), "{over}");
+    }
 }

@@ -66,6 +66,9 @@ fn parse() -> Result<BenchConfig> {
             other => bail!("unknown argument {other:?}; {USAGE}"),
         }
     }
+    if config.budget && !config.only.is_empty() && !config.only.iter().any(|s| s == "bundle") {
+        bail!("--budget checks the bundle's size: add bundle to --only");
+    }
     cli::require_binaries(&config.bin_dir)?;
     Ok(config)
 }
