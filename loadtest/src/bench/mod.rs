@@ -43,7 +43,8 @@ pub struct BenchConfig {
 pub const SECTIONS: &[&str] = &["bundle", "read", "views", "tti", "write", "consumer"];
 
 impl BenchConfig {
-    fn wants(&self, section: &str) -> bool {
+    /// Whether `section` runs: it is named by `--only`, or `--only` names none.
+    pub fn wants(&self, section: &str) -> bool {
         self.only.is_empty() || self.only.iter().any(|s| s == section)
     }
 }

@@ -66,7 +66,7 @@ fn parse() -> Result<BenchConfig> {
             other => bail!("unknown argument {other:?}; {USAGE}"),
         }
     }
-    if config.budget && !config.only.is_empty() && !config.only.iter().any(|s| s == "bundle") {
+    if config.budget && !config.wants("bundle") {
         bail!("--budget checks the bundle's size: add bundle to --only");
     }
     cli::require_binaries(&config.bin_dir)?;
