@@ -14,8 +14,11 @@ export default defineConfig({
   testIgnore: process.env.IRONLOG_ASSETS_ORIGIN ? [] : ["**/cdn.spec.ts"],
   timeout: 60_000,
   expect: { timeout: 15_000 },
+  // Spec files run two at a time (each test signs up its own account; the test command starts
+  // the server without rate limits): the suites' time is mostly waiting on pages and the write
+  // path, not CPU. Tests within a file stay in order.
   fullyParallel: false,
-  workers: 1,
+  workers: Number(process.env.PW_WORKERS ?? 2),
   retries: 0,
   reporter: [["list"]],
   use: {

@@ -22,7 +22,7 @@
 
   // A problem's field names the JSON's positions; the form skipped blank rows, so rewrite it
   // to the form's rows with the map the form kept with the item (the twin of
-  // `FormPositions::to_form_field` in app/src/log/draft.rs).
+  // `FormPositions::to_form_field` in app/src/draft.rs).
   function toFormField(field, positions) {
     const exercise = field.match(/^exercises\[(\d+)\](.*)$/);
     const entry = exercise && positions?.exercises?.[Number(exercise[1])];

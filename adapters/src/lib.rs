@@ -2,6 +2,19 @@
 //! (official driver) and RabbitMQ (lapin) in a deployment; one embedded redb file (store and
 //! queue together) by default. One contract suite (`tests/contract.rs`) holds every adapter
 //! to the same behaviour.
+//!
+//! # Layout
+//!
+//! - `mongo/`: `MongoStore`: workouts (`mod.rs`), accounts, sessions, profiles and weighings
+//!   (`accounts.rs`), read models (`read_models.rs`).
+//! - `rabbit`: `RabbitPublisher` and `RabbitSource`, and the topology both declare.
+//! - `embedded/`: one redb file: the store, the queue and its dead letters (`mod.rs`),
+//!   accounts, sessions, profiles and weighings (`accounts.rs`), read models
+//!   (`read_models.rs`) and their tables (`read_model_tables.rs`, apart so that account
+//!   deletion empties them without `accounts.rs` and `read_models.rs` importing each other),
+//!   the file's handle, reopened after an I/O failure (`handle.rs`), free space (`space.rs`).
+//! - For the binaries: `tls` (CA and client certificates), `secrets` (`<NAME>` or
+//!   `<NAME>_FILE`), `retry` (endless jittered backoff), `signal` (shutdown signals).
 
 pub mod embedded;
 pub mod mongo;

@@ -690,6 +690,7 @@ async fn embedded_adapters_meet_the_contract() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mongodb_and_rabbitmq_adapters_meet_the_contract() {
+    testkit::full_tier!("SecantusDB and RabbitMQ");
     let mongo = testkit::Secantus::start().expect("SecantusDB");
     let store = MongoStore::connect(&mongo.uri("contract")).await.unwrap();
     store_contract(&store).await;
@@ -793,6 +794,7 @@ async fn an_embedded_store_of_the_old_layout_is_moved_to_keys_per_user() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mongodb_store_of_the_old_layout_is_moved_to_keys_per_user() {
+    testkit::full_tier!("SecantusDB");
     let mongo = testkit::Secantus::start().expect("SecantusDB");
     let store = MongoStore::connect(&mongo.uri("legacy")).await.unwrap();
     let a = event("alice", day(1), 5);
@@ -840,6 +842,7 @@ async fn a_mongodb_store_of_the_old_layout_is_moved_to_keys_per_user() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mongodb_document_written_before_revisions_loses_to_any_edit() {
+    testkit::full_tier!("SecantusDB");
     let mongo = testkit::Secantus::start().expect("SecantusDB");
     let store = MongoStore::connect(&mongo.uri("before_revisions"))
         .await
@@ -902,6 +905,7 @@ async fn an_embedded_account_deletion_drops_the_users_dead_letters() {
 /// (a view may have read the record just before a newer model was stored), and no older.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mongodb_read_model_keeps_the_facts_of_two_generations() {
+    testkit::full_tier!("SecantusDB");
     use service::read_model::{Put, ReadModelStore};
     let mongo = testkit::Secantus::start().expect("SecantusDB");
     let store = MongoStore::connect(&mongo.uri("facts")).await.unwrap();

@@ -3,7 +3,7 @@
 //! pages and the service worker replay. The store is JavaScript because the worker must run it
 //! and has no Wasm; the form only calls it.
 
-use crate::log::draft::{FormPositions, WorkoutBody};
+use crate::draft::{FormPositions, WorkoutBody};
 use domain::Problem;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;

@@ -177,7 +177,7 @@ fn WorkoutCard(workout: WorkoutLogged, unit: Unit) -> impl IntoView {
                 {workout.exercises.into_iter().map(|ex| {
                     let name = domain::catalog::display_name(&ex.exercise).to_owned();
                     let group = ex.group.map(|g| view! {
-                        <span class="superset" title="Superset">{format!("Superset {}", crate::log::draft::group_letter(g))}</span>
+                        <span class="superset" title="Superset">{format!("Superset {}", crate::draft::group_letter(g))}</span>
                     });
                     view! {
                         <li class:in-superset=ex.group.is_some()>
@@ -185,7 +185,7 @@ fn WorkoutCard(workout: WorkoutLogged, unit: Unit) -> impl IntoView {
                             <ul class="sets">
                                 {ex.sets.into_iter().map(|s| {
                                     let rpe = s.rpe.map(|r| format!(" @{}", format::number(r))).unwrap_or_default();
-                                    let kind = (!s.kind.is_working()).then(|| crate::log::draft::kind_label(s.kind));
+                                    let kind = (!s.kind.is_working()).then(|| crate::draft::kind_label(s.kind));
                                     view! {
                                         <li class="chip" class:warmup=s.kind == domain::SetKind::Warmup data-kind=s.kind.as_str()>
                                             {format!("{} × {}{}", unit.show(s.weight_kg), s.reps, rpe)}

@@ -1,6 +1,21 @@
 //! Ironlog's pages, rendered on the server by axum. Leptos islands: a page is server HTML, and
 //! only its interactive parts (`#[island]`: the Log form, the rest timer, Progress, the import)
 //! ship as Wasm and hydrate. Each page works as plain HTML before that as far as a form can.
+//!
+//! # Layout
+//!
+//! - This file: the HTML shell (its page scripts from `assets::PAGE_SCRIPTS`), the routes and
+//!   the navigation.
+//! - Pages and their server functions: `log/` (Log), `plan` (Today), `history`,
+//!   `progress` and its SVG `charts`, `programs`, `editor/` (the program editor: `fields.rs`,
+//!   and the `preview.rs` island), `data` (Your data), `account` (log-in and sign-up).
+//! - Shared: `draft` (the Log form as typed, turned into the API's JSON by the browser and by
+//!   the server's no-JS post alike; `FIELD_LABELS`), `format` (display helpers that server
+//!   rendering and hydration share), `timer` (the rest timer).
+//! - `ssr` (ssr only): what server functions take from the server: the training service and
+//!   the signed-in user.
+//! - `client` and `device` (hydrate only): the JSON API's reads, and the Log form's way to the
+//!   device store (its draft and the outbox).
 
 // Progress's view types nest deeper than the default limit allows the server's async render.
 #![recursion_limit = "256"]
@@ -20,6 +35,7 @@ compile_error!(
 pub mod account;
 pub mod charts;
 pub mod data;
+pub mod draft;
 pub mod editor;
 pub mod format;
 pub mod history;
@@ -48,6 +64,14 @@ pub struct PkgAssets {
 
 fn pkg_assets() -> PkgAssets {
     use_context::<PkgAssets>().unwrap_or_default()
+}
+
+/// `<script src=… defer>` for each of the site's own scripts.
+fn page_scripts(scripts: &'static [&'static str]) -> impl IntoView {
+    scripts
+        .iter()
+        .map(|src| view! { <script src=*src defer></script> })
+        .collect_view()
 }
 
 /// The HTML document around the app, rendered once per page on the server.
@@ -80,10 +104,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                     <script src="/pkg-integrity.js" defer></script>
                 })}
                 // Before the Wasm's script: the Log form calls the device store as it hydrates.
-                <script src="/device-store.js" defer></script>
-                <script src="/offline-ui.js" defer></script>
+                {page_scripts(&assets::PAGE_SCRIPTS[..assets::BEFORE_HYDRATION])}
                 <HydrationScripts options islands=true root=root/>
-                <script src="/sw-register.js" defer></script>
+                {page_scripts(&assets::PAGE_SCRIPTS[assets::BEFORE_HYDRATION..])}
                 <MetaTags/>
             </head>
             // Whose workouts the device store (public/device-store.js) shows and sends.

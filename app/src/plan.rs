@@ -74,7 +74,7 @@ fn PlannedCard(exercise: PlannedExercise, unit: Unit) -> impl IntoView {
     let group = exercise.group.map(|g| {
         view! {
             <span class="superset" title="Superset" data-testid="superset">
-                {format!("Superset {}", crate::log::draft::group_letter(g))}
+                {format!("Superset {}", crate::draft::group_letter(g))}
             </span>
         }
     });

@@ -133,6 +133,7 @@ async fn fresh_model(store: &MongoStore, user: &str) -> ReadModel {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_killed_between_persisting_and_the_read_model_recovers_exactly() {
+    testkit::full_tier!("SecantusDB and RabbitMQ");
     let mongo = testkit::Secantus::start().expect("SecantusDB");
     let broker = testkit::RabbitMq::start().expect("RabbitMQ");
     let store = MongoStore::connect(&mongo.uri("recovery")).await.unwrap();

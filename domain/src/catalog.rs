@@ -213,9 +213,8 @@ impl ExerciseInfo {
         if let Some(m) = crate::rules::check_slug(&self.slug) {
             out.push(crate::Problem::new("slug", m));
         }
-        let name = self.name.trim();
-        if name.is_empty() || name.chars().count() > 80 {
-            out.push(crate::Problem::new("name", "must be 1 to 80 characters"));
+        if let Some(m) = crate::rules::check_name(self.name.trim()) {
+            out.push(crate::Problem::new("name", m));
         }
         if !(self.increment_kg.is_finite() && (0.5..=50.0).contains(&self.increment_kg)) {
             out.push(crate::Problem::new(

@@ -94,7 +94,7 @@ impl Decoder {
         let notes = self.note("notes", map.get("notes"));
         let revision = match map.get("revision") {
             None | Some(Value::Null) => Some(first_revision()),
-            Some(v) => match v.as_u64() {
+            Some(v) => match whole(v) {
                 Some(n) => self
                     .check("revision", rules::check_revision(n, now))
                     .then_some(n),
@@ -220,7 +220,7 @@ impl Decoder {
             None | Some(Value::Null) => Some(None),
             Some(v) => {
                 let field = join(path, "group");
-                match v.as_u64().and_then(|n| u8::try_from(n).ok()) {
+                match whole(v).and_then(|n| u8::try_from(n).ok()) {
                     Some(n) => self.check(&field, rules::check_group(n)).then_some(Some(n)),
                     None => {
                         self.report(
@@ -247,7 +247,7 @@ impl Decoder {
             .and_then(|v| self.number(&join(path, "weight_kg"), v, rules::check_weight));
         let reps = self.required(path, map, "reps").and_then(|v| {
             let field = join(path, "reps");
-            match v.as_u64() {
+            match whole(v) {
                 Some(n) => self
                     .check(&field, rules::check_reps(n))
                     .then(|| u32::try_from(n).ok())
@@ -310,6 +310,16 @@ fn join(path: &str, key: &str) -> String {
     } else {
         format!("{path}.{key}")
     }
+}
+
+/// A whole number as JSON Schema's `integer` reads it: `17` and `17.0` alike (a number whose
+/// fraction is zero), never `17.5`, a negative number or one past what a double holds exactly.
+fn whole(v: &Value) -> Option<u64> {
+    v.as_u64().or_else(|| {
+        v.as_f64()
+            .filter(|f| f.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(f))
+            .map(|f| f as u64)
+    })
 }
 
 fn kind(value: &Value) -> &'static str {

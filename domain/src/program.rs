@@ -211,14 +211,16 @@ impl Program {
         if let Some(m) = crate::rules::check_slug(&self.slug) {
             out.push(Problem::new("slug", m));
         }
-        if self.name.trim().is_empty() || self.name.chars().count() > 80 {
-            out.push(Problem::new("name", "must be 1 to 80 characters"));
+        if let Some(m) = crate::rules::check_name(&self.name) {
+            out.push(Problem::new("name", m));
         }
         if self.description.chars().count() > 2000 {
             out.push(Problem::new(
                 "description",
                 "must be at most 2000 characters",
             ));
+        } else if let Some(m) = crate::rules::check_text(&self.description) {
+            out.push(Problem::new("description", m));
         }
         if !(1..=7).contains(&self.days_per_week) {
             out.push(Problem::new("days_per_week", "must be 1 to 7"));
@@ -230,11 +232,8 @@ impl Program {
             ));
         }
         for (i, day) in self.days.iter().enumerate() {
-            if day.name.trim().is_empty() || day.name.chars().count() > 80 {
-                out.push(Problem::new(
-                    format!("days[{i}].name"),
-                    "must be 1 to 80 characters",
-                ));
+            if let Some(m) = crate::rules::check_name(&day.name) {
+                out.push(Problem::new(format!("days[{i}].name"), m));
             }
             if day.slots.is_empty() || day.slots.len() > MAX_SLOTS {
                 out.push(Problem::new(

@@ -26,6 +26,10 @@ pub struct ProgramForm {
     pub description: String,
     pub days_per_week: String,
     pub days: Vec<DayForm>,
+    /// The form as sent named a day or exercise past what a program may hold. Those are not
+    /// kept (so the page rendered back is bounded by the maximum, whatever was sent), and the
+    /// form is refused for it rather than saved without them.
+    pub beyond_the_maximum: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -321,22 +325,28 @@ enum Path<'a> {
     Day(usize, &'a str),
     /// `days[3].slots[1].progression.sets` → (3, 1, "progression.sets").
     Slot(usize, usize, &'a str),
+    /// A day or slot index past [`MAX_DAYS`] or [`MAX_SLOTS`].
+    Beyond,
 }
 
-/// Indices past what a program may hold are refused: a form cannot make the server allocate
-/// for `days[4000000000]`.
+/// A field's place in the form. Indices past what a program may hold are `Beyond`: a form
+/// cannot make the server hold or render more than a program may have (`days[4000000000]`).
 fn parse_path(key: &str) -> Option<Path<'_>> {
     let rest = key.strip_prefix("days[")?;
     let (i, rest) = rest.split_once(']')?;
-    let i: usize = i.parse().ok().filter(|i| *i < MAX_DAYS * 2)?;
+    let i: usize = i.parse().ok()?;
     let rest = rest.strip_prefix('.')?;
-    if let Some(rest) = rest.strip_prefix("slots[") {
+    let path = if let Some(rest) = rest.strip_prefix("slots[") {
         let (j, field) = rest.split_once(']')?;
-        let j: usize = j.parse().ok().filter(|j| *j < MAX_SLOTS * 2)?;
-        Some(Path::Slot(i, j, field.strip_prefix('.')?))
+        let j: usize = j.parse().ok()?;
+        if j >= MAX_SLOTS {
+            return Some(Path::Beyond);
+        }
+        Path::Slot(i, j, field.strip_prefix('.')?)
     } else {
-        Some(Path::Day(i, rest))
-    }
+        Path::Day(i, rest)
+    };
+    Some(if i >= MAX_DAYS { Path::Beyond } else { path })
 }
 
 /// A structural change the form asks for with one of its buttons (`action=…`).
@@ -408,6 +418,7 @@ impl ProgramForm {
                     slots: d.slots.iter().map(SlotForm::from_slot).collect(),
                 })
                 .collect(),
+            beyond_the_maximum: false,
         }
     }
 
@@ -430,6 +441,7 @@ impl ProgramForm {
                             *f = value.to_owned();
                         }
                     }
+                    Some(Path::Beyond) => form.beyond_the_maximum = true,
                     _ => {}
                 },
             }
@@ -503,6 +515,12 @@ impl ProgramForm {
     /// The program the form describes, or every problem with it, each named by its field.
     pub fn to_program(&self, catalog: &Catalog) -> Result<Program, Vec<Problem>> {
         let mut problems = Vec::new();
+        if self.beyond_the_maximum {
+            problems.push(Problem::new(
+                "days",
+                format!("must have 1 to {MAX_DAYS} days, each with 1 to {MAX_SLOTS} exercises"),
+            ));
+        }
         let days_per_week = self
             .days_per_week
             .trim()
@@ -690,7 +708,7 @@ mod tests {
     }
 
     #[test]
-    fn huge_indices_are_ignored() {
+    fn indices_past_the_maximum_are_not_kept_and_refuse_the_form() {
         let form = ProgramForm::from_pairs([
             ("days[4000000000].name", "x"),
             ("days[0].slots[99999].exercise", "squat"),
@@ -698,5 +716,26 @@ mod tests {
         ]);
         assert_eq!(form.days.len(), 1);
         assert!(form.days[0].slots.is_empty());
+        assert!(form.beyond_the_maximum);
+
+        // A full program and one index past it: what is rendered back is bounded by the
+        // maximum (not twice it), and saving says why it cannot.
+        let mut pairs = Vec::new();
+        for i in 0..=MAX_DAYS {
+            pairs.push((format!("days[{i}].name"), format!("Day {i}")));
+            for j in 0..=MAX_SLOTS {
+                pairs.push((format!("days[{i}].slots[{j}].exercise"), "squat".to_owned()));
+            }
+        }
+        let form = ProgramForm::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        assert_eq!(form.days.len(), MAX_DAYS);
+        assert!(form.days.iter().all(|d| d.slots.len() == MAX_SLOTS));
+        let problems = form.to_program(&Catalog::default()).unwrap_err();
+        assert_eq!(problems[0].field, "days");
+        assert!(
+            problems[0].message.contains("1 to 14 days"),
+            "{:?}",
+            problems[0]
+        );
     }
 }

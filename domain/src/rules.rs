@@ -14,6 +14,8 @@ pub const MAX_SLUG_LEN: usize = 64;
 pub const MAX_USER_ID_LEN: usize = 128;
 /// A note on a workout or an exercise, in characters.
 pub const MAX_NOTE_CHARS: usize = 1000;
+/// A name a person gives: a program, a program's day, an exercise of their own, in characters.
+pub const MAX_NAME_CHARS: usize = 80;
 /// Superset groups are numbered 1 to this (shown as letters A to Z).
 pub const MAX_GROUP: u8 = 26;
 /// Clocks on phones drift and time zones confuse; a day of slack, no more.
@@ -105,7 +107,28 @@ pub fn check_note(text: &str) -> Option<String> {
         Some("must not be blank (leave it out instead)".into())
     } else if text.chars().count() > MAX_NOTE_CHARS {
         Some(format!("must be at most {MAX_NOTE_CHARS} characters"))
-    } else if text
+    } else {
+        check_text(text)
+    }
+}
+
+/// Names are one line a person typed: 1 to [`MAX_NAME_CHARS`] characters, something besides
+/// spaces, and no control characters at all (a name is shown in lists, titles and file names,
+/// where a line break or an escape would break them), as passwords already are.
+pub fn check_name(name: &str) -> Option<String> {
+    if name.trim().is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        Some(format!("must be 1 to {MAX_NAME_CHARS} characters"))
+    } else if name.chars().any(char::is_control) {
+        Some("must not contain control characters such as line breaks or tabs".into())
+    } else {
+        None
+    }
+}
+
+/// Longer text a person typed, such as a program's description: line breaks and tabs, but no
+/// other control characters.
+pub fn check_text(text: &str) -> Option<String> {
+    if text
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t')
     {
@@ -135,5 +158,26 @@ pub fn check_revision(revision: u64, now: DateTime<Utc>) -> Option<String> {
         ))
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_one_line_without_control_characters() {
+        assert_eq!(check_name("My GZCLP"), None);
+        assert_eq!(check_name(&"x".repeat(MAX_NAME_CHARS)), None);
+        for bad in ["a\0b", "a\rb", "a\nb", "a\u{1b}[31mb", "tab\there"] {
+            assert!(
+                check_name(bad).is_some_and(|m| m.contains("control characters")),
+                "{bad:?}"
+            );
+        }
+        assert!(check_name("   ").is_some());
+        assert!(check_name(&"x".repeat(MAX_NAME_CHARS + 1)).is_some());
+        assert_eq!(check_text("two\nlines\tand a tab"), None);
+        assert!(check_text("bell\u{7}").is_some());
     }
 }

@@ -352,3 +352,22 @@ fn notes_set_kinds_groups_and_revisions_are_read_and_checked() {
         json!(u64::try_from((now() + chrono::Duration::days(2)).timestamp_millis()).unwrap());
     assert_eq!(fields(&ahead), ["revision"]);
 }
+
+#[test]
+fn a_whole_number_written_with_a_zero_fraction_is_the_integer_the_schema_allows() {
+    let mut body = valid();
+    body["exercises"][0]["sets"][0]["reps"] = json!(5.0);
+    body["exercises"][0]["group"] = json!(1.0);
+    body["revision"] = json!(2.0);
+    let w = decode_new_workout(&body, now()).expect("17.0 is an integer to JSON Schema");
+    assert_eq!(w.exercises[0].sets[0].reps, 5);
+    assert_eq!(w.exercises[0].group, Some(1));
+    assert_eq!(w.revision, 2);
+    let mut half = valid();
+    half["exercises"][0]["sets"][0]["reps"] = json!(5.5);
+    half["exercises"][0]["group"] = json!(-1.0);
+    assert_eq!(
+        fields(&half),
+        ["exercises[0].group", "exercises[0].sets[0].reps"]
+    );
+}

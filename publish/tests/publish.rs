@@ -133,6 +133,7 @@ fn append(path: PathBuf, text: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_site_is_published_once_with_its_headers_and_only_changes_follow() {
+    testkit::full_tier!("moto (a local S3 and CloudFront)");
     let moto = Moto::start().expect("moto");
     let config = config(&moto).await;
     let s3 = s3(&config);

@@ -3,7 +3,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use domain::Problem;
 use serde_json::json;
-use service::{Chain, ProfileError, PublishError, StoreError};
+use service::{Chain, ChangeError, ProfileError, PublishError, StoreError};
 
 /// Every API failure, answered as `{"error": code, "message": text, "problems": [...]}`.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +57,17 @@ pub enum ApiError {
     /// A bug or a broken invariant on the server; logged where it happens.
     #[error("{0}")]
     Internal(&'static str),
+}
+
+/// A change the service did not accept, as the API answers it.
+impl From<ChangeError> for ApiError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::Invalid(problems) => ApiError::Invalid(problems),
+            ChangeError::NotFound => ApiError::NotFound,
+            ChangeError::Unavailable { id, source } => ApiError::Publish { id, source },
+        }
+    }
 }
 
 impl ApiError {

@@ -23,10 +23,9 @@ use crate::state::AppState;
 /// The worker's code; `__BUILD__` and `__PRECACHE__` are filled in at start-up.
 const WORKER: &str = include_str!("pwa/sw.js");
 
-/// The files of `public/` the site ships (the manifest, the icons, the worker's registration):
-/// precached beside `/pkg`, and the only ones besides `/pkg` that HTTP caches may keep
-/// (`security::headers`). Every one must exist, or the worker's install fails.
-pub const PUBLIC_FILES: &[&str] = &[
+/// The files of `public/` the site ships besides every page's scripts (`assets::PAGE_SCRIPTS`):
+/// the manifest, the icons, the CDN build's integrity script.
+const OTHER_PUBLIC_FILES: [&str; 9] = [
     "/manifest.webmanifest",
     "/icon.svg",
     "/icon-maskable.svg",
@@ -35,11 +34,20 @@ pub const PUBLIC_FILES: &[&str] = &[
     "/icon-maskable-192.png",
     "/icon-maskable-512.png",
     "/apple-touch-icon.png",
-    "/sw-register.js",
-    "/device-store.js",
-    "/offline-ui.js",
     "/pkg-integrity.js",
 ];
+
+/// The files of `public/` the site ships: precached beside `/pkg`, and the only ones besides
+/// `/pkg` that HTTP caches may keep (`security::headers`). Every one must exist, or the
+/// worker's install fails.
+pub fn public_files() -> impl Iterator<Item = &'static str> {
+    assets::PAGE_SCRIPTS.into_iter().chain(OTHER_PUBLIC_FILES)
+}
+
+/// Whether `path` is one of [`public_files`].
+pub fn is_public_file(path: &str) -> bool {
+    public_files().any(|f| f == path)
+}
 
 const OFFLINE_PATH: &str = "/offline";
 
@@ -72,12 +80,11 @@ pub fn worker_for(site_root: &Path, pkg_dir: &str, cdn: Option<&CdnAssets>) -> S
     let mut hash = Sha256::new();
     // The shipped public files are part of the build too: a change to the outbox's script
     // alone must still reach the devices as a new worker.
-    let public: Vec<(String, Vec<u8>)> = PUBLIC_FILES
-        .iter()
+    let public: Vec<(String, Vec<u8>)> = public_files()
         .filter_map(|f| {
             std::fs::read(site_root.join(&f[1..]))
                 .ok()
-                .map(|bytes| ((*f).to_owned(), bytes))
+                .map(|bytes| (f.to_owned(), bytes))
         })
         .collect();
     for (name, bytes) in files.iter().chain(&public) {
@@ -92,7 +99,7 @@ pub fn worker_for(site_root: &Path, pkg_dir: &str, cdn: Option<&CdnAssets>) -> S
     let precache: Vec<String> = files
         .iter()
         .map(|(name, _)| format!("{asset_root}/{pkg_dir}/{name}"))
-        .chain(PUBLIC_FILES.iter().map(|f| (*f).to_owned()))
+        .chain(public_files().map(str::to_owned))
         .chain([OFFLINE_PATH.to_owned()])
         .collect();
     let list = serde_json::to_string(&precache).unwrap_or_else(|_| "[]".into());
@@ -144,7 +151,7 @@ mod tests {
     #[test]
     fn every_public_file_listed_is_shipped() {
         let public = Path::new(env!("CARGO_MANIFEST_DIR")).join("../public");
-        for file in PUBLIC_FILES {
+        for file in public_files() {
             assert!(public.join(&file[1..]).is_file(), "public{file} is missing");
         }
     }

@@ -1,4 +1,4 @@
-//! Composes the HTTP surface: each area's router (JSON API, the forms' posts, account forms,
+//! Composes the HTTP surface: each area's router (JSON API, the forms' posts,
 //! operations), then Leptos for the pages, under the shared middleware. Nothing imports this
 //! module but `startup`.
 
@@ -21,7 +21,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::middleware::{authenticate, require_login};
 use crate::state::AppState;
-use crate::{api, auth, ops, pages, pwa, security};
+use crate::{api, forms, ops, pwa, security};
 
 /// Requests slower than this are logged: the write path promises answers within 100 ms.
 const SLOW_REQUEST: Duration = Duration::from_millis(100);
@@ -89,8 +89,7 @@ pub fn router(state: AppState) -> Router {
         Arc::new(routes.iter().map(|r| r.path().to_owned()).collect());
     Router::new()
         .merge(api::router())
-        .merge(pages::router())
-        .merge(auth::router())
+        .merge(forms::router())
         .merge(ops::router())
         .merge(pwa::router(pwa::worker_for(
             std::path::Path::new(options.site_root.as_ref()),

@@ -114,22 +114,38 @@ pub async fn announced_size(req: Request, next: Next) -> Response {
 }
 
 /// Whether a response may be kept by caches: only the built site's files (under `/pkg`) and
-/// the public files the site ships (`pwa::PUBLIC_FILES`). Pages and API answers, which are one
+/// the public files the site ships (`pwa::public_files`). Pages and API answers, which are one
 /// person's data, may not; a route added later is private unless listed there.
 fn cacheable(path: &str) -> bool {
-    path.starts_with("/pkg/") || crate::pwa::PUBLIC_FILES.contains(&path)
+    path.starts_with("/pkg/") || crate::pwa::is_public_file(path)
 }
 
-/// scheme://host[:port] of an absolute URL.
+/// scheme://host[:port] of an absolute URL, as a browser would send it in `Origin`.
 fn origin_of(url: &str) -> Option<String> {
     let uri: Uri = url.parse().ok()?;
-    Some(format!("{}://{}", uri.scheme_str()?, uri.authority()?).to_ascii_lowercase())
+    Some(format!("{}://{}", uri.scheme_str()?, uri.authority()?))
+}
+
+/// The one value of the header `name`, or `Err` when it is sent more than once (a browser never
+/// does; a second copy is an attempt to have one check read the first and another the second).
+fn single(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&HeaderValue>, ()> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next();
+    match values.next() {
+        Some(_) => Err(()),
+        None => Ok(first),
+    }
 }
 
 /// True when the request may change state: a safe method, or an Origin (or, lacking it, a
 /// Referer) naming this site. A request with neither comes from a client that is not a
 /// browser (browsers send Origin with every cross-site POST, and SameSite=Lax keeps the
 /// session cookie off those anyway).
+///
+/// "This site" is `IRONLOG_PUBLIC_URL`'s origin or, unset, `http://` and the request's `Host`
+/// (without it the server serves plain HTTP itself; behind a proxy that ends TLS, set the
+/// public URL). The comparison is exact, scheme included, as browsers serialise an origin:
+/// lowercase, no path, no trailing `/`, no spaces; a header sent twice is refused.
 fn same_origin(method: &Method, headers: &HeaderMap, public_origin: Option<&str>) -> bool {
     if matches!(
         *method,
@@ -137,28 +153,29 @@ fn same_origin(method: &Method, headers: &HeaderMap, public_origin: Option<&str>
     ) {
         return true;
     }
-    let sent = match headers.get(header::ORIGIN) {
-        Some(origin) => Some(origin.to_str().ok().and_then(origin_of)),
-        None => headers
-            .get(header::REFERER)
-            .map(|r| r.to_str().ok().and_then(origin_of)),
+    let (Ok(origin), Ok(referer)) = (
+        single(headers, header::ORIGIN),
+        single(headers, header::REFERER),
+    ) else {
+        return false;
     };
-    let Some(sent) = sent else {
-        return true;
+    let sent = match (origin, referer) {
+        (Some(origin), _) => origin.to_str().ok().map(str::to_owned),
+        (None, Some(referer)) => referer.to_str().ok().and_then(origin_of),
+        (None, None) => return true,
     };
+    // "null", not text or not a URL: never this site.
     let Some(sent) = sent else {
-        // "null", or not a URL: never this site.
         return false;
     };
     match public_origin {
         Some(expected) => sent == expected,
-        None => headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .is_some_and(|host| {
-                sent.split_once("://")
-                    .is_some_and(|(_, authority)| authority == host.to_ascii_lowercase())
-            }),
+        None => match single(headers, header::HOST) {
+            Ok(Some(host)) => host
+                .to_str()
+                .is_ok_and(|host| sent == format!("http://{}", host.to_ascii_lowercase())),
+            _ => false,
+        },
     }
 }
 
@@ -232,6 +249,58 @@ mod tests {
             &post,
             &headers(&[("origin", "http://ironlog.example")]),
             public
+        ));
+    }
+
+    #[test]
+    fn the_origin_must_be_this_site_exactly_scheme_included_and_sent_once() {
+        let post = Method::POST;
+        let host = ("host", "127.0.0.1:8080");
+        for refused in [
+            "https://127.0.0.1:8080",
+            "http://127.0.0.1:8080/",
+            "HTTP://127.0.0.1:8080",
+            " http://127.0.0.1:8080",
+            "http://127.0.0.1:8081",
+            "http://127.0.0.1",
+        ] {
+            let mut h = headers(&[host]);
+            h.insert("origin", HeaderValue::from_str(refused).unwrap());
+            assert!(!same_origin(&post, &h, None), "{refused:?} was accepted");
+        }
+        let mut twice = headers(&[host, ("origin", "http://127.0.0.1:8080")]);
+        twice.append("origin", HeaderValue::from_static("http://evil.test"));
+        assert!(!same_origin(&post, &twice, None), "a second Origin");
+        let mut referers = headers(&[host, ("referer", "http://127.0.0.1:8080/log")]);
+        referers.append("referer", HeaderValue::from_static("http://evil.test/"));
+        assert!(!same_origin(&post, &referers, None), "a second Referer");
+        assert!(!same_origin(
+            &post,
+            &headers(&[host, ("referer", "https://127.0.0.1:8080/log")]),
+            None
+        ));
+        assert!(
+            !same_origin(
+                &post,
+                &headers(&[("origin", "http://127.0.0.1:8080")]),
+                None
+            ),
+            "no Host and no public URL: nothing to compare with"
+        );
+        let public = Some("https://ironlog.example");
+        for refused in [
+            "https://ironlog.example/",
+            "HTTPS://ironlog.example",
+            "https://IRONLOG.example",
+        ] {
+            let mut h = HeaderMap::new();
+            h.insert("origin", HeaderValue::from_str(refused).unwrap());
+            assert!(!same_origin(&post, &h, public), "{refused:?} was accepted");
+        }
+        assert!(same_origin(
+            &post,
+            &headers(&[host, ("origin", "http://127.0.0.1:8080")]),
+            None
         ));
     }
 

@@ -184,6 +184,7 @@ impl Application {
         let state = AppState {
             leptos_options,
             publisher: backend.publisher.clone(),
+            changes: service::Changes::new(backend.publisher.clone()),
             training: Training::new(
                 backend.store.clone(),
                 backend.profiles.clone(),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use ipnet::IpNet;
 use leptos::prelude::LeptosOptions;
-use service::{Publisher, Training};
+use service::{Changes, Publisher, Training};
 
 use crate::auth::service::Auth;
 use crate::import_jobs::{ImportCaps, ImportJobs};
@@ -15,6 +15,8 @@ use crate::limits::Limits;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub publisher: Arc<dyn Publisher>,
+    /// Logging, editing and deleting workouts: onto the write path.
+    pub changes: Changes,
     /// Profiles, history and plans, for the pages and the JSON API alike.
     pub training: Training,
     pub auth: Auth,
@@ -29,6 +31,13 @@ pub struct AppState {
     pub trusted_proxies: Arc<[IpNet]>,
     /// Where pages load this build's files from, when not from this server.
     pub cdn: Option<Arc<crate::cdn::CdnAssets>>,
+}
+
+/// The identity middleware needs only this part.
+impl FromRef<AppState> for Auth {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -2,9 +2,24 @@
 //! node or a cluster), SecantusDB (a MongoDB wire-protocol server) and Ironlog's own binaries —
 //! on free loopback ports, each in its own process group, and stops them when the handle is
 //! dropped, so a failing test cleans up too.
+//!
+//! # Layout
+//!
+//! - Services: `rabbit` (one node or a cluster), `secantus`, `moto` (a local S3 and
+//!   CloudFront), `edge` (a signing stand-in for CloudFront in front of moto).
+//! - Ironlog: `ironlog` (the server and consumer binaries as processes), `stack` (the
+//!   distributed stack on one machine).
+//! - Underneath: `process` (children that cannot outlive the test), `net` (free ports,
+//!   readiness probes), `netns` (a private network namespace).
+//! - For tests: `gate` (the fast and full tiers, `full_tier!`), `changes` (scripts of workout
+//!   changes and the state they must end in), `jwt` (a sign-in proxy's tokens), `tls`
+//!   (certificates made for a test).
+//! - `bin/with_stack.rs`: `with-stack`, a command run against a started stack;
+//!   `tests/architecture.rs`: the crates' module graphs, checked for cycles.
 
 pub mod changes;
 mod edge;
+pub mod gate;
 mod ironlog;
 pub mod jwt;
 mod moto;

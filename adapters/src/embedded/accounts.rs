@@ -419,7 +419,7 @@ impl ProfileStore for EmbeddedAccounts {
 
 /// Removes `id`'s profile, weighings and read model inside `txn`.
 fn forget_in(txn: &redb::WriteTransaction, id: &str) -> Result<(), StoreError> {
-    super::read_models::forget_model_in(txn, id)?;
+    super::read_model_tables::forget_model_in(txn, id)?;
     txn.open_table(PROFILES)
         .map_err(err)?
         .remove(id)

@@ -23,6 +23,7 @@ use handle::{store_err, Db};
 
 mod accounts;
 mod handle;
+mod read_model_tables;
 mod read_models;
 mod space;
 
@@ -108,13 +109,13 @@ impl EmbeddedDb {
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
             txn.open_table(accounts::BODYWEIGHT)
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
-            txn.open_table(read_models::READ_MODELS)
+            txn.open_table(read_model_tables::READ_MODELS)
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
-            txn.open_table(read_models::PLANS)
+            txn.open_table(read_model_tables::PLANS)
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
-            txn.open_table(read_models::PROGRESS)
+            txn.open_table(read_model_tables::PROGRESS)
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
-            txn.open_table(read_models::STALE)
+            txn.open_table(read_model_tables::STALE)
                 .map_err(|e| EmbeddedError::Db(db_err(e)))?;
         }
         txn.commit().map_err(|e| EmbeddedError::Db(db_err(e)))?;
@@ -211,10 +212,16 @@ impl EmbeddedDb {
                 scan!(accounts::SESSIONS_BY_USER, |k, v| format!("{k:?} {v:?}"));
                 scan!(accounts::PROFILES, |k, v| format!("{k} {}", text(v)));
                 scan!(accounts::BODYWEIGHT, |k, v| format!("{k:?} {v}"));
-                scan!(read_models::READ_MODELS, |k, v| format!("{k} {}", text(v)));
-                scan!(read_models::PLANS, |k, v| format!("{k} {}", text(v)));
-                scan!(read_models::PROGRESS, |k, v| format!("{k} {}", text(v)));
-                scan!(read_models::STALE, |k, v| format!("{k} {v:?}"));
+                scan!(read_model_tables::READ_MODELS, |k, v| format!(
+                    "{k} {}",
+                    text(v)
+                ));
+                scan!(read_model_tables::PLANS, |k, v| format!("{k} {}", text(v)));
+                scan!(read_model_tables::PROGRESS, |k, v| format!(
+                    "{k} {}",
+                    text(v)
+                ));
+                scan!(read_model_tables::STALE, |k, v| format!("{k} {v:?}"));
                 for table in txn.list_tables().map_err(db_err)? {
                     if !known.contains(table.name()) {
                         return Err(format!("table {} is not scanned", table.name()).into());

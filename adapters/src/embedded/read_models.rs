@@ -18,16 +18,7 @@ use service::StoreError;
 
 use super::accounts::EmbeddedAccounts;
 use super::handle::store_err;
-
-/// User id → [`Control`] as JSON.
-pub(crate) const READ_MODELS: TableDefinition<&str, &[u8]> = TableDefinition::new("read_models");
-/// User id → the model's plan as JSON.
-pub(crate) const PLANS: TableDefinition<&str, &[u8]> = TableDefinition::new("read_model_plans");
-/// User id → the model's Progress facts as JSON.
-pub(crate) const PROGRESS: TableDefinition<&str, &[u8]> =
-    TableDefinition::new("read_model_progress");
-/// The users whose record is stale (its generation is past the one its model was built at).
-pub(crate) const STALE: TableDefinition<&str, ()> = TableDefinition::new("read_models_stale");
+use super::read_model_tables::{forget_model_in, PLANS, PROGRESS, READ_MODELS, STALE};
 
 #[derive(Serialize, Deserialize, Default)]
 struct Control {
@@ -99,27 +90,6 @@ fn read_part<T: serde::de::DeserializeOwned>(
             }
         }),
     )
-}
-
-/// Removes `user`'s record inside `txn`.
-pub(crate) fn forget_model_in(txn: &redb::WriteTransaction, user: &str) -> Result<(), StoreError> {
-    txn.open_table(READ_MODELS)
-        .map_err(err)?
-        .remove(user)
-        .map_err(err)?;
-    txn.open_table(PLANS)
-        .map_err(err)?
-        .remove(user)
-        .map_err(err)?;
-    txn.open_table(PROGRESS)
-        .map_err(err)?
-        .remove(user)
-        .map_err(err)?;
-    txn.open_table(STALE)
-        .map_err(err)?
-        .remove(user)
-        .map_err(err)?;
-    Ok(())
 }
 
 #[async_trait]

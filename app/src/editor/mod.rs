@@ -6,7 +6,7 @@
 //! shown at their fields). Adding, removing and moving days and exercises are buttons that
 //! post the form to `POST /programs/edit` with an `action`: the page is rendered from the
 //! values sent with the change applied, so nothing is saved until Save. The server provides
-//! the values sent as a [`Draft`] (`server/src/pages/editor.rs`); a GET has only the slug.
+//! the values sent as a [`Draft`] (`server/src/forms/editor.rs`); a GET has only the slug.
 
 mod fields;
 mod preview;

@@ -12,8 +12,6 @@
 //! `PUT /api/v1/workouts/{id}` with a revision larger than the one opened, through the same
 //! outbox.
 
-pub mod draft;
-
 use domain::catalog::EXERCISES;
 use domain::engine::Plan;
 use domain::units::Unit;
@@ -23,7 +21,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use draft::{describe_field, group_letter, ExerciseDraft, SetDraft, WorkoutDraft};
+use crate::draft::{self, describe_field, group_letter, ExerciseDraft, SetDraft, WorkoutDraft};
 
 #[derive(Clone, Copy)]
 struct SetRow {
@@ -496,7 +494,15 @@ fn LogForm(
                 let summary = crate::device::Summary {
                     lines: typed.summary_lines(),
                 };
-                let form = serde_json::to_string(&typed).unwrap_or_default();
+                // The copy kept to fix the workout later: without it, a refused workout could
+                // not be reopened, so nothing is saved rather than saved without it.
+                let form = match serde_json::to_string(&typed) {
+                    Ok(form) => form,
+                    Err(e) => {
+                        status.set(Status::Failed(format!("The form could not be kept: {e}")));
+                        return;
+                    }
+                };
                 typed.performed_at = match opened_at.get_value() {
                     Some((text, stored)) if text == typed.performed_at => stored,
                     _ => crate::client::to_rfc3339(&typed.performed_at),

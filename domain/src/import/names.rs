@@ -197,7 +197,12 @@ impl Resolver {
         let equipment = guess_equipment(&lower);
         self.created.push(ExerciseInfo {
             slug: slug.clone(),
-            name: name.chars().take(80).collect(),
+            // A file's name may carry anything; an own exercise's name is one clean line.
+            name: name
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(crate::rules::MAX_NAME_CHARS)
+                .collect(),
             equipment,
             increment_kg: default_increment(equipment),
             primary: guess_muscles(&lower),

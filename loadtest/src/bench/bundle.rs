@@ -4,6 +4,9 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+// The scripts of `public/` every page loads (the device store, its page side, the worker's
+// registration) are part of the first load as much as the Wasm is.
+use assets::PAGE_SCRIPTS;
 
 /// What every page may download before it is interactive, brotli, in bytes (KB = 1,000 B).
 pub const FIRST_LOAD_BUDGET: usize = 180_000;
@@ -44,10 +47,6 @@ pub fn brotli_of(bytes: &[u8]) -> Result<usize> {
     Ok(compress(bytes)?.1)
 }
 
-/// The scripts of `public/` every page loads (the worker's registration, the device store and
-/// its page side): part of the first load as much as the Wasm is.
-pub const PAGE_SCRIPTS: &[&str] = &["sw-register.js", "device-store.js", "offline-ui.js"];
-
 /// The brotli size of a file of the built site, by its path under the site's root
 /// (`pkg/ironlog.wasm`, `device-store.js`).
 pub fn brotli_size(site_root: &Path, name: &str) -> Result<usize> {
@@ -75,7 +74,11 @@ pub fn measure(site_root: &Path) -> Result<Vec<Sizes>> {
                 .map(|n| format!("pkg/{n}")),
         );
     }
-    names.extend(PAGE_SCRIPTS.iter().map(|n| (*n).to_owned()));
+    names.extend(
+        PAGE_SCRIPTS
+            .iter()
+            .map(|n| n.trim_start_matches('/').to_owned()),
+    );
     names
         .iter()
         .map(|name| {

@@ -69,7 +69,7 @@ pub async fn get_log(
 /// Records what the user weighed on a day, replacing that day's weighing.
 #[utoipa::path(
     put, path = "/api/v1/bodyweight/{date}", tag = "training",
-    params(("date" = String, Path, description = "the day, YYYY-MM-DD; up to a day past the server's today")),
+    params(("date" = String, Path, description = "the day, YYYY-MM-DD; up to a day past the server's today", pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")),
     request_body = crate::api::doc::WeighingBody,
     security(("session" = [])),
     responses(
@@ -105,7 +105,7 @@ pub async fn put_weighing(
 /// Removes the weighing of a day.
 #[utoipa::path(
     delete, path = "/api/v1/bodyweight/{date}", tag = "training",
-    params(("date" = String, Path, description = "the day, YYYY-MM-DD")),
+    params(("date" = String, Path, description = "the day, YYYY-MM-DD", pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")),
     security(("session" = [])),
     responses(
         (status = 204, description = "deleted"),

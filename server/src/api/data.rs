@@ -59,7 +59,7 @@ fn wants_progress(headers: &HeaderMap) -> bool {
         ("unit" = Option<String>, Query, pattern = "^(kg|lb|lbs)$", description = "kg or lb: weights in files that do not name a unit; default the profile's"),
         ("utc_offset" = Option<String>, Query, pattern = "^([Zz]|[-+ ](0[0-9]|1[0-3]):[0-5][0-9]|[-+ ]14:00)$", description = "the zone of the file's local times, e.g. +02:00; default Z"),
     ),
-    request_body(content = String, content_type = "text/csv", description = "the export file, at most 16 MiB"),
+    request_body(content = String, content_type = "text/csv", description = "the export file: not empty, at most 16 MiB"),
     security(("session" = [])),
     responses(
         (status = 200, description = "what was imported, skipped and rejected", body = crate::api::doc::ImportSummary),
@@ -70,7 +70,7 @@ fn wants_progress(headers: &HeaderMap) -> bool {
         (status = 413, description = "the file is over 16 MiB", body = crate::api::doc::Error),
         (status = 409, description = "an import of yours is still running", body = crate::api::doc::Error),
         (status = 415, description = "not sent as text/csv", body = crate::api::doc::Error),
-        (status = 422, description = "the file is not an export Ironlog can read", body = crate::api::doc::Error),
+        (status = 422, description = "the file is empty, or not an export Ironlog can read", body = crate::api::doc::Error),
         (status = 429, description = "too many writes; see Retry-After", body = crate::api::doc::Error),
         (status = 503, description = "the history or profile store is unavailable", body = crate::api::doc::Error),
     )

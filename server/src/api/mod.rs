@@ -1,6 +1,7 @@
 //! The thin JSON API under `/api/v1`, used by the browser and by other clients. Each route is
 //! registered with its OpenAPI description (`doc.rs`), so none exists undescribed.
 
+mod auth;
 mod bodyweight;
 mod data;
 pub(crate) mod doc;
@@ -16,7 +17,6 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -61,12 +61,12 @@ fn described() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(data::import))
         .routes(routes!(data::latest_import))
         .routes(routes!(data::export))
-        .routes(routes!(auth::api::signup))
-        .routes(routes!(auth::api::login))
-        .routes(routes!(auth::api::logout))
-        .routes(routes!(auth::api::change_password))
-        .routes(routes!(auth::api::delete_account))
-        .routes(routes!(auth::api::me))
+        .routes(routes!(auth::signup))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::delete_account))
+        .routes(routes!(auth::me))
         .split_for_parts()
 }
 

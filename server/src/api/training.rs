@@ -209,13 +209,20 @@ pub async fn put_program(
     save_profile(&state, &user, &profile)
         .await
         .map_err(|e| match e {
-            // Name the fields as this endpoint's body has them, not as the profile's.
+            // Name the program's fields as this endpoint's body has them, not as the
+            // profile's; a problem of the profile as a whole ("programs": at most 20) stays
+            // as it is, so a refusal always says why.
             ApiError::InvalidInput(problems) => ApiError::InvalidInput(
                 problems
                     .into_iter()
-                    .filter_map(|p| {
-                        let field = p.field.strip_prefix(&prefix)?.trim_start_matches('.');
-                        Some(domain::Problem::new(field, p.message))
+                    .map(|p| {
+                        // "programs[2]" must not claim "programs[20].name".
+                        match p.field.strip_prefix(&prefix) {
+                            Some(field) if field.is_empty() || field.starts_with('.') => {
+                                domain::Problem::new(field.trim_start_matches('.'), p.message)
+                            }
+                            _ => p,
+                        }
                     })
                     .collect(),
             ),

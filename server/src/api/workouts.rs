@@ -14,7 +14,6 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::extract::{is_json, json_body, User};
-use crate::ingest;
 use crate::state::AppState;
 
 /// The header a device's outbox sends with the user it saved the workout for.
@@ -47,7 +46,7 @@ pub async fn create(
     }
     admit(&state, &user, &headers)?;
     let value = json_body(body).await?;
-    let id = ingest::accept(&state, &user, &value).await?;
+    let id = state.changes.log(&user, &value).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"id": id}))))
 }
 
@@ -69,7 +68,9 @@ fn admit(state: &AppState, user: &str, headers: &HeaderMap) -> Result<(), ApiErr
 /// Replaces one of the signed-in user's workouts: the body is the whole workout, with its id
 /// and a `revision` larger than the one edited. Answered as soon as the queue has it durably;
 /// of two edits, the larger revision wins wherever it arrives, and a deleted workout stays
-/// deleted.
+/// deleted. An id that was never logged is created by its first edit (`PUT` is an upsert): the
+/// write path reads no store before it answers, and a device's edit may reach the queue before
+/// the log it edits. So a missing workout is never a 404 here.
 #[utoipa::path(
     put, path = "/api/v1/workouts/{id}", tag = "workouts",
     params(
@@ -79,10 +80,10 @@ fn admit(state: &AppState, user: &str, headers: &HeaderMap) -> Result<(), ApiErr
     request_body = crate::api::doc::WorkoutEdit,
     security(("session" = [])),
     responses(
-        (status = 202, description = "accepted; applied shortly", body = crate::api::doc::Accepted),
+        (status = 202, description = "accepted; applied shortly (created if the id was never logged)", body = crate::api::doc::Accepted),
         (status = 401, description = "no session", body = crate::api::doc::Error),
         (status = 403, description = "`other_account`: X-Ironlog-User names another user than the session's", body = crate::api::doc::Error),
-        (status = 404, description = "the id is not a UUID", body = crate::api::doc::Error),
+        (status = 404, description = "the id in the path is not a UUID (a workout that does not exist is created, never a 404)", body = crate::api::doc::Error),
         crate::api::doc::BodyRefusals,
         (status = 422, description = "every problem with the workout, a missing revision, or an id other than the path's", body = crate::api::doc::Error),
         (status = 429, description = "too many changes; see Retry-After", body = crate::api::doc::Error),
@@ -102,7 +103,7 @@ pub async fn edit(
     }
     admit(&state, &user, &headers)?;
     let value = json_body(body).await?;
-    let id = ingest::accept_edit(&state, &user, id, &value).await?;
+    let id = state.changes.edit(&user, id, &value).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"id": id}))))
 }
 
@@ -133,7 +134,7 @@ pub async fn delete(
 ) -> Result<impl IntoResponse, ApiError> {
     let id = Uuid::try_parse(&id).map_err(|_| ApiError::NotFound)?;
     admit(&state, &user, &headers)?;
-    let id = ingest::accept_delete(&state, &user, id).await?;
+    let id = state.changes.delete(&user, id).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"id": id}))))
 }
 

@@ -10,24 +10,23 @@ use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::state::AppState;
+use super::service::Auth;
 
-/// Marks a request whose session could not be checked (store down, session not seen here).
+/// Marks a request whose session could not be checked (store down, session not seen here):
+/// the extractors of the user answer 503 for it rather than "sign in".
 #[derive(Clone, Copy)]
 pub struct SessionsDown;
 
 /// Resolves the session cookie (or, in trusted-proxy mode, the proxy's token) to a user, if
 /// there is one.
-pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let user = if let Some(proxy) = &state.auth.proxy {
+pub async fn authenticate(State(auth): State<Auth>, mut req: Request, next: Next) -> Response {
+    let user = if let Some(proxy) = &auth.proxy {
         proxy
             .user_for(req.headers())
             .await
             .map_err(|e| e.to_string())
-    } else if let Some(token) = state.auth.cookie.read(req.headers()) {
-        state
-            .auth
-            .sessions
+    } else if let Some(token) = auth.cookie.read(req.headers()) {
+        auth.sessions
             .user_for(&token)
             .await
             .map_err(|e| e.to_string())
@@ -68,7 +67,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 }
 
 /// `/login?next=…` for a page the visitor may not see yet.
-fn to_login(path_and_query: &str) -> Response {
+pub fn to_login(path_and_query: &str) -> Response {
     let next: String = form_urlencoded::byte_serialize(path_and_query.as_bytes()).collect();
     Redirect::to(&format!("/login?next={next}")).into_response()
 }

@@ -3,26 +3,10 @@
 //! extensions; API handlers take [`crate::extract::User`], which answers 401 without one, and
 //! pages redirect to log-in (`middleware::require_login`).
 
-pub(crate) mod api;
 pub(crate) mod cookie;
 pub(crate) mod deletion;
-mod forms;
 pub(crate) mod middleware;
 pub(crate) mod password;
 pub(crate) mod proxy;
 pub(crate) mod service;
 pub(crate) mod session;
-
-use axum::routing::post;
-use axum::Router;
-
-use crate::state::AppState;
-
-/// The no-JavaScript account forms; the JSON endpoints are in the API's router, with their
-/// OpenAPI descriptions.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login", post(forms::login))
-        .route("/signup", post(forms::signup))
-        .route("/logout", post(forms::logout))
-}

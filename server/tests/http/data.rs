@@ -7,12 +7,6 @@ use std::time::{Duration, Instant};
 use crate::support::*;
 use serde_json::{json, Value};
 
-fn start() -> (InProcess, tempfile::TempDir) {
-    let data = tempfile::tempdir().unwrap();
-    let env = [("IRONLOG_DATA_DIR", data.path().display().to_string())];
-    (InProcess::start(&env).unwrap(), data)
-}
-
 fn fixture(name: &str) -> String {
     let path = format!(
         "{}/../domain/tests/fixtures/import/{name}",
@@ -50,8 +44,8 @@ async fn await_count(client: &reqwest::Client, base: &str, n: usize) -> Vec<Stri
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn imports_are_idempotent_reported_and_exported_back() {
-    let (server, _data) = start();
-    let base = server.base_url();
+    let app = TestApp::spawn();
+    let base = app.base.clone();
     let a = signed_in_client(&base).await;
 
     // Hevy: two sessions, a warm-up kept as one and a treadmill run skipped.
@@ -209,8 +203,8 @@ fn all_ids_contains(ids: &[String], id: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_imports_get_clear_errors_and_change_nothing() {
-    let (server, _data) = start();
-    let base = server.base_url();
+    let app = TestApp::spawn();
+    let base = app.base.clone();
     let a = signed_in_client(&base).await;
 
     let resp = a
@@ -297,8 +291,8 @@ async fn bad_imports_get_clear_errors_and_change_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn own_programs_can_be_saved_activated_and_deleted() {
-    let (server, _data) = start();
-    let base = server.base_url();
+    let app = TestApp::spawn();
+    let base = app.base.clone();
     let a = signed_in_client(&base).await;
     let b = signed_in_client(&base).await;
 
@@ -373,5 +367,78 @@ async fn own_programs_can_be_saved_activated_and_deleted() {
     assert_eq!(
         programs["active"], "full-body-3x",
         "deleting the active program falls back"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_program_refused_says_why_the_21st_and_a_name_with_control_characters() {
+    let app = TestApp::spawn();
+    let base = app.base.clone();
+    let a = signed_in_client(&base).await;
+    let template = get_json(&a, &format!("{base}/api/v1/programs/full-body-3x")).await;
+    let program = |n: usize| {
+        let mut p = template.clone();
+        p["slug"] = json!(format!("mine-{n}"));
+        p["name"] = json!(format!("Mine {n}"));
+        p
+    };
+    for n in 0..domain::profile::MAX_PROGRAMS {
+        let resp = a
+            .put(format!("{base}/api/v1/programs/mine-{n}"))
+            .json(&program(n))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "program {n}");
+    }
+    let resp = a
+        .put(format!("{base}/api/v1/programs/mine-20"))
+        .json(&program(20))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    let body: Value = resp.json().await.unwrap();
+    let problems = body["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "{body}");
+    assert_eq!(problems[0]["field"], "programs", "{body}");
+    assert!(
+        problems[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&format!("at most {}", domain::profile::MAX_PROGRAMS))),
+        "{body}"
+    );
+    // The 20th's problems are named as the body names them ("programs[2]" is not "[20]").
+    let mut broken = program(2);
+    broken["name"] = json!("");
+    let resp = a
+        .put(format!("{base}/api/v1/programs/mine-2"))
+        .json(&broken)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem_fields(resp).await, ["name"]);
+
+    for name in ["Nul\0here", "Two\r\nlines", "Escape \u{1b}[31mred"] {
+        let mut p = program(3);
+        p["name"] = json!(name);
+        p["days"][0]["name"] = json!(name);
+        let resp = a
+            .put(format!("{base}/api/v1/programs/mine-3"))
+            .json(&p)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 422, "{name:?}");
+        assert_eq!(
+            problem_fields(resp).await,
+            ["name", "days[0].name"],
+            "{name:?}"
+        );
+    }
+    assert_eq!(
+        get_json(&a, &format!("{base}/api/v1/programs/mine-3")).await["name"],
+        "Mine 3",
+        "a refused name changes nothing"
     );
 }

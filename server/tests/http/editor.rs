@@ -17,12 +17,6 @@ use uuid::Uuid;
 
 use crate::support::*;
 
-fn start() -> (InProcess, tempfile::TempDir) {
-    let data = tempfile::tempdir().unwrap();
-    let env = [("IRONLOG_DATA_DIR", data.path().display().to_string())];
-    (InProcess::start(&env).unwrap(), data)
-}
-
 fn encode(form: &ProgramForm) -> String {
     form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form.to_pairs())
@@ -36,8 +30,8 @@ async fn program(client: &reqwest::Client, base: &str, slug: &str) -> Program {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_editor_saves_a_valid_form_and_shows_a_refused_ones_problems_at_their_fields() {
-    let (server, _data) = start();
-    let base = server.base_url();
+    let app = TestApp::spawn();
+    let base = app.base.clone();
     let a = signed_in_client(&base).await;
     let copied = post_form(&a, &base, "/programs/copy", "slug=full-body-3x").await;
     assert_eq!(
@@ -209,6 +203,32 @@ async fn the_editor_saves_a_valid_form_and_shows_a_refused_ones_problems_at_thei
     assert_eq!(saved.status(), 303, "{}", saved.text().await.unwrap());
     assert_eq!(program(&a, &base, "my-full-body-3x").await.days.len(), 14);
 
+    // A form past the maximum (indices up to twice it) is refused with the reason, and the
+    // page rendered back holds no more than a program may: 14 days of 20 exercises.
+    let mut beyond = format!("slug={}&name=x&days_per_week=3", form.slug);
+    for i in 0..28 {
+        for j in 0..40 {
+            beyond.push_str(&format!("&days%5B{i}%5D.slots%5B{j}%5D.exercise=squat"));
+        }
+    }
+    let refused = post_form(&a, &base, "/programs/save", &beyond).await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("must have 1 to 14 days"),
+        "the reason is shown"
+    );
+    assert!(page.contains(r#"name="days[13].slots[19].exercise""#));
+    assert!(
+        !page.contains(r#"name="days[14]."#),
+        "no day past the maximum"
+    );
+    assert!(
+        !page.contains(".slots[20]."),
+        "no exercise past the maximum"
+    );
+    assert_eq!(program(&a, &base, "my-full-body-3x").await.days.len(), 14);
+
     // Built-in programs are copied, not edited; an unknown slug is nobody's.
     let mut built_in = form.clone();
     built_in.slug = "gzclp".into();
@@ -245,8 +265,8 @@ async fn wait_for(client: &reqwest::Client, base: &str, n: usize) -> Vec<Workout
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_preview_is_what_the_plan_becomes_once_its_sessions_are_logged() {
-    let (server, _data) = start();
-    let base = server.base_url();
+    let app = TestApp::spawn();
+    let base = app.base.clone();
     let a = signed_in_client(&base).await;
     // A program using every rule kind but 5/3/1 (which wants a program of its own), with a
     // superset, run from a real history.

@@ -7,12 +7,6 @@ use crate::support::*;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-fn start() -> (InProcess, tempfile::TempDir) {
-    let data = tempfile::tempdir().unwrap();
-    let env = [("IRONLOG_DATA_DIR", data.path().display().to_string())];
-    (InProcess::start(&env).unwrap(), data)
-}
-
 fn squat(id: Uuid, weight_kg: f64, revision: Option<u64>) -> Value {
     let mut w = json!({
         "id": id,
@@ -117,8 +111,8 @@ fn weight(w: &Option<Value>) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_reaches_history_and_the_plan_and_an_older_version_never_wins() {
-    let (server, _data) = start();
-    let base = server.base_url();
+    let app = TestApp::spawn();
+    let base = app.base.clone();
     let a = signed_in_client(&base).await;
     let id = Uuid::now_v7();
     let original = squat(id, 100.0, None);
@@ -218,8 +212,8 @@ async fn an_edit_reaches_history_and_the_plan_and_an_older_version_never_wins() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delete_stays_deleted_when_the_log_or_an_edit_arrives_after_it() {
-    let (server, _data) = start();
-    let base = server.base_url();
+    let app = TestApp::spawn();
+    let base = app.base.clone();
     let a = signed_in_client(&base).await;
     let (gone, kept) = (Uuid::now_v7(), Uuid::now_v7());
     for id in [gone, kept] {
@@ -254,7 +248,8 @@ async fn a_delete_stays_deleted_when_the_log_or_an_edit_arrives_after_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_an_account_removes_everything_it_held_and_what_was_still_queued() {
-    let (server, data) = start();
+    // The server is stopped before its data directory is read.
+    let TestApp { server, data, .. } = TestApp::spawn();
     let base = server.base_url();
     let (email, cookie) = sign_up(&base).await;
     let a = client_with_cookie(&cookie);
@@ -348,8 +343,8 @@ async fn deleting_an_account_removes_everything_it_held_and_what_was_still_queue
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_export_from_before_an_edit_imports_as_a_duplicate_not_a_second_session() {
-    let (server, _data) = start();
-    let base = server.base_url();
+    let app = TestApp::spawn();
+    let base = app.base.clone();
     let a = signed_in_client(&base).await;
     let id = Uuid::now_v7();
     let mut logged = squat(id, 100.0, None);
@@ -382,8 +377,8 @@ async fn an_export_from_before_an_edit_imports_as_a_duplicate_not_a_second_sessi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn importing_a_session_deleted_since_says_it_stays_deleted() {
-    let (server, _data) = start();
-    let base = server.base_url();
+    let app = TestApp::spawn();
+    let base = app.base.clone();
     let a = signed_in_client(&base).await;
     let (gone, kept) = (Uuid::now_v7(), Uuid::now_v7());
     assert_eq!(post(&a, &base, &squat(gone, 100.0, None)).await.0, 202);
@@ -402,4 +397,36 @@ async fn importing_a_session_deleted_since_says_it_stays_deleted() {
     assert_eq!(counts, [Some(0), Some(1), Some(1)], "{summary}");
     barrier(&a, &base).await;
     assert_eq!(listed_ids(&a, &base).await, [kept.to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_of_an_id_never_logged_creates_it_as_the_contract_says() {
+    let app = TestApp::spawn();
+    let base = app.base.clone();
+    let client = signed_in_client(&base).await;
+    let id = Uuid::now_v7();
+    let resp = put(&client, &base, id, &squat(id, 90.0, Some(2))).await;
+    assert_eq!(resp.status(), 202);
+    let stored = await_workout(&client, &base, id, Option::is_some).await;
+    assert_eq!(
+        stored.expect("created")["exercises"][0]["sets"][1]["weight_kg"],
+        90.0
+    );
+    // The document says the same: the 404 it lists is a path that is not a UUID.
+    let doc = get_json(&client, &format!("{base}/api/openapi.json")).await;
+    let put_404 = doc["paths"]["/api/v1/workouts/{id}"]["put"]["responses"]["404"]["description"]
+        .as_str()
+        .expect("PUT lists its 404")
+        .to_owned();
+    assert!(
+        put_404.contains("not a UUID") && put_404.contains("created"),
+        "{put_404}"
+    );
+    let resp = client
+        .put(format!("{base}/api/v1/workouts/not-a-uuid"))
+        .json(&squat(id, 90.0, Some(3)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
 }

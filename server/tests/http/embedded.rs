@@ -121,6 +121,7 @@ fn fill(path: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_is_a_pause_not_an_outage() {
+    testkit::full_tier!("root (it mounts a small tmpfs)");
     let disk = SmallDisk::mount("24m");
     let bin = Path::new(env!("CARGO_BIN_EXE_ironlog-server"));
     let server = Server::start(

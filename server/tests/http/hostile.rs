@@ -6,12 +6,6 @@ use tokio::net::TcpStream;
 
 use crate::support::*;
 
-fn start() -> (InProcess, tempfile::TempDir) {
-    let data = tempfile::tempdir().unwrap();
-    let env = [("IRONLOG_DATA_DIR", data.path().display().to_string())];
-    (InProcess::start(&env).unwrap(), data)
-}
-
 /// Sends one raw request and returns the head of its answer, or None when the connection
 /// ended without one (a handler that panicked takes its connection with it).
 async fn raw_head(addr: std::net::SocketAddr, request: &str) -> Option<String> {
@@ -36,7 +30,8 @@ async fn raw_status(addr: std::net::SocketAddr, request: &str) -> Option<u16> {
 
 #[tokio::test]
 async fn every_method_on_every_route_family_is_answered_without_a_server_error() {
-    let (server, _data) = start();
+    let app = TestApp::spawn();
+    let server = &app.server;
     let addr = server.addr();
     let (_, cookie) = sign_up(&server.base_url()).await;
     let paths = [
@@ -180,8 +175,8 @@ async fn hostile_next_values_end_on_a_same_site_path() {
 
 #[tokio::test]
 async fn private_answers_are_not_stored_by_caches() {
-    let (server, _data) = start();
-    let base = server.base_url();
+    let app = TestApp::spawn();
+    let base = app.base.clone();
     let (_, cookie) = sign_up(&base).await;
     let user = client_with_cookie(&cookie);
     for path in [
@@ -208,8 +203,8 @@ async fn private_answers_are_not_stored_by_caches() {
 
 #[tokio::test]
 async fn passwords_of_only_spaces_or_control_characters_are_refused() {
-    let (server, _data) = start();
-    let base = server.base_url();
+    let app = TestApp::spawn();
+    let base = app.base.clone();
     for password in [
         " ".repeat(16),
         "\t".repeat(16),
@@ -273,7 +268,8 @@ async fn wrong_passwords_from_one_address_do_not_lock_the_owner_out() {
 
 #[tokio::test]
 async fn a_large_body_announced_with_expect_continue_is_refused_before_it_is_sent() {
-    let (server, _data) = start();
+    let app = TestApp::spawn();
+    let server = &app.server;
     let addr = server.addr();
     let (_, cookie) = sign_up(&server.base_url()).await;
     for (path, content_type, size) in [
@@ -331,8 +327,8 @@ async fn metrics_are_served_on_their_own_address_only() {
 
 #[tokio::test]
 async fn a_server_function_answers_a_bad_cursor_with_400() {
-    let (server, _data) = start();
-    let base = server.base_url();
+    let app = TestApp::spawn();
+    let base = app.base.clone();
     let (_, cookie) = sign_up(&base).await;
     let user = client_with_cookie(&cookie);
     let call = |before: &'static str| {
@@ -358,7 +354,8 @@ async fn a_server_function_answers_a_bad_cursor_with_400() {
 
 #[tokio::test]
 async fn early_answers_carry_the_security_headers_too() {
-    let (server, _data) = start();
+    let app = TestApp::spawn();
+    let server = &app.server;
     let addr = server.addr();
     for request in [
         format!("TRACE / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
@@ -372,4 +369,41 @@ async fn early_answers_carry_the_security_headers_too() {
             assert!(head.contains(header), "{header} missing in:\n{head}");
         }
     }
+}
+
+/// The same-origin check compares the origin exactly: the right host and port with another
+/// scheme, a trailing slash, capitals, or a second Origin header are all
+/// another site, and a state-changing request carrying one is refused before it does anything.
+#[tokio::test]
+async fn an_origin_that_is_not_exactly_this_sites_is_refused_even_for_the_right_host() {
+    let app = TestApp::spawn();
+    let addr = app.server.addr();
+    let (email, cookie) = sign_up(&app.base).await;
+    // Raw requests: an HTTP client would normalise some of these headers.
+    let delete_account = |origins: &[String]| {
+        let origins: String = origins.iter().map(|o| format!("Origin:{o}\r\n")).collect();
+        let body = format!(r#"{{"password": "{PASSWORD}"}}"#);
+        format!(
+            "POST /api/v1/auth/delete-account HTTP/1.1\r\nHost: {addr}\r\n{origins}Cookie: {cookie}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    for origins in [
+        vec![format!(" https://{addr}")],
+        vec![format!(" http://{addr}/")],
+        vec![format!(" HTTP://{addr}")],
+        vec![format!(" http://{addr}"), " http://evil.example".to_owned()],
+    ] {
+        let status = raw_status(addr, &delete_account(&origins)).await;
+        assert_eq!(status, Some(403), "{origins:?}");
+    }
+    // The account is still there: log in with it.
+    let resp = client()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "the account was not deleted");
 }

@@ -5,7 +5,6 @@
 mod support;
 
 mod accounts;
-mod architecture;
 mod bodyweight;
 mod bulk;
 mod connections;

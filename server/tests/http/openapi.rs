@@ -57,14 +57,6 @@ fn operations(spec: &Value) -> Vec<Operation> {
     ops
 }
 
-fn start() -> (InProcess, tempfile::TempDir) {
-    let data = tempfile::tempdir().unwrap();
-    let mut env = vec![("IRONLOG_DATA_DIR", data.path().display().to_string())];
-    // Hundreds of calls from one address and account: the limits are tested elsewhere.
-    env.extend(testkit::UNLIMITED.iter().map(|(k, v)| (*k, v.to_string())));
-    (InProcess::start(&env).unwrap(), data)
-}
-
 async fn spec(base: &str) -> Value {
     let spec = get_json(&client(), &format!("{base}/api/openapi.json")).await;
     assert!(
@@ -88,8 +80,8 @@ async fn call(client: &reqwest::Client, op: &Operation, url: String, body: &Valu
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_is_described_guarded_and_scoped_to_its_user() {
-    let (server, _data) = start();
-    let base = server.base_url();
+    let app = TestApp::unlimited();
+    let base = app.base.clone();
     let spec = spec(&base).await;
     let ops = operations(&spec);
     assert!(
@@ -214,8 +206,8 @@ fn body() -> impl Strategy<Value = (Body, &'static str)> {
 #[test]
 fn any_body_to_any_operation_is_answered_with_2xx_or_4xx() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let (server, _data) = start();
-    let base = server.base_url();
+    let app = TestApp::unlimited();
+    let base = app.base.clone();
     let (ops, user) = runtime.block_on(async {
         let spec = spec(&base).await;
         (operations(&spec), signed_in_client(&base).await)
@@ -277,7 +269,8 @@ fn any_body_to_any_operation_is_answered_with_2xx_or_4xx() {
 async fn server_functions_are_scoped_to_the_signed_in_user() {
     // The server is built in this process, so the app's server functions are linked in and
     // their registry lists what it serves.
-    let (server, _data) = start();
+    let app = TestApp::unlimited();
+    let server = &app.server;
     let functions: Vec<(&str, http::Method)> = leptos::server_fn::axum::server_fn_paths().collect();
     assert!(
         functions.iter().any(|(p, _)| p.contains("history_page")),
@@ -324,6 +317,48 @@ async fn server_functions_are_scoped_to_the_signed_in_user() {
         assert!(
             !body.contains(&id.to_string()),
             "{path} shows A's workout to B: {body}"
+        );
+    }
+}
+
+/// The checked-in contract: `server/tests/http/snapshots/openapi.json`. Any change to the API's
+/// description (a route, a field, a limit) fails here until the file is rewritten, with
+/// `IRONLOG_UPDATE_SNAPSHOTS=1 cargo test -p server --test http openapi::`, and the diff
+/// reviewed with the change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_description_is_the_checked_in_contract() {
+    let app = TestApp::unlimited();
+    let server = &app.server;
+    let spec = spec(&server.base_url()).await;
+    let mut now = serde_json::to_string_pretty(&spec).expect("the description serializes");
+    now.push('\n');
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/http/snapshots/openapi.json");
+    if std::env::var("IRONLOG_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &now).expect("writing the snapshot");
+        return;
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    if checked_in != now {
+        let first = checked_in
+            .lines()
+            .zip(now.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(checked_in.lines().count().min(now.lines().count()));
+        let around = |text: &str| {
+            text.lines()
+                .skip(first.saturating_sub(3))
+                .take(7)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        panic!(
+            "/api/openapi.json differs from {} from line {}:\n--- checked in\n{}\n--- now\n{}\n\
+             If the change is meant, rewrite it with IRONLOG_UPDATE_SNAPSHOTS=1 and review the diff.",
+            path.display(),
+            first + 1,
+            around(&checked_in),
+            around(&now)
         );
     }
 }

@@ -45,6 +45,7 @@ async fn differences(store: &MongoStore, users: &[String], expected: &Expected) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_consumers_end_in_the_order_changes_were_made_whatever_the_delivery() {
+    testkit::full_tier!("RabbitMQ and SecantusDB");
     let mut config = StackConfig::new(
         Path::new(env!("CARGO_BIN_EXE_ironlog-server")).to_path_buf(),
         testkit::ironlog_bin("ironlog-consumer").expect("consumer binary"),

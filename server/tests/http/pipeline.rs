@@ -85,6 +85,7 @@ async fn post_all(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pipeline_stores_each_workout_exactly_once_through_failures() {
+    testkit::full_tier!("RabbitMQ and SecantusDB");
     let mut stack = start_stack();
     let base = stack.servers[0].base_url();
     let client = signed_in_client(&base).await;

@@ -415,6 +415,70 @@ impl Drop for InProcess {
     }
 }
 
+/// One embedded Ironlog for one test (zero2prod's `TestApp`): the server started in this
+/// process on a free port, its data in a temporary directory removed with it, and the calls
+/// the scenarios make, by name.
+pub struct TestApp {
+    pub server: InProcess,
+    pub base: String,
+    pub data: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// With the default settings (the embedded store and queue, the default limits).
+    pub fn spawn() -> Self {
+        Self::spawn_with(&[])
+    }
+
+    /// With the rate limits off, for a test that makes hundreds of calls from one address and
+    /// account (the limits are tested on their own).
+    pub fn unlimited() -> Self {
+        let env: Vec<(&str, String)> = testkit::UNLIMITED
+            .iter()
+            .map(|(k, v)| (*k, v.to_string()))
+            .collect();
+        Self::spawn_with(&env)
+    }
+
+    /// With `env` (settings as the binary's variables) beside its own data directory.
+    pub fn spawn_with(env: &[(&str, String)]) -> Self {
+        let data = tempfile::tempdir().expect("a temporary data directory");
+        let mut all = vec![("IRONLOG_DATA_DIR", data.path().display().to_string())];
+        all.extend(env.iter().cloned());
+        let server = InProcess::start(&all).expect("the server starts");
+        Self {
+            base: server.base_url(),
+            server,
+            data,
+        }
+    }
+
+    /// `path` on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A client signed in as a fresh account.
+    pub async fn signed_in(&self) -> reqwest::Client {
+        signed_in_client(&self.base).await
+    }
+
+    /// `POST /api/v1/workouts` of `workout` as `client`: its status.
+    pub async fn log(&self, client: &reqwest::Client, workout: &Value) -> u16 {
+        post(client, &self.base, workout).await.0
+    }
+
+    /// Every workout id `client` sees, newest first.
+    pub async fn list(&self, client: &reqwest::Client) -> Vec<String> {
+        listed_ids(client, &self.base).await
+    }
+
+    /// GET `path` as `client`, read as JSON.
+    pub async fn get_json(&self, client: &reqwest::Client, path: &str) -> Value {
+        get_json(client, &self.url(path)).await
+    }
+}
+
 /// Posts a file to the import (with `query`, such as `?format=hevy`): its status and answer.
 pub async fn import_file(
     client: &reqwest::Client,

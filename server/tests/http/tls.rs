@@ -34,6 +34,7 @@ async fn mongodb_accepts(uri: &str, tls: &TlsFiles) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dependencies_are_reached_over_mutual_tls_only() {
+    testkit::full_tier!("RabbitMQ and SecantusDB with TLS");
     let pki = Pki::generate().unwrap();
     let broker = RabbitMq::start_tls(&pki).expect("RabbitMQ with TLS");
     let mongo = Secantus::start_tls(&pki).expect("SecantusDB with TLS");

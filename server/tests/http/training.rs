@@ -8,12 +8,6 @@ use crate::support::*;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-fn start() -> (InProcess, tempfile::TempDir) {
-    let data = tempfile::tempdir().unwrap();
-    let env = [("IRONLOG_DATA_DIR", data.path().display().to_string())];
-    (InProcess::start(&env).unwrap(), data)
-}
-
 pub(crate) async fn plan(client: &reqwest::Client, base: &str) -> Value {
     get_json(client, &format!("{base}/api/v1/plan")).await
 }
@@ -80,8 +74,8 @@ pub(crate) async fn do_as_planned(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_plan_follows_the_history_and_the_profile() {
-    let (server, _data) = start();
-    let base = server.base_url();
+    let app = TestApp::spawn();
+    let base = app.base.clone();
     let a = signed_in_client(&base).await;
     let b = signed_in_client(&base).await;
 
@@ -223,8 +217,8 @@ async fn the_plan_follows_the_history_and_the_profile() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_programs_page_lists_every_program_and_its_plain_form_starts_one() {
-    let (server, _data) = start();
-    let base = server.base_url();
+    let app = TestApp::spawn();
+    let base = app.base.clone();
     let a = signed_in_client(&base).await;
     let page = get_text(&a, &format!("{base}/programs")).await;
     for shown in [
@@ -279,8 +273,8 @@ async fn the_programs_page_lists_every_program_and_its_plain_form_starts_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn own_exercises_are_added_and_corrected_through_the_programs_page_form() {
-    let (server, _data) = start();
-    let base = server.base_url();
+    let app = TestApp::spawn();
+    let base = app.base.clone();
     let a = signed_in_client(&base).await;
     let save = |body: &'static str| post_form(&a, &base, "/exercises/save", body);
     let added = save(

@@ -35,6 +35,7 @@ type Secrets = BTreeMap<String, BTreeMap<String, Vec<u8>>>;
 
 #[test]
 fn the_prod_overlay_runs_the_real_binaries_as_it_configures_them() {
+    testkit::full_tier!("kubectl, RabbitMQ, SecantusDB and root (a private network namespace)");
     if !testkit::netns::in_private_netns().expect("the private network namespace") {
         testkit::netns::rerun_in_private_netns(
             "deployment::the_prod_overlay_runs_the_real_binaries_as_it_configures_them",

@@ -2,12 +2,10 @@
 //! form and its Delete buttons, plain HTML forms. The weight comes in the unit the form was
 //! shown in and is stored in kilograms.
 
-use app::ssr::CurrentUser;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Extension;
 use chrono::NaiveDate;
 use domain::bodyweight::{Weighing, MAX_KG, MIN_KG};
 use domain::units::Unit;
@@ -15,6 +13,7 @@ use service::ProfileError;
 
 use super::admit::{admit_write, field};
 use super::answer::{page, Answer, Back};
+use super::signed_in::SignedIn;
 use crate::state::AppState;
 
 const BACK: Back = ("/progress#bodyweight", "Back to Progress");
@@ -65,10 +64,10 @@ fn unavailable(what: &str) -> Response {
 
 pub async fn submit(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    SignedIn(user): SignedIn,
     body: Body,
 ) -> Response {
-    let (user, bytes) = match admit_write(&state, user, body, BACK, "%2Fprogress").await {
+    let bytes = match admit_write(&state, &user, body, BACK).await {
         Ok(admitted) => admitted,
         Err(refused) => return refused,
     };
@@ -106,10 +105,10 @@ pub async fn submit(
 
 pub async fn remove(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    SignedIn(user): SignedIn,
     body: Body,
 ) -> Response {
-    let (user, bytes) = match admit_write(&state, user, body, BACK, "%2Fprogress").await {
+    let bytes = match admit_write(&state, &user, body, BACK).await {
         Ok(admitted) => admitted,
         Err(refused) => return refused,
     };

@@ -1,40 +1,33 @@
-//! The opening of every form that changes data: a signed-in user (else the log-in page, back
-//! here after), the write allowance, and the form's body.
+//! The opening of every form that changes data, after [`super::signed_in::SignedIn`]: the
+//! write allowance, and the form's body.
 
 use app::ssr::CurrentUser;
 use axum::body::{Body, Bytes};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::Extension;
+use axum::response::Response;
 
 use super::answer::{page, read_form, Answer, Back};
 use crate::limits::RetryAfter;
 use crate::state::AppState;
 
-/// The user and the form, or the answer that stops here. `next` is the page to return to
-/// after logging in, already percent-encoded.
+/// The form, or the answer that stops here.
 pub async fn admit_write(
     state: &AppState,
-    user: Option<Extension<CurrentUser>>,
+    user: &CurrentUser,
     body: Body,
     back: Back,
-    next: &str,
-) -> Result<(CurrentUser, Bytes), Response> {
-    admit_write_within(state, user, body, back, next, crate::extract::MAX_BODY).await
+) -> Result<Bytes, Response> {
+    admit_write_within(state, user, body, back, crate::extract::MAX_BODY).await
 }
 
 /// As [`admit_write`], for a form that may be larger than other requests' bodies (`max`).
 pub async fn admit_write_within(
     state: &AppState,
-    user: Option<Extension<CurrentUser>>,
+    user: &CurrentUser,
     body: Body,
     back: Back,
-    next: &str,
     max: usize,
-) -> Result<(CurrentUser, Bytes), Response> {
-    let Some(Extension(user)) = user else {
-        return Err(Redirect::to(&format!("/login?next={next}")).into_response());
-    };
+) -> Result<Bytes, Response> {
     if let Err(RetryAfter(secs)) = state.limits.write(&user.id) {
         return Err(page(
             StatusCode::TOO_MANY_REQUESTS,
@@ -43,8 +36,7 @@ pub async fn admit_write_within(
             back,
         ));
     }
-    let bytes = read_form(body, back, max).await?;
-    Ok((user, bytes))
+    read_form(body, back, max).await
 }
 
 /// The form's value of `name`, if sent.

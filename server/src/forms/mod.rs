@@ -1,7 +1,10 @@
 //! What the pages' plain HTML forms post to, so they work before hydration and without
 //! JavaScript: the Log form, the units-and-equipment settings, the import, History's Delete,
-//! Progress's bodyweight, the Programs page and the program editor, and the account's deletion. Each answers
-//! with a redirect or a plain answer page (`answer.rs`). The pages themselves are Leptos's.
+//! Progress's bodyweight, the Programs page and the program editor, the account's deletion, and
+//! signing up, in and out.
+//! Each handler takes [`signed_in::SignedIn`] (no session: the log-in page, then back) and
+//! answers with a redirect or a plain answer page (`answer.rs`). The pages themselves are
+//! Leptos's (the `app` crate).
 
 mod account;
 mod admit;
@@ -14,6 +17,8 @@ mod log;
 mod profile_change;
 mod programs;
 mod settings;
+mod sign_in;
+mod signed_in;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::post;
@@ -23,6 +28,9 @@ use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/login", post(sign_in::login))
+        .route("/signup", post(sign_in::signup))
+        .route("/logout", post(sign_in::logout))
         .route("/log", post(log::submit))
         .route("/history/delete", post(account::delete_workout))
         .route("/progress/bodyweight", post(bodyweight::submit))

@@ -2,28 +2,24 @@
 //! `POST /history/delete` (History's Delete without JavaScript; with it, the page deletes
 //! through the device's outbox, with an undo).
 
-use app::ssr::CurrentUser;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Extension;
+use service::ChangeError;
 
 use super::admit::{admit_write, field};
 use super::answer::{page, read_form, Answer, Back};
+use super::signed_in::SignedIn;
 use crate::auth::service::AuthFailure;
-use crate::ingest;
 use crate::state::AppState;
 
 pub async fn delete_account(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    SignedIn(user): SignedIn,
     body: Body,
 ) -> Response {
     const BACK: Back = ("/data#delete-account", "Back to your data");
-    let Some(Extension(user)) = user else {
-        return Redirect::to("/login?next=%2Fdata").into_response();
-    };
     let bytes = match read_form(body, BACK, crate::extract::MAX_BODY).await {
         Ok(b) => b,
         Err(refused) => return refused,
@@ -46,11 +42,11 @@ pub async fn delete_account(
 
 pub async fn delete_workout(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    SignedIn(user): SignedIn,
     body: Body,
 ) -> Response {
     const BACK: Back = ("/history", "Back to History");
-    let (user, bytes) = match admit_write(&state, user, body, BACK, "%2Fhistory").await {
+    let bytes = match admit_write(&state, &user, body, BACK).await {
         Ok(admitted) => admitted,
         Err(refused) => return refused,
     };
@@ -62,9 +58,15 @@ pub async fn delete_workout(
             BACK,
         );
     };
-    match ingest::accept_delete(&state, &user.id, id).await {
+    match state.changes.delete(&user.id, id).await {
         Ok(_) => Redirect::to("/history").into_response(),
-        Err(e) => page(
+        Err(ChangeError::NotFound | ChangeError::Invalid(_)) => page(
+            StatusCode::NOT_FOUND,
+            "Not deleted",
+            Answer::text("There is no such workout of yours."),
+            BACK,
+        ),
+        Err(e @ ChangeError::Unavailable { .. }) => page(
             StatusCode::SERVICE_UNAVAILABLE,
             "Not deleted yet",
             Answer::text(format!("{e}. Go back and delete it again.")),

@@ -4,20 +4,18 @@
 
 use std::collections::BTreeMap;
 
-use app::log::draft::{describe_field, edit_revision, ExerciseDraft, SetDraft, WorkoutDraft};
-use app::ssr::CurrentUser;
+use app::draft::{describe_field, edit_revision, ExerciseDraft, SetDraft, WorkoutDraft};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Extension;
 use chrono::Utc;
 use domain::rules::{MAX_EXERCISES, MAX_SETS};
 use domain::units::Unit;
+use service::ChangeError;
 
 use super::answer::{page, read_form, Answer, Back};
-use crate::error::ApiError;
-use crate::ingest;
+use super::signed_in::SignedIn;
 use crate::limits::RetryAfter;
 use crate::state::AppState;
 
@@ -58,8 +56,10 @@ fn parse_key(key: &str) -> Option<Field<'_>> {
 }
 
 /// Indices past the limits are dropped here; the limits themselves are the validator's job,
-/// and these bounds only stop a hostile form from making us allocate.
-pub fn draft_from_form(body: &[u8]) -> WorkoutDraft {
+/// and these bounds only stop a hostile form from making us allocate. A unit other than `kg`
+/// or `lb` is refused (its message, for the page): read as kilograms, 225 lb would be stored
+/// as 225 kg.
+pub fn draft_from_form(body: &[u8]) -> Result<WorkoutDraft, String> {
     let mut draft = WorkoutDraft::default();
     let mut exercises: BTreeMap<usize, ExerciseDraft> = BTreeMap::new();
     for (key, value) in form_urlencoded::parse(body) {
@@ -69,7 +69,13 @@ pub fn draft_from_form(body: &[u8]) -> WorkoutDraft {
             "notes" => draft.notes = value.into_owned(),
             // Not a number: treated as a new log, whose validation then names what is wrong.
             "base_revision" => draft.base_revision = value.trim().parse().ok(),
-            "unit" => draft.unit = if value == "lb" { Unit::Lb } else { Unit::Kg },
+            "unit" => {
+                draft.unit = match value.as_ref() {
+                    "kg" => Unit::Kg,
+                    "lb" => Unit::Lb,
+                    other => return Err(format!("Unit must be kg or lb, not {other:?}.")),
+                }
+            }
             other => match parse_key(other) {
                 Some(Field::Exercise(i, part)) if i <= MAX_EXERCISES => {
                     let e = exercises.entry(i).or_default();
@@ -104,7 +110,7 @@ pub fn draft_from_form(body: &[u8]) -> WorkoutDraft {
         }
     }
     draft.exercises = exercises.into_values().collect();
-    draft
+    Ok(draft)
 }
 
 /// Without JavaScript the browser sends `datetime-local` text with no zone: read it as UTC.
@@ -123,12 +129,9 @@ fn resolve_performed_at(text: &str) -> String {
 
 pub async fn submit(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    SignedIn(user): SignedIn,
     body: Body,
 ) -> Response {
-    let Some(Extension(user)) = user else {
-        return Redirect::to("/login?next=%2F").into_response();
-    };
     if let Err(RetryAfter(secs)) = state.limits.write(&user.id) {
         return page(
             StatusCode::TOO_MANY_REQUESTS,
@@ -143,7 +146,17 @@ pub async fn submit(
         Ok(b) => b,
         Err(refused) => return refused,
     };
-    let mut draft = draft_from_form(&bytes);
+    let mut draft = match draft_from_form(&bytes) {
+        Ok(draft) => draft,
+        Err(problem) => {
+            return page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Please fix your workout",
+                Answer::list([problem]),
+                BACK,
+            )
+        }
+    };
     draft.performed_at = resolve_performed_at(&draft.performed_at);
     let (mut form_body, positions) = draft.to_body();
     let revision = draft.base_revision.map(|base| {
@@ -166,14 +179,18 @@ pub async fn submit(
         }
     };
     let accepted = match revision {
-        None => ingest::accept(&state, &user.id, &body)
+        None => state
+            .changes
+            .log(&user.id, &body)
             .await
             .map(|id| (id, None)),
         Some(revision) => match uuid::Uuid::try_parse(draft.id.trim()) {
-            Ok(id) => ingest::accept_edit(&state, &user.id, id, &body)
+            Ok(id) => state
+                .changes
+                .edit(&user.id, id, &body)
                 .await
                 .map(|id| (id, Some(revision))),
-            Err(_) => Err(ApiError::Invalid(vec![domain::Problem::new(
+            Err(_) => Err(ChangeError::Invalid(vec![domain::Problem::new(
                 "id",
                 "must be the id of the workout edited",
             )])),
@@ -184,7 +201,7 @@ pub async fn submit(
         Ok((id, Some(revision))) => {
             Redirect::to(&format!("/history?logged={id}&revision={revision}")).into_response()
         }
-        Err(ApiError::Invalid(problems)) => {
+        Err(ChangeError::Invalid(problems)) => {
             let lines = problems.iter().map(|p| {
                 // Name the form's rows, not the JSON's positions (blank rows are skipped).
                 let field = describe_field(&positions.to_form_field(&p.field));
@@ -218,7 +235,7 @@ mod tests {
             &exercises%5B0%5D%5Bexercise%5D=squat&exercises%5B0%5D%5Bsets%5D%5B0%5D%5Bweight_kg%5D=100\
             &exercises%5B0%5D%5Bsets%5D%5B0%5D%5Breps%5D=5&exercises%5B0%5D%5Bsets%5D%5B0%5D%5Brpe%5D=\
             &exercises%5B1%5D%5Bsets%5D%5B0%5D%5Breps%5D=8&exercises%5B99999999999%5D%5Bexercise%5D=x";
-        let d = draft_from_form(body.as_bytes());
+        let d = draft_from_form(body.as_bytes()).unwrap();
         assert_eq!(d.id, "abc");
         assert_eq!(d.exercises.len(), 2);
         assert_eq!(d.exercises[0].exercise, "squat");
@@ -237,9 +254,18 @@ mod tests {
 
         let lb = draft_from_form(
             b"unit=lb&exercises%5B0%5D%5Bexercise%5D=squat&exercises%5B0%5D%5Bsets%5D%5B0%5D%5Bweight%5D=225",
-        );
+        )
+        .unwrap();
         assert_eq!(lb.unit, Unit::Lb);
         assert_eq!(lb.exercises[0].sets[0].weight, "225");
+        assert_eq!(draft_from_form(b"unit=kg").unwrap().unit, Unit::Kg);
+        for unknown in ["LB", "stone", "", "kg%20"] {
+            let body = format!("unit={unknown}");
+            assert!(
+                draft_from_form(body.as_bytes()).is_err_and(|m| m.contains("kg or lb")),
+                "{unknown:?} was taken"
+            );
+        }
     }
 
     #[test]

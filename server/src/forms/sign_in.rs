@@ -7,8 +7,8 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::middleware::safe_next;
-use super::service::{AuthFailure, SignedIn};
+use crate::auth::middleware::safe_next;
+use crate::auth::service::{AuthFailure, SignedIn};
 use crate::error::ApiError;
 use crate::extract::{read_body, ClientIp};
 use crate::state::AppState;

@@ -327,6 +327,18 @@ pub fn kind_label(kind: domain::SetKind) -> &'static str {
     }
 }
 
+/// What a field path's names are called on the page; a name not here is shown as it is.
+/// `public/offline-ui.js` labels the problems of a workout refused from the outbox with a copy
+/// of this table (the page script is plain JavaScript, loaded before any Wasm): a test checks
+/// that the two are the same.
+pub const FIELD_LABELS: [(&str, &str); 5] = [
+    ("exercises", "Exercise"),
+    ("sets", "set"),
+    ("weight_kg", "weight"),
+    ("performed_at", "date"),
+    ("id", "workout id"),
+];
+
 /// Labels a validator field path for people: `exercises[1].sets[2].reps` → "Exercise 2, set 3: reps".
 pub fn describe_field(field: &str) -> String {
     let mut parts = Vec::new();
@@ -335,15 +347,10 @@ pub fn describe_field(field: &str) -> String {
             Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()),
             None => (segment, None),
         };
-        let label = match name {
-            "exercises" => "Exercise",
-            "sets" => "set",
-            "weight_kg" => "weight",
-            "performed_at" => "date",
-            "id" => "workout id",
-            "exercise" => "exercise",
-            other => other,
-        };
+        let label = FIELD_LABELS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(name, |(_, label)| label);
         parts.push(match index {
             Some(i) => format!("{label} {}", i + 1),
             None => label.to_owned(),
@@ -363,6 +370,48 @@ pub fn describe_field(field: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::{json, Value};
+
+    /// `const LABELS = { name: "Label", … };` of `public/offline-ui.js`, as pairs.
+    fn js_labels() -> Vec<(String, String)> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../public/offline-ui.js");
+        let script = std::fs::read_to_string(path).expect("public/offline-ui.js");
+        let line = script
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("const LABELS = {"))
+            .expect("offline-ui.js declares its LABELS on one line");
+        let body = line.trim_end_matches(';').trim_end().trim_end_matches('}');
+        body.split(',')
+            .map(|pair| {
+                let (name, label) = pair.split_once(':').expect("name: \"label\"");
+                (
+                    name.trim().to_owned(),
+                    label.trim().trim_matches('"').to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_outbox_labels_fields_as_the_log_form_does() {
+        let rust: Vec<(String, String)> = FIELD_LABELS
+            .iter()
+            .map(|(n, l)| ((*n).to_owned(), (*l).to_owned()))
+            .collect();
+        assert_eq!(
+            js_labels(),
+            rust,
+            "public/offline-ui.js LABELS differ from FIELD_LABELS"
+        );
+        assert_eq!(
+            describe_field("exercises[1].sets[2].weight_kg"),
+            "Exercise 2, set 3: weight"
+        );
+        assert_eq!(describe_field("performed_at"), "date");
+        assert_eq!(
+            describe_field("exercises[0].exercise"),
+            "Exercise 1: exercise"
+        );
+    }
 
     /// The body as the API reads it.
     fn json_of(draft: &WorkoutDraft) -> (Value, FormPositions) {

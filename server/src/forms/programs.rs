@@ -3,17 +3,16 @@
 //! (a copy among the user's own, opened in the editor) and `POST /programs/delete` (one of the
 //! user's own). The editor's posts are `editor.rs`'s.
 
-use app::ssr::CurrentUser;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Extension;
 use domain::profile::RemoveProgram;
 
 use super::admit::field;
 use super::answer::{page, Answer};
 use super::profile_change::{change, BACK};
+use super::signed_in::SignedIn;
 use crate::state::AppState;
 
 pub(super) fn no_such(slug: &str) -> Box<Response> {
@@ -39,7 +38,7 @@ pub(super) fn built_in(title: &str) -> Box<Response> {
 
 pub async fn activate(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    SignedIn(user): SignedIn,
     body: Body,
 ) -> Response {
     change(state, user, body, |profile, form| {
@@ -53,11 +52,7 @@ pub async fn activate(
     .await
 }
 
-pub async fn copy(
-    State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
-    body: Body,
-) -> Response {
+pub async fn copy(State(state): State<AppState>, SignedIn(user): SignedIn, body: Body) -> Response {
     change(state, user, body, |profile, form| {
         let slug = &field(form, "slug").unwrap_or_default();
         profile
@@ -70,7 +65,7 @@ pub async fn copy(
 
 pub async fn remove(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    SignedIn(user): SignedIn,
     body: Body,
 ) -> Response {
     change(state, user, body, |profile, form| {

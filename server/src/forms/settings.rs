@@ -2,16 +2,15 @@
 //! JavaScript. The gym is checked whole, as `PUT /api/v1/profile` checks it, then saved, and
 //! the browser goes back to Your data.
 
-use app::ssr::CurrentUser;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Extension;
 use domain::units::{Gym, Unit};
 use domain::Problem;
 
 use super::answer::{page, read_form, Answer, Back};
+use super::signed_in::SignedIn;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::training::{profile_of, save_profile};
@@ -111,12 +110,9 @@ fn unavailable() -> Response {
 
 pub async fn submit(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    SignedIn(user): SignedIn,
     body: Body,
 ) -> Response {
-    let Some(Extension(user)) = user else {
-        return Redirect::to("/login?next=%2Fdata").into_response();
-    };
     let bytes = match read_form(body, BACK, crate::extract::MAX_BODY).await {
         Ok(b) => b,
         Err(refused) => return refused,

@@ -2,17 +2,16 @@
 //! those an import guessed): name, equipment, load step in the user's unit, primary and
 //! secondary muscles.
 
-use app::ssr::CurrentUser;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Extension;
 use domain::catalog::{ExerciseInfo, Muscle};
 use domain::units::{Equipment, Unit};
 
 use super::answer::{page, Answer};
 use super::profile_change::{change, BACK};
+use super::signed_in::SignedIn;
 use crate::state::AppState;
 
 /// The form as an exercise (its slug empty for a new one), or what is wrong with it.
@@ -87,11 +86,7 @@ pub fn exercise_from_form(body: &[u8]) -> Result<ExerciseInfo, Vec<String>> {
     }
 }
 
-pub async fn save(
-    State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
-    body: Body,
-) -> Response {
+pub async fn save(State(state): State<AppState>, SignedIn(user): SignedIn, body: Body) -> Response {
     change(state, user, body, |profile, form| {
         let exercise = exercise_from_form(form).map_err(|problems| {
             Box::new(page(

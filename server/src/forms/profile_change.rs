@@ -5,7 +5,6 @@ use app::ssr::CurrentUser;
 use axum::body::Body;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Extension;
 use domain::profile::Profile;
 
 use super::admit::admit_write;
@@ -29,13 +28,13 @@ pub fn unavailable() -> Response {
 /// checks it) and sends the browser where `apply` said.
 pub async fn change(
     state: AppState,
-    user: Option<Extension<CurrentUser>>,
+    user: CurrentUser,
     body: Body,
     // Boxed: a refusal is a whole page, and rare.
     apply: impl FnOnce(&mut Profile, &[u8]) -> Result<String, Box<Response>>,
 ) -> Response {
-    let (user, bytes) = match admit_write(&state, user, body, BACK, "%2Fprograms").await {
-        Ok(admitted) => admitted,
+    let bytes = match admit_write(&state, &user, body, BACK).await {
+        Ok(bytes) => bytes,
         Err(refused) => return refused,
     };
     let Ok(mut profile) = profile_of(&state, &user.id).await else {

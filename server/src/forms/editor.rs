@@ -7,12 +7,10 @@
 //! so a program of any allowed size fits.
 
 use app::editor::Draft;
-use app::ssr::CurrentUser;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::Response;
-use axum::Extension;
 use domain::profile::RemoveProgram;
 use domain::program_form::ProgramForm;
 use leptos::prelude::provide_context;
@@ -20,6 +18,7 @@ use leptos::prelude::provide_context;
 use super::admit::admit_write_within;
 use super::profile_change::{save_and_go, unavailable, BACK};
 use super::programs::{built_in, no_such};
+use super::signed_in::SignedIn;
 use crate::state::AppState;
 use crate::training::profile_of;
 
@@ -63,12 +62,12 @@ fn pairs(bytes: &[u8]) -> Vec<(String, String)> {
 /// A button of the editor: the form again, with its change applied.
 pub async fn reshape(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    SignedIn(user): SignedIn,
     req: Request,
 ) -> Response {
     let (parts, body) = req.into_parts();
-    match admit_write_within(&state, user, body, BACK, "%2Fprograms", MAX_FORM).await {
-        Ok((_, bytes)) => render(&state, parts, pairs(&bytes), StatusCode::OK).await,
+    match admit_write_within(&state, &user, body, BACK, MAX_FORM).await {
+        Ok(bytes) => render(&state, parts, pairs(&bytes), StatusCode::OK).await,
         Err(refused) => refused,
     }
 }
@@ -76,15 +75,14 @@ pub async fn reshape(
 /// Save: a valid program replaces the user's own; one with problems comes back to the editor.
 pub async fn save(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    SignedIn(user): SignedIn,
     req: Request,
 ) -> Response {
     let (parts, body) = req.into_parts();
-    let (user, bytes) =
-        match admit_write_within(&state, user, body, BACK, "%2Fprograms", MAX_FORM).await {
-            Ok(admitted) => admitted,
-            Err(refused) => return refused,
-        };
+    let bytes = match admit_write_within(&state, &user, body, BACK, MAX_FORM).await {
+        Ok(bytes) => bytes,
+        Err(refused) => return refused,
+    };
     let sent = pairs(&bytes);
     let form = ProgramForm::from_pairs(sent.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let Ok(mut profile) = profile_of(&state, &user.id).await else {

@@ -1,5 +1,7 @@
-//! The server's module graph, read from its source: no import cycles between modules, and no
-//! module imports the module that composes it (its parent, or `lib.rs`/`routes.rs`).
+//! The workspace's module graphs, read from the source: within each crate, no import cycle
+//! between modules, nor between its folders (the top-level modules: `auth`, `api`, `log`…),
+//! and in the server no module imports the module that composes it (its parent, or
+//! `lib.rs`/`routes.rs`). Crates themselves cannot import each other in a cycle (cargo refuses).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -100,24 +102,116 @@ fn references(module: &str, text: &str, modules: &BTreeSet<String>) -> BTreeSet<
     out
 }
 
-#[test]
-fn no_import_cycles_and_no_module_imports_its_composer() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+/// The module graph of the crate whose sources are in `<workspace>/<krate>/src`: each module
+/// and the modules of its crate it references.
+fn graph_of(krate: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(krate)
+        .join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     let modules: BTreeSet<String> = files.iter().map(|f| module_of(&src, f)).collect();
-    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut graph = BTreeMap::new();
     for file in &files {
         let module = module_of(&src, file);
         let text = std::fs::read_to_string(file).unwrap();
         graph.insert(module.clone(), references(&module, &text, &modules));
     }
+    graph
+}
+
+/// The graph between folders: each module counts as its top-level module (`auth::api` is
+/// `auth`), the root is left out, and references inside one folder are not edges.
+fn folders(graph: &BTreeMap<String, BTreeSet<String>>) -> BTreeMap<String, BTreeSet<String>> {
+    let top = |m: &str| m.split("::").next().unwrap_or("").to_owned();
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (module, refs) in graph {
+        if module.is_empty() {
+            continue;
+        }
+        let from = top(module);
+        let to = out.entry(from.clone()).or_default();
+        for r in refs {
+            let r = top(r);
+            if !r.is_empty() && r != from {
+                to.insert(r);
+            }
+        }
+    }
+    out
+}
+
+/// A cycle in `graph`, as the path around it, if there is one.
+fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        m: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        state: &mut BTreeMap<String, bool>,
+        path: &mut Vec<String>,
+    ) -> Option<Vec<String>> {
+        match state.get(m) {
+            Some(true) => return None,
+            Some(false) => {
+                let from = path.iter().position(|p| p == m).unwrap_or(0);
+                let mut around = path[from..].to_vec();
+                around.push(m.to_owned());
+                return Some(around);
+            }
+            None => {}
+        }
+        state.insert(m.to_owned(), false);
+        path.push(m.to_owned());
+        for next in graph.get(m).into_iter().flatten() {
+            if let Some(found) = visit(next, graph, state, path) {
+                return Some(found);
+            }
+        }
+        path.pop();
+        state.insert(m.to_owned(), true);
+        None
+    }
+    let mut state = BTreeMap::new();
+    graph
+        .keys()
+        .find_map(|m| visit(m, graph, &mut state, &mut Vec::new()))
+}
+
+/// The crates with modules of their own, each checked for cycles between modules and folders.
+const CRATES: &[&str] = &["domain", "service", "adapters", "consumer", "app", "server"];
+
+#[test]
+fn no_crate_has_an_import_cycle_between_modules_or_folders() {
+    for krate in CRATES {
+        let graph = graph_of(krate);
+        assert!(
+            graph.len() > 1,
+            "{krate}'s source was read: {:?}",
+            graph.keys()
+        );
+        if let Some(around) = cycle(&graph) {
+            panic!(
+                "{krate}: import cycle between modules: {}",
+                around.join(" -> ")
+            );
+        }
+        if let Some(around) = cycle(&folders(&graph)) {
+            panic!(
+                "{krate}: import cycle between folders: {}",
+                around.join(" -> ")
+            );
+        }
+    }
+}
+
+#[test]
+fn no_server_module_imports_its_composer() {
+    let graph = graph_of("server");
     assert!(graph.len() > 20, "the source was read: {:?}", graph.keys());
     assert!(
         graph["api::workouts"].contains("state"),
         "references are found: {graph:?}"
     );
-
     // A module never imports one that contains it (its composer), nor the root, nor `routes`
     // (which only `startup`, which serves what it composes, may use).
     for (module, refs) in &graph {
@@ -128,28 +222,42 @@ fn no_import_cycles_and_no_module_imports_its_composer() {
             assert!(!composes, "{module} imports {r:?}, which composes it");
         }
     }
-    // No cycles: a depth-first search finds no back edge.
-    fn visit<'a>(
-        m: &'a str,
-        graph: &'a BTreeMap<String, BTreeSet<String>>,
-        state: &mut BTreeMap<&'a str, bool>,
-        path: &mut Vec<&'a str>,
-    ) {
-        match state.get(m) {
-            Some(true) => return,
-            Some(false) => panic!("import cycle: {} -> {m}", path.join(" -> ")),
-            None => {}
+}
+
+#[test]
+fn the_checks_find_what_they_look_for() {
+    let edges = |pairs: &[(&str, &str)]| {
+        let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (a, b) in pairs {
+            g.entry((*a).to_owned())
+                .or_default()
+                .insert((*b).to_owned());
+            g.entry((*b).to_owned()).or_default();
         }
-        state.insert(m, false);
-        path.push(m);
-        for next in graph.get(m).into_iter().flatten() {
-            visit(next, graph, state, path);
-        }
-        path.pop();
-        state.insert(m, true);
-    }
-    let mut state = BTreeMap::new();
-    for m in graph.keys() {
-        visit(m, &graph, &mut state, &mut Vec::new());
-    }
+        g
+    };
+    // Modules with no cycle, whose folders import each other.
+    let g = edges(&[
+        ("auth::api", "api::error"),
+        ("api::workouts", "auth::session"),
+    ]);
+    assert_eq!(cycle(&g), None);
+    assert_eq!(
+        cycle(&folders(&g)),
+        Some(vec!["api".to_owned(), "auth".to_owned(), "api".to_owned()])
+    );
+    let modules: BTreeSet<String> = ["", "auth", "auth::api", "api", "api::error"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let refs = references(
+        "auth::api",
+        "use crate::{api::error::ApiError, state};\nuse super::api as _x;\n",
+        &modules,
+    );
+    assert_eq!(
+        refs,
+        BTreeSet::from(["api::error".to_owned()]),
+        "itself is not a reference"
+    );
 }

@@ -11,8 +11,8 @@ use axum::Json;
 use domain::Problem;
 use serde_json::{json, Value};
 
-use super::deletion::Deleted;
-use super::service::SignedIn;
+use crate::auth::deletion::Deleted;
+use crate::auth::service::SignedIn;
 use crate::error::ApiError;
 use crate::extract::{json_request, ClientIp, User};
 use crate::state::AppState;

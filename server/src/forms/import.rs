@@ -3,15 +3,14 @@
 //! `POST /api/v1/import`, answered with a plain page of the summary. Times in the file are
 //! read as UTC: without a script the browser does not say its zone.
 
-use app::ssr::CurrentUser;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::Extension;
+use axum::response::Response;
 use domain::import::Summary;
 
 use super::answer::{page, Answer, Back};
+use super::signed_in::SignedIn;
 use crate::error::ApiError;
 use crate::import_jobs::finished;
 use crate::importing::{parse_import_query, prepare};
@@ -100,12 +99,9 @@ fn problem_page(status: StatusCode, title: &str, problems: &[domain::Problem]) -
 
 pub async fn submit(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    SignedIn(user): SignedIn,
     form: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let Some(Extension(user)) = user else {
-        return Redirect::to("/login?next=%2Fdata").into_response();
-    };
     let Ok(form) = form else {
         return page(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
