@@ -3,13 +3,8 @@
 //! middleware).
 
 use leptos::prelude::*;
+use service::CurrentUser;
 pub use service::Training;
-
-/// The signed-in user of a request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CurrentUser {
-    pub id: String,
-}
 
 /// The training service the server provides to every page and server function.
 pub fn training() -> Result<Training, ServerFnError> {

@@ -329,6 +329,9 @@ enum Path<'a> {
     Beyond,
 }
 
+/// The pair that carries [`ProgramForm::beyond_the_maximum`] through `to_pairs`.
+const BEYOND_THE_MAXIMUM: &str = "beyond_the_maximum";
+
 /// A field's place in the form. Indices past what a program may hold are `Beyond`: a form
 /// cannot make the server hold or render more than a program may have (`days[4000000000]`).
 fn parse_path(key: &str) -> Option<Path<'_>> {
@@ -433,6 +436,8 @@ impl ProgramForm {
                 "name" => form.name = value.to_owned(),
                 "description" => form.description = value.to_owned(),
                 "days_per_week" => form.days_per_week = value.to_owned(),
+                // Kept by `to_pairs`, so a refused form rendered back is still refused.
+                BEYOND_THE_MAXIMUM => form.beyond_the_maximum = true,
                 _ => match parse_path(key) {
                     Some(Path::Day(i, "name")) => days.entry(i).or_default().0 = value.to_owned(),
                     Some(Path::Slot(i, j, field)) => {
@@ -464,6 +469,9 @@ impl ProgramForm {
             ("description".to_owned(), self.description.clone()),
             ("days_per_week".to_owned(), self.days_per_week.clone()),
         ];
+        if self.beyond_the_maximum {
+            out.push((BEYOND_THE_MAXIMUM.to_owned(), "1".to_owned()));
+        }
         for (i, day) in self.days.iter().enumerate() {
             out.push((format!("days[{i}].name"), day.name.clone()));
             for (j, slot) in day.slots.iter().enumerate() {

@@ -3,12 +3,12 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use app::ssr::CurrentUser;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use ipnet::IpNet;
+use service::CurrentUser;
 
 use crate::auth::middleware::SessionsDown;
 use crate::error::ApiError;

@@ -21,6 +21,7 @@
 mod accounts;
 mod changes;
 mod error;
+mod identity;
 mod queue;
 pub mod read_model;
 mod store;
@@ -29,6 +30,7 @@ mod training;
 pub use accounts::{Account, AccountError, AccountStore, ProfileStore, Session, SessionStore};
 pub use changes::{ChangeError, Changes};
 pub use error::{BoxError, Chain, StoreError};
+pub use identity::CurrentUser;
 pub use queue::{Delivery, EventSource, PublishError, Publisher, QueueError};
 pub use read_model::{ReadModelStore, StoredModel};
 pub use store::{Page, WorkoutStore};

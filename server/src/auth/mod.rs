@@ -1,5 +1,5 @@
 //! Accounts, sessions and the request's identity. `middleware::authenticate` runs on every
-//! request and puts the session's user (an [`app::ssr::CurrentUser`]) into the request's
+//! request and puts the session's user (an [`service::CurrentUser`]) into the request's
 //! extensions; API handlers take [`crate::extract::User`], which answers 401 without one, and
 //! pages redirect to log-in (`middleware::require_login`).
 

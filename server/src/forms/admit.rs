@@ -1,10 +1,10 @@
 //! The opening of every form that changes data, after [`super::signed_in::SignedIn`]: the
 //! write allowance, and the form's body.
 
-use app::ssr::CurrentUser;
 use axum::body::{Body, Bytes};
 use axum::http::StatusCode;
 use axum::response::Response;
+use service::CurrentUser;
 
 use super::answer::{page, read_form, Answer, Back};
 use crate::limits::RetryAfter;

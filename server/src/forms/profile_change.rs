@@ -1,11 +1,11 @@
 //! What the Programs page's plain forms share: read the form, change the user's profile, save
 //! it whole (checked as `PUT /api/v1/profile` checks it) and go back, or say what is wrong.
 
-use app::ssr::CurrentUser;
 use axum::body::Body;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::profile::Profile;
+use service::CurrentUser;
 
 use super::admit::admit_write;
 use super::answer::{page, Answer, Back};

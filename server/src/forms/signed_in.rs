@@ -1,11 +1,11 @@
 //! The opening every form shares: who is signed in. Without a session the browser is sent to
 //! log in and then back to the page the form is on, so the form handlers never repeat it.
 
-use app::ssr::CurrentUser;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::Response;
+use service::CurrentUser;
 
 use super::answer::{page, Answer};
 use crate::auth::middleware::{to_login, SessionsDown};
