@@ -7,16 +7,19 @@ const baseURL = process.env.BASE_URL ?? "http://127.0.0.1:3000";
 // the worker's install); Playwright routes those only with this set, in Chromium.
 if (process.env.IRONLOG_ASSETS_ORIGIN) process.env.PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS = "1";
 
+// The CDN spec needs the site published to a local S3 (with-stack --cdn, which sets
+// IRONLOG_ASSETS_ORIGIN); the README's test command runs it on its own there.
+const cdnOnly = process.env.IRONLOG_ASSETS_ORIGIN ? [] : ["**/cdn.spec.ts"];
+
 export default defineConfig({
   testDir: "./tests",
-  // The CDN spec needs the site published to a local S3 (with-stack --cdn, which sets
-  // IRONLOG_ASSETS_ORIGIN); the README's test command runs it on its own there.
-  testIgnore: process.env.IRONLOG_ASSETS_ORIGIN ? [] : ["**/cdn.spec.ts"],
   timeout: 60_000,
   expect: { timeout: 15_000 },
   // Spec files run two at a time (each test signs up its own account; the test command starts
   // the server without rate limits): the suites' time is mostly waiting on pages and the write
-  // path, not CPU. Tests within a file stay in order.
+  // path, not CPU. Tests within a file stay in order. offline.spec.ts stops the broker and
+  // restarts the server under every page open at the time, so it runs alone, after the rest
+  // (the "faults" project below).
   fullyParallel: false,
   workers: Number(process.env.PW_WORKERS ?? 2),
   retries: 0,
@@ -38,5 +41,13 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
+  projects: [
+    { name: "chromium", use: { ...devices["Desktop Chrome"] }, testIgnore: [...cdnOnly, "**/offline.spec.ts"] },
+    {
+      name: "faults",
+      use: { ...devices["Desktop Chrome"] },
+      testMatch: ["**/offline.spec.ts"],
+      dependencies: ["chromium"],
+    },
+  ],
 });

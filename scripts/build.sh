@@ -17,7 +17,10 @@ source scripts/env.sh
 started=$(date +%s)
 step() { printf '\n==> %s (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
 
-# First: a server-only build of some cargo-leptos versions empties the site.
+# The site is built afresh: no file of an earlier build may stay in it (target/ may be a cache
+# shared with earlier runs, see scripts/test.sh). First the server: a server-only build of some
+# cargo-leptos versions empties the site anyway.
+rm -rf target/site
 step "the server (stable)"
 cargo leptos build --release --server-only
 

@@ -13,9 +13,49 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
 step() { printf '\n==> %s (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
+
+# A clone without target/ (CI's clean clone) builds into a target directory kept outside it, so
+# the dependency graph is compiled once per machine, not once per clone. Cargo fingerprints the
+# workspace's own crates by their path, so a clone at a new path compiles them afresh; what sits
+# at fixed paths (target/site, the binaries copied to target/release and target/debug, the
+# images) is rebuilt by every run before it is used, and the run holds a lock on the cache, so
+# two clones never share them at once. IRONLOG_TARGET_CACHE=<dir> puts the cache elsewhere;
+# `off` keeps target/ in the clone.
+use_target_cache() {
+  # As root, under /var/cache: the deployment test runs the built binaries as the images' user,
+  # who cannot enter /root (mode 0700).
+  local default="$HOME/.cache/ironlog/target"
+  [ "$(id -u)" -eq 0 ] && default=/var/cache/ironlog/target
+  local cache="${IRONLOG_TARGET_CACHE:-$default}"
+  if [ "$cache" = off ] || [ -n "${CARGO_TARGET_DIR:-}" ]; then return; fi
+  if [ -e target ] && [ ! -L target ]; then return; fi  # the clone's own target/: keep it
+  # A directory this script makes is marked as its own: the only kind it ever empties.
+  if [ ! -d "$cache" ] || [ -z "$(ls -A "$cache")" ]; then
+    mkdir -p "$cache"
+    touch "$cache/.ironlog-target-cache"
+  fi
+  exec 9>"$cache/.lock"
+  if ! flock -n 9; then
+    step "waiting for another run using $cache"
+    flock 9
+  fi
+  # Each clone path adds its own copy of the workspace's crates: start afresh past 60 GB.
+  if [ -f "$cache/.ironlog-target-cache" ] && [ "$(du -sm "$cache" | cut -f1)" -gt 60000 ]; then
+    step "the target cache $cache is over 60 GB: emptied"
+    find "$cache" -mindepth 1 -maxdepth 1 ! -name .lock ! -name .ironlog-target-cache -exec rm -rf {} +
+  fi
+  ln -sfn "$cache" target
+  step "building in $cache (target/ links to it)"
+}
+mode=full
 case "${1:-}" in
   "") ;;
-  --fast)
+  --fast) mode=fast ;;
+  *) echo "usage: scripts/test.sh [--fast]" >&2; exit 2 ;;
+esac
+use_target_cache
+
+if [ "$mode" = fast ]; then
     # Only what `cargo` needs: no services, no browser, no root.
     export PATH="$HOME/.cargo/bin:$PATH"
     unset IRONLOG_FULL_TESTS
@@ -29,29 +69,10 @@ case "${1:-}" in
     cargo test --no-fail-fast 2>&1 | tee "$log"
     step "fast tier passed; skipped here, run by scripts/test.sh:"
     grep '^SKIPPED ' "$log" | sed 's/^/  /' || echo "  none"
-    exit 0 ;;
-  *) echo "usage: scripts/test.sh [--fast]" >&2; exit 2 ;;
-esac
+    exit 0
+fi
 scripts/setup.sh test
 source scripts/env.sh
-# A clean clone (CI's) builds into a target directory kept outside it, so the dependency graph
-# is compiled once per machine, not once per clone. Only the dependencies are shared: cargo
-# fingerprints the workspace's own crates by their path, so a clone at a new path builds them
-# afresh, and nothing a clean build would fail can pass on a stale artifact. Set
-# IRONLOG_TARGET_CACHE=off to build inside the clone.
-cache="${IRONLOG_TARGET_CACHE:-$HOME/.cache/ironlog/target}"
-if [ ! -e target ] && [ -z "${CARGO_TARGET_DIR:-}" ] && [ "$cache" != off ]; then
-  mkdir -p "$cache"
-  # Each clone path adds its own copy of the workspace's crates: start afresh past 60 GB.
-  if [ "$(du -sm "$cache" | cut -f1)" -gt 60000 ]; then
-    step "the target cache $cache is over 60 GB: emptied"
-    find "$cache" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
-  fi
-  ln -s "$cache" target
-  step "building in $cache (target/ links to it)"
-fi
-# Incremental caches only pay off across edits; a test run would just fill the disk with them.
-export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 # Every gated test runs (testkit::gate): a missing service fails its test, never skips it.
 export IRONLOG_FULL_TESTS=1
 

@@ -159,6 +159,29 @@ impl Profile {
         Some(slug)
     }
 
+    /// The profile with the control characters taken out of its names (programs, their days,
+    /// own exercises) and, but for line breaks and tabs, its programs' descriptions. A profile
+    /// saved before names refused them is read through this, so it can be saved again: one old
+    /// name must not make every change to the profile refused.
+    pub fn cleaned(mut self) -> Self {
+        fn clean(text: &mut String, keep: &[char]) {
+            if text.chars().any(|c| c.is_control() && !keep.contains(&c)) {
+                text.retain(|c| !c.is_control() || keep.contains(&c));
+            }
+        }
+        for program in &mut self.programs {
+            clean(&mut program.name, &[]);
+            clean(&mut program.description, &['\n', '\r', '\t']);
+            for day in &mut program.days {
+                clean(&mut day.name, &[]);
+            }
+        }
+        for exercise in &mut self.exercises {
+            clean(&mut exercise.name, &[]);
+        }
+        self
+    }
+
     /// Every rule the profile breaks.
     pub fn problems(&self) -> Vec<Problem> {
         let mut out: Vec<Problem> = self
@@ -288,6 +311,23 @@ mod tests {
         squat.name = "Squat".into();
         assert_eq!(p.save_exercise(squat).as_deref(), Some("squat-2"));
         assert!(p.problems().is_empty(), "{:?}", p.problems());
+    }
+
+    #[test]
+    fn a_profile_saved_before_names_refused_control_characters_is_read_clean() {
+        let mut p = Profile::default();
+        let mut mine = builtin_program("gzclp").unwrap();
+        mine.slug = "my-gzclp".into();
+        mine.name = "My\tGZCLP\u{1b}".into();
+        mine.description = "Two\r\nlines\u{7}".into();
+        mine.days[0].name = "Day\nA".into();
+        p.programs.push(mine);
+        assert!(!p.problems().is_empty(), "as stored, it breaks the rules");
+        let clean = p.cleaned();
+        assert!(clean.problems().is_empty(), "{:?}", clean.problems());
+        assert_eq!(clean.programs[0].name, "MyGZCLP");
+        assert_eq!(clean.programs[0].description, "Two\r\nlines");
+        assert_eq!(clean.programs[0].days[0].name, "DayA");
     }
 
     #[test]

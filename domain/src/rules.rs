@@ -125,12 +125,12 @@ pub fn check_name(name: &str) -> Option<String> {
     }
 }
 
-/// Longer text a person typed, such as a program's description: line breaks and tabs, but no
-/// other control characters.
+/// Longer text a person typed, such as a program's description or a note: line breaks (a
+/// browser sends a textarea's as CR LF) and tabs, but no other control characters.
 pub fn check_text(text: &str) -> Option<String> {
     if text
         .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
         Some("must not contain control characters other than line breaks and tabs".into())
     } else {
@@ -178,6 +178,7 @@ mod tests {
         assert!(check_name("   ").is_some());
         assert!(check_name(&"x".repeat(MAX_NAME_CHARS + 1)).is_some());
         assert_eq!(check_text("two\nlines\tand a tab"), None);
+        assert_eq!(check_text("a textarea's\r\nlines"), None);
         assert!(check_text("bell\u{7}").is_some());
     }
 }

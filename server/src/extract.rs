@@ -178,9 +178,57 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr
     client
 }
 
+/// The scheme browsers reached this site with: `https` when a trusted proxy (the TCP peer is
+/// one of `trusted`) says its nearest client hop came over HTTPS, in `Forwarded`'s `proto=` or,
+/// lacking it, `X-Forwarded-Proto`; otherwise `http`, what this server itself serves. A header
+/// from anyone else is not believed.
+pub fn forwarded_scheme(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> &'static str {
+    if !is_trusted(peer, trusted) {
+        return "http";
+    }
+    let last = |name| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .last()
+            .map(str::to_owned)
+    };
+    let proto = match last(header::FORWARDED) {
+        Some(element) => element
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| k.eq_ignore_ascii_case("proto"))
+            .map(|(_, v)| v.trim_matches('"').to_owned()),
+        None => last(header::HeaderName::from_static("x-forwarded-proto")),
+    };
+    match proto {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_trusted_proxy_says_the_scheme_was_https() {
+        let trusted = nets(&["10.0.0.0/8"]);
+        let proxy: IpAddr = "10.0.0.5".parse().unwrap();
+        let stranger: IpAddr = "203.0.113.9".parse().unwrap();
+        let xfp = headers(&[("x-forwarded-proto", "https")]);
+        assert_eq!(forwarded_scheme(proxy, &xfp, &trusted), "https");
+        assert_eq!(forwarded_scheme(stranger, &xfp, &trusted), "http");
+        assert_eq!(forwarded_scheme(proxy, &HeaderMap::new(), &trusted), "http");
+        let fwd = headers(&[("forwarded", "for=198.51.100.1;proto=https")]);
+        assert_eq!(forwarded_scheme(proxy, &fwd, &trusted), "https");
+        // The nearest hop's word counts: a client's own "https" earlier in the chain does not.
+        let chain = headers(&[("x-forwarded-proto", "https, http")]);
+        assert_eq!(forwarded_scheme(proxy, &chain, &trusted), "http");
+    }
 
     fn nets(list: &[&str]) -> Vec<IpNet> {
         list.iter().map(|n| n.parse().unwrap()).collect()

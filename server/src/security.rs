@@ -1,13 +1,16 @@
 //! Protections on every response and every state-changing request: security headers with a
 //! per-request CSP nonce for the hydration script, and a same-origin check (CSRF).
 
-use axum::extract::{Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use leptos::nonce::Nonce;
 
 use crate::error::ApiError;
+use crate::extract::forwarded_scheme;
 use crate::state::AppState;
 
 /// The Content-Security-Policy for a response whose inline scripts carry `nonce`: scripts only
@@ -142,11 +145,17 @@ fn single(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&Heade
 /// browser (browsers send Origin with every cross-site POST, and SameSite=Lax keeps the
 /// session cookie off those anyway).
 ///
-/// "This site" is `IRONLOG_PUBLIC_URL`'s origin or, unset, `http://` and the request's `Host`
-/// (without it the server serves plain HTTP itself; behind a proxy that ends TLS, set the
-/// public URL). The comparison is exact, scheme included, as browsers serialise an origin:
-/// lowercase, no path, no trailing `/`, no spaces; a header sent twice is refused.
-fn same_origin(method: &Method, headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+/// "This site" is `IRONLOG_PUBLIC_URL`'s origin or, unset, `scheme://` and the request's `Host`,
+/// where `scheme` is `http` (what the server serves itself) unless a trusted proxy said the
+/// browser came over HTTPS (`extract::forwarded_scheme`). The comparison is exact, scheme
+/// included, as browsers serialise an origin: lowercase, no path, no trailing `/`, no spaces; a
+/// header sent twice is refused.
+fn same_origin_as(
+    method: &Method,
+    headers: &HeaderMap,
+    public_origin: Option<&str>,
+    scheme: &str,
+) -> bool {
     if matches!(
         *method,
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
@@ -173,15 +182,32 @@ fn same_origin(method: &Method, headers: &HeaderMap, public_origin: Option<&str>
         None => match single(headers, header::HOST) {
             Ok(Some(host)) => host
                 .to_str()
-                .is_ok_and(|host| sent == format!("http://{}", host.to_ascii_lowercase())),
+                .is_ok_and(|host| sent == format!("{scheme}://{}", host.to_ascii_lowercase())),
             _ => false,
         },
     }
 }
 
+/// [`same_origin_as`] a site served over plain HTTP by this server.
+#[cfg(test)]
+fn same_origin(method: &Method, headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+    same_origin_as(method, headers, public_origin, "http")
+}
+
 /// Refuses cross-site state-changing requests with 403.
 pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if same_origin(req.method(), req.headers(), state.public_origin.as_deref()) {
+    let scheme = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or("http", |ConnectInfo(peer)| {
+            forwarded_scheme(peer.ip(), req.headers(), &state.trusted_proxies)
+        });
+    if same_origin_as(
+        req.method(),
+        req.headers(),
+        state.public_origin.as_deref(),
+        scheme,
+    ) {
         next.run(req).await
     } else {
         tracing::warn!(path = %req.uri().path(), "refused a cross-site request");
@@ -302,6 +328,11 @@ mod tests {
             &headers(&[host, ("origin", "http://127.0.0.1:8080")]),
             None
         ));
+        // Behind a proxy that ends TLS and says so, the site is the https one.
+        let tls = headers(&[host, ("origin", "https://127.0.0.1:8080")]);
+        assert!(same_origin_as(&post, &tls, None, "https"));
+        let plain = headers(&[host, ("origin", "http://127.0.0.1:8080")]);
+        assert!(!same_origin_as(&post, &plain, None, "https"));
     }
 
     #[test]

@@ -67,7 +67,8 @@ impl Changes {
                 "is required when editing: a number larger than the revision edited (the time of the edit in milliseconds will do)",
             )),
             // 1 is a first log's: an edit at 1 would tie with it, and a tie has no winner.
-            Some(r) if r.as_u64() == Some(1) => problems.push(Problem::new(
+            // `1.0` is 1 too: the decoder reads whole numbers as JSON Schema's integers.
+            Some(r) if r.as_f64() == Some(1.0) => problems.push(Problem::new(
                 "revision",
                 "must be larger than 1, the revision of a first log",
             )),

@@ -147,7 +147,13 @@ impl Training {
 
     /// The user's profile, or the defaults before they save one.
     pub async fn profile(&self, user: &str) -> Result<Profile, StoreError> {
-        Ok(self.profiles.profile(user).await?.unwrap_or_default())
+        // Cleaned: names stored before they refused control characters must not block saves.
+        Ok(self
+            .profiles
+            .profile(user)
+            .await?
+            .map(Profile::cleaned)
+            .unwrap_or_default())
     }
 
     /// Saves a changed profile after checking it whole; nothing is saved when it has problems.

@@ -20,24 +20,20 @@ pub(crate) const STALE: TableDefinition<&str, ()> = TableDefinition::new("read_m
 /// Removes `user`'s record inside `txn`.
 pub(crate) fn forget_model_in(txn: &redb::WriteTransaction, user: &str) -> Result<(), StoreError> {
     txn.open_table(READ_MODELS)
-        .map_err(err)?
+        .map_err(store_err)?
         .remove(user)
-        .map_err(err)?;
+        .map_err(store_err)?;
     txn.open_table(PLANS)
-        .map_err(err)?
+        .map_err(store_err)?
         .remove(user)
-        .map_err(err)?;
+        .map_err(store_err)?;
     txn.open_table(PROGRESS)
-        .map_err(err)?
+        .map_err(store_err)?
         .remove(user)
-        .map_err(err)?;
+        .map_err(store_err)?;
     txn.open_table(STALE)
-        .map_err(err)?
+        .map_err(store_err)?
         .remove(user)
-        .map_err(err)?;
+        .map_err(store_err)?;
     Ok(())
-}
-
-fn err(e: impl Into<service::BoxError>) -> StoreError {
-    store_err(e)
 }

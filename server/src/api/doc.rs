@@ -255,8 +255,11 @@ pub struct Exercise {
         max_length = 64
     )]
     pub slug: String,
-    /// 1 to 80 characters, not only spaces.
-    #[schema(pattern = "\\S", max_length = 80)]
+    /// 1 to 80 characters, not only spaces, no control characters (`domain::rules::check_name`).
+    #[schema(
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$",
+        max_length = 80
+    )]
     pub name: String,
     pub equipment: Equipment,
     /// The load added on progress, in kilograms.
@@ -284,7 +287,11 @@ pub struct Exercises {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct Day {
-    #[schema(pattern = "\\S", max_length = 80)]
+    /// 1 to 80 characters, not only spaces, no control characters.
+    #[schema(
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$",
+        max_length = 80
+    )]
     pub name: String,
     #[schema(min_items = 1, max_items = 20)]
     pub slots: Vec<serde_json::Value>,
@@ -297,9 +304,18 @@ pub struct Day {
 pub struct Program {
     #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 64)]
     pub slug: String,
-    #[schema(pattern = "\\S", max_length = 80)]
+    /// 1 to 80 characters, not only spaces, no control characters.
+    #[schema(
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$",
+        max_length = 80
+    )]
     pub name: String,
-    #[schema(max_length = 2000, nullable = false)]
+    /// No control characters but line breaks and tabs.
+    #[schema(
+        max_length = 2000,
+        nullable = false,
+        pattern = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub description: Option<String>,
     #[schema(minimum = 1, maximum = 7)]
     pub days_per_week: u32,

@@ -45,3 +45,10 @@ pub fn field(body: &[u8], name: &str) -> Option<String> {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
 }
+
+/// The unit a form's weights were typed in, or the line that says it is not one: a form's
+/// unit is never guessed, which would store a wrong weight.
+pub fn unit_field(value: &str) -> Result<domain::units::Unit, String> {
+    domain::units::Unit::from_symbol(value)
+        .ok_or_else(|| format!("Unit: \"{value}\" is not kg or lb"))
+}

@@ -8,10 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use domain::bodyweight::{Weighing, MAX_KG, MIN_KG};
-use domain::units::Unit;
 use service::ProfileError;
 
-use super::admit::{admit_write, field};
+use super::admit::{admit_write, field, unit_field};
 use super::answer::{page, Answer, Back};
 use super::signed_in::SignedIn;
 use crate::state::AppState;
@@ -23,10 +22,7 @@ const DONE: &str = "/progress#bodyweight";
 pub fn weighing_from_form(body: &[u8]) -> Result<Weighing, Vec<String>> {
     let get = |name| field(body, name).unwrap_or_default().trim().to_owned();
     // The unit the weight was typed in: guessing one would store a wrong weight.
-    let unit = get("unit");
-    let Some(unit) = Unit::from_symbol(&unit) else {
-        return Err(vec![format!("Unit: \"{unit}\" is not kg or lb")]);
-    };
+    let unit = unit_field(&get("unit")).map_err(|line| vec![line])?;
     let mut problems = Vec::new();
     let date = get("date");
     let date = date.parse::<NaiveDate>().map_err(|_| {

@@ -9,6 +9,7 @@ use axum::response::Response;
 use domain::catalog::{ExerciseInfo, Muscle};
 use domain::units::{Equipment, Unit};
 
+use super::admit::unit_field;
 use super::answer::{page, Answer};
 use super::profile_change::{change, BACK};
 use super::signed_in::SignedIn;
@@ -33,7 +34,7 @@ pub fn exercise_from_form(body: &[u8]) -> Result<ExerciseInfo, Vec<String>> {
         match key.as_ref() {
             "slug" => exercise.slug = value.to_owned(),
             "name" => exercise.name = value.to_owned(),
-            "unit" => unit = Some(Unit::from_symbol(value).ok_or(value.to_owned())),
+            "unit" => unit = Some(unit_field(value)),
             "equipment" => match serde_json::from_value(serde_json::json!(value)) {
                 Ok(e) => exercise.equipment = e,
                 Err(_) => problems.push(format!("Equipment: \"{value}\" is not one we know")),
@@ -59,8 +60,8 @@ pub fn exercise_from_form(body: &[u8]) -> Result<ExerciseInfo, Vec<String>> {
     // The unit the load step was typed in: guessing one would store a wrong step.
     let unit = match unit {
         Some(Ok(unit)) => unit,
-        Some(Err(other)) => {
-            problems.push(format!("Unit: \"{other}\" is not kg or lb"));
+        Some(Err(line)) => {
+            problems.push(line);
             Unit::Kg
         }
         None => {

@@ -14,6 +14,7 @@ use domain::rules::{MAX_EXERCISES, MAX_SETS};
 use domain::units::Unit;
 use service::ChangeError;
 
+use super::admit::unit_field;
 use super::answer::{page, read_form, Answer, Back};
 use super::signed_in::SignedIn;
 use crate::limits::RetryAfter;
@@ -69,13 +70,7 @@ pub fn draft_from_form(body: &[u8]) -> Result<WorkoutDraft, String> {
             "notes" => draft.notes = value.into_owned(),
             // Not a number: treated as a new log, whose validation then names what is wrong.
             "base_revision" => draft.base_revision = value.trim().parse().ok(),
-            "unit" => {
-                draft.unit = match value.as_ref() {
-                    "kg" => Unit::Kg,
-                    "lb" => Unit::Lb,
-                    other => return Err(format!("Unit must be kg or lb, not {other:?}.")),
-                }
-            }
+            "unit" => draft.unit = unit_field(&value)?,
             other => match parse_key(other) {
                 Some(Field::Exercise(i, part)) if i <= MAX_EXERCISES => {
                     let e = exercises.entry(i).or_default();

@@ -2,8 +2,9 @@
 //! JavaScript: the Log form, the units-and-equipment settings, the import, History's Delete,
 //! Progress's bodyweight, the Programs page and the program editor, the account's deletion, and
 //! signing up, in and out.
-//! Each handler takes [`signed_in::SignedIn`] (no session: the log-in page, then back) and
-//! answers with a redirect or a plain answer page (`answer.rs`). The pages themselves are
+//! Every handler but signing up and in takes [`signed_in::SignedIn`] (no session: the log-in
+//! page, then back to the page its route names) and answers with a redirect or a plain answer
+//! page (`answer.rs`). The pages themselves are
 //! Leptos's (the `app` crate).
 
 mod account;
@@ -21,32 +22,50 @@ mod sign_in;
 mod signed_in;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::post;
-use axum::Router;
+use axum::handler::Handler;
+use axum::routing::{post, MethodRouter};
+use axum::{Extension, Router};
 
 use crate::state::AppState;
+use signed_in::FormPage;
+
+/// `POST` to a form of the page `page`: where a visitor without a session comes back to after
+/// logging in ([`signed_in::SignedIn`] reads it from the request).
+fn form<H, T>(page: &'static str, handler: H) -> MethodRouter<AppState>
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    post(handler).layer(Extension(FormPage(page)))
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", post(sign_in::login))
         .route("/signup", post(sign_in::signup))
         .route("/logout", post(sign_in::logout))
-        .route("/log", post(log::submit))
-        .route("/history/delete", post(account::delete_workout))
-        .route("/progress/bodyweight", post(bodyweight::submit))
-        .route("/progress/bodyweight/delete", post(bodyweight::remove))
-        .route("/account/delete", post(account::delete_account))
-        .route("/settings", post(settings::submit))
-        .route("/programs/activate", post(programs::activate))
-        .route("/programs/copy", post(programs::copy))
-        .route("/programs/delete", post(programs::remove))
-        .route("/programs/edit", post(editor::reshape))
-        .route("/programs/save", post(editor::save))
-        .route("/exercises/save", post(exercises::save))
+        .route("/log", form("/", log::submit))
+        .route("/history/delete", form("/history", account::delete_workout))
+        .route(
+            "/progress/bodyweight",
+            form("/progress", bodyweight::submit),
+        )
+        .route(
+            "/progress/bodyweight/delete",
+            form("/progress", bodyweight::remove),
+        )
+        .route("/account/delete", form("/data", account::delete_account))
+        .route("/settings", form("/data", settings::submit))
+        .route("/programs/activate", form("/programs", programs::activate))
+        .route("/programs/copy", form("/programs", programs::copy))
+        .route("/programs/delete", form("/programs", programs::remove))
+        .route("/programs/edit", form("/programs", editor::reshape))
+        .route("/programs/save", form("/programs", editor::save))
+        .route("/exercises/save", form("/programs", exercises::save))
         // Multipart reads stop at axum's default body limit (2 MB) unless told otherwise.
         .route(
             "/import",
-            post(import::submit).layer(DefaultBodyLimit::max(
+            form("/data", import::submit).layer(DefaultBodyLimit::max(
                 crate::security::LARGEST_BODY as usize,
             )),
         )

@@ -30,34 +30,13 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
                 ("/", "Back to Ironlog"),
             ));
         }
-        Err(to_login(page_of(parts.uri.path())))
+        // Every route that takes this names its page; "/" only if one was added without.
+        let back = parts.extensions.get::<FormPage>().map_or("/", |p| p.0);
+        Err(to_login(back))
     }
 }
 
-/// The page a form is posted from, to come back to after logging in.
-pub fn page_of(form: &str) -> &'static str {
-    match form {
-        "/log" => "/",
-        "/history/delete" => "/history",
-        "/progress/bodyweight" | "/progress/bodyweight/delete" => "/progress",
-        f if f.starts_with("/programs/") || f == "/exercises/save" => "/programs",
-        _ => "/data",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_form_returns_to_its_page() {
-        assert_eq!(page_of("/log"), "/");
-        assert_eq!(page_of("/history/delete"), "/history");
-        assert_eq!(page_of("/progress/bodyweight/delete"), "/progress");
-        assert_eq!(page_of("/programs/copy"), "/programs");
-        assert_eq!(page_of("/exercises/save"), "/programs");
-        assert_eq!(page_of("/settings"), "/data");
-        assert_eq!(page_of("/import"), "/data");
-        assert_eq!(page_of("/account/delete"), "/data");
-    }
-}
+/// The page a form is on, put on its route by `forms::router` (next to the route itself), to
+/// come back to after logging in.
+#[derive(Clone, Copy)]
+pub struct FormPage(pub &'static str);

@@ -6,11 +6,10 @@ use crate::support::*;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+/// The server and its data directory, as the scenarios below name them.
 fn start(env: &[(&str, String)]) -> (InProcess, tempfile::TempDir) {
-    let data = tempfile::tempdir().unwrap();
-    let mut all = vec![("IRONLOG_DATA_DIR", data.path().display().to_string())];
-    all.extend(env.iter().cloned());
-    (InProcess::start(&all).unwrap(), data)
+    let TestApp { server, data, .. } = TestApp::spawn_with(env);
+    (server, data)
 }
 
 fn anonymous() -> reqwest::Client {

@@ -14,16 +14,14 @@ use crate::support::InProcess;
 const IDLE_SECS: u64 = 3;
 const HEADER_SECS: u64 = 2;
 
-fn start(max: usize, per_client: usize) -> (InProcess, tempfile::TempDir) {
-    let data = tempfile::tempdir().unwrap();
+fn start(max: usize, per_client: usize) -> TestApp {
     let env = [
-        ("IRONLOG_DATA_DIR", data.path().display().to_string()),
         ("IRONLOG_MAX_CONNECTIONS", max.to_string()),
         ("IRONLOG_MAX_CONNECTIONS_PER_CLIENT", per_client.to_string()),
         ("IRONLOG_IDLE_TIMEOUT_SECS", IDLE_SECS.to_string()),
         ("IRONLOG_HEADER_READ_TIMEOUT_SECS", HEADER_SECS.to_string()),
     ];
-    (InProcess::start(&env).unwrap(), data)
+    TestApp::spawn_with(&env)
 }
 
 async fn connect_from(ip: &str, to: SocketAddr) -> TcpStream {
@@ -74,7 +72,11 @@ async fn healthz(base: &str) -> Result<u16, reqwest::Error> {
 
 #[tokio::test]
 async fn idle_and_trickling_connections_are_capped_per_client_and_closed_on_time() {
-    let (server, _data) = start(64, 6);
+    let TestApp {
+        server,
+        data: _data,
+        ..
+    } = start(64, 6);
     let addr = server.addr();
     let base = server.base_url();
 
@@ -150,7 +152,11 @@ async fn idle_and_trickling_connections_are_capped_per_client_and_closed_on_time
 
 #[tokio::test]
 async fn at_the_total_cap_idle_connections_make_room_for_requests() {
-    let (server, _data) = start(20, 5);
+    let TestApp {
+        server,
+        data: _data,
+        ..
+    } = start(20, 5);
     let addr = server.addr();
     let base = server.base_url();
     let mut idle = Vec::new();
@@ -178,7 +184,11 @@ async fn at_the_total_cap_idle_connections_make_room_for_requests() {
 
 #[tokio::test]
 async fn a_keep_alive_connection_is_reused_within_the_idle_timeout_and_closed_after_it() {
-    let (server, _data) = start(64, 6);
+    let TestApp {
+        server,
+        data: _data,
+        ..
+    } = start(64, 6);
     let mut s = connect_from("127.0.0.20", server.addr()).await;
     // Keep-alive: two requests on one connection, the second after a pause shorter than the
     // idle timeout, then an idle wait that closes it.

@@ -374,8 +374,8 @@ async fn own_programs_can_be_saved_activated_and_deleted() {
 async fn a_program_refused_says_why_the_21st_and_a_name_with_control_characters() {
     let app = TestApp::spawn();
     let base = app.base.clone();
-    let a = signed_in_client(&base).await;
-    let template = get_json(&a, &format!("{base}/api/v1/programs/full-body-3x")).await;
+    let a = app.signed_in().await;
+    let template = app.get_json(&a, "/api/v1/programs/full-body-3x").await;
     let program = |n: usize| {
         let mut p = template.clone();
         p["slug"] = json!(format!("mine-{n}"));

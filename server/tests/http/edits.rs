@@ -403,7 +403,7 @@ async fn importing_a_session_deleted_since_says_it_stays_deleted() {
 async fn an_edit_of_an_id_never_logged_creates_it_as_the_contract_says() {
     let app = TestApp::spawn();
     let base = app.base.clone();
-    let client = signed_in_client(&base).await;
+    let client = app.signed_in().await;
     let id = Uuid::now_v7();
     let resp = put(&client, &base, id, &squat(id, 90.0, Some(2))).await;
     assert_eq!(resp.status(), 202);
@@ -412,6 +412,20 @@ async fn an_edit_of_an_id_never_logged_creates_it_as_the_contract_says() {
         stored.expect("created")["exercises"][0]["sets"][1]["weight_kg"],
         90.0
     );
+    // Listed with the workouts logged the usual way.
+    let logged = Uuid::now_v7();
+    assert_eq!(app.log(&client, &squat(logged, 80.0, None)).await, 202);
+    await_workout(&client, &base, logged, Option::is_some).await;
+    let listed = app.list(&client).await;
+    assert!(listed.contains(&id.to_string()) && listed.contains(&logged.to_string()));
+    // An edit at revision 1, however it is written, would tie with a first log: refused.
+    for one in [json!(1), json!(1.0)] {
+        let mut tie = squat(id, 95.0, None);
+        tie["revision"] = one.clone();
+        let resp = put(&client, &base, id, &tie).await;
+        assert_eq!(resp.status(), 422, "revision {one}");
+        assert_eq!(problem_fields(resp).await, ["revision"], "revision {one}");
+    }
     // The document says the same: the 404 it lists is a path that is not a UUID.
     let doc = get_json(&client, &format!("{base}/api/openapi.json")).await;
     let put_404 = doc["paths"]["/api/v1/workouts/{id}"]["put"]["responses"]["404"]["description"]

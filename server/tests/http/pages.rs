@@ -12,16 +12,18 @@ fn anonymous() -> reqwest::Client {
         .unwrap()
 }
 
-fn start(env: &[(&str, &str)]) -> (InProcess, tempfile::TempDir) {
-    let data = tempfile::tempdir().unwrap();
-    let mut all = vec![("IRONLOG_DATA_DIR", data.path().display().to_string())];
-    all.extend(env.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    (InProcess::start(&all).unwrap(), data)
+fn start(env: &[(&str, &str)]) -> TestApp {
+    let owned: Vec<(&str, String)> = env.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+    TestApp::spawn_with(&owned)
 }
 
 #[tokio::test]
 async fn every_page_but_the_public_ones_needs_a_session() {
-    let (server, _data) = start(&[]);
+    let TestApp {
+        server,
+        data: _data,
+        ..
+    } = start(&[]);
     let base = server.base_url();
     let pages = server::page_paths();
     for expected in [
@@ -77,7 +79,11 @@ async fn login_status(client: &reqwest::Client, base: &str, forwarded_for: Optio
 async fn clients_behind_a_trusted_proxy_are_limited_separately() {
     let limit = [("IRONLOG_AUTH_PER_IP_PER_MINUTE", "2")];
     // The test connects from 127.0.0.1: here that is the trusted proxy.
-    let (server, _data) = start(&[limit[0], ("IRONLOG_TRUSTED_PROXIES", "127.0.0.1/32")]);
+    let TestApp {
+        server,
+        data: _data,
+        ..
+    } = start(&[limit[0], ("IRONLOG_TRUSTED_PROXIES", "127.0.0.1/32")]);
     let base = server.base_url();
     let c = anonymous();
     for _ in 0..2 {
@@ -95,7 +101,11 @@ async fn clients_behind_a_trusted_proxy_are_limited_separately() {
     );
 
     // Without trusted proxies, the peer is the client: a forged header changes nothing.
-    let (server, _data) = start(&limit);
+    let TestApp {
+        server,
+        data: _data,
+        ..
+    } = start(&limit);
     let base = server.base_url();
     assert_eq!(login_status(&c, &base, Some("198.51.100.1")).await, 401);
     assert_eq!(login_status(&c, &base, Some("198.51.100.2")).await, 401);
@@ -108,7 +118,11 @@ async fn clients_behind_a_trusted_proxy_are_limited_separately() {
 
 #[tokio::test]
 async fn an_oversized_log_in_form_is_refused() {
-    let (server, _data) = start(&[]);
+    let TestApp {
+        server,
+        data: _data,
+        ..
+    } = start(&[]);
     let base = server.base_url();
     let huge = format!("email=a%40example.com&password={}", "x".repeat(70 * 1024));
     let resp = anonymous()
@@ -121,4 +135,43 @@ async fn an_oversized_log_in_form_is_refused() {
         .unwrap();
     assert_eq!(resp.status(), 413);
     assert!(resp.headers().get("set-cookie").is_none());
+}
+
+/// Every plain form posted without a session sends the browser to log in, and then back to
+/// the page the form is on, never saving anything.
+#[tokio::test]
+async fn every_form_posted_without_a_session_returns_to_its_page_after_log_in() {
+    let app = TestApp::spawn();
+    let client = anonymous();
+    for (form, page) in [
+        ("/log", "/"),
+        ("/history/delete", "/history"),
+        ("/progress/bodyweight", "/progress"),
+        ("/progress/bodyweight/delete", "/progress"),
+        ("/account/delete", "/data"),
+        ("/settings", "/data"),
+        ("/programs/activate", "/programs"),
+        ("/programs/copy", "/programs"),
+        ("/programs/delete", "/programs"),
+        ("/programs/edit", "/programs"),
+        ("/programs/save", "/programs"),
+        ("/exercises/save", "/programs"),
+        ("/import", "/data"),
+    ] {
+        let resp = client
+            .post(app.url(form))
+            .header("origin", &app.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("slug=gzclp")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 303, "{form}");
+        let next: String = form_urlencoded::byte_serialize(page.as_bytes()).collect();
+        assert_eq!(
+            resp.headers()["location"],
+            format!("/login?next={next}").as_str(),
+            "{form}"
+        );
+    }
 }
