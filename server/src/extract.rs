@@ -193,7 +193,7 @@ pub fn forwarded_scheme(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) ->
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .map(str::trim)
-            .last()
+            .next_back()
             .map(str::to_owned)
     };
     let proto = match last(header::FORWARDED) {

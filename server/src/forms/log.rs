@@ -11,7 +11,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use domain::rules::{MAX_EXERCISES, MAX_SETS};
-use domain::units::Unit;
 use service::ChangeError;
 
 use super::admit::unit_field;
@@ -223,6 +222,7 @@ pub async fn submit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::units::Unit;
 
     #[test]
     fn builds_a_draft_from_bracketed_names() {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
-use crate::support::InProcess;
+use crate::support::TestApp;
 
 const IDLE_SECS: u64 = 3;
 const HEADER_SECS: u64 = 2;

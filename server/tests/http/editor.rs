@@ -230,7 +230,7 @@ async fn the_editor_saves_a_valid_form_and_shows_a_refused_ones_problems_at_thei
     assert_eq!(program(&a, &base, "my-full-body-3x").await.days.len(), 14);
 
     // A description typed over several lines comes as a textarea's CR LF: it is kept.
-    let mut lines = form.clone();
+    let mut lines = largest.clone();
     lines.description = "Heavy days first.\r\nThen the light ones.".into();
     let saved = post_form(&a, &base, "/programs/save", &encode(&lines)).await;
     assert_eq!(saved.status(), 303, "{}", saved.text().await.unwrap());
