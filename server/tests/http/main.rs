@@ -16,6 +16,7 @@ mod embedded;
 mod hostile;
 mod openapi;
 mod ordering;
+mod page_scripts;
 mod pages;
 mod pipeline;
 mod proxy;
