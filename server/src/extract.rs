@@ -114,34 +114,40 @@ fn is_trusted(ip: IpAddr, trusted: &[IpNet]) -> bool {
     trusted.iter().any(|net| net.contains(&ip))
 }
 
+/// The comma-separated elements of every `name` header, in order (nearest hop last).
+fn list_elements<'a>(
+    headers: &'a HeaderMap,
+    name: &'static str,
+) -> impl DoubleEndedIterator<Item = &'a str> {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+}
+
+/// The value of `key` (`for`, `proto`) in one element of a `Forwarded` header (RFC 7239).
+fn forwarded_param<'a>(element: &'a str, key: &str) -> Option<&'a str> {
+    element
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v)
+}
+
 /// The addresses a forwarding header lists, nearest hop last. `Forwarded` (RFC 7239) wins over
 /// `X-Forwarded-For` when both are present.
 fn forwarded_chain(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
-    let values = |name| {
-        headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .collect::<Vec<_>>()
-    };
-    let forwarded = values(header::FORWARDED);
+    let forwarded: Vec<&str> = list_elements(headers, "forwarded").collect();
     if !forwarded.is_empty() {
         return forwarded
             .iter()
-            .map(|element| {
-                element
-                    .split(';')
-                    .filter_map(|pair| pair.trim().split_once('='))
-                    .find(|(k, _)| k.eq_ignore_ascii_case("for"))
-                    .and_then(|(_, v)| parse_node(v))
-            })
+            .map(|element| forwarded_param(element, "for").and_then(parse_node))
             .collect();
     }
-    values(header::HeaderName::from_static("x-forwarded-for"))
-        .iter()
-        .map(|v| parse_node(v))
+    list_elements(headers, "x-forwarded-for")
+        .map(parse_node)
         .collect()
 }
 
@@ -186,23 +192,9 @@ pub fn forwarded_scheme(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) ->
     if !is_trusted(peer, trusted) {
         return "http";
     }
-    let last = |name| {
-        headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .next_back()
-            .map(str::to_owned)
-    };
-    let proto = match last(header::FORWARDED) {
-        Some(element) => element
-            .split(';')
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(k, _)| k.eq_ignore_ascii_case("proto"))
-            .map(|(_, v)| v.trim_matches('"').to_owned()),
-        None => last(header::HeaderName::from_static("x-forwarded-proto")),
+    let proto = match list_elements(headers, "forwarded").next_back() {
+        Some(element) => forwarded_param(element, "proto").map(|v| v.trim_matches('"')),
+        None => list_elements(headers, "x-forwarded-proto").next_back(),
     };
     match proto {
         Some(p) if p.eq_ignore_ascii_case("https") => "https",

@@ -147,14 +147,15 @@ fn single(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&Heade
 ///
 /// "This site" is `IRONLOG_PUBLIC_URL`'s origin or, unset, `scheme://` and the request's `Host`,
 /// where `scheme` is `http` (what the server serves itself) unless a trusted proxy said the
-/// browser came over HTTPS (`extract::forwarded_scheme`). The comparison is exact, scheme
+/// browser came over HTTPS (`extract::forwarded_scheme`; asked only when it is needed). The
+/// comparison is exact, scheme
 /// included, as browsers serialise an origin: lowercase, no path, no trailing `/`, no spaces; a
 /// header sent twice is refused.
 fn same_origin_as(
     method: &Method,
     headers: &HeaderMap,
     public_origin: Option<&str>,
-    scheme: &str,
+    scheme: impl FnOnce() -> &'static str,
 ) -> bool {
     if matches!(
         *method,
@@ -182,7 +183,7 @@ fn same_origin_as(
         None => match single(headers, header::HOST) {
             Ok(Some(host)) => host
                 .to_str()
-                .is_ok_and(|host| sent == format!("{scheme}://{}", host.to_ascii_lowercase())),
+                .is_ok_and(|host| sent == format!("{}://{}", scheme(), host.to_ascii_lowercase())),
             _ => false,
         },
     }
@@ -191,17 +192,19 @@ fn same_origin_as(
 /// [`same_origin_as`] a site served over plain HTTP by this server.
 #[cfg(test)]
 fn same_origin(method: &Method, headers: &HeaderMap, public_origin: Option<&str>) -> bool {
-    same_origin_as(method, headers, public_origin, "http")
+    same_origin_as(method, headers, public_origin, || "http")
 }
 
 /// Refuses cross-site state-changing requests with 403.
 pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let scheme = req
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or("http", |ConnectInfo(peer)| {
-            forwarded_scheme(peer.ip(), req.headers(), &state.trusted_proxies)
-        });
+        .map(|ConnectInfo(peer)| peer.ip());
+    let scheme = || match peer {
+        Some(peer) => forwarded_scheme(peer, req.headers(), &state.trusted_proxies),
+        None => "http",
+    };
     if same_origin_as(
         req.method(),
         req.headers(),
@@ -330,9 +333,9 @@ mod tests {
         ));
         // Behind a proxy that ends TLS and says so, the site is the https one.
         let tls = headers(&[host, ("origin", "https://127.0.0.1:8080")]);
-        assert!(same_origin_as(&post, &tls, None, "https"));
+        assert!(same_origin_as(&post, &tls, None, || "https"));
         let plain = headers(&[host, ("origin", "http://127.0.0.1:8080")]);
-        assert!(!same_origin_as(&post, &plain, None, "https"));
+        assert!(!same_origin_as(&post, &plain, None, || "https"));
     }
 
     #[test]
